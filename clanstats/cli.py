@@ -1,0 +1,83 @@
+"""The `main.py` command line: parse, call the library, turn errors into one line and a code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+
+from clanstats import __version__
+from clanstats.errors import EXIT_BUG, EXIT_CODES, EXIT_INTERRUPTED, ClanStatsError
+from clanstats.logs import console, setup_logging
+from clanstats.pipeline import PIPELINE, STAGES, run_pipeline, select_stages
+from clanstats.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, with every stage and command and the exit codes in the help."""
+    exit_codes = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items())
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description=(
+            "ClanStats: track an Old School RuneScape clan from Wise Old Man.\n"
+            f"With no stage, runs the pipeline: {' -> '.join(s.name for s in PIPELINE)}, "
+            "each stage in its own process.\nWith no WOM_GROUP_ID configured, runs the demo clan."
+        ),
+        epilog=f"exit codes:\n{exit_codes}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--from",
+        dest="start_from",
+        metavar="STAGE",
+        help="resume the pipeline from this stage (skips the ones before it)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run the whole pipeline on a simulated clan served on 127.0.0.1 (offline; "
+        "its database and outputs go to demo/)",
+    )
+    parser.add_argument("--version", action="version", version=f"ClanStats {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="STAGE")
+    for stage in STAGES:
+        label = "" if stage.in_pipeline else " (not part of a plain run)"
+        commands.add_parser(stage.name, help=f"{stage.summary}{label}", description=stage.summary)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of main.py; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.demo:
+            from clanstats.demo import run_demo
+
+            return run_demo(select_stages(args.command, args.start_from))
+        settings = load_settings()
+        setup_logging(settings.log_file, settings.log_level)
+        stages = select_stages(args.command, args.start_from)
+        if settings.wom_group_id is None:
+            console.print(
+                "[yellow]WOM_GROUP_ID is not set in .env, so this runs the demo clan. "
+                "Set it to your group's number to track your clan.[/]"
+            )
+            from clanstats.demo import run_demo
+
+            return run_demo(stages)
+        return run_pipeline(settings, stages)
+    except ClanStatsError as exc:
+        log.error("%s", exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        log.error("main.py crashed:\n%s", traceback.format_exc())
+        print(f"unexpected error {type(exc).__name__}: {exc} (details in app.log)", file=sys.stderr)
+        return EXIT_BUG

@@ -1,0 +1,65 @@
+"""Consistent online backups of the SQLite database, with retention."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+from clanstats.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+
+BACKUP_GLOB = "clanstats-*.db"
+
+
+def backup_sqlite(database: Path, backup_dir: Path, *, keep: int, label: str = "") -> Path | None:
+    """Copy a live SQLite database into `backup_dir` with the backup API; prune to `keep` copies.
+
+    Returns the new file, or None when there is no database yet (nothing to lose).
+    """
+    if not database.exists():
+        return None
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S-%f")
+    target = backup_dir / f"clanstats-{stamp}{'-' + label if label else ''}.db"
+    partial = target.with_suffix(".db.partial")
+    try:
+        # The backup API copies a consistent state even while another process writes (WAL).
+        with (
+            closing(sqlite3.connect(database)) as source,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            source.backup(copy)
+        partial.replace(target)
+    except sqlite3.DatabaseError as exc:
+        partial.unlink(missing_ok=True)
+        raise DatabaseError(
+            f"backing up {database} failed ({exc}); the database may be corrupt: "
+            f"restore one from {backup_dir}"
+        ) from None
+    prune_backups(backup_dir, keep=keep)
+    log.info("backed up %s to %s", database.name, target)
+    return target
+
+
+def prune_backups(backup_dir: Path, *, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` backups (keep=0 keeps everything); return what went."""
+    if keep <= 0:
+        return []
+    backups = sorted(backup_dir.glob(BACKUP_GLOB), key=lambda p: p.name, reverse=True)
+    removed = backups[keep:]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
+def integrity_ok(database: Path) -> bool:
+    """Whether SQLite's quick integrity check passes on the file."""
+    try:
+        with closing(sqlite3.connect(database.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            return bool(conn.execute("PRAGMA quick_check").fetchone()[0] == "ok")
+    except sqlite3.Error:
+        return False

@@ -1,0 +1,322 @@
+"""SQLAlchemy models of the raw harvest tables and the run bookkeeping.
+
+Snapshots are stored sparsely so a year of a 500-member clan stays small and a new WOM metric needs
+no migration: `metrics` names every metric ever seen (a new boss becomes a new row), and
+`snapshot_values` holds one row per metric only when its value differs from that player's previous
+snapshot. A NULL value means "unknown" (WOM's -1); a metric with no row yet is also unknown.
+`current_values` keeps each player's latest decoded state so a daily harvest diffs in one query.
+
+Every table of clan data carries `group_id` (the WOM group id) so one database can hold many groups.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Sparse value tables are the bulk of the file: no hidden rowid keeps each row a few bytes smaller.
+WITHOUT_ROWID = {"sqlite_with_rowid": False}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names Alembic can rely on."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class WomGroup(Base):
+    """A Wise Old Man group (a clan) as last seen."""
+
+    __tablename__ = "wom_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(100))
+    clan_chat: Mapped[str | None] = mapped_column(String(100))
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+    wom_created_at: Mapped[datetime | None] = mapped_column(DateTime)
+    wom_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Player(Base):
+    """A player as WOM knows them; the WOM id is the identity that survives name changes."""
+
+    __tablename__ = "players"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("wom_groups.id"), primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    username: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(64))
+    account_type: Mapped[str | None] = mapped_column(String(20))
+    build: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(8))
+    exp: Mapped[float | None] = mapped_column(Float)
+    ehp: Mapped[float | None] = mapped_column(Float)
+    ehb: Mapped[float | None] = mapped_column(Float)
+    ttm: Mapped[float | None] = mapped_column(Float)
+    registered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    wom_updated_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Membership(Base):
+    """A player's membership of a group; `left_at` is set when they leave, history is kept."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        ForeignKeyConstraint(["group_id", "player_id"], ["players.group_id", "players.player_id"]),
+    )
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str | None] = mapped_column(String(40))
+    joined_at: Mapped[datetime | None] = mapped_column(DateTime)
+    left_at: Mapped[datetime | None] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class MembershipEvent(Base):
+    """A join, leave or role change, from WOM's group activity feed or a roster difference."""
+
+    __tablename__ = "membership_events"
+    __table_args__ = (
+        UniqueConstraint("group_id", "player_id", "kind", "occurred_at"),
+        ForeignKeyConstraint(["group_id", "player_id"], ["players.group_id", "players.player_id"]),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer)
+    player_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    role: Mapped[str | None] = mapped_column(String(40))
+    previous_role: Mapped[str | None] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(String(20))
+
+
+class Metric(Base):
+    """Every metric name ever seen; a new WOM boss or skill simply becomes a new row."""
+
+    __tablename__ = "metrics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class Snapshot(Base):
+    """One WOM snapshot of one player: when it was taken and where it came from."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (
+        UniqueConstraint("group_id", "player_id", "taken_at"),
+        ForeignKeyConstraint(["group_id", "player_id"], ["players.group_id", "players.player_id"]),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer)
+    player_id: Mapped[int] = mapped_column(Integer)
+    taken_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SnapshotValue(Base):
+    """A metric's value in a snapshot, stored only where it changed since the previous one."""
+
+    __tablename__ = "snapshot_values"
+    __table_args__ = WITHOUT_ROWID
+
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True
+    )
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer)
+    # NULL: the value became unknown (WOM's -1). Float holds XP exactly; SQLite stores whole
+    # numbers in REAL columns as integers, so this costs no more than an integer column.
+    value: Mapped[float | None] = mapped_column(Float)
+
+
+class CurrentValue(Base):
+    """Each player's latest known value per metric: the decoded state of their newest snapshot."""
+
+    __tablename__ = "current_values"
+    __table_args__ = WITHOUT_ROWID
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+
+
+class GainWindow(Base):
+    """A member's span in a WOM window (week, month, year) from bulk-gained on a first run.
+
+    A member with no row here had no snapshots in that window: "no data", not 0.
+    """
+
+    __tablename__ = "gain_windows"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)
+    start_date: Mapped[datetime] = mapped_column(DateTime)
+    end_date: Mapped[datetime] = mapped_column(DateTime)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class WindowGain(Base):
+    """A member's non-zero gain in one metric over a `gain_windows` span."""
+
+    __tablename__ = "window_gains"
+    __table_args__ = WITHOUT_ROWID
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"), primary_key=True)
+    # NULL: WOM reported -1 at one end of the window, so the gain is unknown (never 0).
+    gained: Mapped[float | None] = mapped_column(Float)
+
+
+class Achievement(Base):
+    """A WOM achievement (e.g. 99 Slayer, 500 Vorkath kills)."""
+
+    __tablename__ = "achievements"
+    __table_args__ = (
+        ForeignKeyConstraint(["group_id", "player_id"], ["players.group_id", "players.player_id"]),
+    )
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(64), primary_key=True)
+    threshold: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    measure: Mapped[str | None] = mapped_column(String(20))
+    achieved_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class NameChange(Base):
+    """An approved WOM name change; the player keeps their id, so history stays theirs."""
+
+    __tablename__ = "name_changes"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("wom_groups.id"), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    player_id: Mapped[int] = mapped_column(Integer, index=True)
+    old_name: Mapped[str] = mapped_column(String(64))
+    new_name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Competition(Base):
+    """A WOM competition the group hosts."""
+
+    __tablename__ = "competitions"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("wom_groups.id"), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(String(200))
+    competition_type: Mapped[str | None] = mapped_column(String(20))
+    metric: Mapped[str | None] = mapped_column(String(64))
+    starts_at: Mapped[datetime] = mapped_column(DateTime)
+    ends_at: Mapped[datetime] = mapped_column(DateTime)
+    participant_count: Mapped[int | None] = mapped_column(Integer)
+
+
+class HarvestCursor(Base):
+    """How far a paged source has been read: advanced in the same transaction as its rows."""
+
+    __tablename__ = "harvest_cursors"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(80), primary_key=True)
+    position: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class BackfillProgress(Base):
+    """Which players' history the backfill has fetched, so it resumes where it stopped."""
+
+    __tablename__ = "backfill_progress"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    since: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    snapshots: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FetchLog(Base):
+    """One fetch of one source: when, how many requests and rows, and how it ended."""
+
+    __tablename__ = "fetch_log"
+    __table_args__ = (
+        Index("ix_fetch_log_group_source_started", "group_id", "source", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int | None] = mapped_column(Integer)
+    stage_run_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+    source: Mapped[str] = mapped_column(String(80))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class PipelineRun(Base):
+    """One `main.py` run: which stages, when, and how it ended."""
+
+    __tablename__ = "pipeline_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    stages: Mapped[str] = mapped_column(String(200))
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class StageRun(Base):
+    """One stage run, inside a pipeline run or alone: times, outcome, counts (JSON), error."""
+
+    __tablename__ = "stage_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pipeline_run_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_runs.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    exit_code: Mapped[int | None] = mapped_column(Integer)
+    counts: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,35 @@
+"""Get the database ready for a run: back it up, then migrate it to head."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from clanstats.db.backup import backup_sqlite, integrity_ok
+from clanstats.db.migrate import current_revision, head_revision, upgrade_to_head
+from clanstats.errors import DatabaseError
+from clanstats.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def prepare_database(settings: Settings, engine: Engine, *, backup: bool = True) -> Path | None:
+    """Back up the SQLite file (if any) and upgrade the schema; return the backup's path."""
+    path = settings.sqlite_path
+    copy = None
+    if path is not None and path.exists():
+        if not integrity_ok(path):
+            raise DatabaseError(
+                f"{path} is not a healthy SQLite database (integrity check failed); restore the "
+                f"newest good copy from {settings.backup_dir} or move the file away to start anew"
+            )
+        if backup:
+            copy = backup_sqlite(path, settings.backup_dir, keep=settings.backup_keep)
+        elif current_revision(engine) != head_revision():
+            copy = backup_sqlite(
+                path, settings.backup_dir, keep=settings.backup_keep, label="pre-migration"
+            )
+    upgrade_to_head(engine)
+    return copy

@@ -1,0 +1,119 @@
+"""The explicit history backfill: each member's past snapshots, one player per transaction.
+
+It is the only part of ClanStats that makes per-player requests, so it is opt-in
+(`main.py backfill`), paced by the same client, bounded by WOM_BACKFILL_DAYS, and resumable:
+a player whose history is stored is recorded in `backfill_progress` and skipped next time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from clanstats.db.models import BackfillProgress, Membership, Player
+from clanstats.db.upsert import upsert
+from clanstats.errors import ConfigError, SourceError
+from clanstats.harvest.fetchlog import record_fetch
+from clanstats.harvest.snapshots import SnapshotWriter
+from clanstats.harvest.wom import make_wom_client, require_group_id
+from clanstats.runlog import utcnow
+from clanstats.stage import StageContext, StageResult
+from clanstats.wom.client import WomClient, WomPlayerUnavailable
+from clanstats.wom.shapes import decoded_snapshot
+
+log = logging.getLogger(__name__)
+
+
+def backfill_stage(context: StageContext) -> StageResult:
+    """Fetch past snapshots for every current member not yet backfilled over the look-back."""
+    settings = context.settings
+    return backfill_group(
+        context.engine,
+        make_wom_client(settings),
+        group_id=require_group_id(settings),
+        days=settings.backfill_days,
+        stage_run_id=context.stage_run_id,
+    )
+
+
+def backfill_group(
+    engine: Engine, client: WomClient, *, group_id: int, days: int, stage_run_id: int | None
+) -> StageResult:
+    """Backfill each pending member; stop at the first source failure, keeping what is done."""
+    now = utcnow()
+    since = now - timedelta(days=days)
+    pending = _pending_members(engine, group_id, since)
+    if not pending:
+        with Session(engine) as session, session.begin():
+            members = session.scalar(
+                select(Membership.player_id).where(Membership.group_id == group_id)
+            )
+        if members is None:
+            raise ConfigError("backfill needs the member list first: run `python main.py harvest`")
+    result = StageResult()
+    players = snapshots = skipped = 0
+    for player_id, username in tqdm(pending, desc="backfill", unit="player", leave=False):
+        started, before = utcnow(), client.stats.requests
+        try:
+            pages = client.player_snapshots(
+                username, start=since.replace(tzinfo=UTC), end=now.replace(tzinfo=UTC)
+            )
+            fetched = [s for page in pages for s in map(decoded_snapshot, page) if s is not None]
+            status = "done"
+        except WomPlayerUnavailable as exc:
+            log.warning("backfill skipped %s: %s", username, exc)
+            fetched, status = [], "unavailable"
+            skipped += 1
+        except SourceError as exc:
+            result.failures.append(f"backfill stopped at {username}: {exc}; run it again to resume")
+            break
+        with Session(engine) as session, session.begin():
+            added, _rows = SnapshotWriter(session, group_id).merge_history(player_id, fetched)
+            upsert(
+                session,
+                BackfillProgress.__table__,  # type: ignore[arg-type]
+                [{"group_id": group_id, "player_id": player_id, "since": since, "status": status,
+                  "snapshots": added, "finished_at": utcnow()}],
+                keys=("group_id", "player_id"),
+            )  # fmt: skip
+            record_fetch(
+                session, group_id=group_id, stage_run_id=stage_run_id, source="wom:backfill",
+                started_at=started, requests=client.stats.requests - before, rows=added,
+                outcome="ok" if status == "done" else status,
+            )  # fmt: skip
+        players, snapshots = players + 1, snapshots + added
+    result.counts = {
+        "players": players,
+        "snapshots": snapshots,
+        "skipped": skipped,
+        "remaining": len(_pending_members(engine, group_id, since)),
+        "wom_requests": client.stats.requests,
+    }
+    return result
+
+
+def _pending_members(engine: Engine, group_id: int, since: datetime) -> list[tuple[int, str]]:
+    """Current members without a backfill reaching back to `since`."""
+    with Session(engine) as session:
+        done = set(
+            session.scalars(
+                select(BackfillProgress.player_id).where(
+                    BackfillProgress.group_id == group_id, BackfillProgress.since <= since
+                )
+            )
+        )
+        members = session.execute(
+            select(Player.player_id, Player.username)
+            .join(
+                Membership,
+                (Membership.group_id == Player.group_id)
+                & (Membership.player_id == Player.player_id),
+            )
+            .where(Player.group_id == group_id, Membership.left_at.is_(None))
+            .order_by(Player.player_id)
+        ).all()
+    return [(pid, name) for pid, name in members if pid not in done]

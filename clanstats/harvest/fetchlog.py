@@ -1,0 +1,38 @@
+"""The fetch log: one row per fetch of one source, written with that source's data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import FetchLog
+from clanstats.runlog import utcnow
+
+
+def record_fetch(
+    session: Session,
+    *,
+    group_id: int | None,
+    stage_run_id: int | None,
+    source: str,
+    started_at: datetime,
+    requests: int,
+    rows: int,
+    outcome: str,
+    error: str | None = None,
+) -> None:
+    """Add a fetch-log row in the caller's transaction."""
+    session.add(
+        FetchLog(
+            group_id=group_id,
+            stage_run_id=stage_run_id,
+            source=source,
+            started_at=started_at,
+            finished_at=utcnow(),
+            requests=requests,
+            rows=rows,
+            outcome=outcome,
+            error=error,
+        )
+    )

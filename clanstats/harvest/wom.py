@@ -1,0 +1,482 @@
+"""The Wise Old Man harvest: the whole clan's state in two requests, then only what is new.
+
+Each source (roster, hiscores, each event feed, competitions, first-run gains) is one unit of
+work: its rows, its cursor and its fetch-log row commit together or not at all, and a source that
+fails is reported while the others carry on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, exists, insert, select, update
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import (
+    Achievement,
+    Competition,
+    GainWindow,
+    HarvestCursor,
+    Membership,
+    MembershipEvent,
+    NameChange,
+    Player,
+    WindowGain,
+    WomGroup,
+)
+from clanstats.db.upsert import upsert
+from clanstats.errors import ConfigError, SourceError
+from clanstats.harvest.fetchlog import record_fetch
+from clanstats.harvest.snapshots import DecodedSnapshot, MetricRegistry, SnapshotWriter
+from clanstats.runlog import utcnow
+from clanstats.settings import Settings
+from clanstats.stage import StageContext, StageResult
+from clanstats.wom.client import WomClient
+from clanstats.wom.shapes import decoded_snapshot, parse_time, player_id_of, player_row
+
+log = logging.getLogger(__name__)
+
+Writer = Callable[[Session], int]
+GAIN_WINDOWS = ("week", "month", "year")
+PLAYER_UPDATE_COLUMNS = (
+    "username", "display_name", "account_type", "build", "status", "country",
+    "exp", "ehp", "ehb", "ttm", "registered_at", "wom_updated_at", "last_changed_at",
+)  # fmt: skip
+
+
+@dataclass
+class WomHarvest:
+    """One harvest of one WOM group."""
+
+    engine: Engine
+    client: WomClient
+    group_id: int
+    stage_run_id: int | None
+    lookback_days: int
+
+    def run(self) -> StageResult:
+        """Fetch and store every WOM source; a failing source is reported, the rest kept."""
+        result = StageResult()
+        self.now = utcnow()
+        steps: list[tuple[str, Callable[[], Writer | None]]] = [
+            ("wom:roster", self._roster),
+            ("wom:hiscores", self._hiscores),
+            ("wom:activity", lambda: self._events("activity", self._write_activity)),
+            ("wom:achievements", lambda: self._events("achievements", self._write_achievements)),
+            ("wom:name-changes", lambda: self._events("name-changes", self._write_name_changes)),
+            ("wom:competitions", self._competitions),
+            ("wom:gains", self._gains),
+        ]
+        for source, step in steps:
+            rows = self._run_source(source, step, result)
+            result.counts[source.removeprefix("wom:")] = rows
+        result.counts["wom_requests"] = self.client.stats.requests
+        result.counts["wom_rate_wait_s"] = round(self.client.stats.rate_wait_seconds, 2)
+        return result
+
+    def _run_source(
+        self, source: str, step: Callable[[], Writer | None], result: StageResult
+    ) -> int:
+        """Fetch one source, then write it with its fetch-log row in one transaction."""
+        started, requests_before = utcnow(), self.client.stats.requests
+        try:
+            writer = step()
+            with Session(self.engine) as session, session.begin():
+                rows = writer(session) if writer else 0
+                record_fetch(
+                    session,
+                    group_id=self.group_id,
+                    stage_run_id=self.stage_run_id,
+                    source=source,
+                    started_at=started,
+                    requests=self.client.stats.requests - requests_before,
+                    rows=rows,
+                    outcome="ok" if writer else "skipped",
+                )
+            log.info("%s: %s rows", source, rows)
+            return rows
+        except ConfigError:
+            raise
+        except SourceError as exc:
+            result.failures.append(f"{source}: {exc}")
+            with Session(self.engine) as session, session.begin():
+                record_fetch(
+                    session,
+                    group_id=self.group_id,
+                    stage_run_id=self.stage_run_id,
+                    source=source,
+                    started_at=started,
+                    requests=self.client.stats.requests - requests_before,
+                    rows=0,
+                    outcome="error",
+                    error=str(exc),
+                )
+            return 0
+
+    # --- roster -------------------------------------------------------------------------------
+
+    def _roster(self) -> Writer:
+        details = self.client.group(self.group_id)
+        if not isinstance(details.get("memberships"), list):
+            raise SourceError(f"WOM group {self.group_id} came back without a member list")
+        return lambda session: self._write_roster(session, details)
+
+    def _write_roster(self, session: Session, details: Mapping[str, Any]) -> int:
+        upsert(
+            session,
+            WomGroup.__table__,  # type: ignore[arg-type]
+            [
+                {
+                    "id": self.group_id,
+                    "name": str(details.get("name") or f"Group {self.group_id}")[:100],
+                    "clan_chat": (details.get("clanChat") or None),
+                    "member_count": len(details["memberships"]),
+                    "wom_created_at": parse_time(details.get("createdAt")),
+                    "wom_updated_at": parse_time(details.get("updatedAt")),
+                    "fetched_at": self.now,
+                }
+            ],
+            keys=("id",),
+        )
+        members: dict[int, Mapping[str, Any]] = {}
+        for membership in details["memberships"]:
+            if isinstance(membership, Mapping) and player_id_of(membership.get("player")):
+                members[player_id_of(membership["player"])] = membership  # type: ignore[index]
+        self._upsert_players(session, (m["player"] for m in members.values()))
+        stored = {
+            m.player_id: m
+            for m in session.scalars(select(Membership).where(Membership.group_id == self.group_id))
+        }
+        for player_id, membership in members.items():
+            joined = parse_time(membership.get("createdAt")) or self.now
+            role = membership.get("role") if isinstance(membership.get("role"), str) else None
+            row = stored.get(player_id)
+            if row is None:
+                session.add(
+                    Membership(
+                        group_id=self.group_id, player_id=player_id, role=role,
+                        joined_at=joined, left_at=None, updated_at=self.now,
+                    )
+                )  # fmt: skip
+            elif row.left_at is not None or row.role != role:
+                if row.left_at is not None:  # came back: a new stay starts
+                    row.joined_at, row.left_at = joined, None
+                row.role, row.updated_at = role, self.now
+        for player_id, row in stored.items():
+            if player_id not in members and row.left_at is None:
+                row.left_at, row.updated_at = self.now, self.now  # left: history stays theirs
+        return len(members)
+
+    def _upsert_players(self, session: Session, players: Iterable[Any]) -> None:
+        rows = {}
+        for player in players:
+            row = (
+                player_row(self.group_id, player, self.now) if isinstance(player, Mapping) else None
+            )
+            if row:
+                rows[row["player_id"]] = row
+        upsert(
+            session,
+            Player.__table__,  # type: ignore[arg-type]
+            list(rows.values()),
+            keys=("group_id", "player_id"),
+            update=PLAYER_UPDATE_COLUMNS,
+        )
+
+    # --- hiscores -----------------------------------------------------------------------------
+
+    def _hiscores(self) -> Writer:
+        entries = self.client.bulk_hiscores(self.group_id)
+        latest: dict[int, DecodedSnapshot] = {}
+        players = []
+        for entry in entries:
+            if not isinstance(entry, Mapping):
+                continue
+            player_id = player_id_of(entry.get("player"))
+            snapshot = decoded_snapshot(entry.get("data"))
+            if player_id is None or snapshot is None:
+                log.warning("skipped a bulk-hiscores entry without a player id or snapshot")
+                continue
+            latest[player_id] = snapshot
+            players.append(entry["player"])
+
+        def write(session: Session) -> int:
+            self._upsert_players(session, players)
+            snapshots, values = SnapshotWriter(session, self.group_id).add_latest(latest)
+            log.info("stored %s new snapshots with %s changed values", snapshots, values)
+            return snapshots
+
+        return write
+
+    # --- paged event feeds --------------------------------------------------------------------
+
+    def _events(
+        self, kind: str, write_items: Callable[[Session, list[Mapping[str, Any]]], int]
+    ) -> Writer:
+        """Page a feed newest first until what is stored (or the look-back) is reached."""
+        source = f"wom:{kind}"
+        cursor = self._cursor(source)
+        floor = self.now - timedelta(days=self.lookback_days)
+        items: list[Mapping[str, Any]] = []
+        for page in self.client.iter_group_events(self.group_id, kind):  # type: ignore[arg-type]
+            reached_stored = False
+            for item in page:
+                created = parse_time(item.get("createdAt")) if isinstance(item, Mapping) else None
+                if created is None:
+                    continue
+                if created < floor or (cursor is not None and created < cursor):
+                    reached_stored = True
+                    continue
+                items.append(item)
+            if reached_stored:
+                break
+
+        def write(session: Session) -> int:
+            self._upsert_players(
+                session, (i.get("player") for i in items if isinstance(i.get("player"), Mapping))
+            )
+            stored = write_items(session, items)
+            newest = max((parse_time(i["createdAt"]) for i in items), default=None)
+            if newest is not None and (cursor is None or newest > cursor):
+                upsert(
+                    session,
+                    HarvestCursor.__table__,  # type: ignore[arg-type]
+                    [{"group_id": self.group_id, "source": source,
+                      "position": newest.isoformat(), "updated_at": self.now}],
+                    keys=("group_id", "source"),
+                )  # fmt: skip
+            return stored
+
+        return write
+
+    def _cursor(self, source: str) -> datetime | None:
+        with Session(self.engine) as session:
+            position = session.scalar(
+                select(HarvestCursor.position).where(
+                    HarvestCursor.group_id == self.group_id, HarvestCursor.source == source
+                )
+            )
+        return datetime.fromisoformat(position) if position else None
+
+    def _known_players(self, session: Session) -> set[int]:
+        return set(
+            session.scalars(select(Player.player_id).where(Player.group_id == self.group_id))
+        )
+
+    def _write_activity(self, session: Session, items: list[Mapping[str, Any]]) -> int:
+        known = self._known_players(session)
+        rows = []
+        for item in items:
+            player_id = player_id_of(item.get("player")) or player_id_of(item)
+            kind = item.get("type")
+            if player_id not in known or kind not in ("joined", "left", "changed_role"):
+                continue
+            rows.append(
+                {
+                    "group_id": self.group_id,
+                    "player_id": player_id,
+                    "kind": kind,
+                    "role": _str_or_none(item.get("role")),
+                    "previous_role": _str_or_none(item.get("previousRole")),
+                    "occurred_at": parse_time(item["createdAt"]),
+                    "source": "wom",
+                }
+            )
+        new = upsert(session, MembershipEvent.__table__, rows,  # type: ignore[arg-type]
+                     keys=("group_id", "player_id", "kind", "occurred_at"), update=())  # fmt: skip
+        for row in rows:
+            if row["kind"] == "left":
+                # The feed knows the exact time; the roster only knows "gone by this run".
+                session.execute(
+                    update(Membership)
+                    .where(
+                        Membership.group_id == self.group_id,
+                        Membership.player_id == row["player_id"],
+                        Membership.left_at.is_not(None),
+                        Membership.joined_at <= row["occurred_at"],
+                    )
+                    .values(left_at=row["occurred_at"])
+                )
+        return new
+
+    def _write_achievements(self, session: Session, items: list[Mapping[str, Any]]) -> int:
+        known = self._known_players(session)
+        rows = []
+        for item in items:
+            player_id = player_id_of(item.get("player")) or player_id_of(item)
+            metric, threshold = item.get("metric"), item.get("threshold")
+            if (
+                player_id not in known
+                or not isinstance(metric, str)
+                or not isinstance(threshold, int)
+            ):
+                continue
+            rows.append(
+                {
+                    "group_id": self.group_id,
+                    "player_id": player_id,
+                    "metric": metric[:64],
+                    "threshold": threshold,
+                    "name": str(item.get("name") or f"{threshold} {metric}")[:120],
+                    "measure": _str_or_none(item.get("measure")),
+                    "achieved_at": parse_time(item["createdAt"]),
+                }
+            )
+        return upsert(session, Achievement.__table__, rows,  # type: ignore[arg-type]
+                      keys=("group_id", "player_id", "metric", "threshold"), update=())  # fmt: skip
+
+    def _write_name_changes(self, session: Session, items: list[Mapping[str, Any]]) -> int:
+        rows = []
+        for item in items:
+            change_id, player_id = item.get("id"), item.get("playerId")
+            if not isinstance(change_id, int) or not isinstance(player_id, int):
+                continue
+            rows.append(
+                {
+                    "group_id": self.group_id,
+                    "id": change_id,
+                    "player_id": player_id,
+                    "old_name": str(item.get("oldName") or "")[:64],
+                    "new_name": str(item.get("newName") or "")[:64],
+                    "status": str(item.get("status") or "approved")[:20],
+                    "created_at": parse_time(item["createdAt"]),
+                    "resolved_at": parse_time(item.get("resolvedAt")),
+                }
+            )
+        return upsert(session, NameChange.__table__, rows, keys=("group_id", "id"), update=())  # type: ignore[arg-type]
+
+    # --- competitions and first-run gains -----------------------------------------------------
+
+    def _competitions(self) -> Writer:
+        competitions = self.client.group_competitions(self.group_id)
+        rows = []
+        for item in competitions:
+            starts, ends = parse_time(item.get("startsAt")), parse_time(item.get("endsAt"))
+            if not isinstance(item.get("id"), int) or starts is None or ends is None:
+                continue
+            rows.append(
+                {
+                    "group_id": self.group_id,
+                    "id": item["id"],
+                    "title": str(item.get("title") or f"Competition {item['id']}")[:200],
+                    "competition_type": _str_or_none(item.get("type")),
+                    "metric": _str_or_none(item.get("metric")),
+                    "starts_at": starts,
+                    "ends_at": ends,
+                    "participant_count": item.get("participantCount")
+                    if isinstance(item.get("participantCount"), int)
+                    else None,
+                }
+            )
+
+        def write(session: Session) -> int:
+            upsert(session, Competition.__table__, rows, keys=("group_id", "id"))  # type: ignore[arg-type]
+            return len(rows)
+
+        return write
+
+    def _gains(self) -> Writer | None:
+        """On a first run, fetch week/month/year gains so windows have numbers before history."""
+        with Session(self.engine) as session:
+            if session.scalar(select(exists().where(GainWindow.group_id == self.group_id))):
+                return None
+        windows = {p: self.client.bulk_gained(self.group_id, period=p) for p in GAIN_WINDOWS}
+
+        def write(session: Session) -> int:
+            known = self._known_players(session)
+            spans: list[dict[str, Any]] = []
+            gains: list[dict[str, Any]] = []
+            for period, entries in windows.items():
+                for entry in entries:
+                    span = self._gain_span(period, entry, known)
+                    if span is not None:
+                        spans.append(span)
+                        gains += _gain_rows(span, entry["data"])
+            ids = MetricRegistry(session).ids({row["metric"]: "unknown" for row in gains})
+            for row in gains:
+                row["metric_id"] = ids[row.pop("metric")]
+            for table, rows in ((GainWindow, spans), (WindowGain, gains)):
+                if rows:
+                    session.execute(insert(table), rows)
+            return len(gains)
+
+        return write
+
+    def _gain_span(self, period: str, entry: Any, known: set[int]) -> dict[str, Any] | None:
+        if not isinstance(entry, Mapping):
+            return None
+        player_id = player_id_of(entry.get("player"))
+        start, end = parse_time(entry.get("startDate")), parse_time(entry.get("endDate"))
+        if player_id not in known or start is None or end is None:
+            return None
+        return {
+            "group_id": self.group_id, "player_id": player_id, "period": period,
+            "start_date": start, "end_date": end, "fetched_at": self.now,
+        }  # fmt: skip
+
+
+def _gain_rows(span: Mapping[str, Any], data: Any) -> list[dict[str, Any]]:
+    """Non-zero (or unknown) gains of one member's window; WOM sends a list or a mapping."""
+    items = data.values() if isinstance(data, Mapping) else data if isinstance(data, list) else []
+    rows = []
+    for item in items:
+        if not isinstance(item, Mapping):
+            continue
+        metric, gained = item.get("metric"), item.get("gained")
+        if not isinstance(metric, str) or not isinstance(gained, int | float):
+            continue
+        unknown = _negative(item.get("start")) or _negative(item.get("end"))
+        if gained or unknown:
+            rows.append(
+                {
+                    "group_id": span["group_id"], "player_id": span["player_id"],
+                    "period": span["period"], "metric": metric[:64],
+                    "gained": None if unknown else float(gained),
+                }
+            )  # fmt: skip
+    return rows
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value[:40] if isinstance(value, str) and value else None
+
+
+def _negative(value: Any) -> bool:
+    return isinstance(value, int | float) and value < 0
+
+
+def make_wom_client(settings: Settings) -> WomClient:
+    """A WOM client configured from the settings."""
+    return WomClient(
+        base_url=settings.wom_base_url,
+        api_key=settings.wom_api_key.value if settings.wom_api_key else None,
+        user_agent=settings.wom_user_agent,
+        requests_per_minute=settings.wom_requests_per_minute,
+    )
+
+
+def require_group_id(settings: Settings) -> int:
+    """The configured WOM group id, or a ConfigError saying how to set it."""
+    if settings.wom_group_id is None:
+        raise ConfigError(
+            "WOM_GROUP_ID is not set: put your group's number (from wiseoldman.net/groups/<id>) "
+            "in .env, or try `python main.py --demo`"
+        )
+    return settings.wom_group_id
+
+
+def harvest_stage(context: StageContext) -> StageResult:
+    """The harvest stage's work: every WOM source for the configured group."""
+    settings = context.settings
+    harvest = WomHarvest(
+        engine=context.engine,
+        client=make_wom_client(settings),
+        group_id=require_group_id(settings),
+        stage_run_id=context.stage_run_id,
+        lookback_days=settings.backfill_days,
+    )
+    return harvest.run()

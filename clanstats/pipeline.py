@@ -1,0 +1,180 @@
+"""The orchestrator: run stages in order, each in its own process, under one lock and one record."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rich.table import Table
+from sqlalchemy import Engine
+
+from clanstats.db.engine import engine_for
+from clanstats.db.prepare import prepare_database
+from clanstats.errors import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SOURCE,
+    EXIT_TIMEOUT,
+    ConfigError,
+)
+from clanstats.lock import run_lock
+from clanstats.logs import console, file_logging_paused
+from clanstats.runlog import (
+    finish_pipeline_run,
+    finish_stage_run,
+    stage_counts,
+    start_pipeline_run,
+    start_stage_run,
+)
+from clanstats.settings import PROJECT_ROOT, Settings
+from clanstats.stage import PIPELINE_RUN_ENV, STAGE_RUN_ENV
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage: its name, what it does, and whether a plain `main.py` runs it."""
+
+    name: str
+    summary: str
+    in_pipeline: bool = True
+
+    @property
+    def module(self) -> str:
+        """The module run as `python -m` for this stage."""
+        return f"scripts.{self.name}"
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("harvest", "fetch the clan's state and new events from Wise Old Man"),
+    Stage(
+        "backfill",
+        "fetch each member's past snapshots from WOM (explicit, resumable, per player)",
+        in_pipeline=False,
+    ),
+)
+STAGE_NAMES = tuple(stage.name for stage in STAGES)
+PIPELINE = tuple(stage for stage in STAGES if stage.in_pipeline)
+
+
+@dataclass
+class StageOutcome:
+    """How one stage subprocess ended."""
+
+    stage: str
+    exit_code: int
+    seconds: float
+    counts: Mapping[str, object]
+
+
+def select_stages(only: str | None, start_from: str | None) -> list[Stage]:
+    """The stages to run: one by name, the pipeline from a stage on, or the whole pipeline."""
+    by_name = {stage.name: stage for stage in STAGES}
+    if only:
+        return [by_name[only]]
+    if start_from:
+        names = [stage.name for stage in PIPELINE]
+        if start_from not in names:
+            raise ConfigError(
+                f"--from {start_from}: not a pipeline stage; use one of {', '.join(names)}"
+            )
+        return list(PIPELINE[names.index(start_from) :])
+    return list(PIPELINE)
+
+
+def run_pipeline(
+    settings: Settings, stages: Sequence[Stage], *, env: Mapping[str, str] | None = None
+) -> int:
+    """Lock, back up, migrate, then run each stage as a subprocess; return the run's exit code."""
+    with run_lock(settings.lock_file):
+        engine = engine_for(settings)
+        prepare_database(settings, engine)
+        names = [stage.name for stage in stages]
+        run_id = start_pipeline_run(engine, names)
+        log.info("pipeline run %s started: %s", run_id, ", ".join(names))
+        outcomes: list[StageOutcome] = []
+        exit_code, error = EXIT_OK, None
+        try:
+            for stage in stages:
+                outcome = _run_stage_process(engine, settings, stage, run_id, env or {})
+                outcomes.append(outcome)
+                if outcome.exit_code == EXIT_SOURCE:
+                    # A source failed but what was fetched is stored: later stages still help.
+                    exit_code, error = EXIT_SOURCE, f"{stage.name} finished partially"
+                elif outcome.exit_code != EXIT_OK:
+                    exit_code, error = outcome.exit_code, f"{stage.name} failed"
+                    break
+        finally:
+            finish_pipeline_run(engine, run_id, exit_code=exit_code, error=error)
+            engine.dispose()
+        _print_summary(run_id, outcomes, exit_code)
+        return exit_code
+
+
+def _run_stage_process(
+    engine: Engine, settings: Settings, stage: Stage, run_id: int, extra_env: Mapping[str, str]
+) -> StageOutcome:
+    """Run one stage as `python -m scripts.<stage>` with a timeout, and record its end."""
+    stage_run_id = start_stage_run(engine, stage.name, run_id)
+    env = {
+        **os.environ,
+        **extra_env,
+        PIPELINE_RUN_ENV: str(run_id),
+        STAGE_RUN_ENV: str(stage_run_id),
+        "PYTHONIOENCODING": "utf-8",
+    }
+    started = time.monotonic()
+    console.print(f"[bold]>> {stage.name}[/]: {stage.summary}")
+    with file_logging_paused():
+        try:
+            completed = subprocess.run(
+                [sys.executable, "-m", stage.module],
+                cwd=PROJECT_ROOT,
+                env=env,
+                timeout=settings.stage_timeout_seconds,
+                check=False,
+            )
+            exit_code = completed.returncode
+        except subprocess.TimeoutExpired:
+            exit_code = EXIT_TIMEOUT
+        except KeyboardInterrupt:
+            exit_code = EXIT_INTERRUPTED
+    seconds = time.monotonic() - started
+    if exit_code == EXIT_TIMEOUT:
+        message = (
+            f"{stage.name} ran past STAGE_TIMEOUT_SECONDS={settings.stage_timeout_seconds} "
+            "and was stopped; nothing it had not committed was kept"
+        )
+        console.print(f"[red]{message}[/]")
+        log.error(message)
+        finish_stage_run(engine, stage_run_id, exit_code=exit_code, error=message)
+    elif exit_code < 0 or exit_code > 255:
+        finish_stage_run(engine, stage_run_id, exit_code=exit_code, error="killed by a signal")
+    else:
+        # The stage closes its own record; this catches a stage that died before it could.
+        finish_stage_run(engine, stage_run_id, exit_code=exit_code, error=None)
+    log.info("stage %s exited %s after %.1fs", stage.name, exit_code, seconds)
+    return StageOutcome(stage.name, exit_code, seconds, stage_counts(engine, stage_run_id))
+
+
+def _print_summary(run_id: int, outcomes: Sequence[StageOutcome], exit_code: int) -> None:
+    table = Table(title=f"ClanStats run {run_id}", title_justify="left")
+    table.add_column("stage")
+    table.add_column("result")
+    table.add_column("time", justify="right")
+    table.add_column("what it did")
+    for outcome in outcomes:
+        result = {0: "[green]ok[/]", EXIT_SOURCE: "[yellow]partial[/]"}.get(
+            outcome.exit_code, f"[red]failed ({outcome.exit_code})[/]"
+        )
+        counts = ", ".join(f"{k} {v}" for k, v in outcome.counts.items() if not isinstance(v, dict))
+        table.add_row(outcome.stage, result, f"{outcome.seconds:.1f}s", counts)
+    console.print(table)
+    if exit_code:
+        console.print(f"[red]run ended with exit code {exit_code}[/]: details in app.log")

@@ -1,0 +1,161 @@
+"""The rules file (`rules.yaml`): the clan's policy, validated with line-numbered errors.
+
+`.env` holds secrets and machine basics; the rules file holds what officers decide: activity
+thresholds, removal rules, the rank ladder, seasons, weekly goals and sync targets. Every key is
+documented in `rules.example.yaml`. A missing file means the defaults below.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from clanstats.errors import ConfigError
+
+PositiveInt = Annotated[int, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActivityRules(_Strict):
+    """How many quiet days make a member quiet or inactive."""
+
+    quiet_after_days: PositiveInt = 7
+    inactive_after_days: PositiveInt = 30
+    new_member_days: PositiveInt = 14
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ActivityRules:
+        if self.quiet_after_days > self.inactive_after_days:
+            raise ValueError("quiet_after_days must not be larger than inactive_after_days")
+        return self
+
+
+class RemovalRules(_Strict):
+    """Who is a removal candidate: long enough in the clan and quiet for long enough."""
+
+    min_tenure_days: PositiveInt = 30
+    no_activity_days: PositiveInt = 30
+
+
+class Rank(_Strict):
+    """A rank and what a member needs for it (any WOM metric, plus tenure and messages)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=40)]
+    requirements: dict[
+        Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")], Annotated[float, Field(ge=0)]
+    ] = {}
+
+
+class Season(_Strict):
+    """A named date range whose points come from weighted gains and messages."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    start: date
+    end: date
+    points: dict[Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")], float] = {}
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Season:
+        if self.end < self.start:
+            raise ValueError(
+                f"season {self.name!r} ends ({self.end}) before it starts ({self.start})"
+            )
+        return self
+
+
+class Goal(_Strict):
+    """A weekly clan goal: the clan's total gain in one metric (or messages) reaching a target."""
+
+    name: Annotated[str, Field(min_length=1, max_length=80)]
+    metric: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,64}$")]
+    target: Annotated[float, Field(gt=0)]
+
+
+class SyncTarget(_Strict):
+    """Where the sync stage delivers outputs."""
+
+    name: Annotated[str, Field(min_length=1, max_length=40)]
+    kind: Annotated[str, Field(pattern=r"^(folder|http|discord)$")]
+    path: str | None = None
+    url: str | None = None
+
+
+class Rules(_Strict):
+    """The whole rules file."""
+
+    activity: ActivityRules = ActivityRules()
+    removal: RemovalRules = RemovalRules()
+    ranks: list[Rank] = []
+    seasons: list[Season] = []
+    goals: list[Goal] = []
+    sync_targets: list[SyncTarget] = []
+    opt_out: list[str] = []
+
+
+def load_rules(path: Path) -> Rules:
+    """Read and validate the rules file; raise ConfigError with the line of the first mistakes."""
+    if not path.exists():
+        return Rules()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"{path}: can't be read ({exc}); fix its permissions or encoding"
+        ) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path.name} {where}: not valid YAML ({problem})") from None
+    if data is None:
+        return Rules()
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path.name} line 1: expected sections like `activity:` and `ranks:`")
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as exc:
+        lines = _line_index(node)
+        problems = [_describe(error, lines) for error in exc.errors()[:5]]
+        raise ConfigError(f"{path.name}: " + "; ".join(problems)) from None
+
+
+def _describe(error: Any, lines: dict[tuple[Any, ...], int]) -> str:
+    location = tuple(error["loc"])
+    line = None
+    for depth in range(len(location), -1, -1):
+        line = lines.get(location[:depth])
+        if line is not None:
+            break
+    key = ".".join(str(part) for part in location) or "(top)"
+    shown = error["type"] not in ("missing", "extra_forbidden")
+    value = (
+        f" = {error.get('input')!r}" if shown and not isinstance(error.get("input"), dict) else ""
+    )
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (see rules.example.yaml for the keys there are)"
+    return f"line {line or 1}: {key}{value}: {message}"
+
+
+def _line_index(node: Any, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
+    """Map each key path (as pydantic reports it) to its 1-based line in the file."""
+    lines: dict[tuple[Any, ...], int] = {path: node.start_mark.line + 1} if node is not None else {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            lines[(*path, key.value)] = key.start_mark.line + 1
+            for sub, line in _line_index(value, (*path, key.value)).items():
+                lines.setdefault(sub, line)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines.update(_line_index(item, (*path, index)))
+    return lines

@@ -1,0 +1,247 @@
+"""The typed settings object, read from `.env` with process environment variables on top.
+
+Every key is documented in `.env.example`. A bad value stops with one line that names the key,
+the value (never for secrets) and the expected form; see `ConfigError`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from clanstats.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_WOM_BASE_URL = "https://api.wiseoldman.net/v2"
+SECRET_KEYS = frozenset({"WOM_API_KEY", "DISCORD_BOT_TOKEN", "DATABASE_URL"})
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value that never prints: repr and str show a mask."""
+
+    value: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return "********"
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a stage needs to know about this machine and this clan."""
+
+    data_dir: Path
+    wom_group_id: int | None
+    wom_api_key: Secret | None
+    wom_base_url: str
+    wom_user_agent: str
+    wom_requests_per_minute: int | None
+    backfill_days: int
+    database_url: Secret
+    timezone: ZoneInfo
+    local_drive_path: Path | None
+    rules_file: Path
+    output_dir: Path
+    backup_dir: Path
+    backup_keep: int
+    log_file: Path
+    log_level: str
+    stage_timeout_seconds: int
+
+    @property
+    def lock_file(self) -> Path:
+        """The file whose lock stops two runs overlapping."""
+        return self.data_dir / "clanstats.lock"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is a SQLite file (backups and pragmas apply)."""
+        return self.database_url.value.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file the URL points at, or None for another engine."""
+        return sqlite_path_from_url(self.database_url.value)
+
+
+def load_settings(
+    env_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read `.env` (if present), overlay the process environment, validate, return Settings."""
+    environ = os.environ if environ is None else environ
+    env_file = env_file or Path(environ.get("CLANSTATS_ENV_FILE", PROJECT_ROOT / ".env"))
+    values: dict[str, str] = {}
+    if env_file.exists():
+        try:
+            raw = dotenv_values(env_file)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{env_file}: can't be read ({exc}); fix or recreate it") from None
+        values.update({k: v for k, v in raw.items() if v is not None})
+    values.update({k: v for k, v in environ.items() if k.isupper()})
+    return _build(values)
+
+
+def _build(values: Mapping[str, str]) -> Settings:
+    """Validate raw strings into Settings; first bad value raises ConfigError."""
+    get = _Reader(values)
+    data_dir = get.path("CLANSTATS_DATA_DIR", PROJECT_ROOT, base=PROJECT_ROOT)
+    api_key = get.text("WOM_API_KEY", "")
+    group_id = get.parsed("WOM_GROUP_ID", None, _positive_int, "a whole number such as 1234")
+    drive = get.optional_path("LOCAL_DRIVE_PATH", base=data_dir)
+    if drive is not None and not drive.is_dir():
+        raise ConfigError(
+            f"LOCAL_DRIVE_PATH={drive}: not a folder that exists; create it or fix the path"
+        )
+    rules_file = get.optional_path("RULES_FILE", base=PROJECT_ROOT)
+    if rules_file is not None and not rules_file.is_file():
+        raise ConfigError(f"RULES_FILE={rules_file}: no such file; fix the path or remove the line")
+    database_url = get.text("DATABASE_URL", f"sqlite:///{(data_dir / 'clanstats.db').as_posix()}")
+    database_url = _check_database_url(database_url, data_dir, drive)
+    settings = Settings(
+        data_dir=data_dir,
+        wom_group_id=group_id,
+        wom_api_key=Secret(api_key) if api_key else None,
+        wom_base_url=get.parsed(
+            "WOM_BASE_URL", DEFAULT_WOM_BASE_URL, _http_url, "an http(s) URL"
+        ).rstrip("/"),
+        wom_user_agent=get.text("WOM_USER_AGENT", "")
+        or f"ClanStats/0.1 (group {group_id or 'demo'}; set WOM_USER_AGENT to your contact)",
+        wom_requests_per_minute=get.parsed(
+            "WOM_REQUESTS_PER_MINUTE", None, _bounded_int(1, 100_000), "a whole number, e.g. 20"
+        ),
+        backfill_days=get.parsed("WOM_BACKFILL_DAYS", 365, _bounded_int(1, 3650), "1 to 3650"),
+        database_url=Secret(database_url),
+        timezone=get.parsed(
+            "TIMEZONE", ZoneInfo("UTC"), _timezone, "an IANA name like Europe/London"
+        ),
+        local_drive_path=drive,
+        rules_file=rules_file or PROJECT_ROOT / "rules.yaml",
+        output_dir=get.path("OUTPUT_DIR", data_dir / "output", base=data_dir),
+        backup_dir=get.path("BACKUP_DIR", data_dir / "backups", base=data_dir),
+        backup_keep=get.parsed("BACKUP_KEEP", 14, _bounded_int(0, 10_000), "a whole number >= 0"),
+        log_file=get.path("LOG_FILE", data_dir / "app.log", base=data_dir),
+        log_level=get.parsed("LOG_LEVEL", "INFO", _log_level, "one of " + ", ".join(LOG_LEVELS)),
+        stage_timeout_seconds=get.parsed(
+            "STAGE_TIMEOUT_SECONDS", 1800, _bounded_int(10, 86_400), "10 to 86400 seconds"
+        ),
+    )
+    return settings
+
+
+class _Reader:
+    """Typed access to raw settings strings with one-line errors."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = values
+
+    def text(self, key: str, default: str) -> str:
+        value = self._values.get(key, "").strip()
+        return value or default
+
+    def parsed(self, key: str, default: T, parse: Callable[[str], T], expected: str) -> T:
+        raw = self._values.get(key, "").strip()
+        if not raw:
+            return default
+        try:
+            return parse(raw)
+        except (ValueError, ZoneInfoNotFoundError):
+            shown = "(hidden)" if key in SECRET_KEYS else repr(raw)
+            raise ConfigError(f"{key}={shown} is not valid: expected {expected}") from None
+
+    def path(self, key: str, default: Path, *, base: Path) -> Path:
+        return self.optional_path(key, base=base) or default
+
+    def optional_path(self, key: str, *, base: Path) -> Path | None:
+        raw = self._values.get(key, "").strip().strip('"')
+        if not raw:
+            return None
+        path = Path(raw).expanduser()
+        return path if path.is_absolute() else (base / path)
+
+
+def sqlite_path_from_url(url: str) -> Path | None:
+    """Return the file behind a `sqlite:///...` URL, None for in-memory or other engines."""
+    match = re.match(r"^sqlite(\+\w+)?:///(.+)$", url)
+    if not match or match.group(2) == ":memory:":
+        return None
+    return Path(match.group(2).split("?", 1)[0])
+
+
+def _check_database_url(url: str, data_dir: Path, drive: Path | None) -> str:
+    """Accept SQLite and PostgreSQL URLs; anchor relative SQLite paths at the data folder."""
+    if url.startswith("sqlite"):
+        path = sqlite_path_from_url(url)
+        if path is None:
+            raise ConfigError(
+                "DATABASE_URL (hidden) is not valid: expected sqlite:///path/to/file.db "
+                "(an in-memory database can't be shared by the stages)"
+            )
+        if not path.is_absolute():
+            path = data_dir / path
+            url = f"sqlite:///{path.as_posix()}"
+        if not path.parent.is_dir():
+            raise ConfigError(
+                f"DATABASE_URL points into {path.parent}, which doesn't exist; create the folder"
+            )
+        if drive is not None and path.resolve().is_relative_to(drive.resolve()):
+            raise ConfigError(
+                "DATABASE_URL is inside LOCAL_DRIVE_PATH: a syncing Drive client corrupts live "
+                "databases; keep the database outside the Drive folder"
+            )
+        return url
+    if re.match(r"^postgres(ql)?(\+\w+)?://", url):
+        return url
+    raise ConfigError(
+        "DATABASE_URL (hidden) is not valid: expected sqlite:///file.db or "
+        "postgresql+psycopg://user:password@host/dbname"
+    )
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(raw)
+    return value
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw)
+        if not low <= value <= high:
+            raise ValueError(raw)
+        return value
+
+    return parse
+
+
+def _http_url(raw: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", raw):
+        raise ValueError(raw)
+    return raw
+
+
+def _timezone(raw: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(raw)
+    except (ValueError, OSError):
+        raise ValueError(raw) from None
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(raw)
+    return level

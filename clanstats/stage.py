@@ -1,0 +1,95 @@
+"""The skeleton every stage script shares: settings, logging, database, run record, exit code."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from clanstats.db.engine import engine_for
+from clanstats.db.prepare import prepare_database
+from clanstats.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOURCE, ClanStatsError
+from clanstats.logs import console, setup_logging
+from clanstats.runlog import finish_stage_run, record_stage_counts, start_stage_run
+from clanstats.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+STAGE_RUN_ENV = "CLANSTATS_STAGE_RUN_ID"
+PIPELINE_RUN_ENV = "CLANSTATS_PIPELINE_RUN_ID"
+
+
+@dataclass
+class StageContext:
+    """What a stage's work function gets: settings, the engine and its run id."""
+
+    settings: Settings
+    engine: Engine
+    stage_run_id: int
+
+
+@dataclass
+class StageResult:
+    """What a stage did, and which parts failed while the rest was kept."""
+
+    counts: dict[str, object] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+StageWork = Callable[[StageContext], StageResult]
+
+
+def run_stage(name: str, work: StageWork) -> int:
+    """Run one stage's work with the shared error handling; return its exit code."""
+    engine: Engine | None = None
+    stage_run_id: int | None = None
+    exit_code, error = EXIT_OK, None
+    try:
+        settings = load_settings()
+        setup_logging(settings.log_file, settings.log_level)
+        engine = engine_for(settings)
+        if PIPELINE_RUN_ENV not in os.environ:
+            # Run alone (python -m scripts.<stage>): nobody backed up or migrated for us.
+            prepare_database(settings, engine)
+        stage_run_id = _stage_run_id(engine, name)
+        log.info("stage %s started (stage run %s)", name, stage_run_id)
+        result = work(StageContext(settings, engine, stage_run_id))
+        record_stage_counts(engine, stage_run_id, result.counts)
+        if result.failures:
+            exit_code, error = EXIT_SOURCE, "; ".join(result.failures)
+            for failure in result.failures:
+                console.print(f"[yellow]{name}: {failure}[/]")
+    except ClanStatsError as exc:
+        exit_code, error = exc.exit_code, str(exc)
+        log.error("%s: %s", name, exc)
+        print(f"{name}: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        exit_code, error = EXIT_INTERRUPTED, "interrupted"
+        print(f"{name}: interrupted; nothing half-written was kept", file=sys.stderr)
+    except Exception as exc:
+        exit_code, error = EXIT_BUG, f"{type(exc).__name__}: {exc}"
+        log.error("%s crashed:\n%s", name, traceback.format_exc())
+        print(
+            f"{name}: unexpected error {type(exc).__name__}: {exc} (full details in app.log)",
+            file=sys.stderr,
+        )
+    if engine is not None and stage_run_id is not None:
+        try:
+            finish_stage_run(engine, stage_run_id, exit_code=exit_code, error=error)
+        except Exception:  # the outcome is already printed; don't mask it with a bookkeeping error
+            log.exception("could not record the end of stage run %s", stage_run_id)
+    log.info("stage %s finished with exit code %s", name, exit_code)
+    return exit_code
+
+
+def _stage_run_id(engine: Engine, name: str) -> int:
+    given = os.environ.get(STAGE_RUN_ENV)
+    if given and given.isdigit():
+        return int(given)
+    pipeline = os.environ.get(PIPELINE_RUN_ENV)
+    return start_stage_run(engine, name, int(pipeline) if pipeline and pipeline.isdigit() else None)

@@ -1,0 +1,17 @@
+"""Stage harvest: fetch the clan's state and new events from Wise Old Man into the database."""
+
+from __future__ import annotations
+
+import sys
+
+from clanstats.harvest.wom import harvest_stage
+from clanstats.stage import run_stage
+
+
+def main() -> int:
+    """Run the harvest stage and return its exit code."""
+    return run_stage("harvest", harvest_stage)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

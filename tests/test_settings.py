@@ -1,0 +1,104 @@
+"""Settings: .env parsing, environment overrides, and one-line errors for every bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clanstats.errors import EXIT_CONFIG, ConfigError
+from clanstats.settings import load_settings
+
+
+def settings_from(tmp_path: Path, env_text: str = "", **environ: str):
+    env_file = tmp_path / ".env"
+    env_file.write_text(env_text, encoding="utf-8")
+    return load_settings(env_file, {"CLANSTATS_DATA_DIR": str(tmp_path), **environ})
+
+
+def test_defaults_put_everything_in_the_data_folder(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path)
+    assert settings.wom_group_id is None
+    assert settings.sqlite_path == tmp_path / "clanstats.db"
+    assert settings.backup_dir == tmp_path / "backups"
+    assert settings.output_dir == tmp_path / "output"
+    assert settings.log_file == tmp_path / "app.log"
+    assert str(settings.timezone) == "UTC"
+    assert settings.wom_base_url == "https://api.wiseoldman.net/v2"
+
+
+def test_env_file_values_and_environment_override(tmp_path: Path) -> None:
+    settings = settings_from(
+        tmp_path,
+        "WOM_GROUP_ID=123\nTIMEZONE=Europe/London\nWOM_API_KEY='abc def'\n",
+        TIMEZONE="America/New_York",
+    )
+    assert settings.wom_group_id == 123
+    assert str(settings.timezone) == "America/New_York"
+    assert settings.wom_api_key is not None and settings.wom_api_key.value == "abc def"
+
+
+def test_secrets_never_print(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path, "WOM_API_KEY=super-secret-key\n")
+    assert "super-secret-key" not in repr(settings)
+    assert "super-secret-key" not in str(settings.wom_api_key)
+
+
+def test_paths_with_spaces_work(tmp_path: Path) -> None:
+    folder = tmp_path / "My Clan Data"
+    folder.mkdir()
+    settings = load_settings(tmp_path / "none.env", {"CLANSTATS_DATA_DIR": str(folder)})
+    assert settings.sqlite_path == folder / "clanstats.db"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("WOM_GROUP_ID", "abc", "WOM_GROUP_ID='abc' is not valid: expected a whole number"),
+        ("WOM_GROUP_ID", "-4", "WOM_GROUP_ID='-4' is not valid"),
+        ("TIMEZONE", "Mars/Olympus", "TIMEZONE='Mars/Olympus' is not valid: expected an IANA"),
+        ("WOM_BASE_URL", "ftp://x", "WOM_BASE_URL='ftp://x' is not valid: expected an http(s) URL"),
+        ("BACKUP_KEEP", "many", "BACKUP_KEEP='many' is not valid"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD' is not valid: expected one of DEBUG"),
+        ("STAGE_TIMEOUT_SECONDS", "1", "STAGE_TIMEOUT_SECONDS='1' is not valid: expected 10 to"),
+        ("WOM_REQUESTS_PER_MINUTE", "0", "WOM_REQUESTS_PER_MINUTE='0' is not valid"),
+    ],
+)
+def test_bad_values_name_key_value_and_form(
+    tmp_path: Path, key: str, value: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from(tmp_path, f"{key}={value}\n")
+    assert str(caught.value).startswith(expected)
+    assert "\n" not in str(caught.value)
+    assert caught.value.exit_code == EXIT_CONFIG
+
+
+def test_bad_paths_are_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"LOCAL_DRIVE_PATH=.*not a folder that exists"):
+        settings_from(tmp_path, LOCAL_DRIVE_PATH=str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match=r"RULES_FILE=.*no such file"):
+        settings_from(tmp_path, RULES_FILE=str(tmp_path / "nope.yaml"))
+    with pytest.raises(ConfigError, match="doesn't exist; create the folder"):
+        settings_from(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/no/such/dir/x.db")
+
+
+def test_database_url_errors_hide_the_url(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from(tmp_path, DATABASE_URL="mysql://root:hunter2@db/clan")
+    assert "hunter2" not in str(caught.value)
+    assert "DATABASE_URL" in str(caught.value)
+
+
+def test_database_inside_drive_folder_is_refused(tmp_path: Path) -> None:
+    drive = tmp_path / "Drive"
+    drive.mkdir()
+    with pytest.raises(ConfigError, match="inside LOCAL_DRIVE_PATH"):
+        settings_from(tmp_path, LOCAL_DRIVE_PATH=str(drive), DATABASE_URL=f"sqlite:///{drive}/c.db")
+
+
+def test_unreadable_env_file_is_a_config_error(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_bytes(b"WOM_GROUP_ID=\xff\xfe\n")
+    with pytest.raises(ConfigError, match=r"\.env: can't be read"):
+        load_settings(env_file, {"CLANSTATS_DATA_DIR": str(tmp_path)})
