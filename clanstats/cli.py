@@ -10,8 +10,9 @@ from collections.abc import Sequence
 
 from clanstats import __version__
 from clanstats.errors import EXIT_BUG, EXIT_CODES, EXIT_INTERRUPTED, ClanStatsError
-from clanstats.logs import console, setup_logging
+from clanstats.logs import FILE_ONLY, console, setup_logging, silence_until_configured
 from clanstats.pipeline import PIPELINE, STAGES, run_pipeline, select_stages
+from clanstats.rules import load_rules
 from clanstats.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of main.py; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    silence_until_configured()
     try:
         if args.demo:
             from clanstats.demo import run_demo
@@ -61,6 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         setup_logging(settings.log_file, settings.log_level)
         stages = select_stages(args.command, args.start_from)
+        load_rules(settings.rules_file)  # a mistake there stops the run before it starts
         if settings.wom_group_id is None:
             console.print(
                 "[yellow]WOM_GROUP_ID is not set in .env, so this runs the demo clan. "
@@ -71,13 +74,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(stages)
         return run_pipeline(settings, stages)
     except ClanStatsError as exc:
-        log.error("%s", exc)
+        log.error("%s", exc, extra=FILE_ONLY)
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        log.error("main.py crashed:\n%s", traceback.format_exc())
+        log.error("main.py crashed:\n%s", traceback.format_exc(), extra=FILE_ONLY)
         print(f"unexpected error {type(exc).__name__}: {exc} (details in app.log)", file=sys.stderr)
         return EXIT_BUG

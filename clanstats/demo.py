@@ -6,9 +6,11 @@ it never touches a real clan's data, and it makes no request beyond 127.0.0.1.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from clanstats.logs import console, setup_logging
 from clanstats.pipeline import STAGES, Stage, run_pipeline
@@ -16,7 +18,7 @@ from clanstats.settings import PROJECT_ROOT, load_settings
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.wom_server import FakeWomServer
 
-DEMO_DIR = PROJECT_ROOT / "demo"
+DEMO_DIR = Path(os.environ.get("CLANSTATS_DEMO_DIR", PROJECT_ROOT / "demo"))
 DEMO_MARKER = ".clanstats-demo"
 DEMO_API_KEY = "demo-key"
 # The simulated server grants this many requests a minute to the demo key, and the client is
@@ -38,13 +40,19 @@ def run_demo(stages: Sequence[Stage]) -> int:
         env = {
             "CLANSTATS_ENV_FILE": str(DEMO_DIR / "no.env"),
             "CLANSTATS_DATA_DIR": str(DEMO_DIR),
+            # Every path is pinned so a real clan's settings in the environment can't leak in.
             "DATABASE_URL": f"sqlite:///{(DEMO_DIR / 'clanstats.db').as_posix()}",
+            "OUTPUT_DIR": str(DEMO_DIR / "output"),
+            "BACKUP_DIR": str(DEMO_DIR / "backups"),
+            "LOG_FILE": str(DEMO_DIR / "app.log"),
+            "LOCAL_DRIVE_PATH": "",
             "WOM_BASE_URL": server.base_url,
             "WOM_GROUP_ID": str(clan.config.group_id),
             "WOM_API_KEY": DEMO_API_KEY,
             "WOM_REQUESTS_PER_MINUTE": str(DEMO_REQUESTS_PER_MINUTE),
             "WOM_BACKFILL_DAYS": str(DEMO_BACKFILL_DAYS),
             "WOM_USER_AGENT": "ClanStats demo (loopback only)",
+            "RULES_FILE": str(PROJECT_ROOT / "rules.example.yaml"),
         }
         settings = load_settings(environ=env)
         setup_logging(settings.log_file, settings.log_level)

@@ -16,6 +16,22 @@ MAX_LOG_BYTES = 2_000_000
 LOG_BACKUPS = 5
 
 console = Console(stderr=True, highlight=False)
+# Pass as `extra=FILE_ONLY` for a record already shown to the user in its own words.
+FILE_ONLY = {"console": False}
+
+
+class _ConsoleFilter(logging.Filter):
+    """Keep records marked FILE_ONLY off the console."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return bool(getattr(record, "console", True))
+
+
+def silence_until_configured() -> None:
+    """Drop records logged before setup_logging (Python would print them raw to stderr)."""
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.NullHandler())
 
 
 def setup_logging(log_file: Path, level: str = "INFO") -> None:
@@ -33,6 +49,7 @@ def setup_logging(log_file: Path, level: str = "INFO") -> None:
     root.addHandler(file_handler)
     console_handler = RichHandler(console=console, show_path=False, show_time=False)
     console_handler.setLevel(logging.WARNING)
+    console_handler.addFilter(_ConsoleFilter())
     root.addHandler(console_handler)
     for noisy in ("urllib3", "discord", "alembic", "filelock"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -23,7 +23,7 @@ from clanstats.errors import (
     ConfigError,
 )
 from clanstats.lock import run_lock
-from clanstats.logs import console, file_logging_paused
+from clanstats.logs import FILE_ONLY, console, file_logging_paused
 from clanstats.runlog import (
     finish_pipeline_run,
     finish_stage_run,
@@ -152,7 +152,7 @@ def _run_stage_process(
             "and was stopped; nothing it had not committed was kept"
         )
         console.print(f"[red]{message}[/]")
-        log.error(message)
+        log.error(message, extra=FILE_ONLY)
         finish_stage_run(engine, stage_run_id, exit_code=exit_code, error=message)
     elif exit_code < 0 or exit_code > 255:
         finish_stage_run(engine, stage_run_id, exit_code=exit_code, error="killed by a signal")

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from clanstats.db.engine import engine_for
 from clanstats.db.prepare import prepare_database
 from clanstats.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOURCE, ClanStatsError
-from clanstats.logs import console, setup_logging
+from clanstats.logs import FILE_ONLY, console, setup_logging, silence_until_configured
 from clanstats.runlog import finish_stage_run, record_stage_counts, start_stage_run
 from clanstats.settings import Settings, load_settings
 
@@ -49,6 +49,7 @@ def run_stage(name: str, work: StageWork) -> int:
     engine: Engine | None = None
     stage_run_id: int | None = None
     exit_code, error = EXIT_OK, None
+    silence_until_configured()
     try:
         settings = load_settings()
         setup_logging(settings.log_file, settings.log_level)
@@ -66,14 +67,14 @@ def run_stage(name: str, work: StageWork) -> int:
                 console.print(f"[yellow]{name}: {failure}[/]")
     except ClanStatsError as exc:
         exit_code, error = exc.exit_code, str(exc)
-        log.error("%s: %s", name, exc)
+        log.error("%s: %s", name, exc, extra=FILE_ONLY)
         print(f"{name}: {exc}", file=sys.stderr)
     except KeyboardInterrupt:
         exit_code, error = EXIT_INTERRUPTED, "interrupted"
         print(f"{name}: interrupted; nothing half-written was kept", file=sys.stderr)
     except Exception as exc:
         exit_code, error = EXIT_BUG, f"{type(exc).__name__}: {exc}"
-        log.error("%s crashed:\n%s", name, traceback.format_exc())
+        log.error("%s crashed:\n%s", name, traceback.format_exc(), extra=FILE_ONLY)
         print(
             f"{name}: unexpected error {type(exc).__name__}: {exc} (full details in app.log)",
             file=sys.stderr,

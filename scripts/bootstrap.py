@@ -53,8 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     wanted = hashlib.sha256(requirements.read_bytes()).hexdigest()
     if not STAMP.exists() or STAMP.read_text(encoding="utf-8").strip() != wanted:
         print(f"Installing the pinned packages from {requirements.name} ...")
-        command = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check",
-                   "--require-hashes", "-r", str(requirements)]  # fmt: skip
+        command = [
+            str(venv_python()),
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--require-hashes",
+            "-r",
+            str(requirements),
+        ]
         if run(command) != 0:
             return fail("installing packages failed; check the network and run setup again")
         STAMP.write_text(wanted, encoding="utf-8")

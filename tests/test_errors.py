@@ -10,8 +10,13 @@ from clanstats.settings import PROJECT_ROOT
 
 
 def test_every_error_class_has_a_documented_exit_code() -> None:
-    classes = [errors.ConfigError, errors.SourceError, errors.DatabaseError,
-               errors.RunLockedError, errors.StageTimeoutError]  # fmt: skip
+    classes = [
+        errors.ConfigError,
+        errors.SourceError,
+        errors.DatabaseError,
+        errors.RunLockedError,
+        errors.StageTimeoutError,
+    ]
     codes = [cls.exit_code for cls in classes]
     assert len(set(codes)) == len(codes)
     assert all(code in errors.EXIT_CODES for code in codes)

@@ -25,8 +25,9 @@ def engine(tmp_path: Path) -> Engine:
     with Session(engine) as session, session.begin():
         session.add(WomGroup(id=GROUP, name="g", member_count=1, fetched_at=T0))
         session.flush()
-        session.add(Player(group_id=GROUP, player_id=1, username="a", display_name="A",
-                           first_seen_at=T0))  # fmt: skip
+        session.add(
+            Player(group_id=GROUP, player_id=1, username="a", display_name="A", first_seen_at=T0)
+        )
     return engine
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from clanstats.db.models import Base
 
 
 def upsert(
     session: Session,
-    table: Table,
+    model: type[Base],
     rows: Sequence[dict[str, Any]],
     *,
     keys: Sequence[str],
@@ -27,7 +28,8 @@ def upsert(
         return 0
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    statement = module.insert(table)
+    # A Core insert on the table: the ORM bulk path doesn't report how many rows were new.
+    statement = module.insert(model.__table__)
     columns = [c for c in rows[0] if c not in keys] if update is None else list(update)
     if columns:
         statement = statement.on_conflict_do_update(

@@ -41,10 +41,16 @@ def backfill_stage(context: StageContext) -> StageResult:
 
 
 def backfill_group(
-    engine: Engine, client: WomClient, *, group_id: int, days: int, stage_run_id: int | None
+    engine: Engine,
+    client: WomClient,
+    *,
+    group_id: int,
+    days: int,
+    stage_run_id: int | None,
+    now: datetime | None = None,
 ) -> StageResult:
     """Backfill each pending member; stop at the first source failure, keeping what is done."""
-    now = utcnow()
+    now = now or utcnow()
     since = now - timedelta(days=days)
     pending = _pending_members(engine, group_id, since)
     if not pending:
@@ -75,23 +81,36 @@ def backfill_group(
             added, _rows = SnapshotWriter(session, group_id).merge_history(player_id, fetched)
             upsert(
                 session,
-                BackfillProgress.__table__,  # type: ignore[arg-type]
-                [{"group_id": group_id, "player_id": player_id, "since": since, "status": status,
-                  "snapshots": added, "finished_at": utcnow()}],
+                BackfillProgress,
+                [
+                    {
+                        "group_id": group_id,
+                        "player_id": player_id,
+                        "since": since,
+                        "status": status,
+                        "snapshots": added,
+                        "finished_at": utcnow(),
+                    }
+                ],
                 keys=("group_id", "player_id"),
-            )  # fmt: skip
+            )
             record_fetch(
-                session, group_id=group_id, stage_run_id=stage_run_id, source="wom:backfill",
-                started_at=started, requests=client.stats.requests - before, rows=added,
+                session,
+                group_id=group_id,
+                stage_run_id=stage_run_id,
+                source="wom:backfill",
+                started_at=started,
+                requests=client.stats.requests - before,
+                rows=added,
                 outcome="ok" if status == "done" else status,
-            )  # fmt: skip
+            )
         players, snapshots = players + 1, snapshots + added
     result.counts = {
-        "players": players,
-        "snapshots": snapshots,
-        "skipped": skipped,
-        "remaining": len(_pending_members(engine, group_id, since)),
-        "wom_requests": client.stats.requests,
+        "players done": players,
+        "snapshots added": snapshots,
+        "players WOM won't show": skipped,
+        "players left to do": len(_pending_members(engine, group_id, since)),
+        "WOM requests": client.stats.requests,
     }
     return result
 

@@ -61,26 +61,24 @@ def decode_values(data: Any) -> dict[str, tuple[str, float | None]]:
         for metric, entry in entries.items():
             if not isinstance(metric, str) or not METRIC_NAME.match(metric):
                 continue
-            value = _entry_value(section, entry)
-            if value is not _SKIP:
-                values[metric] = (kind, value)  # type: ignore[assignment]
+            usable, value = _entry_value(section, entry)
+            if usable:
+                values[metric] = (kind, value)
     return values
 
 
-_SKIP = object()
-
-
-def _entry_value(section: str, entry: Any) -> object:
+def _entry_value(section: str, entry: Any) -> tuple[bool, float | None]:
+    """(whether the entry holds a value field at all, the value or None for unknown)."""
     if not isinstance(entry, Mapping):
-        return _SKIP
+        return False, None
     fields = (VALUE_FIELD[section],) if section in VALUE_FIELD else FALLBACK_FIELDS
     for name in fields:
         if name in entry:
             raw = entry[name]
             if raw is None or isinstance(raw, bool) or not isinstance(raw, int | float):
-                return None
-            return None if raw < 0 else float(raw)
-    return _SKIP
+                return True, None
+            return True, (None if raw < 0 else float(raw))
+    return False, None
 
 
 class MetricRegistry:
@@ -179,7 +177,7 @@ class SnapshotWriter:
                 self._session.execute(insert(SnapshotValue), value_rows)
             upsert(
                 self._session,
-                CurrentValue.__table__,  # type: ignore[arg-type]
+                CurrentValue,
                 current_rows,
                 keys=("group_id", "player_id", "metric_id"),
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,7 +35,7 @@ from clanstats.harvest.snapshots import DecodedSnapshot, MetricRegistry, Snapsho
 from clanstats.runlog import utcnow
 from clanstats.settings import Settings
 from clanstats.stage import StageContext, StageResult
-from clanstats.wom.client import WomClient
+from clanstats.wom.client import EventKind, WomClient
 from clanstats.wom.shapes import decoded_snapshot, parse_time, player_id_of, player_row
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,20 @@ log = logging.getLogger(__name__)
 Writer = Callable[[Session], int]
 GAIN_WINDOWS = ("week", "month", "year")
 PLAYER_UPDATE_COLUMNS = (
-    "username", "display_name", "account_type", "build", "status", "country",
-    "exp", "ehp", "ehb", "ttm", "registered_at", "wom_updated_at", "last_changed_at",
-)  # fmt: skip
+    "username",
+    "display_name",
+    "account_type",
+    "build",
+    "status",
+    "country",
+    "exp",
+    "ehp",
+    "ehb",
+    "ttm",
+    "registered_at",
+    "wom_updated_at",
+    "last_changed_at",
+)
 
 
 @dataclass
@@ -57,25 +68,37 @@ class WomHarvest:
     group_id: int
     stage_run_id: int | None
     lookback_days: int
+    now: datetime = field(default_factory=utcnow)
 
     def run(self) -> StageResult:
         """Fetch and store every WOM source; a failing source is reported, the rest kept."""
         result = StageResult()
-        self.now = utcnow()
-        steps: list[tuple[str, Callable[[], Writer | None]]] = [
-            ("wom:roster", self._roster),
-            ("wom:hiscores", self._hiscores),
-            ("wom:activity", lambda: self._events("activity", self._write_activity)),
-            ("wom:achievements", lambda: self._events("achievements", self._write_achievements)),
-            ("wom:name-changes", lambda: self._events("name-changes", self._write_name_changes)),
-            ("wom:competitions", self._competitions),
-            ("wom:gains", self._gains),
+        # (source, what its count means to an officer, the step)
+        steps: list[tuple[str, str, Callable[[], Writer | None]]] = [
+            ("wom:roster", "members", self._roster),
+            ("wom:hiscores", "new snapshots", self._hiscores),
+            (
+                "wom:activity",
+                "joins/leaves",
+                lambda: self._events("activity", self._write_activity),
+            ),
+            (
+                "wom:achievements",
+                "new achievements",
+                lambda: self._events("achievements", self._write_achievements),
+            ),
+            (
+                "wom:name-changes",
+                "name changes",
+                lambda: self._events("name-changes", self._write_name_changes),
+            ),
+            ("wom:competitions", "competitions", self._competitions),
+            ("wom:gains", "window gains", self._gains),
         ]
-        for source, step in steps:
-            rows = self._run_source(source, step, result)
-            result.counts[source.removeprefix("wom:")] = rows
-        result.counts["wom_requests"] = self.client.stats.requests
-        result.counts["wom_rate_wait_s"] = round(self.client.stats.rate_wait_seconds, 2)
+        for source, label, step in steps:
+            result.counts[label] = self._run_source(source, step, result)
+        result.counts["WOM requests"] = self.client.stats.requests
+        result.counts["rate-limit wait (s)"] = round(self.client.stats.rate_wait_seconds, 1)
         return result
 
     def _run_source(
@@ -128,7 +151,7 @@ class WomHarvest:
     def _write_roster(self, session: Session, details: Mapping[str, Any]) -> int:
         upsert(
             session,
-            WomGroup.__table__,  # type: ignore[arg-type]
+            WomGroup,
             [
                 {
                     "id": self.group_id,
@@ -144,8 +167,11 @@ class WomHarvest:
         )
         members: dict[int, Mapping[str, Any]] = {}
         for membership in details["memberships"]:
-            if isinstance(membership, Mapping) and player_id_of(membership.get("player")):
-                members[player_id_of(membership["player"])] = membership  # type: ignore[index]
+            player_id = (
+                player_id_of(membership.get("player")) if isinstance(membership, Mapping) else None
+            )
+            if player_id is not None:
+                members[player_id] = membership
         self._upsert_players(session, (m["player"] for m in members.values()))
         stored = {
             m.player_id: m
@@ -158,10 +184,14 @@ class WomHarvest:
             if row is None:
                 session.add(
                     Membership(
-                        group_id=self.group_id, player_id=player_id, role=role,
-                        joined_at=joined, left_at=None, updated_at=self.now,
+                        group_id=self.group_id,
+                        player_id=player_id,
+                        role=role,
+                        joined_at=joined,
+                        left_at=None,
+                        updated_at=self.now,
                     )
-                )  # fmt: skip
+                )
             elif row.left_at is not None or row.role != role:
                 if row.left_at is not None:  # came back: a new stay starts
                     row.joined_at, row.left_at = joined, None
@@ -181,7 +211,7 @@ class WomHarvest:
                 rows[row["player_id"]] = row
         upsert(
             session,
-            Player.__table__,  # type: ignore[arg-type]
+            Player,
             list(rows.values()),
             keys=("group_id", "player_id"),
             update=PLAYER_UPDATE_COLUMNS,
@@ -215,14 +245,17 @@ class WomHarvest:
     # --- paged event feeds --------------------------------------------------------------------
 
     def _events(
-        self, kind: str, write_items: Callable[[Session, list[Mapping[str, Any]]], int]
+        self, kind: EventKind, write_items: Callable[[Session, list[Mapping[str, Any]]], int]
     ) -> Writer:
-        """Page a feed newest first until what is stored (or the look-back) is reached."""
+        """Page a feed newest first until what is stored (or the look-back) is reached.
+
+        WOM dates achievements it can't date at 1970-01-01; they fall outside any look-back.
+        """
         source = f"wom:{kind}"
         cursor = self._cursor(source)
         floor = self.now - timedelta(days=self.lookback_days)
         items: list[Mapping[str, Any]] = []
-        for page in self.client.iter_group_events(self.group_id, kind):  # type: ignore[arg-type]
+        for page in self.client.iter_group_events(self.group_id, kind):
             reached_stored = False
             for item in page:
                 created = parse_time(item.get("createdAt")) if isinstance(item, Mapping) else None
@@ -240,15 +273,22 @@ class WomHarvest:
                 session, (i.get("player") for i in items if isinstance(i.get("player"), Mapping))
             )
             stored = write_items(session, items)
-            newest = max((parse_time(i["createdAt"]) for i in items), default=None)
+            times = [t for t in (parse_time(i["createdAt"]) for i in items) if t is not None]
+            newest = max(times, default=None)
             if newest is not None and (cursor is None or newest > cursor):
                 upsert(
                     session,
-                    HarvestCursor.__table__,  # type: ignore[arg-type]
-                    [{"group_id": self.group_id, "source": source,
-                      "position": newest.isoformat(), "updated_at": self.now}],
+                    HarvestCursor,
+                    [
+                        {
+                            "group_id": self.group_id,
+                            "source": source,
+                            "position": newest.isoformat(),
+                            "updated_at": self.now,
+                        }
+                    ],
                     keys=("group_id", "source"),
-                )  # fmt: skip
+                )
             return stored
 
         return write
@@ -286,8 +326,13 @@ class WomHarvest:
                     "source": "wom",
                 }
             )
-        new = upsert(session, MembershipEvent.__table__, rows,  # type: ignore[arg-type]
-                     keys=("group_id", "player_id", "kind", "occurred_at"), update=())  # fmt: skip
+        new = upsert(
+            session,
+            MembershipEvent,
+            rows,
+            keys=("group_id", "player_id", "kind", "occurred_at"),
+            update=(),
+        )
         for row in rows:
             if row["kind"] == "left":
                 # The feed knows the exact time; the roster only knows "gone by this run".
@@ -326,8 +371,13 @@ class WomHarvest:
                     "achieved_at": parse_time(item["createdAt"]),
                 }
             )
-        return upsert(session, Achievement.__table__, rows,  # type: ignore[arg-type]
-                      keys=("group_id", "player_id", "metric", "threshold"), update=())  # fmt: skip
+        return upsert(
+            session,
+            Achievement,
+            rows,
+            keys=("group_id", "player_id", "metric", "threshold"),
+            update=(),
+        )
 
     def _write_name_changes(self, session: Session, items: list[Mapping[str, Any]]) -> int:
         rows = []
@@ -347,7 +397,7 @@ class WomHarvest:
                     "resolved_at": parse_time(item.get("resolvedAt")),
                 }
             )
-        return upsert(session, NameChange.__table__, rows, keys=("group_id", "id"), update=())  # type: ignore[arg-type]
+        return upsert(session, NameChange, rows, keys=("group_id", "id"), update=())
 
     # --- competitions and first-run gains -----------------------------------------------------
 
@@ -374,7 +424,7 @@ class WomHarvest:
             )
 
         def write(session: Session) -> int:
-            upsert(session, Competition.__table__, rows, keys=("group_id", "id"))  # type: ignore[arg-type]
+            upsert(session, Competition, rows, keys=("group_id", "id"))
             return len(rows)
 
         return write
@@ -414,9 +464,13 @@ class WomHarvest:
         if player_id not in known or start is None or end is None:
             return None
         return {
-            "group_id": self.group_id, "player_id": player_id, "period": period,
-            "start_date": start, "end_date": end, "fetched_at": self.now,
-        }  # fmt: skip
+            "group_id": self.group_id,
+            "player_id": player_id,
+            "period": period,
+            "start_date": start,
+            "end_date": end,
+            "fetched_at": self.now,
+        }
 
 
 def _gain_rows(span: Mapping[str, Any], data: Any) -> list[dict[str, Any]]:
@@ -433,11 +487,13 @@ def _gain_rows(span: Mapping[str, Any], data: Any) -> list[dict[str, Any]]:
         if gained or unknown:
             rows.append(
                 {
-                    "group_id": span["group_id"], "player_id": span["player_id"],
-                    "period": span["period"], "metric": metric[:64],
+                    "group_id": span["group_id"],
+                    "player_id": span["player_id"],
+                    "period": span["period"],
+                    "metric": metric[:64],
                     "gained": None if unknown else float(gained),
                 }
-            )  # fmt: skip
+            )
     return rows
 
 

@@ -16,6 +16,7 @@ import json
 import logging
 import math
 import re
+import signal
 import socket
 import sys
 import threading
@@ -54,7 +55,15 @@ _MALFORMED_BODY = b"<!DOCTYPE html><html><body><h1>Something went wrong</h1></bo
 
 @dataclass(frozen=True)
 class Fault:
-    """A failure for the next `times` requests whose path matches `path_pattern` (a regex)."""
+    """A failure for the next `times` requests whose path matches `path_pattern` (a regex).
+
+    Kinds: "429" (with Retry-After: retry_after), "500", "502" (an HTML proxy page), "503"
+    (HISCORES_SERVICE_UNAVAILABLE), "timeout" (answer normally after `delay` seconds),
+    "drop" (hang up without answering), "malformed" (200 whose body isn't JSON), "truncated"
+    (full Content-Length, half the body, hang up), "truncated_json" (200, JSON cut in half with
+    a matching Content-Length), "schema" (200, payload drifted: unknown metric, missing field,
+    nulls). Faulted requests don't count against the rate limit, except those answered normally.
+    """
 
     kind: FaultKind
     path_pattern: str | None = None
@@ -78,7 +87,7 @@ class Fault:
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One request the server received; status 0 means it was dropped unanswered."""
+    """One request, logged as its answer goes out; status 0 means it was dropped unanswered."""
 
     method: str
     path: str
@@ -235,6 +244,7 @@ class _WomApi:
 
     def __init__(self, clan: SimulatedClan) -> None:
         self.clan = clan
+        self._feeds: dict[tuple[str, datetime], list[Any]] = {}
         group = r"/groups/(?P<group>[^/]+)"
         player = r"/players/(?P<player>[^/]+)"
         routes: list[tuple[str, str, Callable[..., Any]]] = [
@@ -302,17 +312,29 @@ class _WomApi:
     def achievements(self, query: dict[str, str], **_: Any) -> Any:
         """GET /groups/:id/achievements (paged, newest first)."""
         page = _page(query)
-        return self.clan.achievements()[page]
+        return self._feed("achievements", self.clan.achievements)[page]
 
     def name_changes(self, query: dict[str, str], **_: Any) -> Any:
         """GET /groups/:id/name-changes (paged, newest first)."""
         page = _page(query)
-        return self.clan.name_changes()[page]
+        return self._feed("name_changes", self.clan.name_changes)[page]
 
     def activity(self, query: dict[str, str], **_: Any) -> Any:
         """GET /groups/:id/activity (paged, newest first)."""
         page = _page(query)
-        return self.clan.activity()[page]
+        return self._feed("activity", self.clan.activity)[page]
+
+    def _feed(self, name: str, build: Callable[[], list[Any]]) -> list[Any]:
+        """A whole event feed as of the clan's now, built once and paged from then on.
+
+        Building a feed walks every member's history; a client paging 100 pages would otherwise
+        pay for it 100 times.
+        """
+        key = (name, self.clan.now)
+        if key not in self._feeds:
+            self._feeds = {k: v for k, v in self._feeds.items() if k[1] == key[1]}
+            self._feeds[key] = build()
+        return self._feeds[key]
 
     def competitions(self, **_: Any) -> Any:
         """GET /groups/:id/competitions."""
@@ -327,9 +349,10 @@ class _WomApi:
 
     def csv(self, **_: Any) -> _Response:
         """GET /groups/:id/csv as text/csv."""
-        if not self.clan.group_details()["memberCount"]:
+        csv = self.clan.members_csv()
+        if "\n" not in csv:  # the header alone
             raise ApiError(400, "BAD_REQUEST", "Group has no members.")
-        return _Response(200, self.clan.members_csv().encode(), CSV_TYPE)
+        return _Response(200, csv.encode(), CSV_TYPE)
 
     def update_all(self, body: bytes, **_: Any) -> Any:
         """POST /groups/:id/update-all with {verificationCode}."""
@@ -345,7 +368,7 @@ class _WomApi:
             raise ApiError(403, "INCORRECT_VERIFICATION_CODE", "Incorrect verification code.")
         count = self.clan.outdated_member_count()
         message = (
-            f"{count} outdated (updated < 24h ago) players are being updated. "
+            f"{count} outdated (updated > 24h ago) players are being updated. "
             "This can take up to a few minutes."
         )
         return {"count": count, "message": message}
@@ -465,6 +488,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     timeout = 60  # close idle keep-alive connections eventually
+    # Headers and body go out in two writes; with Nagle on, each keep-alive request waits ~40 ms.
+    disable_nagle_algorithm = True
     server: _HttpServer
 
     def setup(self) -> None:
@@ -492,6 +517,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         """Serve a DELETE (always an unknown route)."""
+        self.server.owner._handle(self)
+
+    def do_PATCH(self) -> None:
+        """Serve a PATCH (always an unknown route)."""
         self.server.owner._handle(self)
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -539,7 +568,7 @@ class FakeWomServer:
         httpd.owner = self
         self._httpd = httpd
         self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
         self._thread.start()
         return self
@@ -768,6 +797,11 @@ class FakeWomServer:
 # --------------------------------------------------------------------------- command line
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    """Treat SIGTERM like Ctrl-C so the server closes cleanly."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve a simulated clan until Ctrl-C; print the base URL first."""
     parser = argparse.ArgumentParser(description="Serve a simulated clan over the WOM API v2.")
@@ -790,6 +824,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     clan = SimulatedClan(config)
     keys = tuple(args.api_key or ("demo-key",))
+    signal.signal(signal.SIGTERM, _interrupt)
     with FakeWomServer(clan, api_keys=keys, host=args.host, port=args.port) as server:
         print(server.base_url, flush=True)
         logger.info(

@@ -105,6 +105,13 @@ class _ErrorBody:
         code = body.get("code")
         return cls(str(code) if code else None, _one_line(str(body.get("message") or "")))
 
+    def redacted(self, secrets: list[str]) -> _ErrorBody:
+        """Return a copy whose message shows none of the given secrets."""
+        message = self.message
+        for secret in secrets:
+            message = message.replace(secret, "***")
+        return _ErrorBody(self.code, message)
+
     @property
     def label(self) -> str:
         """Return the code if there is one, else the message."""
@@ -335,7 +342,8 @@ class WomClient:
     ) -> Exception:
         """Map an HTTP error to a retryable failure or to the error the caller should see."""
         status = response.status_code
-        error = _ErrorBody.parse(response)
+        # A server echoing a request back could quote the key or the verification code.
+        error = _ErrorBody.parse(response).redacted(self._secrets(body))
         if status == 429:
             wait = _header_seconds(response, "Retry-After")
             if wait is None:
@@ -344,7 +352,7 @@ class WomClient:
         if status in RETRYABLE_STATUSES:
             return _RetryableError(f"HTTP {status} {error.label}".rstrip())
         message = _permanent_error_message(method, template, status, error)
-        return _permanent_error(template, path_args, status, error, self._redact(message, body))
+        return _permanent_error(path_args, status, error, message)
 
     def _wait_before_retry(
         self, template: str, failure: _RetryableError, attempt: int, tries: int
@@ -387,13 +395,10 @@ class WomClient:
             if endpoint:
                 self.stats.by_endpoint[endpoint] += 1
 
-    def _redact(self, text: str, body: JsonObject | None) -> str:
-        """Remove the API key and any secret sent in the body from a message."""
+    def _secrets(self, body: JsonObject | None) -> list[str]:
+        """Return the API key and every string sent in the body (e.g. a verification code)."""
         secrets = [self._api_key] if self._api_key else []
-        secrets += [value for value in (body or {}).values() if isinstance(value, str) and value]
-        for secret in secrets:
-            text = text.replace(secret, "***")
-        return text
+        return secrets + [v for v in (body or {}).values() if isinstance(v, str) and v]
 
 
 def _permanent_error_message(method: str, template: str, status: int, error: _ErrorBody) -> str:
@@ -404,7 +409,6 @@ def _permanent_error_message(method: str, template: str, status: int, error: _Er
 
 
 def _permanent_error(
-    template: str,
     path_args: Mapping[str, object],
     status: int,
     error: _ErrorBody,
@@ -439,8 +443,10 @@ def _is_player_unavailable(status: int, error: _ErrorBody) -> bool:
     """Tell whether an error on a player endpoint means only that player can't be served."""
     if error.code in PLAYER_UNAVAILABLE_CODES:
         return True
-    # Older bodies carry no code: any 403 or non-routing 404 on a player path is about the player.
-    return status in (403, 404) and error.code != "ENDPOINT_NOT_FOUND"
+    if error.code == "ENDPOINT_NOT_FOUND" or "endpoint not found" in error.message.lower():
+        return False
+    # Older bodies carry no code: any other 403 or 404 on a player path is about the player.
+    return status in (403, 404) and error.code is None
 
 
 def _decode_json(response: requests.Response) -> Any:
@@ -491,8 +497,8 @@ def _window_query(
         return {"period": period}
     if start is None or end is None:
         raise ValueError("give a period, or both start and end dates")
-    if _as_utc(start) > _as_utc(end):
-        raise ValueError(f"start {start.isoformat()} is after end {end.isoformat()}")
+    if _as_utc(start) >= _as_utc(end):
+        raise ValueError(f"start {start.isoformat()} must be before end {end.isoformat()}")
     return {"startDate": _iso_utc(start), "endDate": _iso_utc(end)}
 
 

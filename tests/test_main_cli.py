@@ -1,0 +1,189 @@
+"""`main.py` as a user runs it: subprocess stages, exit codes, one-line errors, lock, records."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from clanstats.errors import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_SOURCE, EXIT_TIMEOUT
+from clanstats.lock import run_lock
+from clanstats.settings import PROJECT_ROOT
+from clanstats.sim.clan import SimConfig, SimulatedClan
+from clanstats.sim.wom_server import FakeWomServer, Fault
+
+
+@pytest.fixture
+def live_server() -> Iterator[FakeWomServer]:
+    """A clan dated today, so the real clock in the subprocess sees it as current."""
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    clan = SimulatedClan(SimConfig(seed=9, members=15, days=40, now=today))
+    with FakeWomServer(clan, limit_with_key=10_000) as server:
+        yield server
+
+
+def run_main(
+    data_dir: Path, *args: str, timeout: float = 120, **env: str
+) -> subprocess.CompletedProcess[str]:
+    environ = {
+        **os.environ,
+        "CLANSTATS_ENV_FILE": str(data_dir / "absent.env"),
+        "CLANSTATS_DATA_DIR": str(data_dir),
+        "RULES_FILE": str(PROJECT_ROOT / "rules.example.yaml"),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "main.py"), *args],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def wom_env(server: FakeWomServer, group: int = 4242) -> dict[str, str]:
+    return {
+        "WOM_BASE_URL": server.base_url,
+        "WOM_GROUP_ID": str(group),
+        "WOM_API_KEY": "demo-key",
+        "WOM_REQUESTS_PER_MINUTE": "10000",
+    }
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(sql).fetchall()
+    conn.close()
+    return rows
+
+
+def test_help_lists_stages_and_exit_codes(tmp_path: Path) -> None:
+    result = run_main(tmp_path, "--help")
+    assert result.returncode == 0
+    assert "harvest" in result.stdout and "backfill" in result.stdout
+    assert "exit codes" in result.stdout
+
+
+def test_a_run_records_itself_and_backs_up_first(
+    tmp_path: Path, live_server: FakeWomServer
+) -> None:
+    data = tmp_path / "clan data with spaces"
+    data.mkdir()
+    first = run_main(data, **wom_env(live_server))
+    assert first.returncode == EXIT_OK, first.stderr
+    second = run_main(data, "harvest", **wom_env(live_server))
+    assert second.returncode == EXIT_OK, second.stderr
+    db = data / "clanstats.db"
+    runs = query(db, "SELECT status, stages, exit_code FROM pipeline_runs ORDER BY id")
+    assert runs == [("ok", "harvest", 0), ("ok", "harvest", 0)]
+    stages = query(db, "SELECT stage, status, counts FROM stage_runs ORDER BY id")
+    assert [s[:2] for s in stages] == [("harvest", "ok"), ("harvest", "ok")]
+    assert '"members": 15' in stages[0][2]
+    assert len(list((data / "backups").glob("clanstats-*.db"))) == 1  # none before the first run
+    assert "stage harvest finished with exit code 0" in (data / "app.log").read_text()
+
+
+def test_a_stage_runs_alone_as_a_module(tmp_path: Path, live_server: FakeWomServer) -> None:
+    environ = {
+        **os.environ,
+        "CLANSTATS_ENV_FILE": str(tmp_path / "absent.env"),
+        "CLANSTATS_DATA_DIR": str(tmp_path),
+        **wom_env(live_server),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.harvest"],
+        cwd=PROJECT_ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == EXIT_OK, result.stderr
+    assert query(tmp_path / "clanstats.db", "SELECT stage, status FROM stage_runs") == [
+        ("harvest", "ok")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"WOM_GROUP_ID": "twelve"}, "WOM_GROUP_ID='twelve' is not valid"),
+        ({"TIMEZONE": "Nowhere/Land"}, "TIMEZONE='Nowhere/Land' is not valid"),
+        ({"CLANSTATS_DATA_DIR": "/definitely/not/here"}, "doesn't exist; create the folder"),
+    ],
+)
+def test_bad_settings_stop_with_one_line_and_code_2(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    result = run_main(tmp_path, **env)
+    assert result.returncode == EXIT_CONFIG
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_rules_file_stops_with_its_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("activity:\n  inactive_after_days: soon\n", encoding="utf-8")
+    result = run_main(tmp_path, RULES_FILE=str(rules), WOM_GROUP_ID="1")
+    assert result.returncode == EXIT_CONFIG
+    assert "line 2: activity.inactive_after_days = 'soon'" in result.stderr
+    assert not (tmp_path / "clanstats.db").exists()
+
+
+def test_unknown_stage_and_from(tmp_path: Path) -> None:
+    assert run_main(tmp_path, "reticulate").returncode == EXIT_CONFIG
+    result = run_main(tmp_path, "--from", "backfill", WOM_GROUP_ID="1")
+    assert result.returncode == EXIT_CONFIG
+    assert "--from backfill: not a pipeline stage" in result.stderr
+
+
+def test_wrong_group_is_a_config_error(tmp_path: Path, live_server: FakeWomServer) -> None:
+    result = run_main(tmp_path, **wom_env(live_server, group=999))
+    assert result.returncode == EXIT_CONFIG
+    assert "WOM_GROUP_ID=999" in result.stderr
+    assert "demo-key" not in result.stderr + (tmp_path / "app.log").read_text()
+
+
+def test_a_source_failure_is_a_partial_run(tmp_path: Path, live_server: FakeWomServer) -> None:
+    live_server.inject(Fault("503", path_pattern="competitions", times=100))
+    result = run_main(tmp_path, **wom_env(live_server), timeout=300)
+    assert result.returncode == EXIT_SOURCE
+    assert "wom:competitions" in result.stderr
+    db = tmp_path / "clanstats.db"
+    assert query(db, "SELECT count(*) FROM memberships")[0][0] == 15
+    assert query(db, "SELECT status FROM stage_runs") == [("partial",)]
+
+
+def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path: Path) -> None:
+    with run_lock(tmp_path / "clanstats.lock"):
+        result = run_main(tmp_path, WOM_GROUP_ID="1")
+    assert result.returncode == EXIT_LOCKED
+    assert "another ClanStats run is in progress" in result.stderr
+
+
+def test_a_stage_past_its_timeout_is_stopped(tmp_path: Path, live_server: FakeWomServer) -> None:
+    live_server.inject(Fault("timeout", path_pattern="groups", delay=60, times=100))
+    result = run_main(tmp_path, **wom_env(live_server), STAGE_TIMEOUT_SECONDS="10", timeout=120)
+    assert result.returncode == EXIT_TIMEOUT
+    assert query(tmp_path / "clanstats.db", "SELECT status, exit_code FROM stage_runs") == [
+        ("timeout", EXIT_TIMEOUT)
+    ]
+
+
+def test_the_demo_runs_offline_into_its_own_folder(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    result = run_main(tmp_path, "--demo", CLANSTATS_DEMO_DIR=str(demo), timeout=300)
+    assert result.returncode == EXIT_OK, result.stderr
+    db = demo / "clanstats.db"
+    assert query(db, "SELECT count(*) FROM memberships WHERE left_at IS NULL")[0][0] > 0
+    assert query(db, "SELECT count(*) FROM backfill_progress")[0][0] > 0
+    assert not (tmp_path / "clanstats.db").exists()
