@@ -54,7 +54,7 @@ def record_stage_counts(engine: Engine, stage_run_id: int, counts: Mapping[str, 
         session.execute(
             update(StageRun)
             .where(StageRun.id == stage_run_id)
-            .values(counts=json.dumps(dict(counts), sort_keys=True, default=str))
+            .values(counts=json.dumps(dict(counts), default=str))
         )
 
 

@@ -72,7 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         if not (ROOT / target).exists():
             shutil.copyfile(ROOT / example, ROOT / target)
             print(f"Created {target} from {example}: edit it for your clan.")
-    print("ClanStats is set up. Try the demo: run_auto with --demo (or `python main.py --demo`).")
+    launcher = "run_auto.bat" if sys.platform == "win32" else "./run_auto.sh"
+    print(f"ClanStats is set up. Try the demo with `{launcher} --demo`.")
     return 0
 
 

@@ -26,3 +26,19 @@ def test_ruff_is_clean(command: list[str]) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+MYPY = shutil.which("mypy", path=str(Path(sys.executable).parent))
+
+
+@pytest.mark.skipif(MYPY is None, reason="mypy is not installed: run setup with --dev")
+def test_types_check() -> None:
+    result = subprocess.run(
+        [str(MYPY), "clanstats", "scripts", "main.py"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -211,6 +211,23 @@ def test_leavers_keep_their_history(engine: Engine) -> None:
     assert count(engine, Snapshot) >= before
 
 
+def test_an_empty_roster_for_a_stored_clan_changes_nothing(
+    engine: Engine, sim_clan: SimulatedClan, wom_server: FakeWomServer
+) -> None:
+    run = harvester(engine, wom_server)
+    run()
+    original = sim_clan.group_details
+
+    def empty_roster() -> dict:
+        return {**original(), "memberships": []}
+
+    sim_clan.group_details = empty_roster  # type: ignore[method-assign]
+    result = run()
+    assert result.failures and "treated as a WOM glitch" in result.failures[0]
+    with Session(engine) as session:
+        assert not session.scalars(select(Membership).where(Membership.left_at.is_not(None))).all()
+
+
 def test_unknown_metrics_and_sections_are_stored_without_a_migration(engine: Engine) -> None:
     clan = SimulatedClan(
         SimConfig(seed=5, members=10, days=20, now=NOW, extra_metrics=("brand_new_boss",))

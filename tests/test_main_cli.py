@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from clanstats.errors import EXIT_CONFIG, EXIT_LOCKED, EXIT_OK, EXIT_SOURCE, EXIT_TIMEOUT
+from clanstats.errors import (
+    EXIT_CONFIG,
+    EXIT_DATABASE,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_SOURCE,
+    EXIT_TIMEOUT,
+)
 from clanstats.lock import run_lock
 from clanstats.settings import PROJECT_ROOT
 from clanstats.sim.clan import SimConfig, SimulatedClan
@@ -137,6 +144,16 @@ def test_a_bad_rules_file_stops_with_its_line(tmp_path: Path) -> None:
     assert result.returncode == EXIT_CONFIG
     assert "line 2: activity.inactive_after_days = 'soon'" in result.stderr
     assert not (tmp_path / "clanstats.db").exists()
+
+
+def test_a_corrupt_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    db = tmp_path / "clanstats.db"
+    db.write_bytes(b"garbage, not SQLite" * 500)
+    result = run_main(tmp_path, WOM_GROUP_ID="1")
+    assert result.returncode == EXIT_DATABASE
+    assert "is not a healthy SQLite database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert db.read_bytes() == b"garbage, not SQLite" * 500
 
 
 def test_unknown_stage_and_from(tmp_path: Path) -> None:

@@ -108,10 +108,11 @@ def backfill_group(
     result.counts = {
         "players done": players,
         "snapshots added": snapshots,
-        "players WOM won't show": skipped,
         "players left to do": len(_pending_members(engine, group_id, since)),
         "WOM requests": client.stats.requests,
     }
+    if skipped:
+        result.counts["players WOM won't show (opted out, banned)"] = skipped
     return result
 
 

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, exists, insert, select, update
+from sqlalchemy import Engine, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
     Achievement,
     Competition,
+    FetchLog,
     GainWindow,
     HarvestCursor,
     Membership,
@@ -144,9 +145,28 @@ class WomHarvest:
 
     def _roster(self) -> Writer:
         details = self.client.group(self.group_id)
-        if not isinstance(details.get("memberships"), list):
+        memberships = details.get("memberships")
+        if not isinstance(memberships, list):
             raise SourceError(f"WOM group {self.group_id} came back without a member list")
+        stored = self._current_member_count()
+        if not memberships and stored:
+            # Recording a whole clan leaving on one odd answer would reset everyone's tenure.
+            raise SourceError(
+                f"WOM listed no members for group {self.group_id} although {stored} are stored; "
+                "treated as a WOM glitch, nothing was changed"
+            )
         return lambda session: self._write_roster(session, details)
+
+    def _current_member_count(self) -> int:
+        with Session(self.engine) as session:
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(Membership)
+                    .where(Membership.group_id == self.group_id, Membership.left_at.is_(None))
+                )
+                or 0
+            )
 
     def _write_roster(self, session: Session, details: Mapping[str, Any]) -> int:
         upsert(
@@ -432,7 +452,12 @@ class WomHarvest:
     def _gains(self) -> Writer | None:
         """On a first run, fetch week/month/year gains so windows have numbers before history."""
         with Session(self.engine) as session:
-            if session.scalar(select(exists().where(GainWindow.group_id == self.group_id))):
+            fetched = exists().where(
+                FetchLog.group_id == self.group_id,
+                FetchLog.source == "wom:gains",
+                FetchLog.outcome == "ok",
+            )
+            if session.scalar(select(fetched)):
                 return None
         windows = {p: self.client.bulk_gained(self.group_id, period=p) for p in GAIN_WINDOWS}
 
