@@ -11,6 +11,13 @@ import pytest
 
 from clanstats.settings import PROJECT_ROOT
 
+
+def run_tool(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        list(command), cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
 RUFF = shutil.which("ruff", path=str(Path(sys.executable).parent))
 
 
@@ -33,12 +40,5 @@ MYPY = shutil.which("mypy", path=str(Path(sys.executable).parent))
 
 @pytest.mark.skipif(MYPY is None, reason="mypy is not installed: run setup with --dev")
 def test_types_check() -> None:
-    result = subprocess.run(
-        [str(MYPY), "clanstats", "scripts", "main.py"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = run_tool(str(MYPY), "clanstats", "scripts", "main.py")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -330,30 +330,14 @@ def test_backfill_is_paced_resumable_and_exact(
     # Stop the backfill after a few players: the player endpoint fails from then on.
     wom_server.inject(Fault("500", path_pattern="/players/", times=1000))
     client = fast_client(wom_server)
-    first = backfill_group(
-        engine, client, group_id=GROUP, days=30, stage_run_id=None, now=NOW.replace(tzinfo=None)
-    )
+    first = backfill(engine, client)
     assert first.failures and "run it again to resume" in first.failures[0]
     assert first.counts["players done"] == 0 and first.counts["players left to do"] == members
     wom_server.clear_faults()
-    done = backfill_group(
-        engine,
-        fast_client(wom_server),
-        group_id=GROUP,
-        days=30,
-        stage_run_id=None,
-        now=NOW.replace(tzinfo=None),
-    )
+    done = backfill(engine, fast_client(wom_server))
     assert done.failures == [] and done.counts["players done"] == members
     assert done.counts["players left to do"] == 0
-    again = backfill_group(
-        engine,
-        fast_client(wom_server),
-        group_id=GROUP,
-        days=30,
-        stage_run_id=None,
-        now=NOW.replace(tzinfo=None),
-    )
+    again = backfill(engine, fast_client(wom_server))
     assert again.counts["players done"] == 0  # resumable: nothing left to do
     # Every stored snapshot decodes to exactly what WOM served for it.
     player = sim_clan.group_details()["memberships"][0]["player"]

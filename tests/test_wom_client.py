@@ -25,6 +25,7 @@ from clanstats.wom.client import (
     WomUnavailableError,
 )
 from tests.conftest import SIM_NOW
+from tests.fake_clock import FakeClock
 
 GROUP_ID = 4242
 API_KEY = "demo-key"
@@ -541,21 +542,6 @@ def test_pacing_keeps_under_the_servers_limit_without_a_single_429(
         times = sorted(request.at for request in server.requests)
         assert times[-1] - times[0] >= 2.9
         assert client.stats.rate_wait_seconds >= 2.0
-
-
-class FakeClock:
-    """A pacing clock that moves only when the client sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.mark.parametrize(("api_key", "limit"), [(None, 20), (API_KEY, 100)])
