@@ -9,11 +9,11 @@ import traceback
 from collections.abc import Sequence
 
 from clanstats import __version__
-from clanstats.errors import EXIT_BUG, EXIT_CODES, EXIT_INTERRUPTED, ClanStatsError
+from clanstats.errors import EXIT_BUG, EXIT_CODES, EXIT_INTERRUPTED, ClanStatsError, ConfigError
 from clanstats.logs import FILE_ONLY, console, setup_logging, silence_until_configured
 from clanstats.pipeline import PIPELINE, STAGES, run_pipeline, select_stages
 from clanstats.rules import load_rules
-from clanstats.settings import load_settings
+from clanstats.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     for stage in STAGES:
         label = "" if stage.in_pipeline else " (not part of a plain run)"
         commands.add_parser(stage.name, help=f"{stage.summary}{label}", description=stage.summary)
+    commands.add_parser(
+        "identity",
+        help="list who is linked to whom, and the members and Discord users still to link",
+        description="Show identity links and issues (as of the last transform).",
+    )
     return parser
+
+
+def _show_identity(settings: Settings) -> int:
+    from clanstats.db.engine import engine_for
+    from clanstats.harvest.wom import require_group_id
+    from clanstats.identity_view import show_identity
+
+    group_id = require_group_id(settings)
+    if settings.sqlite_path is not None and not settings.sqlite_path.exists():
+        raise ConfigError("there is no database yet: run `main.py` first")
+    show_identity(engine_for(settings), group_id)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(select_stages(args.command, args.start_from))
         settings = load_settings()
         setup_logging(settings.log_file, settings.log_level)
+        if args.command == "identity":
+            return _show_identity(settings)
         stages = select_stages(args.command, args.start_from)
         load_rules(settings.rules_file)  # a mistake there stops the run before it starts
         if settings.wom_group_id is None:

@@ -52,7 +52,8 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("harvest", "fetch the clan's state and new events from Wise Old Man"),
+    Stage("harvest", "fetch the clan's state and events from Wise Old Man, and Discord activity"),
+    Stage("transform", "link Discord users and relay names to clan members"),
     Stage(
         "backfill",
         "fetch each member's past snapshots from WOM (explicit, resumable, per player)",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,7 @@ from clanstats.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WOM_BASE_URL = "https://api.wiseoldman.net/v2"
+DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 SECRET_KEYS = frozenset({"WOM_API_KEY", "DISCORD_BOT_TOKEN", "DATABASE_URL"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -60,6 +61,18 @@ class Settings:
     log_file: Path
     log_level: str
     stage_timeout_seconds: int
+    discord_bot_token: Secret | None = None
+    discord_guild_id: int | None = None
+    discord_channel_ids: tuple[int, ...] = ()
+    discord_relay_channel_ids: tuple[int, ...] = ()
+    discord_lookback_days: int = 400
+    discord_api_base: str = DEFAULT_DISCORD_API_BASE
+    identity_file: Path = PROJECT_ROOT / "identity.csv"
+
+    @property
+    def discord_enabled(self) -> bool:
+        """Whether a Discord bot token is configured."""
+        return self.discord_bot_token is not None
 
     @property
     def lock_file(self) -> Path:
@@ -138,7 +151,40 @@ def _build(values: Mapping[str, str]) -> Settings:
             "STAGE_TIMEOUT_SECONDS", 1800, _bounded_int(10, 86_400), "10 to 86400 seconds"
         ),
     )
-    return settings
+    token = get.text("DISCORD_BOT_TOKEN", "")
+    guild = get.parsed("DISCORD_GUILD_ID", None, _snowflake, "a Discord server id (17-20 digits)")
+    no_ids: tuple[int, ...] = ()
+    channels = get.parsed(
+        "DISCORD_CHANNEL_IDS", no_ids, _snowflakes, "channel ids separated by commas"
+    )
+    relays = get.parsed(
+        "DISCORD_RELAY_CHANNEL_IDS", no_ids, _snowflakes, "channel ids separated by commas"
+    )
+    if token and guild is None and not channels:
+        raise ConfigError(
+            "DISCORD_BOT_TOKEN is set but there is nothing to read: set DISCORD_GUILD_ID (every "
+            "text channel the bot can see) or DISCORD_CHANNEL_IDS"
+        )
+    identity_file = get.optional_path("IDENTITY_FILE", base=PROJECT_ROOT)
+    if identity_file is not None and not identity_file.is_file():
+        raise ConfigError(
+            f"IDENTITY_FILE={identity_file}: no such file; fix the path or remove the line"
+        )
+    return replace(
+        settings,
+        discord_bot_token=Secret(token) if token else None,
+        discord_guild_id=guild,
+        # Relay channels are read like any other, even when not listed among the channels.
+        discord_channel_ids=tuple(dict.fromkeys(channels + relays)) if channels else (),
+        discord_relay_channel_ids=relays,
+        discord_lookback_days=get.parsed(
+            "DISCORD_LOOKBACK_DAYS", 400, _bounded_int(1, 3650), "1 to 3650 days"
+        ),
+        discord_api_base=get.parsed(
+            "DISCORD_API_BASE", DEFAULT_DISCORD_API_BASE, _http_url, "an http(s) URL"
+        ).rstrip("/"),
+        identity_file=identity_file or PROJECT_ROOT / "identity.csv",
+    )
 
 
 class _Reader:
@@ -208,6 +254,16 @@ def _check_database_url(url: str, data_dir: Path, drive: Path | None) -> str:
         "DATABASE_URL (hidden) is not valid: expected sqlite:///file.db or "
         "postgresql+psycopg://user:password@host/dbname"
     )
+
+
+def _snowflake(raw: str) -> int:
+    if not re.fullmatch(r"\d{15,21}", raw):
+        raise ValueError(raw)
+    return int(raw)
+
+
+def _snowflakes(raw: str) -> tuple[int, ...]:
+    return tuple(_snowflake(part.strip()) for part in raw.split(",") if part.strip())
 
 
 def _positive_int(raw: str) -> int:

@@ -21,7 +21,11 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".clanstats-requirements"
 MINIMUM = (3, 11)
-COPIES = ((".env.example", ".env"), ("rules.example.yaml", "rules.yaml"))
+COPIES = (
+    (".env.example", ".env"),
+    ("rules.example.yaml", "rules.yaml"),
+    ("identity.example.csv", "identity.csv"),
+)
 EXIT_SETUP_FAILED = 2
 
 

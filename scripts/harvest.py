@@ -1,10 +1,10 @@
-"""Stage harvest: fetch the clan's state and new events from Wise Old Man into the database."""
+"""Stage harvest: the clan's state and new events from Wise Old Man, then Discord activity."""
 
 from __future__ import annotations
 
 import sys
 
-from clanstats.harvest.wom import harvest_stage
+from clanstats.harvest.stage import harvest_stage
 from clanstats.stage import run_stage
 
 

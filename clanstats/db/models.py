@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -320,3 +322,97 @@ class StageRun(Base):
     exit_code: Mapped[int | None] = mapped_column(Integer)
     counts: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class DiscordChannel(Base):
+    """A Discord channel or thread the harvest reads, and how the last read went."""
+
+    __tablename__ = "discord_channels"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("wom_groups.id"), primary_key=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    guild_id: Mapped[int | None] = mapped_column(BigInteger)
+    parent_id: Mapped[int | None] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    is_relay: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_outcome: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DiscordUser(Base):
+    """A Discord account seen as a message author: ids and names only."""
+
+    __tablename__ = "discord_users"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("wom_groups.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    username: Mapped[str] = mapped_column(String(64))
+    global_name: Mapped[str | None] = mapped_column(String(64))
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DiscordMessage(Base):
+    """A message's metadata; its text is read for features and then dropped, never stored.
+
+    The send time is in the id (a Discord snowflake): see `clanstats.discord.snowflakes`.
+    A relay line has no `author_id` but the in-game `relay_name` it was spoken under.
+    `is_question` is NULL when Discord sent no text (Message Content intent off).
+    """
+
+    __tablename__ = "discord_messages"
+    __table_args__ = (
+        Index("ix_discord_messages_author", "group_id", "author_id"),
+        Index("ix_discord_messages_channel", "group_id", "channel_id", "message_id"),
+        WITHOUT_ROWID,
+    )
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    author_id: Mapped[int | None] = mapped_column(BigInteger)
+    relay_name: Mapped[str | None] = mapped_column(String(64))
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_webhook: Mapped[bool] = mapped_column(Boolean, default=False)
+    reply_to_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    reply_to_author_id: Mapped[int | None] = mapped_column(BigInteger)
+    is_question: Mapped[bool | None] = mapped_column(Boolean)
+    length_bucket: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class IdentityLink(Base):
+    """A Discord user linked to a WOM player, and which source made the link."""
+
+    __tablename__ = "identity_links"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    discord_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    player_id: Mapped[int] = mapped_column(Integer, index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class RelayName(Base):
+    """An in-game name heard in relay chat and the WOM player it belongs to (NULL: unknown)."""
+
+    __tablename__ = "relay_names"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    player_id: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))
+
+
+class IdentityIssue(Base):
+    """Something for the officers: an unlinked Discord user or member, an ambiguous match."""
+
+    __tablename__ = "identity_issues"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    subject: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    detail: Mapped[str] = mapped_column(String(300))

@@ -35,7 +35,7 @@ from clanstats.harvest.fetchlog import record_fetch
 from clanstats.harvest.snapshots import DecodedSnapshot, MetricRegistry, SnapshotWriter
 from clanstats.runlog import utcnow
 from clanstats.settings import Settings
-from clanstats.stage import StageContext, StageResult
+from clanstats.stage import StageResult
 from clanstats.wom.client import EventKind, WomClient
 from clanstats.wom.shapes import decoded_snapshot, parse_time, player_id_of, player_row
 
@@ -548,16 +548,3 @@ def require_group_id(settings: Settings) -> int:
             "in .env, or try `python main.py --demo`"
         )
     return settings.wom_group_id
-
-
-def harvest_stage(context: StageContext) -> StageResult:
-    """The harvest stage's work: every WOM source for the configured group."""
-    settings = context.settings
-    harvest = WomHarvest(
-        engine=context.engine,
-        client=make_wom_client(settings),
-        group_id=require_group_id(settings),
-        stage_run_id=context.stage_run_id,
-        lookback_days=settings.backfill_days,
-    )
-    return harvest.run()

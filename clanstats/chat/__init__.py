@@ -1,0 +1,1 @@
+"""Discord chat: what a message tells us once its text is dropped."""

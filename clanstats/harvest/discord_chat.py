@@ -1,0 +1,416 @@
+"""The Discord harvest: message metadata from each channel and thread, over REST with discord.py.
+
+No gateway session: the bot logs in over HTTP, fetches its channels and pages each one's history
+after the stored cursor. Messages are written in batches, each batch committed together with
+the channel's cursor, so a stop at any point leaves the cursor at the last stored message and the
+next run reads on from there (a re-read message is stored once). Text is read for features
+(question? relay name?) and dropped in this module; it never reaches the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import discord
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+from tqdm import tqdm
+
+from clanstats.chat.features import is_question, length_bucket, relay_line
+from clanstats.chat.snowflakes import snowflake_at
+from clanstats.db.models import DiscordChannel, DiscordMessage, DiscordUser, HarvestCursor
+from clanstats.db.upsert import upsert
+from clanstats.errors import ConfigError, SourceError
+from clanstats.harvest.fetchlog import record_fetch
+from clanstats.runlog import utcnow
+from clanstats.settings import Settings
+from clanstats.stage import StageResult
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+ReadableChannel = discord.TextChannel | discord.Thread
+USER_UPDATE_COLUMNS = ("username", "global_name", "is_bot", "last_seen_at")
+
+
+@dataclass
+class ChannelRead:
+    """What reading one channel or thread gave."""
+
+    messages: int = 0
+    with_text: int = 0
+    failure: str | None = None
+
+
+@dataclass
+class DiscordHarvest:
+    """One harvest of the configured Discord channels for one WOM group."""
+
+    engine: Engine
+    settings: Settings
+    group_id: int
+    stage_run_id: int | None
+    now: datetime = field(default_factory=utcnow)
+    reads: dict[int, ChannelRead] = field(default_factory=dict)
+    requests: int = 0
+
+    def run(self, result: StageResult) -> None:
+        """Read every channel; add counts and failures to `result`."""
+        started = time.perf_counter()
+        first_run = not self._any_cursor()
+        asyncio.run(self._harvest())
+        seconds = time.perf_counter() - started
+        messages = sum(read.messages for read in self.reads.values())
+        result.counts["Discord channels"] = len(self.reads)
+        result.counts["new messages"] = messages
+        result.counts["Discord requests"] = self.requests
+        if first_run and messages:
+            result.counts["messages/s"] = round(messages / max(seconds, 0.001))
+        non_bot_text = sum(read.with_text for read in self.reads.values())
+        if messages >= 20 and non_bot_text == 0:
+            result.counts["message text"] = "not sent by Discord"
+            log.warning(
+                "Discord sent no message text: the bot's Message Content intent is off, so "
+                "questions and relay names are off (counts still work). Turn it on in the "
+                "Developer Portal > Bot > Privileged Gateway Intents"
+            )
+        result.failures += [r.failure for r in self.reads.values() if r.failure]
+
+    async def _harvest(self) -> None:
+        # discord.py builds every URL from this class attribute; tests and the demo point it at
+        # a loopback server.
+        discord.http.Route.BASE = self.settings.discord_api_base
+        token = self.settings.discord_bot_token
+        assert token is not None
+        async with discord.Client(intents=discord.Intents.none()) as client:
+            self._count_requests(client)
+            try:
+                await client.login(token.value)
+            except discord.LoginFailure:
+                raise ConfigError(
+                    "DISCORD_BOT_TOKEN is not accepted by Discord (401 Unauthorized): copy the "
+                    "bot's token again from the Developer Portal (Bot > Reset Token)"
+                ) from None
+            except discord.HTTPException as exc:
+                raise SourceError(f"Discord login failed: {_http_error(exc)}") from None
+            for channel, is_relay in await self._channels(client):
+                await self._read_with_threads(client, channel, is_relay)
+
+    def _count_requests(self, client: discord.Client) -> None:
+        """Count every HTTP request: all of discord.py's go through HTTPClient.request."""
+        send = client.http.request
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            self.requests += 1
+            return await send(*args, **kwargs)
+
+        client.http.request = counted  # type: ignore[method-assign]
+
+    async def _channels(self, client: discord.Client) -> list[tuple[ReadableChannel, bool]]:
+        """The channels to read: the configured ids, or every text channel of the guild."""
+        relays = set(self.settings.discord_relay_channel_ids)
+        if self.settings.discord_channel_ids:
+            found = []
+            for channel_id in self.settings.discord_channel_ids:
+                channel = await self._fetch_channel(client, channel_id)
+                if channel is not None:
+                    found.append((channel, channel_id in relays))
+            return found
+        guild_id = self.settings.discord_guild_id
+        assert guild_id is not None
+        try:
+            guild = await client.fetch_guild(guild_id)
+            channels = await guild.fetch_channels()
+        except discord.NotFound:
+            raise ConfigError(
+                f"DISCORD_GUILD_ID={guild_id}: Discord has no such server, or the bot isn't in "
+                "it; invite the bot or fix the id"
+            ) from None
+        except discord.Forbidden:
+            raise ConfigError(
+                f"DISCORD_GUILD_ID={guild_id}: the bot isn't allowed to see this server; "
+                "invite it with View Channels"
+            ) from None
+        text = [c for c in channels if isinstance(c, discord.TextChannel)]
+        return [(c, c.id in relays) for c in sorted(text, key=lambda c: c.position)]
+
+    async def _fetch_channel(self, client: discord.Client, channel_id: int) -> Any:
+        try:
+            channel = await client.fetch_channel(channel_id)
+        except discord.NotFound:
+            self._fail(
+                channel_id,
+                f"channel {channel_id}: Discord has no such channel (404); "
+                "remove it from DISCORD_CHANNEL_IDS",
+            )
+            return None
+        except discord.Forbidden:
+            self._fail(
+                channel_id,
+                f"channel {channel_id}: the bot can't see it (403); give it "
+                "View Channel, or remove it from DISCORD_CHANNEL_IDS",
+            )
+            return None
+        if not isinstance(channel, discord.TextChannel | discord.Thread):
+            self._fail(
+                channel_id,
+                f"channel {channel_id} is not a text channel; remove it from DISCORD_CHANNEL_IDS",
+            )
+            return None
+        return channel
+
+    async def _read_with_threads(
+        self, client: discord.Client, channel: ReadableChannel, is_relay: bool
+    ) -> None:
+        """Read a channel, then its active and archived public threads."""
+        if not await self._read(channel, is_relay, parent_id=None):
+            return  # can't read the channel: its threads would fail the same way
+        if not isinstance(channel, discord.TextChannel):
+            return
+        threads: dict[int, discord.Thread] = {}
+        try:
+            guild = await client.fetch_guild(channel.guild.id)
+            threads.update(
+                {t.id: t for t in await guild.active_threads() if t.parent_id == channel.id}
+            )
+            async for thread in channel.archived_threads(limit=None):
+                threads[thread.id] = thread
+        except discord.HTTPException as exc:
+            log.warning("threads of #%s could not be listed: %s", channel.name, _http_error(exc))
+        for thread in sorted(threads.values(), key=lambda t: t.id):
+            await self._read(thread, is_relay, parent_id=channel.id)
+
+    async def _read(
+        self, channel: ReadableChannel, is_relay: bool, *, parent_id: int | None
+    ) -> bool:
+        """Page one channel's history after its cursor into the database; False if unreadable."""
+        source = f"discord:{channel.id}"
+        read = self.reads.setdefault(channel.id, ChannelRead())
+        cursor = self._cursor(source)
+        after = discord.Object(
+            id=cursor
+            or snowflake_at(self.now - timedelta(days=self.settings.discord_lookback_days))
+        )
+        started, requests_before = utcnow(), self.requests
+        self._save_channel(channel, is_relay, parent_id, outcome="reading")
+        batch: list[discord.Message] = []
+        progress = tqdm(desc=f"#{channel.name}", unit="msg", leave=False, disable=None)
+        try:
+            async for message in channel.history(limit=None, after=after, oldest_first=True):
+                batch.append(message)
+                progress.update()
+                if len(batch) >= BATCH_SIZE:
+                    self._store(source, batch, is_relay, read)
+                    batch = []
+            self._store(
+                source,
+                batch,
+                is_relay,
+                read,
+                started=started,
+                requests=self.requests - requests_before,
+            )
+        except discord.Forbidden:
+            self._store(source, batch, is_relay, read)
+            read.failure = (
+                f"#{channel.name} ({channel.id}): the bot can't read it (403 Missing "
+                "Access); give it View Channel and Read Message History"
+            )
+        except discord.HTTPException as exc:
+            self._store(source, batch, is_relay, read)
+            read.failure = f"#{channel.name} ({channel.id}): {_http_error(exc)}; try again later"
+        finally:
+            progress.close()
+        if read.failure:
+            self._record_failure(source, started, read.failure)
+        self._save_channel(channel, is_relay, parent_id, outcome=read.failure or "ok")
+        return read.failure is None
+
+    def _store(
+        self,
+        source: str,
+        messages: list[discord.Message],
+        is_relay: bool,
+        read: ChannelRead,
+        *,
+        started: datetime | None = None,
+        requests: int = 0,
+    ) -> None:
+        """Write a batch of messages and move the cursor to the newest, in one transaction."""
+        if not messages and started is None:
+            return
+        rows = [self._message_row(m, is_relay, read) for m in messages]
+        users = {u["user_id"]: u for u in _authors(self.group_id, messages, self.now)}
+        with Session(self.engine) as session, session.begin():
+            upsert(
+                session,
+                DiscordUser,
+                list(users.values()),
+                keys=("group_id", "user_id"),
+                update=USER_UPDATE_COLUMNS,
+            )
+            read.messages += upsert(
+                session, DiscordMessage, rows, keys=("group_id", "message_id"), update=()
+            )
+            if messages:
+                newest = max(m.id for m in messages)
+                upsert(
+                    session,
+                    HarvestCursor,
+                    [
+                        {
+                            "group_id": self.group_id,
+                            "source": source,
+                            "position": str(newest),
+                            "updated_at": self.now,
+                        }
+                    ],
+                    keys=("group_id", "source"),
+                )
+            if started is not None:
+                record_fetch(
+                    session,
+                    group_id=self.group_id,
+                    stage_run_id=self.stage_run_id,
+                    source=source,
+                    started_at=started,
+                    requests=requests,
+                    rows=read.messages,
+                    outcome="ok",
+                )
+
+    def _message_row(
+        self, message: discord.Message, is_relay: bool, read: ChannelRead
+    ) -> dict[str, Any]:
+        """The stored features of a message: its text is used here and then dropped."""
+        text = message.content or ""
+        author_id: int | None = message.author.id
+        relay_name = None
+        is_bot = bool(message.author.bot)
+        if is_relay and (is_bot or message.webhook_id) and (line := relay_line(text)):
+            # A relayed in-game line belongs to the player named in it, not to the relay bot.
+            relay_name, text = line
+            author_id, is_bot = None, False
+        if text.strip() and not is_bot and not message.webhook_id:
+            read.with_text += 1
+        reference = message.reference
+        replied = reference.resolved if reference is not None else None
+        return {
+            "group_id": self.group_id,
+            "message_id": message.id,
+            "channel_id": message.channel.id,
+            "author_id": author_id,
+            "relay_name": relay_name,
+            "is_bot": is_bot,
+            "is_webhook": message.webhook_id is not None and relay_name is None,
+            "reply_to_message_id": reference.message_id if reference is not None else None,
+            "reply_to_author_id": replied.author.id
+            if isinstance(replied, discord.Message)
+            else None,
+            "is_question": is_question(text),
+            "length_bucket": length_bucket(text),
+        }
+
+    def _cursor(self, source: str) -> int | None:
+        with Session(self.engine) as session:
+            position = session.scalar(
+                select(HarvestCursor.position).where(
+                    HarvestCursor.group_id == self.group_id, HarvestCursor.source == source
+                )
+            )
+        return int(position) if position else None
+
+    def _any_cursor(self) -> bool:
+        with Session(self.engine) as session:
+            return (
+                session.scalar(
+                    select(HarvestCursor.source)
+                    .where(
+                        HarvestCursor.group_id == self.group_id,
+                        HarvestCursor.source.like("discord:%"),
+                    )
+                    .limit(1)
+                )
+                is not None
+            )
+
+    def _save_channel(
+        self, channel: ReadableChannel, is_relay: bool, parent_id: int | None, *, outcome: str
+    ) -> None:
+        guild = getattr(channel, "guild", None)
+        row = {
+            "group_id": self.group_id,
+            "channel_id": channel.id,
+            "guild_id": getattr(guild, "id", None),
+            "parent_id": parent_id,
+            "name": str(getattr(channel, "name", channel.id))[:100],
+            "kind": "thread" if isinstance(channel, discord.Thread) else "text",
+            "is_relay": is_relay,
+            "last_outcome": outcome[:200],
+            "updated_at": self.now,
+        }
+        with Session(self.engine) as session, session.begin():
+            upsert(session, DiscordChannel, [row], keys=("group_id", "channel_id"))
+
+    def _fail(self, channel_id: int, message: str) -> None:
+        self.reads.setdefault(channel_id, ChannelRead()).failure = message
+        self._record_failure(f"discord:{channel_id}", utcnow(), message)
+
+    def _record_failure(self, source: str, started: datetime, message: str) -> None:
+        with Session(self.engine) as session, session.begin():
+            record_fetch(
+                session,
+                group_id=self.group_id,
+                stage_run_id=self.stage_run_id,
+                source=source,
+                started_at=started,
+                requests=0,
+                rows=0,
+                outcome="error",
+                error=message,
+            )
+
+
+def _authors(
+    group_id: int, messages: Iterable[discord.Message], now: datetime
+) -> list[dict[str, Any]]:
+    """Rows for the authors of these messages (and of the messages they reply to)."""
+    users = []
+    for message in messages:
+        people = [message.author]
+        resolved = message.reference.resolved if message.reference else None
+        if isinstance(resolved, discord.Message):
+            people.append(resolved.author)
+        for user in people:
+            users.append(
+                {
+                    "group_id": group_id,
+                    "user_id": user.id,
+                    "username": str(user.name)[:64],
+                    "global_name": (getattr(user, "global_name", None) or None),
+                    "is_bot": bool(user.bot),
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                }
+            )
+    return users
+
+
+def _http_error(exc: discord.HTTPException) -> str:
+    return f"Discord answered HTTP {exc.status} ({exc.text or exc.__class__.__name__})"[:200]
+
+
+def harvest_discord(
+    engine: Engine, settings: Settings, group_id: int, stage_run_id: int | None, result: StageResult
+) -> None:
+    """Harvest Discord when a bot token is configured; say so when it isn't."""
+    if not settings.discord_enabled:
+        result.counts["Discord"] = "not configured"
+        return
+    DiscordHarvest(engine, settings, group_id, stage_run_id).run(result)

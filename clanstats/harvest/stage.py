@@ -1,0 +1,22 @@
+"""The harvest stage: Wise Old Man first, then Discord, for the configured group."""
+
+from __future__ import annotations
+
+from clanstats.harvest.discord_chat import harvest_discord
+from clanstats.harvest.wom import WomHarvest, make_wom_client, require_group_id
+from clanstats.stage import StageContext, StageResult
+
+
+def harvest_stage(context: StageContext) -> StageResult:
+    """Harvest every WOM source, then every configured Discord channel."""
+    settings = context.settings
+    group_id = require_group_id(settings)
+    result = WomHarvest(
+        engine=context.engine,
+        client=make_wom_client(settings),
+        group_id=group_id,
+        stage_run_id=context.stage_run_id,
+        lookback_days=settings.backfill_days,
+    ).run()
+    harvest_discord(context.engine, settings, group_id, context.stage_run_id, result)
+    return result

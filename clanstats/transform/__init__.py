@@ -1,0 +1,1 @@
+"""Transform: derive the tables every output reads from the raw harvest tables."""

@@ -1,0 +1,17 @@
+"""Stage transform: derive identity links (and, as they land, every derived table) from raw data."""
+
+from __future__ import annotations
+
+import sys
+
+from clanstats.stage import run_stage
+from clanstats.transform.stage import transform_stage
+
+
+def main() -> int:
+    """Run the transform stage and return its exit code."""
+    return run_stage("transform", transform_stage)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
