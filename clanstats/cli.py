@@ -63,7 +63,7 @@ def _show_identity(settings: Settings) -> int:
 
     group_id = require_group_id(settings)
     if settings.sqlite_path is not None and not settings.sqlite_path.exists():
-        raise ConfigError("there is no database yet: run `main.py` first")
+        raise ConfigError(f"there is no database at {settings.sqlite_path} yet: run main.py first")
     show_identity(engine_for(settings), group_id)
     return 0
 
@@ -73,6 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     silence_until_configured()
     try:
+        if args.demo and args.command == "identity":
+            from clanstats.demo import demo_environment
+
+            return _show_identity(load_settings(environ=demo_environment()))
         if args.demo:
             from clanstats.demo import run_demo
 

@@ -15,7 +15,9 @@ from pathlib import Path
 from clanstats.logs import console, setup_logging
 from clanstats.pipeline import STAGES, Stage, run_pipeline
 from clanstats.settings import PROJECT_ROOT, load_settings
-from clanstats.sim.clan import SimConfig, SimulatedClan
+from clanstats.sim.chat import SimulatedChat
+from clanstats.sim.clan import SimConfig, SimulatedClan, standardize_username
+from clanstats.sim.discord_server import FakeDiscordServer
 from clanstats.sim.wom_server import FakeWomServer
 
 DEMO_DIR = Path(os.environ.get("CLANSTATS_DEMO_DIR", PROJECT_ROOT / "demo"))
@@ -32,37 +34,78 @@ def run_demo(stages: Sequence[Stage]) -> int:
     """Reset demo/, serve the simulated clan, and run the stages (backfill after harvest)."""
     _reset_demo_dir()
     clan = SimulatedClan(_demo_config())
-    with FakeWomServer(
-        clan,
-        api_keys=(DEMO_API_KEY,),
-        limit_with_key=DEMO_REQUESTS_PER_MINUTE,
-    ) as server:
+    chat = SimulatedChat(clan)
+    identity_file = _write_identity_file(clan, chat)
+    with (
+        FakeWomServer(
+            clan, api_keys=(DEMO_API_KEY,), limit_with_key=DEMO_REQUESTS_PER_MINUTE
+        ) as server,
+        FakeDiscordServer(chat) as discord_server,
+    ):
         env = {
-            "CLANSTATS_ENV_FILE": str(DEMO_DIR / "no.env"),
-            "CLANSTATS_DATA_DIR": str(DEMO_DIR),
-            # Every path is pinned so a real clan's settings in the environment can't leak in.
-            "DATABASE_URL": f"sqlite:///{(DEMO_DIR / 'clanstats.db').as_posix()}",
-            "OUTPUT_DIR": str(DEMO_DIR / "output"),
-            "BACKUP_DIR": str(DEMO_DIR / "backups"),
-            "LOG_FILE": str(DEMO_DIR / "app.log"),
-            "LOCAL_DRIVE_PATH": "",
+            **demo_environment(),
             "WOM_BASE_URL": server.base_url,
-            "WOM_GROUP_ID": str(clan.config.group_id),
             "WOM_API_KEY": DEMO_API_KEY,
             "WOM_REQUESTS_PER_MINUTE": str(DEMO_REQUESTS_PER_MINUTE),
             "WOM_BACKFILL_DAYS": str(DEMO_BACKFILL_DAYS),
             "WOM_USER_AGENT": "ClanStats demo (loopback only)",
             "RULES_FILE": str(PROJECT_ROOT / "rules.example.yaml"),
+            "DISCORD_BOT_TOKEN": chat.bot_token,
+            "DISCORD_GUILD_ID": str(chat.guild_id),
+            "DISCORD_CHANNEL_IDS": "",
+            "DISCORD_RELAY_CHANNEL_IDS": str(chat.relay_channel_id),
+            "DISCORD_API_BASE": discord_server.api_base,
+            "IDENTITY_FILE": str(identity_file),
         }
         settings = load_settings(environ=env)
         setup_logging(settings.log_file, settings.log_level)
         console.print(
-            f"[bold]Demo:[/] {clan.config.members} simulated members, "
-            f"{clan.config.days} days of history, served at {server.base_url}"
+            f"[bold]Demo:[/] {clan.config.members} simulated members with "
+            f"{clan.config.days} days of history; WOM at {server.base_url}, "
+            f"Discord at {discord_server.api_base}"
         )
         exit_code = run_pipeline(settings, _with_backfill(stages), env=env)
-    console.print(f"Demo database, log and outputs are in {DEMO_DIR}")
+    console.print(
+        f"Demo database, log and outputs are in {DEMO_DIR}. "
+        "See who is linked to whom: `python main.py --demo identity`"
+    )
     return exit_code
+
+
+def demo_environment() -> dict[str, str]:
+    """The settings every demo command shares: all in demo/, none from .env or the shell."""
+    return {
+        "CLANSTATS_ENV_FILE": str(DEMO_DIR / "no.env"),
+        "CLANSTATS_DATA_DIR": str(DEMO_DIR),
+        # Every path is pinned so a real clan's settings in the environment can't leak in.
+        "DATABASE_URL": f"sqlite:///{(DEMO_DIR / 'clanstats.db').as_posix()}",
+        "OUTPUT_DIR": str(DEMO_DIR / "output"),
+        "BACKUP_DIR": str(DEMO_DIR / "backups"),
+        "LOG_FILE": str(DEMO_DIR / "app.log"),
+        "LOCAL_DRIVE_PATH": "",
+        "WOM_GROUP_ID": str(DEMO_CLAN.group_id),
+    }
+
+
+def _write_identity_file(clan: SimulatedClan, chat: SimulatedChat) -> Path:
+    """The demo officers' file: it settles one name that two Discord users share."""
+    names = {m["playerId"]: m["player"]["displayName"] for m in clan.group_details()["memberships"]}
+    shared = set(chat.ambiguous_names())
+    lines = [
+        "# Made by the demo: the officers' links (see identity.example.csv)",
+        "discord_user_id,rsn",
+    ]
+    for user in chat.users():
+        if (
+            user["kind"] == "member"
+            and user["player_id"] in names
+            and standardize_username(user["global_name"] or "") in shared
+        ):
+            lines.append(f"{user['id']},{names[user['player_id']]}")
+            break
+    path = DEMO_DIR / "identity.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _demo_config() -> SimConfig:

@@ -51,8 +51,10 @@ def setup_logging(log_file: Path, level: str = "INFO") -> None:
     console_handler.setLevel(logging.WARNING)
     console_handler.addFilter(_ConsoleFilter())
     root.addHandler(console_handler)
-    for noisy in ("urllib3", "discord", "alembic", "filelock"):
+    for noisy in ("urllib3", "alembic", "filelock"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # Without the gateway discord.py warns about intents and voice support we don't use.
+    logging.getLogger("discord").setLevel(logging.ERROR)
 
 
 @contextmanager

@@ -89,9 +89,9 @@ def test_a_run_records_itself_and_backs_up_first(
     assert second.returncode == EXIT_OK, second.stderr
     db = data / "clanstats.db"
     runs = query(db, "SELECT status, stages, exit_code FROM pipeline_runs ORDER BY id")
-    assert runs == [("ok", "harvest", 0), ("ok", "harvest", 0)]
+    assert runs == [("ok", "harvest,transform", 0), ("ok", "harvest", 0)]
     stages = query(db, "SELECT stage, status, counts FROM stage_runs ORDER BY id")
-    assert [s[:2] for s in stages] == [("harvest", "ok"), ("harvest", "ok")]
+    assert [s[:2] for s in stages] == [("harvest", "ok"), ("transform", "ok"), ("harvest", "ok")]
     assert '"members": 15' in stages[0][2]
     assert len(list((data / "backups").glob("clanstats-*.db"))) == 1  # none before the first run
     assert "stage harvest finished with exit code 0" in (data / "app.log").read_text()
@@ -177,7 +177,10 @@ def test_a_source_failure_is_a_partial_run(tmp_path: Path, live_server: FakeWomS
     assert "wom:competitions" in result.stderr
     db = tmp_path / "clanstats.db"
     assert query(db, "SELECT count(*) FROM memberships")[0][0] == 15
-    assert query(db, "SELECT status FROM stage_runs") == [("partial",)]
+    assert query(db, "SELECT stage, status FROM stage_runs") == [
+        ("harvest", "partial"),
+        ("transform", "ok"),
+    ]
 
 
 def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path: Path) -> None:
@@ -203,4 +206,15 @@ def test_the_demo_runs_offline_into_its_own_folder(tmp_path: Path) -> None:
     db = demo / "clanstats.db"
     assert query(db, "SELECT count(*) FROM memberships WHERE left_at IS NULL")[0][0] > 0
     assert query(db, "SELECT count(*) FROM backfill_progress")[0][0] > 0
+    assert query(db, "SELECT count(*) FROM discord_messages")[0][0] > 0
+    assert query(db, "SELECT count(*) FROM identity_links WHERE source = 'manual'") == [(1,)]
     assert not (tmp_path / "clanstats.db").exists()
+    shown = run_main(tmp_path, "--demo", "identity", CLANSTATS_DEMO_DIR=str(demo))
+    assert shown.returncode == EXIT_OK, shown.stderr
+    assert "Members without a Discord link" in shown.stderr + shown.stdout
+
+
+def test_identity_needs_a_database(tmp_path: Path) -> None:
+    result = run_main(tmp_path, "identity", WOM_GROUP_ID="5")
+    assert result.returncode == EXIT_CONFIG
+    assert "there is no database at" in result.stderr

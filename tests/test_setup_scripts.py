@@ -24,7 +24,13 @@ def project(tmp_path: Path) -> Path:
     """A scratch project folder (with a space in its path) holding the setup files."""
     root = tmp_path / "Clan Stats copy"
     (root / "scripts").mkdir(parents=True)
-    for name in ("setup.sh", "run_auto.sh", ".env.example", "rules.example.yaml", "identity.example.csv"):
+    for name in (
+        "setup.sh",
+        "run_auto.sh",
+        ".env.example",
+        "rules.example.yaml",
+        "identity.example.csv",
+    ):
         shutil.copy2(PROJECT_ROOT / name, root / name)
     shutil.copy2(PROJECT_ROOT / "scripts" / "bootstrap.py", root / "scripts" / "bootstrap.py")
     (root / "requirements.txt").write_text("# nothing to install in this test\n")

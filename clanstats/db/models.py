@@ -341,7 +341,7 @@ class DiscordChannel(Base):
 
 
 class DiscordUser(Base):
-    """A Discord account seen as a message author: ids and names only."""
+    """A Discord account (a message author or a server member): ids and names only."""
 
     __tablename__ = "discord_users"
 
@@ -349,6 +349,7 @@ class DiscordUser(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     username: Mapped[str] = mapped_column(String(64))
     global_name: Mapped[str | None] = mapped_column(String(64))
+    nick: Mapped[str | None] = mapped_column(String(64))
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime)

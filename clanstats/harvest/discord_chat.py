@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
 import discord
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -26,7 +27,7 @@ from clanstats.chat.features import is_question, length_bucket, relay_line
 from clanstats.chat.snowflakes import snowflake_at
 from clanstats.db.models import DiscordChannel, DiscordMessage, DiscordUser, HarvestCursor
 from clanstats.db.upsert import upsert
-from clanstats.errors import ConfigError, SourceError
+from clanstats.errors import ConfigError
 from clanstats.harvest.fetchlog import record_fetch
 from clanstats.runlog import utcnow
 from clanstats.settings import Settings
@@ -35,8 +36,12 @@ from clanstats.stage import StageResult
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# What discord.py lets through when an answer is broken: bad JSON, a cut or timed-out connection.
+BROKEN_ANSWER = (ValueError, aiohttp.ClientError, TimeoutError)
 ReadableChannel = discord.TextChannel | discord.Thread
 USER_UPDATE_COLUMNS = ("username", "global_name", "is_bot", "last_seen_at")
+# Only a server-member listing knows nicknames; message authors come without them.
+MEMBER_UPDATE_COLUMNS = (*USER_UPDATE_COLUMNS, "nick")
 
 
 @dataclass
@@ -46,6 +51,7 @@ class ChannelRead:
     messages: int = 0
     with_text: int = 0
     failure: str | None = None
+    skipped: str | None = None
 
 
 @dataclass
@@ -59,17 +65,31 @@ class DiscordHarvest:
     now: datetime = field(default_factory=utcnow)
     reads: dict[int, ChannelRead] = field(default_factory=dict)
     requests: int = 0
+    guild: discord.Guild | None = None
+    server_members: int | None = None
 
     def run(self, result: StageResult) -> None:
         """Read every channel; add counts and failures to `result`."""
         started = time.perf_counter()
         first_run = not self._any_cursor()
-        asyncio.run(self._harvest())
+        try:
+            asyncio.run(self._harvest())
+        except discord.HTTPException as exc:
+            result.failures.append(f"Discord: {_http_error(exc)}; try again later")
+        except BROKEN_ANSWER as exc:
+            result.failures.append(
+                f"Discord: its answer was broken ({type(exc).__name__}); try again later"
+            )
         seconds = time.perf_counter() - started
         messages = sum(read.messages for read in self.reads.values())
-        result.counts["Discord channels"] = len(self.reads)
+        skipped = [read.skipped for read in self.reads.values() if read.skipped]
+        result.counts["Discord channels"] = len(self.reads) - len(skipped)
+        if skipped:
+            result.counts["channels the bot can't read"] = len(skipped)
         result.counts["new messages"] = messages
         result.counts["Discord requests"] = self.requests
+        if self.server_members is not None:
+            result.counts["server members"] = self.server_members
         if first_run and messages:
             result.counts["messages/s"] = round(messages / max(seconds, 0.001))
         non_bot_text = sum(read.with_text for read in self.reads.values())
@@ -88,7 +108,10 @@ class DiscordHarvest:
         discord.http.Route.BASE = self.settings.discord_api_base
         token = self.settings.discord_bot_token
         assert token is not None
-        async with discord.Client(intents=discord.Intents.none()) as client:
+        # No gateway session is opened; `members` only unlocks discord.py's member listing call.
+        intents = discord.Intents.none()
+        intents.members = True
+        async with discord.Client(intents=intents) as client:
             self._count_requests(client)
             try:
                 await client.login(token.value)
@@ -97,9 +120,10 @@ class DiscordHarvest:
                     "DISCORD_BOT_TOKEN is not accepted by Discord (401 Unauthorized): copy the "
                     "bot's token again from the Developer Portal (Bot > Reset Token)"
                 ) from None
-            except discord.HTTPException as exc:
-                raise SourceError(f"Discord login failed: {_http_error(exc)}") from None
-            for channel, is_relay in await self._channels(client):
+            channels = await self._channels(client)
+            if self.guild is not None:
+                await self._read_members(self.guild)
+            for channel, is_relay in channels:
                 await self._read_with_threads(client, channel, is_relay)
 
     def _count_requests(self, client: discord.Client) -> None:
@@ -125,7 +149,7 @@ class DiscordHarvest:
         guild_id = self.settings.discord_guild_id
         assert guild_id is not None
         try:
-            guild = await client.fetch_guild(guild_id)
+            guild = self.guild = await client.fetch_guild(guild_id)
             channels = await guild.fetch_channels()
         except discord.NotFound:
             raise ConfigError(
@@ -165,6 +189,30 @@ class DiscordHarvest:
             return None
         return channel
 
+    async def _read_members(self, guild: discord.Guild) -> None:
+        """Store the server's members with their nicknames (they help match in-game names)."""
+        try:
+            members = [member async for member in guild.fetch_members(limit=None)]
+        except discord.Forbidden:
+            log.warning(
+                "server nicknames not read: switch on the bot's Server Members intent in the "
+                "Developer Portal to match members by nickname"
+            )
+            return
+        rows = [
+            {**_user_row(self.group_id, member, self.now), "nick": (member.nick or None)}
+            for member in members
+        ]
+        with Session(self.engine) as session, session.begin():
+            upsert(
+                session,
+                DiscordUser,
+                rows,
+                keys=("group_id", "user_id"),
+                update=MEMBER_UPDATE_COLUMNS,
+            )
+        self.server_members = len(rows)
+
     async def _read_with_threads(
         self, client: discord.Client, channel: ReadableChannel, is_relay: bool
     ) -> None:
@@ -183,6 +231,8 @@ class DiscordHarvest:
                 threads[thread.id] = thread
         except discord.HTTPException as exc:
             log.warning("threads of #%s could not be listed: %s", channel.name, _http_error(exc))
+        except BROKEN_ANSWER as exc:
+            log.warning("threads of #%s could not be listed: %s", channel.name, type(exc).__name__)
         for thread in sorted(threads.values(), key=lambda t: t.id):
             await self._read(thread, is_relay, parent_id=channel.id)
 
@@ -218,19 +268,34 @@ class DiscordHarvest:
             )
         except discord.Forbidden:
             self._store(source, batch, is_relay, read)
-            read.failure = (
+            problem = (
                 f"#{channel.name} ({channel.id}): the bot can't read it (403 Missing "
                 "Access); give it View Channel and Read Message History"
             )
+            if self.settings.discord_channel_ids:
+                read.failure = problem  # a channel the officers asked for
+            else:
+                # Reading a whole server: channels hidden from the bot are normal (staff rooms).
+                read.skipped = problem
+                log.warning("skipped %s", problem)
         except discord.HTTPException as exc:
             self._store(source, batch, is_relay, read)
             read.failure = f"#{channel.name} ({channel.id}): {_http_error(exc)}; try again later"
+        except BROKEN_ANSWER as exc:
+            self._store(source, batch, is_relay, read)
+            read.failure = (
+                f"#{channel.name} ({channel.id}): Discord's answer was broken "
+                f"({type(exc).__name__}); try again later"
+            )
         finally:
             progress.close()
-        if read.failure:
-            self._record_failure(source, started, read.failure)
-        self._save_channel(channel, is_relay, parent_id, outcome=read.failure or "ok")
-        return read.failure is None
+        if read.failure or read.skipped:
+            outcome = "error" if read.failure else "skipped"
+            self._record_failure(source, started, read.failure or read.skipped or "", outcome)
+        self._save_channel(
+            channel, is_relay, parent_id, outcome=read.failure or read.skipped or "ok"
+        )
+        return read.failure is None and read.skipped is None
 
     def _store(
         self,
@@ -362,7 +427,9 @@ class DiscordHarvest:
         self.reads.setdefault(channel_id, ChannelRead()).failure = message
         self._record_failure(f"discord:{channel_id}", utcnow(), message)
 
-    def _record_failure(self, source: str, started: datetime, message: str) -> None:
+    def _record_failure(
+        self, source: str, started: datetime, message: str, outcome: str = "error"
+    ) -> None:
         with Session(self.engine) as session, session.begin():
             record_fetch(
                 session,
@@ -372,7 +439,7 @@ class DiscordHarvest:
                 started_at=started,
                 requests=0,
                 rows=0,
-                outcome="error",
+                outcome=outcome,
                 error=message,
             )
 
@@ -383,23 +450,23 @@ def _authors(
     """Rows for the authors of these messages (and of the messages they reply to)."""
     users = []
     for message in messages:
-        people = [message.author]
+        users.append(_user_row(group_id, message.author, now))
         resolved = message.reference.resolved if message.reference else None
         if isinstance(resolved, discord.Message):
-            people.append(resolved.author)
-        for user in people:
-            users.append(
-                {
-                    "group_id": group_id,
-                    "user_id": user.id,
-                    "username": str(user.name)[:64],
-                    "global_name": (getattr(user, "global_name", None) or None),
-                    "is_bot": bool(user.bot),
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                }
-            )
+            users.append(_user_row(group_id, resolved.author, now))
     return users
+
+
+def _user_row(group_id: int, user: discord.abc.User, now: datetime) -> dict[str, Any]:
+    return {
+        "group_id": group_id,
+        "user_id": user.id,
+        "username": str(user.name)[:64],
+        "global_name": (getattr(user, "global_name", None) or None),
+        "is_bot": bool(user.bot),
+        "first_seen_at": now,
+        "last_seen_at": now,
+    }
 
 
 def _http_error(exc: discord.HTTPException) -> str:

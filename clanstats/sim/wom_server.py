@@ -6,38 +6,48 @@
 It enforces WOM's API keys and rate limits, records every request, and can inject faults
 (`server.inject(Fault("503"))`) so clients can be tested against a misbehaving service.
 Run `python -m clanstats.sim.wom_server --members 50 --days 120 --port 0` for a demo server.
+The threaded server, request log and fault queue are shared with the fake Discord (`loopback`).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import logging
 import math
 import re
 import signal
-import socket
 import sys
-import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Literal, Self, get_args
-from urllib.parse import parse_qsl, unquote, urlsplit
+from http.server import BaseHTTPRequestHandler
+from typing import Any, ClassVar, Literal
+from urllib.parse import unquote
 
 from clanstats.sim.clan import DAY_MS, HOUR_MS, PERIODS, SimConfig, SimulatedClan
+from clanstats.sim.loopback import (
+    Fault,
+    FaultKind,
+    FixedWindowLimiter,
+    LoopbackServer,
+    Quota,
+    RecordedRequest,
+    Request,
+    format_seconds,
+    json_response,
+)
+from clanstats.sim.loopback import Response as _Response
 
 logger = logging.getLogger(__name__)
 
-FaultKind = Literal[
+__all__ = ["FAULT_KINDS", "FakeWomServer", "Fault", "FaultKind", "RecordedRequest", "main"]
+
+# The fault kinds WOM serves: every shared kind but "504", plus its own "schema" drift.
+FAULT_KINDS: tuple[str, ...] = (
     "429", "500", "502", "503", "timeout", "drop",
     "malformed", "truncated", "truncated_json", "schema",
-]  # fmt: skip
-FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+)  # fmt: skip
 ErrorStyle = Literal["current", "legacy"]
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -53,50 +63,6 @@ _BAD_GATEWAY_HTML = (
 _MALFORMED_BODY = b"<!DOCTYPE html><html><body><h1>Something went wrong</h1></body></html>"
 
 
-@dataclass(frozen=True)
-class Fault:
-    """A failure for the next `times` requests whose path matches `path_pattern` (a regex).
-
-    Kinds: "429" (with Retry-After: retry_after), "500", "502" (an HTML proxy page), "503"
-    (HISCORES_SERVICE_UNAVAILABLE), "timeout" (answer normally after `delay` seconds),
-    "drop" (hang up without answering), "malformed" (200 whose body isn't JSON), "truncated"
-    (full Content-Length, half the body, hang up), "truncated_json" (200, JSON cut in half with
-    a matching Content-Length), "schema" (200, payload drifted: unknown metric, missing field,
-    nulls). Faulted requests don't count against the rate limit, except those answered normally.
-    """
-
-    kind: FaultKind
-    path_pattern: str | None = None
-    times: int = 1
-    retry_after: float = 1
-    delay: float = 5
-
-    def __post_init__(self) -> None:
-        """Reject unknown kinds, non-positive counts and broken patterns early."""
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {FAULT_KINDS}")
-        if self.times < 1:
-            raise ValueError(f"times must be >= 1, got {self.times}")
-        if self.path_pattern is not None:
-            re.compile(self.path_pattern)
-
-    def matches(self, path: str) -> bool:
-        """Return whether this fault applies to a request path."""
-        return self.path_pattern is None or re.search(self.path_pattern, path) is not None
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request, logged as its answer goes out; status 0 means it was dropped unanswered."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    status: int
-    api_key: bool
-    at: float
-
-
 class ApiError(Exception):
     """An error answer: HTTP status, WOM error code and message."""
 
@@ -107,83 +73,18 @@ class ApiError(Exception):
         self.message = message
 
 
-@dataclass
-class _Response:
-    """An answer ready to send; `payload` keeps the JSON value for the schema fault."""
-
-    status: int
-    body: bytes
-    content_type: str = JSON_TYPE
-    headers: dict[str, str] = field(default_factory=dict)
-    payload: Any = None
-
-
 def _json_response(status: int, payload: Any) -> _Response:
     """Return a JSON answer."""
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    return _Response(status, body, payload=payload)
+    return json_response(status, payload, JSON_TYPE)
 
 
-def _seconds(value: float) -> str:
-    """Format seconds for a header: whole numbers without a decimal point."""
-    return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-# --------------------------------------------------------------------------- rate limiting
-
-
-@dataclass(frozen=True)
-class _Quota:
-    """Where a client stands in its rate-limit window."""
-
-    limit: int
-    remaining: int
-    reset: float
-    allowed: bool
-
-    def headers(self) -> dict[str, str]:
-        """Return the RateLimit-* headers every answer carries."""
-        return {
-            "RateLimit-Limit": str(self.limit),
-            "RateLimit-Remaining": str(self.remaining),
-            "RateLimit-Reset": str(math.ceil(self.reset)),
-        }
-
-
-class _RateLimiter:
-    """Count requests per client in fixed windows, as WOM does."""
-
-    def __init__(self, window_seconds: float) -> None:
-        self._window = window_seconds
-        self._lock = threading.Lock()
-        self._windows: dict[str, tuple[float, int]] = {}  # client -> (window start, count)
-
-    def hit(self, client: str, limit: int) -> _Quota:
-        """Count one request and return the client's quota, allowed or not."""
-        with self._lock:
-            started, count = self._current(client)
-            count += 1
-            self._windows[client] = (started, count)
-            return self._quota(started, count, limit)
-
-    def peek(self, client: str, limit: int) -> _Quota:
-        """Return the client's quota without counting a request."""
-        with self._lock:
-            started, count = self._current(client)
-            return self._quota(started, count, limit)
-
-    def _current(self, client: str) -> tuple[float, int]:
-        """Return the client's live window, starting a new one when the old has passed."""
-        now = time.monotonic()
-        started, count = self._windows.get(client, (now, 0))
-        if now - started >= self._window:
-            started, count = now, 0
-        return started, count
-
-    def _quota(self, started: float, count: int, limit: int) -> _Quota:
-        """Return a quota for a window holding `count` requests."""
-        reset = max(0.0, started + self._window - time.monotonic())
-        return _Quota(limit, max(0, limit - count), reset, count <= limit)
+def _quota_headers(quota: Quota) -> dict[str, str]:
+    """Return the RateLimit-* headers every answer carries."""
+    return {
+        "RateLimit-Limit": str(quota.limit),
+        "RateLimit-Remaining": str(quota.remaining),
+        "RateLimit-Reset": str(math.ceil(quota.reset_after)),
+    }
 
 
 # --------------------------------------------------------------------------- the API
@@ -472,64 +373,10 @@ def _drift_schema(payload: Any) -> Any:
 # --------------------------------------------------------------------------- the server
 
 
-class _HttpServer(ThreadingHTTPServer):
-    """ThreadingHTTPServer that knows its FakeWomServer and its open connections."""
-
-    daemon_threads = True
-    owner: FakeWomServer
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Log connection errors quietly: clients time out and hang up on purpose in tests."""
-        logger.debug("connection error from %s", client_address, exc_info=True)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Hand every request to the FakeWomServer that owns this HTTP server."""
-
-    protocol_version = "HTTP/1.1"
-    timeout = 60  # close idle keep-alive connections eventually
-    # Headers and body go out in two writes; with Nagle on, each keep-alive request waits ~40 ms.
-    disable_nagle_algorithm = True
-    server: _HttpServer
-
-    def setup(self) -> None:
-        """Track the connection so stop() can close it."""
-        super().setup()
-        self.server.owner._connections.add(self.connection)
-
-    def finish(self) -> None:
-        """Forget the connection."""
-        self.server.owner._connections.discard(self.connection)
-        with contextlib.suppress(OSError):  # a dropped or truncated answer closed the socket
-            super().finish()
-
-    def do_GET(self) -> None:
-        """Serve a GET."""
-        self.server.owner._handle(self)
-
-    def do_POST(self) -> None:
-        """Serve a POST."""
-        self.server.owner._handle(self)
-
-    def do_PUT(self) -> None:
-        """Serve a PUT (always an unknown route)."""
-        self.server.owner._handle(self)
-
-    def do_DELETE(self) -> None:
-        """Serve a DELETE (always an unknown route)."""
-        self.server.owner._handle(self)
-
-    def do_PATCH(self) -> None:
-        """Serve a PATCH (always an unknown route)."""
-        self.server.owner._handle(self)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Send access logs to the module logger instead of stderr."""
-        logger.debug(format, *args)
-
-
-class FakeWomServer:
+class FakeWomServer(LoopbackServer):
     """A Wise Old Man API v2 server on loopback, backed by a SimulatedClan."""
+
+    fault_kinds: ClassVar[tuple[str, ...]] = tuple(k for k in FAULT_KINDS if k != "403")
 
     def __init__(
         self,
@@ -543,161 +390,56 @@ class FakeWomServer:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        super().__init__(host=host, port=port)
         self.clan = clan
         self.api_keys = frozenset(api_keys)
         self.limit_without_key = limit_without_key
         self.limit_with_key = limit_with_key
         self.error_style = error_style
         self._api = _WomApi(clan)
-        self._limiter = _RateLimiter(window_seconds)
-        self._address = (host, port)
-        self._lock = threading.Lock()
-        self._requests: list[RecordedRequest] = []
-        self._faults: list[Fault] = []  # pending, `times` counting down
-        self._connections: set[socket.socket] = set()
-        self._httpd: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # ------------------------------------------------------------------ lifecycle
-
-    def start(self) -> Self:
-        """Bind and serve in a daemon thread; return self."""
-        if self._httpd is not None:
-            return self
-        httpd = _HttpServer(self._address, _Handler)
-        httpd.owner = self
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close every open connection."""
-        httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        for connection in list(self._connections):
-            with contextlib.suppress(OSError):  # already closed by the client
-                connection.shutdown(socket.SHUT_RDWR)
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        """Return the bound port (only while running)."""
-        if self._httpd is None:
-            raise RuntimeError("the server is not running")
-        return int(self._httpd.server_address[1])
+        self._limiter = FixedWindowLimiter(window_seconds)
 
     @property
     def base_url(self) -> str:
         """Return the API base URL, e.g. `http://127.0.0.1:PORT/v2`."""
-        return f"http://{self._address[0]}:{self.port}/v2"
+        return f"{self.root_url}/v2"
 
-    # ------------------------------------------------------------------ requests and faults
+    # ------------------------------------------------------------------ answers
 
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Return a copy of every request received so far, oldest first."""
-        with self._lock:
-            return list(self._requests)
+    def credentials_sent(self, request: Request) -> bool:
+        """Return whether the request sent an x-api-key header."""
+        return request.headers.get("x-api-key") is not None
 
-    def reset_requests(self) -> None:
-        """Forget the recorded requests."""
-        with self._lock:
-            self._requests.clear()
-
-    @property
-    def faults(self) -> list[Fault]:
-        """Return the pending faults, each with the `times` it has left."""
-        with self._lock:
-            return list(self._faults)
-
-    def inject(self, fault: Fault) -> None:
-        """Queue a fault; matching requests consume it before normal handling."""
-        with self._lock:
-            self._faults.append(fault)
-
-    def clear_faults(self) -> None:
-        """Drop every pending fault."""
-        with self._lock:
-            self._faults.clear()
-
-    def _take_fault(self, path: str) -> Fault | None:
-        """Consume one use of the first pending fault matching a path."""
-        with self._lock:
-            for index, fault in enumerate(self._faults):
-                if fault.matches(path):
-                    if fault.times > 1:
-                        self._faults[index] = replace(fault, times=fault.times - 1)
-                    else:
-                        del self._faults[index]
-                    return fault
-            return None
-
-    # ------------------------------------------------------------------ handling
-
-    def _handle(self, handler: _Handler) -> None:
-        """Answer one request: a fault if one matches, else auth, rate limit and the route."""
-        split = urlsplit(handler.path)
-        method, path = handler.command, split.path
-        query = dict(parse_qsl(split.query, keep_blank_values=True))
-        length = int(handler.headers.get("Content-Length") or 0)
-        body = handler.rfile.read(length) if length else b""
-        key = handler.headers.get("x-api-key")
-        request = RecordedRequest(method, path, query, 0, key is not None, time.time())
-        fault = self._take_fault(path)
-        if fault is None:
-            self._send(handler, request, self._respond(handler, method, path, query, body))
-        else:
-            self._serve_fault(handler, request, fault, body)
-
-    def _respond(
-        self, handler: _Handler, method: str, path: str, query: dict[str, str], body: bytes
-    ) -> _Response:
+    def respond(self, request: Request) -> _Response:
         """Check the key and the rate limit, then route; every answer gets RateLimit headers."""
-        key = handler.headers.get("x-api-key")
-        client, limit = self._client(handler)
+        key = request.headers.get("x-api-key")
+        client, limit = self._client(request)
         if key is not None and key not in self.api_keys:
             message = "Invalid API Key. Remove the header or ask WOM for a valid key."
             response = self._error(ApiError(403, "INVALID_API_KEY", message))
-            response.headers.update(self._limiter.peek(client, limit).headers())
+            response.headers.update(_quota_headers(self._limiter.peek(client, limit)))
             return response
         quota = self._limiter.hit(client, limit)
         if not quota.allowed:
-            response = self._rate_limited(math.ceil(quota.reset))
+            response = self._rate_limited(math.ceil(quota.reset_after))
         else:
+            method, path = request.method, request.path
             try:
-                response = self._api.dispatch(method, path, query, body)
+                response = self._api.dispatch(method, path, request.query, request.body)
             except ApiError as error:
                 response = self._error(error)
             except Exception:  # a bug in the simulation must still answer like a server
                 logger.exception("unexpected error serving %s %s", method, path)
                 response = self._error(ApiError(500, "UNEXPECTED_ERROR", "Unexpected error."))
-        response.headers.update(quota.headers())
+        response.headers.update(_quota_headers(quota))
         return response
 
-    def _client(self, handler: _Handler) -> tuple[str, int]:
+    def _client(self, request: Request) -> tuple[str, int]:
         """Return the rate-limit bucket and limit of a request: per valid key, else per IP."""
-        key = handler.headers.get("x-api-key")
+        key = request.headers.get("x-api-key")
         if key is not None and key in self.api_keys:
             return f"key:{key}", self.limit_with_key
-        return f"ip:{handler.client_address[0]}", self.limit_without_key
+        return f"ip:{request.client}", self.limit_without_key
 
     def _error(self, error: ApiError) -> _Response:
         """Return an error answer in the configured body style."""
@@ -709,89 +451,46 @@ class FakeWomServer:
         """Return a 429 answer with Retry-After."""
         message = "Too many requests, please try again later."
         response = self._error(ApiError(429, "RATE_LIMIT_EXCEEDED", message))
-        response.headers["Retry-After"] = _seconds(retry_after)
+        response.headers["Retry-After"] = format_seconds(retry_after)
         return response
 
-    def _serve_fault(
-        self, handler: _Handler, request: RecordedRequest, fault: Fault, body: bytes
-    ) -> None:
-        """Answer a request the way `fault` says."""
-        method, path, query = request.method, request.path, request.query
-        client, limit = self._client(handler)
-        quota_headers = self._limiter.peek(client, limit).headers()
-        if fault.kind == "drop":
-            self._record(request, 0)
-            self._close(handler)
-            return
-        if fault.kind in ("timeout", "truncated", "truncated_json", "schema"):
-            if fault.kind == "timeout":
-                time.sleep(fault.delay)
-            response = self._respond(handler, method, path, query, body)
-            if fault.kind == "truncated":
-                self._send(handler, request, response, truncate=True)
-                return
-            if fault.kind == "truncated_json":
-                response.body = response.body[: len(response.body) // 2]
-            elif fault.kind == "schema" and response.status == 200 and response.payload is not None:
-                drifted = _json_response(200, _drift_schema(response.payload))
-                response.body, response.payload = drifted.body, drifted.payload
-            self._send(handler, request, response)
-            return
-        response = self._fault_response(fault)
-        response.headers = {**quota_headers, **response.headers}
-        self._send(handler, request, response)
+    # ------------------------------------------------------------------ faults
 
-    def _fault_response(self, fault: Fault) -> _Response:
-        """Return the canned answer of a status or malformed-body fault."""
-        if fault.kind == "429":
-            return self._rate_limited(fault.retry_after)
-        if fault.kind == "500":
-            return self._error(ApiError(500, "UNEXPECTED_ERROR", "Internal server error."))
-        if fault.kind == "502":
-            # A proxy in front of WOM answers this one, in HTML.
-            return _Response(502, _BAD_GATEWAY_HTML, "text/html")
-        if fault.kind == "503":
-            message = "Failed to load hiscores: Service is unavailable."
-            return self._error(ApiError(503, "HISCORES_SERVICE_UNAVAILABLE", message))
-        return _Response(200, _MALFORMED_BODY, JSON_TYPE)
-
-    def _send(
+    def serve_fault(
         self,
-        handler: _Handler,
-        request: RecordedRequest,
-        response: _Response,
-        *,
-        truncate: bool = False,
+        handler: BaseHTTPRequestHandler,
+        request: Request,
+        record: RecordedRequest,
+        fault: Fault,
     ) -> None:
-        """Record and write an answer; with `truncate`, send half the body and hang up."""
-        self._record(request, response.status)
-        handler.send_response(response.status)
-        handler.send_header("Content-Type", response.content_type)
-        handler.send_header("Content-Length", str(len(response.body)))
-        for name, value in response.headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        try:
-            if truncate:
-                handler.wfile.write(response.body[: len(response.body) // 2])
-                handler.wfile.flush()
-                self._close(handler)
-            else:
-                handler.wfile.write(response.body)
-        except OSError:
-            handler.close_connection = True  # the client gave up (e.g. its timeout fired)
+        """Answer a request the way `fault` says; "schema" drifts a normal answer."""
+        if fault.kind != "schema":
+            super().serve_fault(handler, request, record, fault)
+            return
+        response = self.respond(request)
+        if response.status == 200 and response.payload is not None:
+            drifted = _json_response(200, _drift_schema(response.payload))
+            response.body, response.payload = drifted.body, drifted.payload
+        self.send(handler, record, response)
 
-    def _record(self, request: RecordedRequest, status: int) -> None:
-        """Log a request with the status it got (before the answer goes out, so it's visible)."""
-        with self._lock:
-            self._requests.append(replace(request, status=status))
-
-    @staticmethod
-    def _close(handler: _Handler) -> None:
-        """Hang up on the client without a proper end."""
-        handler.close_connection = True
-        with contextlib.suppress(OSError):  # the client already hung up
-            handler.connection.shutdown(socket.SHUT_RDWR)
+    def fault_response(self, request: Request, fault: Fault) -> _Response:
+        """Return the canned answer of a status or malformed-body fault, with quota headers."""
+        client, limit = self._client(request)
+        quota_headers = _quota_headers(self._limiter.peek(client, limit))
+        if fault.kind == "429":
+            response = self._rate_limited(fault.retry_after)
+        elif fault.kind == "500":
+            response = self._error(ApiError(500, "UNEXPECTED_ERROR", "Internal server error."))
+        elif fault.kind == "502":
+            # A proxy in front of WOM answers this one, in HTML.
+            response = _Response(502, _BAD_GATEWAY_HTML, "text/html")
+        elif fault.kind == "503":
+            message = "Failed to load hiscores: Service is unavailable."
+            response = self._error(ApiError(503, "HISCORES_SERVICE_UNAVAILABLE", message))
+        else:
+            response = _Response(200, _MALFORMED_BODY, JSON_TYPE)
+        response.headers = {**quota_headers, **response.headers}
+        return response
 
 
 # --------------------------------------------------------------------------- command line

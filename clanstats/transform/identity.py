@@ -127,14 +127,17 @@ def link_identities(
     relay_speakers = _relay_names(session, group_id, clan, result, issue)
 
     listed = {issue["subject"] for issue in result.issues}
-    for user_id, (names, _) in sorted(users.items()):
-        if user_id not in linked_users and str(user_id) not in listed:
-            issue(
-                "unlinked_discord",
-                user_id,
-                names[0],
-                "no clan member has this name; add a line to identity.csv",
-            )
+    for user_id, (names, keys) in sorted(users.items()):
+        if user_id in linked_users or str(user_id) in listed:
+            continue
+        taken = set().union(*(clan.by_name.get(k, set()) for k in keys))
+        detail = (
+            f"their name fits {', '.join(sorted(clan.display[p] for p in taken))}, who is "
+            "linked to another Discord user"
+            if taken
+            else "no clan member has this name; add a line to identity.csv if they are one"
+        )
+        issue("unlinked_discord", user_id, names[0], detail)
     for player_id in sorted(clan.current - linked_players):
         detail = (
             "speaks only in relay chat"
@@ -266,25 +269,13 @@ def _load_clan(session: Session, group_id: int) -> Clan:
 
 
 def _discord_users(session: Session, group_id: int) -> dict[int, tuple[list[str], set[str]]]:
-    """People (not bots) who wrote messages: id -> (their names, the name keys to match)."""
-    authors = set(
-        session.scalars(
-            select(DiscordMessage.author_id)
-            .where(
-                DiscordMessage.group_id == group_id,
-                DiscordMessage.author_id.is_not(None),
-                DiscordMessage.is_bot.is_(False),
-            )
-            .distinct()
-        )
-    )
+    """People (not bots) on the Discord: id -> (their names, the name keys to match)."""
     users: dict[int, tuple[list[str], set[str]]] = {}
-    for user_id, username, global_name in session.execute(
-        select(DiscordUser.user_id, DiscordUser.username, DiscordUser.global_name).where(
-            DiscordUser.group_id == group_id, DiscordUser.is_bot.is_(False)
-        )
+    for user_id, username, global_name, nick in session.execute(
+        select(
+            DiscordUser.user_id, DiscordUser.username, DiscordUser.global_name, DiscordUser.nick
+        ).where(DiscordUser.group_id == group_id, DiscordUser.is_bot.is_(False))
     ):
-        if user_id in authors:
-            names = [n for n in (global_name, username) if n]
-            users[user_id] = (names, {name_key(n) for n in names})
+        names = list(dict.fromkeys(n for n in (nick, global_name, username) if n))
+        users[user_id] = (names, {name_key(n) for n in names})
     return users

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-21 00:21:25.458965
+Create Date: 2026-11-21 00:36:59.169294
 """
 
 from __future__ import annotations
@@ -88,6 +88,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
     sa.Column('global_name', sa.String(length=64), nullable=True),
+    sa.Column('nick', sa.String(length=64), nullable=True),
     sa.Column('is_bot', sa.Boolean(), nullable=False),
     sa.Column('first_seen_at', sa.DateTime(), nullable=False),
     sa.Column('last_seen_at', sa.DateTime(), nullable=False),

@@ -1,0 +1,406 @@
+"""A loopback server speaking the Discord REST API v10 subset a harvester reads, over a chat.
+
+    with FakeDiscordServer(SimulatedChat(clan)) as server:
+        discord.http.Route.BASE = server.api_base  # then log in with chat.bot_token
+
+It checks the bot token, answers in the shapes discord.py 2.7 parses (Content-Type exactly
+`application/json`, messages newest first even for `after=`), refuses the staff-only channel
+(403), sends Discord's X-RateLimit-* headers and 429s, records every request and can inject
+faults (`server.inject(Fault("502"))`). With `message_content=False` every message's content is
+"", as without the Message Content intent.
+Run `python -m clanstats.sim.discord_server --members 50 --days 120` for a demo server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import logging
+import math
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from clanstats.sim.chat import ChatConfig, SimulatedChat
+from clanstats.sim.clan import SimConfig, SimulatedClan
+from clanstats.sim.loopback import (
+    FAULT_KINDS,
+    Fault,
+    FixedWindowLimiter,
+    LoopbackServer,
+    Quota,
+    RecordedRequest,
+    Request,
+    Response,
+    format_seconds,
+    json_response,
+)
+from clanstats.sim.shapes import Json
+from clanstats.sim.snowflakes import parse_discord_time
+
+__all__ = ["FakeDiscordServer", "Fault", "RecordedRequest", "main"]
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v10"
+JSON_TYPE = "application/json"  # exactly: discord.py compares the header string
+_MESSAGE_LIMIT, _DEFAULT_MESSAGES = 100, 50
+_THREAD_LIMIT, _DEFAULT_THREADS = 100, 50
+_MEMBER_LIMIT = 1000
+_BAD_GATEWAY_HTML = (
+    b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
+    b"</h1></center><hr><center>cloudflare</center></body></html>"
+)
+_GATEWAY_TIMEOUT_HTML = (
+    b"<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway"
+    b" Time-out</h1></center><hr><center>cloudflare</center></body></html>"
+)
+_UNAVAILABLE_TEXT = (
+    b"upstream connect error or disconnect/reset before headers. reset reason: overflow"
+)
+_MALFORMED_BODY = b"<!DOCTYPE html><html><body><h1>Something went wrong</h1></body></html>"
+
+
+class DiscordError(Exception):
+    """An error answer: HTTP status, Discord JSON error code and message."""
+
+    def __init__(self, status: int, code: int, message: str, errors: Json | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = errors
+
+    def payload(self) -> Json:
+        """Return the JSON body Discord sends."""
+        body: Json = {"message": self.message, "code": self.code}
+        if self.errors is not None:
+            body["errors"] = self.errors
+        return body
+
+
+def _invalid(field: str, code: str, message: str) -> DiscordError:
+    """Return a 400 Invalid Form Body error about one field."""
+    errors = {field: {"_errors": [{"code": code, "message": message}]}}
+    return DiscordError(400, 50035, "Invalid Form Body", errors)
+
+
+def _snowflake(field: str, text: str) -> int:
+    """Return a snowflake from a path or query value; 400 when it isn't one."""
+    if not text.isdigit():
+        raise _invalid(field, "NUMBER_TYPE_COERCE", f'Value "{text}" is not snowflake.')
+    return int(text)
+
+
+def _limit(query: dict[str, str], default: int, low: int, high: int) -> int:
+    """Return the `limit` query parameter, enforcing Discord's bounds."""
+    text = query.get("limit")
+    if text is None:
+        return default
+    if not re.fullmatch(r"-?\d+", text):
+        raise _invalid("limit", "NUMBER_TYPE_COERCE", f'Value "{text}" is not int.')
+    value = int(text)
+    if value < low or value > high:
+        bound = (
+            f"greater than or equal to {low}" if value < low else f"less than or equal to {high}"
+        )
+        raise _invalid("limit", "NUMBER_TYPE_MAX", f"int value should be {bound}.")
+    return value
+
+
+UNKNOWN_CHANNEL = DiscordError(404, 10003, "Unknown Channel")
+UNKNOWN_GUILD = DiscordError(404, 10004, "Unknown Guild")
+MISSING_ACCESS = DiscordError(403, 50001, "Missing Access")
+
+
+class _DiscordApi:
+    """The Discord routes over a SimulatedChat; each returns a JSON value."""
+
+    def __init__(self, chat: SimulatedChat, message_content: bool) -> None:
+        self.chat = chat
+        self.message_content = message_content
+        routes: list[tuple[str, Callable[..., Any]]] = [
+            ("/users/@me", self.me),
+            ("/oauth2/applications/@me", self.application),
+            ("/guilds/{guild}", self.guild),
+            ("/guilds/{guild}/channels", self.guild_channels),
+            ("/guilds/{guild}/threads/active", self.active_threads),
+            ("/guilds/{guild}/members", self.members),
+            ("/channels/{channel}", self.channel),
+            ("/channels/{channel}/messages", self.messages),
+            ("/channels/{channel}/threads/archived/public", self.archived_threads),
+        ]
+        self._routes = [
+            (template, re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template)), view)
+            for template, view in routes
+        ]
+
+    def match(self, path: str) -> tuple[str, dict[str, str], Callable[..., Any]] | None:
+        """Return the route template, path parameters and view of an API path."""
+        for template, pattern, view in self._routes:
+            found = pattern.fullmatch(path)
+            if found:
+                return template, found.groupdict(), view
+        return None
+
+    # ------------------------------------------------------------------ routes
+
+    def me(self, **_: Any) -> Json:
+        """GET /users/@me: the bot's own user."""
+        app = self.chat.app
+        return {
+            "id": str(app.id),
+            "username": app.username,
+            "discriminator": "0",
+            "global_name": app.global_name,
+            "avatar": None,
+            "bot": True,
+            "verified": True,
+            "mfa_enabled": False,
+            "flags": 0,
+            "public_flags": 0,
+            "locale": "en-GB",
+        }
+
+    def application(self, **_: Any) -> Json:
+        """GET /oauth2/applications/@me."""
+        return self.chat.application()
+
+    def guild(self, guild: str, query: dict[str, str], **_: Any) -> Json:
+        """GET /guilds/{id}[?with_counts=true]."""
+        self._guild(guild)
+        return self.chat.guild(with_counts=query.get("with_counts", "").lower() in ("1", "true"))
+
+    def guild_channels(self, guild: str, **_: Any) -> list[Json]:
+        """GET /guilds/{id}/channels: every channel, readable or not, as Discord lists them."""
+        self._guild(guild)
+        return self.chat.guild_channels()
+
+    def active_threads(self, guild: str, **_: Any) -> Json:
+        """GET /guilds/{id}/threads/active."""
+        self._guild(guild)
+        return {"threads": self.chat.active_threads(), "members": []}
+
+    def members(self, guild: str, query: dict[str, str], **_: Any) -> list[Json]:
+        """GET /guilds/{id}/members?limit=&after=."""
+        self._guild(guild)
+        limit = _limit(query, 1, 1, _MEMBER_LIMIT)
+        after = _snowflake("after", query.get("after", "0"))
+        return self.chat.guild_members(after=after, limit=limit)
+
+    def channel(self, channel: str, **_: Any) -> Json:
+        """GET /channels/{id}: a text channel or a thread."""
+        return self._readable(channel)
+
+    def messages(self, channel: str, query: dict[str, str], **_: Any) -> list[Json]:
+        """GET /channels/{id}/messages?limit=&before=|after=|around=, newest first."""
+        found = self._readable(channel)
+        limit = _limit(query, _DEFAULT_MESSAGES, 1, _MESSAGE_LIMIT)
+        anchors = {k: _snowflake(k, query[k]) for k in ("before", "after", "around") if k in query}
+        if len(anchors) > 1:
+            raise _invalid("before", "BASE_TYPE_BAD", "Only one of before, after and around.")
+        return self.chat.history(
+            int(found["id"]), limit=limit, content=self.message_content, **anchors
+        )
+
+    def archived_threads(self, channel: str, query: dict[str, str], **_: Any) -> Json:
+        """GET /channels/{id}/threads/archived/public?before=ISO8601&limit=."""
+        found = self._readable(channel)
+        if found["type"] != 0:
+            raise DiscordError(400, 50024, "Cannot execute action on this channel type")
+        limit = _limit(query, _DEFAULT_THREADS, 1, _THREAD_LIMIT)
+        before_ms = None
+        if "before" in query:
+            try:
+                before_ms = parse_discord_time(query["before"])
+            except ValueError:
+                message = f'Value "{query["before"]}" is not a valid ISO8601 timestamp.'
+                raise _invalid("before", "DATE_TIME_TYPE_PARSE", message) from None
+        threads = self.chat.archived_threads(int(found["id"]), before_ms=before_ms)
+        return {"threads": threads[:limit], "members": [], "has_more": len(threads) > limit}
+
+    # ------------------------------------------------------------------ checks
+
+    def _guild(self, raw_id: str) -> None:
+        """Refuse a malformed (400) or unknown (404) guild id."""
+        if _snowflake("guild_id", raw_id) != self.chat.guild_id:
+            raise UNKNOWN_GUILD
+
+    def _readable(self, raw_id: str) -> Json:
+        """Return a channel or thread the bot may read; 404 unknown, 403 without access."""
+        channel_id = _snowflake("channel_id", raw_id)
+        found = self.chat.channel(channel_id)
+        if found is None:
+            raise UNKNOWN_CHANNEL
+        if self.chat.is_forbidden(channel_id):
+            raise MISSING_ACCESS
+        return found
+
+
+class FakeDiscordServer(LoopbackServer):
+    """A Discord REST API v10 server on loopback, backed by a SimulatedChat."""
+
+    fault_kinds: ClassVar[tuple[str, ...]] = tuple(k for k in FAULT_KINDS if k != "schema")
+
+    def __init__(
+        self,
+        chat: SimulatedChat,
+        *,
+        message_content: bool = True,
+        rate_limit_per_second: float = 50,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        if rate_limit_per_second <= 0:
+            raise ValueError(f"rate_limit_per_second must be > 0, got {rate_limit_per_second}")
+        super().__init__(host=host, port=port)
+        self.chat = chat
+        self.message_content = message_content
+        self.rate_limit_per_second = rate_limit_per_second
+        self._api = _DiscordApi(chat, message_content)
+        # A slow limit becomes one request per 1/rate seconds; a fast one, N per second.
+        window = max(1.0, 1.0 / rate_limit_per_second)
+        self._bucket_limit = max(1, round(rate_limit_per_second * window))
+        self._limiter = FixedWindowLimiter(window)
+
+    @property
+    def api_base(self) -> str:
+        """Return the value for `discord.http.Route.BASE`: `http://127.0.0.1:PORT/api/v10`."""
+        return f"{self.root_url}{API_PREFIX}"
+
+    # ------------------------------------------------------------------ answers
+
+    def credentials_sent(self, request: Request) -> bool:
+        """Return whether the request sent an Authorization header."""
+        return request.headers.get("Authorization") is not None
+
+    def respond(self, request: Request) -> Response:
+        """Check the token, route, rate-limit per route bucket, then answer."""
+        if request.headers.get("Authorization") != f"Bot {self.chat.bot_token}":
+            return _error(DiscordError(401, 0, "401: Unauthorized"))
+        path = request.path.removeprefix(API_PREFIX)
+        found = self._api.match(path) if request.path.startswith(API_PREFIX) else None
+        if found is None:
+            return _error(DiscordError(404, 0, "404: Not Found"))
+        template, parameters, view = found
+        if request.method != "GET":
+            return _error(DiscordError(405, 0, "405: Method Not Allowed"))
+        # Like Discord, a bucket is one route per major parameter (guild or channel).
+        major = next(iter(parameters.values()), "")
+        quota = self._limiter.hit(f"{template}:{major}", self._bucket_limit)
+        if not quota.allowed:
+            response = _rate_limited(max(quota.reset_after, 0.001))
+        else:
+            try:
+                response = json_response(200, view(query=request.query, **parameters), JSON_TYPE)
+            except DiscordError as error:
+                response = _error(error)
+        response.headers.update(_bucket_headers(template, quota))
+        return response
+
+    def fault_response(self, request: Request, fault: Fault) -> Response:
+        """Return the canned answer of an error or malformed-body fault."""
+        if fault.kind == "403":
+            return _error(DiscordError(403, 50001, "Missing Access"))
+        if fault.kind == "429":
+            return _rate_limited(fault.retry_after)
+        if fault.kind == "500":
+            return _error(DiscordError(500, 0, "500: Internal Server Error"))
+        if fault.kind == "502":
+            return Response(502, _BAD_GATEWAY_HTML, "text/html")
+        if fault.kind == "503":
+            return Response(503, _UNAVAILABLE_TEXT, "text/plain")
+        if fault.kind == "504":
+            return Response(504, _GATEWAY_TIMEOUT_HTML, "text/html")
+        return Response(200, _MALFORMED_BODY, JSON_TYPE)
+
+
+def _error(error: DiscordError) -> Response:
+    """Return an error answer."""
+    return json_response(error.status, error.payload(), JSON_TYPE)
+
+
+def _rate_limited(retry_after: float) -> Response:
+    """Return a 429 as Discord's edge sends it: with Via, or discord.py suspects a ban."""
+    payload = {
+        "message": "You are being rate limited.",
+        "retry_after": retry_after,
+        "global": False,
+    }
+    response = json_response(429, payload, JSON_TYPE)
+    response.headers.update(
+        {
+            "Retry-After": format_seconds(math.ceil(retry_after * 1000) / 1000),
+            "Via": "1.1 google",
+            "X-RateLimit-Scope": "user",
+        }
+    )
+    return response
+
+
+def _bucket_headers(template: str, quota: Quota) -> dict[str, str]:
+    """Return the X-RateLimit-* headers of a route bucket."""
+    return {
+        "X-RateLimit-Bucket": hashlib.md5(template.encode()).hexdigest(),
+        "X-RateLimit-Limit": str(quota.limit),
+        "X-RateLimit-Remaining": str(quota.remaining),
+        "X-RateLimit-Reset": f"{time.time() + quota.reset_after:.3f}",
+        "X-RateLimit-Reset-After": f"{quota.reset_after:.3f}",
+    }
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Treat SIGTERM like Ctrl-C so the server closes cleanly."""
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve a simulated clan Discord until Ctrl-C; print the API base first."""
+    parser = argparse.ArgumentParser(description="Serve a simulated clan Discord over REST.")
+    parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--days", type=int, default=120)
+    parser.add_argument("--seed", type=int, default=7, help="the clan's seed")
+    parser.add_argument("--chat-seed", type=int, default=11)
+    parser.add_argument("--message-scale", type=float, default=1.0)
+    parser.add_argument("--timezone", default="Europe/London")
+    parser.add_argument("--no-message-content", action="store_true", help="empty every content")
+    parser.add_argument("--rate-limit", type=float, default=50, help="requests/second per bucket")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    clan = SimulatedClan(SimConfig(seed=args.seed, members=args.members, days=args.days))
+    config = ChatConfig(
+        seed=args.chat_seed, message_scale=args.message_scale, timezone=args.timezone
+    )
+    chat = SimulatedChat(clan, config)
+    signal.signal(signal.SIGTERM, _interrupt)
+    with FakeDiscordServer(
+        chat,
+        message_content=not args.no_message_content,
+        rate_limit_per_second=args.rate_limit,
+        host=args.host,
+        port=args.port,
+    ) as server:
+        print(server.api_base, flush=True)
+        logger.info("bot token %s; guild %d", chat.bot_token, chat.guild_id)
+        for name, channel_id in chat.channel_ids.items():
+            role = {chat.relay_channel_id: " (relay)", chat.forbidden_channel_id: " (403)"}
+            logger.info("  #%s %d%s", name, channel_id, role.get(channel_id, ""))
+        logger.info("Ctrl-C stops")
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            logger.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
