@@ -28,7 +28,7 @@ from clanstats.chat.snowflakes import snowflake_at
 from clanstats.db.models import DiscordChannel, DiscordMessage, DiscordUser, HarvestCursor
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError
-from clanstats.harvest.fetchlog import record_fetch
+from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
 from clanstats.runlog import utcnow
 from clanstats.settings import Settings
 from clanstats.stage import StageResult
@@ -430,18 +430,15 @@ class DiscordHarvest:
     def _record_failure(
         self, source: str, started: datetime, message: str, outcome: str = "error"
     ) -> None:
-        with Session(self.engine) as session, session.begin():
-            record_fetch(
-                session,
-                group_id=self.group_id,
-                stage_run_id=self.stage_run_id,
-                source=source,
-                started_at=started,
-                requests=0,
-                rows=0,
-                outcome=outcome,
-                error=message,
-            )
+        record_failed_fetch(
+            self.engine,
+            group_id=self.group_id,
+            stage_run_id=self.stage_run_id,
+            source=source,
+            started_at=started,
+            error=message,
+            outcome=outcome,
+        )
 
 
 def _authors(

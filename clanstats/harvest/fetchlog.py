@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import FetchLog
@@ -36,3 +37,29 @@ def record_fetch(
             error=error,
         )
     )
+
+
+def record_failed_fetch(
+    engine: Engine,
+    *,
+    group_id: int | None,
+    stage_run_id: int | None,
+    source: str,
+    started_at: datetime,
+    error: str,
+    requests: int = 0,
+    outcome: str = "error",
+) -> None:
+    """Record a fetch that stored nothing, in a transaction of its own."""
+    with Session(engine) as session, session.begin():
+        record_fetch(
+            session,
+            group_id=group_id,
+            stage_run_id=stage_run_id,
+            source=source,
+            started_at=started_at,
+            requests=requests,
+            rows=0,
+            outcome=outcome,
+            error=error,
+        )

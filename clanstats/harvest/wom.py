@@ -31,7 +31,7 @@ from clanstats.db.models import (
 )
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError, SourceError
-from clanstats.harvest.fetchlog import record_fetch
+from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
 from clanstats.harvest.snapshots import DecodedSnapshot, MetricRegistry, SnapshotWriter
 from clanstats.runlog import utcnow
 from clanstats.settings import Settings
@@ -127,18 +127,15 @@ class WomHarvest:
             raise
         except SourceError as exc:
             result.failures.append(f"{source}: {exc}")
-            with Session(self.engine) as session, session.begin():
-                record_fetch(
-                    session,
-                    group_id=self.group_id,
-                    stage_run_id=self.stage_run_id,
-                    source=source,
-                    started_at=started,
-                    requests=self.client.stats.requests - requests_before,
-                    rows=0,
-                    outcome="error",
-                    error=str(exc),
-                )
+            record_failed_fetch(
+                self.engine,
+                group_id=self.group_id,
+                stage_run_id=self.stage_run_id,
+                source=source,
+                started_at=started,
+                requests=self.client.stats.requests - requests_before,
+                error=str(exc),
+            )
             return 0
 
     # --- roster -------------------------------------------------------------------------------
