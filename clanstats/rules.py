@@ -78,6 +78,27 @@ class Goal(_Strict):
     target: Annotated[float, Field(gt=0)]
 
 
+class CustomPeriod(_Strict):
+    """An extra window for period gains, e.g. an event's dates (inclusive)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 _-]+$")]
+    start: date
+    end: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CustomPeriod:
+        if self.end < self.start:
+            raise ValueError(f"custom period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class MilestoneRules(_Strict):
+    """Which message counts and tenure anniversaries count as milestones."""
+
+    message_counts: list[Annotated[int, Field(gt=0)]] = [100, 500, 1000, 2500, 5000, 10000]
+    anniversary_years: list[Annotated[int, Field(gt=0)]] = [1, 2, 3, 5, 10]
+
+
 class SyncTarget(_Strict):
     """Where the sync stage delivers outputs."""
 
@@ -95,6 +116,8 @@ class Rules(_Strict):
     ranks: list[Rank] = []
     seasons: list[Season] = []
     goals: list[Goal] = []
+    custom_period: CustomPeriod | None = None
+    milestones: MilestoneRules = MilestoneRules()
     sync_targets: list[SyncTarget] = []
     opt_out: list[str] = []
 

@@ -146,6 +146,21 @@ def test_a_bad_rules_file_stops_with_its_line(tmp_path: Path) -> None:
     assert not (tmp_path / "clanstats.db").exists()
 
 
+def test_a_bad_rules_file_keeps_the_previous_derived_tables(
+    tmp_path: Path, live_server: FakeWomServer
+) -> None:
+    assert run_main(tmp_path, **wom_env(live_server)).returncode == EXIT_OK
+    db = tmp_path / "clanstats.db"
+    before = query(db, "SELECT * FROM period_gains ORDER BY player_id, period, metric")
+    assert before
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("goals:\n  - name: XP\n    metric: overall\n    target: -5\n")
+    result = run_main(tmp_path, "transform", RULES_FILE=str(rules), **wom_env(live_server))
+    assert result.returncode == EXIT_CONFIG
+    assert "line 4: goals.0.target = -5" in result.stderr
+    assert query(db, "SELECT * FROM period_gains ORDER BY player_id, period, metric") == before
+
+
 def test_a_corrupt_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     db = tmp_path / "clanstats.db"
     db.write_bytes(b"garbage, not SQLite" * 500)

@@ -11,11 +11,12 @@ Every table of clan data carries `group_id` (the WOM group id) so one database c
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -417,3 +418,194 @@ class IdentityIssue(Base):
     subject: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(100))
     detail: Mapped[str] = mapped_column(String(300))
+
+
+# --- Derived tables (transform) ---------------------------------------------------------------
+# Days are dates in the clan's TIMEZONE. A missing row means "no data", never 0.
+
+
+class TransformState(Base):
+    """How far transform has read the raw tables (watermarks), per group."""
+
+    __tablename__ = "transform_state"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(100))
+
+
+class GainBaseline(Base):
+    """Each player's metric values as of the last snapshot transform turned into gains."""
+
+    __tablename__ = "gain_baselines"
+    __table_args__ = WITHOUT_ROWID
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"), primary_key=True)
+    value: Mapped[float | None] = mapped_column(Float)
+    taken_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DailyGain(Base):
+    """What a player gained in one metric on one day (non-zero gains only)."""
+
+    __tablename__ = "daily_gains"
+    __table_args__ = WITHOUT_ROWID
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"), primary_key=True)
+    gained: Mapped[float] = mapped_column(Float)
+
+
+class DailyActivity(Base):
+    """A member's day: game gains (NULL: no snapshot that day) and Discord activity."""
+
+    __tablename__ = "daily_activity"
+    __table_args__ = WITHOUT_ROWID
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    xp: Mapped[float | None] = mapped_column(Float)
+    ehp: Mapped[float | None] = mapped_column(Float)
+    ehb: Mapped[float | None] = mapped_column(Float)
+    boss_kills: Mapped[float | None] = mapped_column(Float)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    questions: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PeriodGain(Base):
+    """A member's gain over a window (7d, 30d, 90d, 365d, custom) in a metric or aggregate.
+
+    `metric` is a WOM metric name or one of xp, ehp, ehb, boss_kills, messages, questions,
+    answers. `source` says where the number came from: local history or WOM's window gains.
+    """
+
+    __tablename__ = "period_gains"
+    __table_args__ = WITHOUT_ROWID
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(20), primary_key=True)
+    metric: Mapped[str] = mapped_column(String(64), primary_key=True)
+    gained: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(10))
+
+
+class ClanDaily(Base):
+    """The clan's day: members, joins and leaves, who was active, and what it gained."""
+
+    __tablename__ = "clan_daily"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer)
+    joins: Mapped[int] = mapped_column(Integer)
+    leaves: Mapped[int] = mapped_column(Integer)
+    active_members: Mapped[int] = mapped_column(Integer)
+    xp: Mapped[float] = mapped_column(Float)
+    ehp: Mapped[float] = mapped_column(Float)
+    ehb: Mapped[float] = mapped_column(Float)
+    boss_kills: Mapped[float] = mapped_column(Float)
+    messages: Mapped[int] = mapped_column(Integer)
+
+
+class MemberStatus(Base):
+    """Where each member (and former member) stands: status, tenure, streaks, engagement."""
+
+    __tablename__ = "member_status"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    joined_on: Mapped[date | None] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date)
+    tenure_days: Mapped[int | None] = mapped_column(Integer)
+    last_active_on: Mapped[date | None] = mapped_column(Date)
+    last_xp_on: Mapped[date | None] = mapped_column(Date)
+    last_message_on: Mapped[date | None] = mapped_column(Date)
+    removal_candidate: Mapped[bool] = mapped_column(Boolean, default=False)
+    removal_reason: Mapped[str | None] = mapped_column(String(200))
+    current_streak: Mapped[int] = mapped_column(Integer, default=0)
+    best_streak: Mapped[int] = mapped_column(Integer, default=0)
+    best_streak_end: Mapped[date | None] = mapped_column(Date)
+    engagement_score: Mapped[float | None] = mapped_column(Float)
+    chat_play: Mapped[str | None] = mapped_column(String(20))
+
+
+class Promotion(Base):
+    """A member's standing on the rank ladder: due now, or what they still miss."""
+
+    __tablename__ = "promotions"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    current_role: Mapped[str | None] = mapped_column(String(40))
+    eligible_rank: Mapped[str | None] = mapped_column(String(40))
+    next_rank: Mapped[str | None] = mapped_column(String(40))
+    is_due: Mapped[bool] = mapped_column(Boolean, default=False)
+    rule_met: Mapped[str | None] = mapped_column(String(300))
+    missing: Mapped[str | None] = mapped_column(String(300))
+    readiness: Mapped[float | None] = mapped_column(Float)
+
+
+class PersonalRecord(Base):
+    """A member's best day or best week in xp, ehp, ehb or boss kills."""
+
+    __tablename__ = "personal_records"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    span: Mapped[str] = mapped_column(String(10), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[float] = mapped_column(Float)
+    start_on: Mapped[date] = mapped_column(Date)
+    end_on: Mapped[date] = mapped_column(Date)
+
+
+class MilestoneEvent(Base):
+    """A milestone: a WOM achievement, a tenure anniversary or a message-count milestone."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (Index("ix_milestones_group_day", "group_id", "occurred_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer)
+    player_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(120))
+    occurred_on: Mapped[date] = mapped_column(Date)
+
+
+class GoalWeek(Base):
+    """A weekly clan goal's progress in one week (weeks start on Monday, clan time)."""
+
+    __tablename__ = "goal_weeks"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    goal: Mapped[str] = mapped_column(String(80), primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(64))
+    target: Mapped[float] = mapped_column(Float)
+    progress: Mapped[float] = mapped_column(Float)
+    achieved: Mapped[bool] = mapped_column(Boolean)
+    is_current: Mapped[bool] = mapped_column(Boolean)
+
+
+class SeasonScore(Base):
+    """A member's points and place in a season."""
+
+    __tablename__ = "season_scores"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    season: Mapped[str] = mapped_column(String(80), primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    points: Mapped[float] = mapped_column(Float)
+    place: Mapped[int] = mapped_column(Integer)
+    is_current: Mapped[bool] = mapped_column(Boolean)

@@ -1,21 +1,76 @@
-"""The transform stage: derive identity links from the raw tables (more derivations to come)."""
+"""The transform stage: every derived table, from the raw tables, in one transaction.
+
+Order matters: identity decides whose messages are whose; daily gains and daily activity are
+updated incrementally; everything after them is a cheap full pass over the daily tables.
+"""
 
 from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from clanstats.harvest.wom import require_group_id
+from clanstats.rules import Rules, load_rules
 from clanstats.stage import StageContext, StageResult
+from clanstats.transform.clan_daily import derive_clan_daily
+from clanstats.transform.daily_activity import update_daily_activity
+from clanstats.transform.daily_gains import update_daily_gains
 from clanstats.transform.identity import link_identities
-from clanstats.transform.identity_file import read_identity_file
+from clanstats.transform.identity_file import ManualLink, read_identity_file
+from clanstats.transform.periods import derive_period_gains
+
+Derivation = Callable[..., dict[str, object]]
+
+
+def derivations() -> list[Derivation]:
+    """The full-pass derivations, in the order they run (each replaces its own tables)."""
+    return [derive_period_gains]
+
+
+def run_transform(
+    session: Session,
+    *,
+    group_id: int,
+    rules: Rules,
+    manual: Sequence[ManualLink],
+    timezone: ZoneInfo,
+    today: date,
+) -> dict[str, object]:
+    """Bring every derived table up to date; return counts for the run summary."""
+    started = time.perf_counter()
+    counts: dict[str, object] = dict(link_identities(session, group_id, manual).counts())
+    gains = update_daily_gains(session, group_id, timezone)
+    days = update_daily_activity(session, group_id, timezone, gains.touched)
+    counts["snapshots read"] = gains.snapshots_read
+    counts["days recomputed"] = days
+    for derive in derivations():
+        counts.update(
+            derive(session, group_id=group_id, today=today, rules=rules, timezone=timezone)
+        )
+    counts.update(derive_clan_daily(session, group_id=group_id, today=today, timezone=timezone))
+    counts["transform seconds"] = round(time.perf_counter() - started, 2)
+    return counts
 
 
 def transform_stage(context: StageContext) -> StageResult:
-    """Link Discord users and relay names to members, in one transaction."""
-    group_id = require_group_id(context.settings)
-    # Read (and validate) the officers' file before touching anything: a mistake there stops
+    """Derive every table for the configured group in one transaction."""
+    settings = context.settings
+    group_id = require_group_id(settings)
+    # Read (and validate) the officers' files before touching anything: a mistake there stops
     # the stage with the previous derived tables intact.
-    manual = read_identity_file(context.settings.identity_file)
+    rules = load_rules(settings.rules_file)
+    manual = read_identity_file(settings.identity_file)
     with Session(context.engine) as session, session.begin():
-        identity = link_identities(session, group_id, manual)
-    return StageResult(counts=identity.counts())
+        counts = run_transform(
+            session,
+            group_id=group_id,
+            rules=rules,
+            manual=manual,
+            timezone=settings.timezone,
+            today=datetime.now(settings.timezone).date(),
+        )
+    return StageResult(counts=counts)

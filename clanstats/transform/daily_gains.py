@@ -1,0 +1,187 @@
+"""Daily gains per metric, read incrementally from the sparse snapshots.
+
+Each new snapshot's changed values are compared with the player's baseline (their values at
+the last snapshot already turned into gains); a rise is that day's gain. Unknown values (WOM's
+-1) never produce a gain, and neither does a fall (a hiscores correction). A snapshot older than
+what a player's baseline already covers (a backfill) makes that player's gains be rebuilt from
+their whole history, so the numbers always equal a from-scratch run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import DailyGain, GainBaseline, Snapshot, SnapshotValue
+from clanstats.db.upsert import upsert
+from clanstats.transform.state import read_state, write_state
+from clanstats.util import chunked
+
+WATERMARK = "last_snapshot_id"
+CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
+
+
+@dataclass
+class GainsUpdate:
+    """What an update touched: the (player, day) pairs whose gains changed, and how much work."""
+
+    touched: set[tuple[int, date]] = field(default_factory=set)
+    snapshots_read: int = 0
+    players_rebuilt: int = 0
+
+
+def local_day(moment: datetime, timezone: ZoneInfo) -> date:
+    """The clan-time date of a naive UTC datetime."""
+    return moment.replace(tzinfo=UTC).astimezone(timezone).date()
+
+
+def update_daily_gains(session: Session, group_id: int, timezone: ZoneInfo) -> GainsUpdate:
+    """Turn snapshots stored since the last run into daily gains; return what changed."""
+    update = GainsUpdate()
+    watermark = int(read_state(session, group_id, WATERMARK, "0"))
+    new = session.execute(
+        select(Snapshot.id, Snapshot.player_id, Snapshot.taken_at)
+        .where(Snapshot.group_id == group_id, Snapshot.id > watermark)
+        .order_by(Snapshot.player_id, Snapshot.taken_at)
+    ).all()
+    if not new:
+        return update
+    # Every snapshot up to the watermark has been read: that is how far each player is covered.
+    covered = dict(
+        session.execute(
+            select(Snapshot.player_id, func.max(Snapshot.taken_at))
+            .where(Snapshot.group_id == group_id, Snapshot.id <= watermark)
+            .group_by(Snapshot.player_id)
+        ).all()
+    )
+    rebuild = {pid for _, pid, taken in new if pid in covered and taken <= covered[pid]}
+    if rebuild:
+        update.touched |= _forget_players(session, group_id, rebuild)
+        update.players_rebuilt = len(rebuild)
+    to_read = [(sid, pid, taken) for sid, pid, taken in new if pid not in rebuild]
+    to_read += _all_snapshots(session, group_id, rebuild)
+    to_read.sort(key=lambda row: (row[1], row[2]))
+    baselines = _baselines(session, group_id, {pid for _, pid, _ in to_read})
+    gains: dict[tuple[int, date, int], float] = defaultdict(float)
+    changed: dict[tuple[int, int], tuple[float | None, datetime]] = {}
+    for _, player_id, taken_at, values in _with_values(session, to_read):
+        baseline = baselines.setdefault(player_id, {})
+        day = local_day(taken_at, timezone)
+        update.touched.add((player_id, day))
+        for metric_id, value in values:
+            before = baseline.get(metric_id)
+            if before is not None and value is not None and value > before:
+                gains[(player_id, day, metric_id)] += value - before
+            baseline[metric_id] = value
+            changed[(player_id, metric_id)] = (value, taken_at)
+    update.snapshots_read = len(to_read)
+    _add_gains(session, group_id, gains)
+    upsert(
+        session,
+        GainBaseline,
+        [
+            {
+                "group_id": group_id,
+                "player_id": pid,
+                "metric_id": metric_id,
+                "value": value,
+                "taken_at": taken_at,
+            }
+            for (pid, metric_id), (value, taken_at) in changed.items()
+        ],
+        keys=("group_id", "player_id", "metric_id"),
+    )
+    write_state(session, group_id, WATERMARK, str(max(sid for sid, _, _ in new)))
+    return update
+
+
+def _forget_players(session: Session, group_id: int, players: set[int]) -> set[tuple[int, date]]:
+    """Drop these players' gains and baselines; return the days that had gains."""
+    days = set(
+        session.execute(
+            select(DailyGain.player_id, DailyGain.day)
+            .where(DailyGain.group_id == group_id, DailyGain.player_id.in_(players))
+            .distinct()
+        ).all()
+    )
+    for model in (DailyGain, GainBaseline):
+        session.execute(
+            delete(model).where(model.group_id == group_id, model.player_id.in_(players))
+        )
+    return {(pid, day) for pid, day in days}
+
+
+def _all_snapshots(
+    session: Session, group_id: int, players: set[int]
+) -> list[tuple[int, int, datetime]]:
+    if not players:
+        return []
+    rows = session.execute(
+        select(Snapshot.id, Snapshot.player_id, Snapshot.taken_at).where(
+            Snapshot.group_id == group_id, Snapshot.player_id.in_(players)
+        )
+    ).all()
+    return [(sid, pid, taken) for sid, pid, taken in rows]
+
+
+def _baselines(
+    session: Session, group_id: int, players: set[int]
+) -> dict[int, dict[int, float | None]]:
+    baselines: dict[int, dict[int, float | None]] = {}
+    for chunk in chunked(sorted(players), CHUNK):
+        for pid, metric_id, value in session.execute(
+            select(GainBaseline.player_id, GainBaseline.metric_id, GainBaseline.value).where(
+                GainBaseline.group_id == group_id, GainBaseline.player_id.in_(chunk)
+            )
+        ):
+            baselines.setdefault(pid, {})[metric_id] = value
+    return baselines
+
+
+def _with_values(
+    session: Session, snapshots: list[tuple[int, int, datetime]]
+) -> Iterable[tuple[int, int, datetime, list[tuple[int, float | None]]]]:
+    """Each snapshot (in the given order) with its stored value rows."""
+    values: dict[int, list[tuple[int, float | None]]] = defaultdict(list)
+    for chunk in chunked([sid for sid, _, _ in snapshots], CHUNK):
+        for sid, metric_id, value in session.execute(
+            select(SnapshotValue.snapshot_id, SnapshotValue.metric_id, SnapshotValue.value).where(
+                SnapshotValue.snapshot_id.in_(chunk)
+            )
+        ):
+            values[sid].append((metric_id, value))
+    for sid, pid, taken in snapshots:
+        yield sid, pid, taken, values.get(sid, [])
+
+
+def _add_gains(session: Session, group_id: int, gains: dict[tuple[int, date, int], float]) -> None:
+    """Add gains to the stored ones (a day may already hold an earlier run's snapshot)."""
+    if not gains:
+        return
+    keys = list(gains)
+    existing: dict[tuple[int, date, int], float] = {}
+    for chunk in chunked(keys, CHUNK // 3):
+        for pid, day, metric_id, gained in session.execute(
+            select(DailyGain.player_id, DailyGain.day, DailyGain.metric_id, DailyGain.gained).where(
+                DailyGain.group_id == group_id,
+                tuple_(DailyGain.player_id, DailyGain.day, DailyGain.metric_id).in_(chunk),
+            )
+        ):
+            existing[(pid, day, metric_id)] = gained
+    rows = [
+        {
+            "group_id": group_id,
+            "player_id": pid,
+            "day": day,
+            "metric_id": metric_id,
+            "gained": gained + existing.get((pid, day, metric_id), 0.0),
+        }
+        for (pid, day, metric_id), gained in gains.items()
+    ]
+    upsert(session, DailyGain, rows, keys=("group_id", "player_id", "day", "metric_id"))

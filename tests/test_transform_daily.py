@@ -1,0 +1,392 @@
+"""Transform core: daily gains, daily activity, period gains and clan days, worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from clanstats.chat.snowflakes import snowflake_at
+from clanstats.db.engine import make_engine
+from clanstats.db.migrate import upgrade_to_head
+from clanstats.db.models import (
+    ClanDaily,
+    DailyActivity,
+    DailyGain,
+    DiscordMessage,
+    DiscordUser,
+    GainWindow,
+    Membership,
+    Metric,
+    PeriodGain,
+    Player,
+    WindowGain,
+    WomGroup,
+)
+from clanstats.harvest.snapshots import DecodedSnapshot, SnapshotWriter
+from clanstats.rules import CustomPeriod, Rules
+from clanstats.transform.identity_file import ManualLink
+from clanstats.transform.stage import run_transform
+
+GROUP = 1
+UTC = ZoneInfo("UTC")
+TODAY = date(2026, 11, 20)
+KINDS = {
+    "overall": "skill",
+    "attack": "skill",
+    "ehp": "computed",
+    "ehb": "computed",
+    "zulrah": "boss",
+    "vorkath": "boss",
+}
+
+
+def at(day: date, hour: int = 12) -> datetime:
+    return datetime(day.year, day.month, day.day, hour)
+
+
+def d(offset: int) -> date:
+    """A day relative to TODAY."""
+    return TODAY + timedelta(days=offset)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'transform.db'}")
+    upgrade_to_head(engine)
+    with Session(engine) as session, session.begin():
+        session.execute(insert(WomGroup), [{"id": GROUP, "name": "g", "fetched_at": at(TODAY)}])
+        session.execute(
+            insert(Player),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": pid,
+                    "username": name.lower(),
+                    "display_name": name,
+                    "first_seen_at": at(d(-60)),
+                }
+                for pid, name in ((1, "Alice"), (2, "Bob"), (3, "Cara"))
+            ],
+        )
+        session.execute(
+            insert(Membership),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": 1,
+                    "joined_at": at(d(-50)),
+                    "updated_at": at(TODAY),
+                },
+                {
+                    "group_id": GROUP,
+                    "player_id": 2,
+                    "joined_at": at(d(-3)),
+                    "updated_at": at(TODAY),
+                },
+                {
+                    "group_id": GROUP,
+                    "player_id": 3,
+                    "joined_at": at(d(-40)),
+                    "left_at": at(d(-2)),
+                    "updated_at": at(TODAY),
+                },
+            ],
+        )
+    return engine
+
+
+def snapshot(engine: Engine, player: int, when: datetime, **values: float | None) -> None:
+    decoded = DecodedSnapshot(when, {k: (KINDS[k], v) for k, v in values.items()})
+    with Session(engine) as session, session.begin():
+        SnapshotWriter(session, GROUP).add_latest({player: decoded})
+
+
+def transform(
+    engine: Engine,
+    *,
+    rules: Rules | None = None,
+    manual: list[ManualLink] | None = None,
+    timezone: ZoneInfo = UTC,
+) -> dict[str, object]:
+    with Session(engine) as session, session.begin():
+        return run_transform(
+            session,
+            group_id=GROUP,
+            rules=rules or Rules(),
+            manual=manual or [],
+            timezone=timezone,
+            today=TODAY,
+        )
+
+
+def gains(engine: Engine) -> dict[tuple[int, date, str], float]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(DailyGain.player_id, DailyGain.day, Metric.name, DailyGain.gained).join(
+                Metric, Metric.id == DailyGain.metric_id
+            )
+        ).all()
+    return {(p, day, name): g for p, day, name, g in rows}
+
+
+def activity(engine: Engine) -> dict[tuple[int, date], tuple[Any, ...]]:
+    with Session(engine) as session:
+        rows = session.execute(
+            select(
+                DailyActivity.player_id,
+                DailyActivity.day,
+                DailyActivity.xp,
+                DailyActivity.boss_kills,
+                DailyActivity.messages,
+                DailyActivity.questions,
+                DailyActivity.answers,
+            )
+        ).all()
+    return {(p, day): tuple(rest) for p, day, *rest in rows}
+
+
+def table(engine: Engine, model: type) -> list[tuple[Any, ...]]:
+    with Session(engine) as session:
+        columns = list(model.__table__.columns)  # type: ignore[attr-defined]
+        return sorted(tuple(r) for r in session.execute(select(*columns)).all())
+
+
+def test_gains_are_rises_between_snapshots_and_unknowns_never_gain(engine: Engine) -> None:
+    snapshot(engine, 1, at(d(-3)), overall=100, zulrah=None, ehp=1.0)
+    snapshot(engine, 1, at(d(-2)), overall=150, zulrah=10, ehp=1.5)  # zulrah: unknown -> 10
+    snapshot(engine, 1, at(d(-1)), overall=150, zulrah=15, ehp=1.5)
+    snapshot(engine, 1, at(d(0)), overall=140, zulrah=None, ehp=2.0)  # a fall; zulrah unknown
+    transform(engine)
+    # By hand: day -2 overall +50, ehp +0.5 (zulrah's first known value is no gain);
+    # day -1 zulrah +5; day 0 ehp +0.5 (the overall fall and the unknown gain nothing).
+    assert gains(engine) == {
+        (1, d(-2), "overall"): 50,
+        (1, d(-2), "ehp"): 0.5,
+        (1, d(-1), "zulrah"): 5,
+        (1, d(0), "ehp"): 0.5,
+    }
+    assert activity(engine) == {
+        (1, d(-3)): (0, 0, 0, 0, 0),
+        (1, d(-2)): (50, 0, 0, 0, 0),
+        (1, d(-1)): (0, 5, 0, 0, 0),
+        (1, d(0)): (0, 0, 0, 0, 0),
+    }
+
+
+def test_days_follow_the_clan_timezone(engine: Engine) -> None:
+    snapshot(engine, 1, at(d(-2)), overall=100)
+    snapshot(engine, 1, datetime(2026, 11, 19, 23, 30), overall=130)  # 00:30 on the 20th in Berlin
+    transform(engine, timezone=ZoneInfo("Europe/Berlin"))
+    assert gains(engine) == {(1, date(2026, 11, 20), "overall"): 30}
+
+
+def test_incremental_runs_equal_one_run_from_scratch(engine: Engine, tmp_path: Path) -> None:
+    steps = [
+        (1, at(d(-4)), {"overall": 10}),
+        (2, at(d(-3)), {"overall": 5, "vorkath": 1}),
+        (1, at(d(-3)), {"overall": 20}),
+        (1, at(d(-3), 20), {"overall": 26}),
+        (2, at(d(-1)), {"overall": 9, "vorkath": 4}),
+        (1, at(d(0)), {"overall": 30}),
+    ]
+    for player, when, values in steps:
+        snapshot(engine, player, when, **values)
+        transform(engine)  # a run after every harvest
+    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    upgrade_to_head(fresh)
+    with Session(engine) as source, Session(fresh) as target, target.begin():
+        for model in (WomGroup, Player, Membership):
+            rows = [dict(r._mapping) for r in source.execute(select(*model.__table__.columns))]
+            target.execute(insert(model), rows)
+    for player, when, values in steps:
+        snapshot(fresh, player, when, **values)
+    transform(fresh)  # one run over everything
+    for model in (DailyGain, DailyActivity, PeriodGain, ClanDaily):
+        assert table(engine, model) == table(fresh, model), model.__tablename__
+    # Two snapshots on one day, read in different runs, add up: 10 -> 20 -> 26 is +16.
+    assert gains(engine)[(1, d(-3), "overall")] == 16
+
+
+def test_a_rerun_on_unchanged_input_reads_nothing_and_changes_nothing(engine: Engine) -> None:
+    snapshot(engine, 1, at(d(-1)), overall=10)
+    snapshot(engine, 1, at(d(0)), overall=12)
+    transform(engine)
+    before = [table(engine, m) for m in (DailyGain, DailyActivity, PeriodGain, ClanDaily)]
+    counts = transform(engine)
+    assert counts["snapshots read"] == 0 and counts["days recomputed"] == 0
+    assert [table(engine, m) for m in (DailyGain, DailyActivity, PeriodGain, ClanDaily)] == before
+
+
+def test_backfilled_history_rebuilds_only_that_player(engine: Engine) -> None:
+    snapshot(engine, 1, at(d(-1)), overall=100)
+    snapshot(engine, 1, at(d(0)), overall=130)
+    snapshot(engine, 2, at(d(0)), overall=7)
+    transform(engine)
+    older = [
+        DecodedSnapshot(at(d(-5)), {"overall": ("skill", 40)}),
+        DecodedSnapshot(at(d(-3)), {"overall": ("skill", 90)}),
+    ]
+    with Session(engine) as session, session.begin():
+        SnapshotWriter(session, GROUP).merge_history(1, older)
+    counts = transform(engine)
+    assert counts["snapshots read"] == 4  # player 1's whole history, nobody else's
+    assert gains(engine) == {
+        (1, d(-3), "overall"): 50,
+        (1, d(-1), "overall"): 10,
+        (1, d(0), "overall"): 30,
+    }
+
+
+def add_messages(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(DiscordUser),
+            [
+                {
+                    "group_id": GROUP,
+                    "user_id": uid,
+                    "username": name,
+                    "is_bot": uid == 99,
+                    "first_seen_at": at(TODAY),
+                    "last_seen_at": at(TODAY),
+                }
+                for uid, name in ((11, "alice"), (12, "stranger"), (99, "relaybot"))
+            ],
+        )
+        base = {
+            "group_id": GROUP,
+            "channel_id": 5,
+            "author_id": None,
+            "relay_name": None,
+            "is_bot": False,
+            "is_question": False,
+            "reply_to_message_id": None,
+        }
+        session.execute(insert(DiscordMessage), [{**base, **row} for row in rows])
+
+
+def mid(day: date, minute: int) -> int:
+    return snowflake_at(at(day) + timedelta(minutes=minute))
+
+
+def test_messages_questions_and_answers_per_member_day(engine: Engine) -> None:
+    add_messages(
+        engine,
+        [
+            {"message_id": mid(d(-1), 1), "author_id": 12, "is_question": True},  # stranger asks
+            {"message_id": mid(d(-1), 2), "author_id": 11, "reply_to_message_id": mid(d(-1), 1)},
+            {"message_id": mid(d(-1), 3), "author_id": 11, "is_question": True},  # alice asks
+            {"message_id": mid(d(-1), 4), "author_id": 11, "reply_to_message_id": mid(d(-1), 3)},
+            {"message_id": mid(d(0), 1), "relay_name": "Bob", "reply_to_message_id": mid(d(-1), 3)},
+            {"message_id": mid(d(0), 2), "author_id": 99, "is_bot": True},  # the relay bot itself
+        ],
+    )
+    transform(engine)
+    # By hand: Alice (linked by name) wrote 3 on day -1: 1 question, 1 answer (to the stranger;
+    # her reply to her own question doesn't count). Bob spoke once in relay chat on day 0,
+    # answering Alice's question. The stranger and the bot count for nobody.
+    assert activity(engine) == {
+        (1, d(-1)): (None, None, 3, 1, 1),
+        (2, d(0)): (None, None, 1, 0, 1),
+    }
+
+
+def test_a_new_identity_link_recounts_old_messages(engine: Engine) -> None:
+    add_messages(engine, [{"message_id": mid(d(-1), 1), "author_id": 12}])
+    transform(engine)
+    assert activity(engine) == {}
+    counts = transform(engine, manual=[ManualLink(2, 12, "Cara")])
+    assert counts["days recomputed"] >= 1
+    assert activity(engine) == {(3, d(-1)): (None, None, 1, 0, 0)}
+
+
+def test_period_gains_use_history_then_wom_then_partial_else_nothing(engine: Engine) -> None:
+    snapshot(engine, 1, at(d(-10)), overall=100)  # covers the 7-day window
+    snapshot(engine, 1, at(d(-1)), overall=160)
+    snapshot(engine, 2, at(d(-2)), overall=5)  # history starts inside every window
+    snapshot(engine, 2, at(d(0)), overall=8)
+    with Session(engine) as session, session.begin():
+        overall = session.scalar(select(Metric.id).where(Metric.name == "overall"))
+        session.execute(
+            insert(GainWindow),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": 2,
+                    "period": "month",
+                    "start_date": at(d(-30)),
+                    "end_date": at(d(0)),
+                    "fetched_at": at(d(0)),
+                }
+            ],
+        )
+        session.execute(
+            insert(WindowGain),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": 2,
+                    "period": "month",
+                    "metric_id": overall,
+                    "gained": 1234,
+                }
+            ],
+        )
+    rules = Rules(custom_period=CustomPeriod(name="Event", start=d(-1), end=d(0)))
+    transform(engine, rules=rules)
+    with Session(engine) as session:
+        found = {
+            (pid, period): (gained, source)
+            for pid, period, gained, source in session.execute(
+                select(
+                    PeriodGain.player_id, PeriodGain.period, PeriodGain.gained, PeriodGain.source
+                ).where(PeriodGain.metric == "xp")
+            )
+        }
+    assert found == {
+        (1, "7d"): (60, "history"),
+        (1, "custom"): (60, "history"),
+        (1, "30d"): (60, "partial"),
+        (1, "90d"): (60, "partial"),
+        (1, "365d"): (60, "partial"),
+        (2, "7d"): (3, "partial"),
+        (2, "30d"): (1234, "wom"),
+        (2, "90d"): (3, "partial"),
+        (2, "365d"): (3, "partial"),
+        (2, "custom"): (3, "history"),
+    }
+    # Cara has no snapshot at all: no row in any window ("no data", not 0).
+
+
+def test_clan_days_count_members_joins_and_leaves(engine: Engine) -> None:
+    snapshot(engine, 1, at(d(-4)), overall=1)
+    snapshot(engine, 1, at(d(-1)), overall=5)
+    transform(engine)
+    with Session(engine) as session:
+        days = {
+            day: (members, joins, leaves, active, xp)
+            for day, members, joins, leaves, active, xp in session.execute(
+                select(
+                    ClanDaily.day,
+                    ClanDaily.members,
+                    ClanDaily.joins,
+                    ClanDaily.leaves,
+                    ClanDaily.active_members,
+                    ClanDaily.xp,
+                )
+            )
+        }
+    # Alice and Cara were members on day -4; Bob joined on day -3; Cara left on day -2.
+    assert days == {
+        d(-4): (2, 0, 0, 0, 0),
+        d(-3): (3, 1, 0, 0, 0),
+        d(-2): (2, 0, 1, 0, 0),
+        d(-1): (2, 0, 0, 1, 4),
+        d(0): (2, 0, 0, 0, 0),
+    }
