@@ -1,11 +1,14 @@
-"""Benchmark the harvest on a simulated clan: requests, time, peak memory, bytes per member-day.
+"""Benchmark harvest and transform on a simulated clan: requests, time, memory, storage.
 
     python -m clanstats.bench                      500 members, 90 simulated days of daily runs
     python -m clanstats.bench --members 50 --days 30 --json bench.json
 
-Scenarios, each the real stage in its own process against the loopback WOM server:
+Harvest scenarios, each the real stage in its own process against the loopback WOM server:
 first run (empty database), a daily run after one new day, a run with nothing new. Then it
-replays `--days` daily harvests in-process and reports how the database grows per member-day.
+replays `--days` daily harvests in-process (reporting how the database grows per member-day)
+and measures transform the same three ways: first run over all that history, the run after one
+new day (incremental: it reads only the new snapshots and recomputes only the touched days),
+and a run with nothing new.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from clanstats.sim.wom_server import FakeWomServer
 from clanstats.wom.client import WomClient
 
 API_KEY = "bench-key"
+WORK_SHOWN = ("new snapshots", "snapshots read", "days recomputed", "transform seconds")
 LIMIT = 100_000  # the simulated API answers at once; pacing is measured apart as wait time
 
 
@@ -44,10 +48,13 @@ class Scenario:
     requests: int
     per_member_requests: int
     exit_code: int
+    counts: dict[str, object]
 
 
-def run_stage(data_dir: Path, server: FakeWomServer, group_id: int, name: str) -> Scenario:
-    """Run the harvest stage as a subprocess and measure it."""
+def run_stage(
+    data_dir: Path, server: FakeWomServer, group_id: int, name: str, stage: str = "harvest"
+) -> Scenario:
+    """Run a stage as a subprocess and measure it."""
     env = {
         **os.environ,
         "CLANSTATS_ENV_FILE": str(data_dir / "absent.env"),
@@ -61,7 +68,7 @@ def run_stage(data_dir: Path, server: FakeWomServer, group_id: int, name: str) -
     server.reset_requests()
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "main.py", "harvest"],
+        [sys.executable, "main.py", stage],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -77,7 +84,15 @@ def run_stage(data_dir: Path, server: FakeWomServer, group_id: int, name: str) -
         requests=len(paths),
         per_member_requests=sum(p.startswith("/v2/players/") for p in paths),
         exit_code=exit_code,
+        counts=_last_counts(data_dir / "clanstats.db"),
     )
+
+
+def _last_counts(db: Path) -> dict[str, object]:
+    """What the last stage run recorded about its work."""
+    with closing(sqlite3.connect(db)) as conn:
+        row = conn.execute("SELECT counts FROM stage_runs ORDER BY id DESC LIMIT 1").fetchone()
+    return json.loads(row[0]) if row and row[0] else {}
 
 
 def _wait_with_peak_memory(process: subprocess.Popen[bytes]) -> tuple[int, float | None]:
@@ -145,21 +160,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    config = SimConfig(seed=42, members=args.members, days=args.history_days, now=today)
+    # The clan starts far enough back that the replayed days end today (transform's windows
+    # are relative to the real date).
+    start = today - timedelta(days=args.days + 1)
+    config = SimConfig(seed=42, members=args.members, days=args.history_days, now=start)
     clan = SimulatedClan(config)
     with (
         tempfile.TemporaryDirectory(prefix="clanstats-bench ") as folder,
         FakeWomServer(clan, api_keys=(API_KEY,), limit_with_key=LIMIT) as server,
     ):
         data = Path(folder)
-        scenarios = [run_stage(data, server, config.group_id, "first run")]
+        group = config.group_id
+        scenarios = [run_stage(data, server, group, "harvest: first run")]
         clan.advance(days=1)
-        scenarios.append(run_stage(data, server, config.group_id, "daily run (one new day)"))
-        scenarios.append(run_stage(data, server, config.group_id, "nothing new"))
+        scenarios.append(run_stage(data, server, group, "harvest: daily run (one new day)"))
+        scenarios.append(run_stage(data, server, group, "harvest: nothing new"))
         size_after_first = database_bytes(data / "clanstats.db")
-        # The in-process replay uses the simulated clock, so it starts from the clan's today.
-        clan.now = today + timedelta(days=1)
-        growth = daily_growth(data / "clanstats.db", clan, server, config.group_id, args.days)
+        growth = daily_growth(data / "clanstats.db", clan, server, group, args.days - 1)
+        scenarios.append(run_stage(data, server, group, "transform: first run", "transform"))
+        daily_growth(data / "clanstats.db", clan, server, group, 1)
+        scenarios.append(
+            run_stage(data, server, group, "transform: daily run (one new day)", "transform")
+        )
+        scenarios.append(run_stage(data, server, group, "transform: nothing new", "transform"))
     report = {
         "clan": {"members": args.members, "history_days": args.history_days},
         "scenarios": [asdict(s) for s in scenarios],
@@ -182,18 +205,22 @@ def _print(report: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"ClanStats harvest, {report['clan']['members']} members")
-    for column in ("scenario", "time (s)", "peak memory (MB)", "requests", "per-member requests"):
-        table.add_column(column, justify="right" if column != "scenario" else "left")
+    table = Table(title=f"ClanStats, {report['clan']['members']} members")
+    columns = ("scenario", "time (s)", "peak memory (MB)", "WOM requests", "per-member", "work")
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("scenario", "work") else "right")
     for s in report["scenarios"]:
+        work = s["counts"]
+        shown = ", ".join(f"{k} {work[k]}" for k in WORK_SHOWN if k in work)
         table.add_row(
             s["name"],
             str(s["seconds"]),
             str(s["peak_memory_mb"]),
             str(s["requests"]),
             str(s["per_member_requests"]),
+            shown,
         )
-    console = Console()
+    console = Console(width=max(Console().width, 132))
     console.print(table)
     growth = report["daily_growth"]
     console.print(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from clanstats.logs import console, setup_logging
@@ -36,6 +36,7 @@ def run_demo(stages: Sequence[Stage]) -> int:
     clan = SimulatedClan(_demo_config())
     chat = SimulatedChat(clan)
     identity_file = _write_identity_file(clan, chat)
+    rules_file = _write_rules_file(clan.now.date())
     with (
         FakeWomServer(
             clan, api_keys=(DEMO_API_KEY,), limit_with_key=DEMO_REQUESTS_PER_MINUTE
@@ -49,7 +50,7 @@ def run_demo(stages: Sequence[Stage]) -> int:
             "WOM_REQUESTS_PER_MINUTE": str(DEMO_REQUESTS_PER_MINUTE),
             "WOM_BACKFILL_DAYS": str(DEMO_BACKFILL_DAYS),
             "WOM_USER_AGENT": "ClanStats demo (loopback only)",
-            "RULES_FILE": str(PROJECT_ROOT / "rules.example.yaml"),
+            "RULES_FILE": str(rules_file),
             "DISCORD_BOT_TOKEN": chat.bot_token,
             "DISCORD_GUILD_ID": str(chat.guild_id),
             "DISCORD_CHANNEL_IDS": "",
@@ -85,6 +86,37 @@ def demo_environment() -> dict[str, str]:
         "LOCAL_DRIVE_PATH": "",
         "WOM_GROUP_ID": str(DEMO_CLAN.group_id),
     }
+
+
+def _write_rules_file(today: date) -> Path:
+    """The demo clan's rules: its rank ladder, a season under way and goals sized for it."""
+    season_start, season_end = today - timedelta(days=45), today + timedelta(days=45)
+    text = f"""# Made by the demo (see rules.example.yaml for every key).
+activity: {{quiet_after_days: 7, inactive_after_days: 30, new_member_days: 14}}
+removal: {{min_tenure_days: 30, no_activity_days: 30}}
+ranks:
+  - name: recruit
+  - name: corporal
+    requirements: {{tenure_days: 30, overall: 20000000}}
+  - name: sergeant
+    requirements: {{tenure_days: 90, ehp: 300, messages_30d: 10}}
+  - name: lieutenant
+    requirements: {{tenure_days: 180, ehp: 700, ehb: 100}}
+  - name: captain
+    requirements: {{tenure_days: 365, ehp: 1200, ehb: 300, total_level: 2000}}
+seasons:
+  - name: Season {season_start:%B}
+    start: {season_start.isoformat()}
+    end: {season_end.isoformat()}
+    points: {{overall: 0.00001, ehb: 5, messages: 0.5}}
+goals:
+  - {{name: "25M clan XP", metric: overall, target: 25000000}}
+  - {{name: "1,500 boss kills", metric: boss_kills, target: 1500}}
+  - {{name: "800 messages", metric: messages, target: 800}}
+"""
+    path = DEMO_DIR / "rules.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def _write_identity_file(clan: SimulatedClan, chat: SimulatedChat) -> Path:

@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from clanstats.errors import ConfigError
 
@@ -121,6 +128,17 @@ class Rules(_Strict):
     sync_targets: list[SyncTarget] = []
     opt_out: list[str] = []
 
+    @field_validator("ranks", "seasons", "goals", "sync_targets")
+    @classmethod
+    def _unique_names(cls, items: list[Any]) -> list[Any]:
+        # Names are keys in the derived tables and in officers' talk: two alike is a mistake.
+        seen: set[str] = set()
+        for item in items:
+            if item.name.lower() in seen:
+                raise ValueError(f"two are called {item.name!r}; give each its own name")
+            seen.add(item.name.lower())
+        return items
+
 
 def load_rules(path: Path) -> Rules:
     """Read and validate the rules file; raise ConfigError with the line of the first mistakes."""
@@ -162,7 +180,9 @@ def _describe(error: Any, lines: dict[tuple[Any, ...], int]) -> str:
     key = ".".join(str(part) for part in location) or "(top)"
     shown = error["type"] not in ("missing", "extra_forbidden")
     value = (
-        f" = {error.get('input')!r}" if shown and not isinstance(error.get("input"), dict) else ""
+        f" = {error.get('input')!r}"
+        if shown and not isinstance(error.get("input"), dict | list)
+        else ""
     )
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":

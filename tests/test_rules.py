@@ -48,6 +48,11 @@ def test_the_documented_example_is_valid() -> None:
         ("ranks: [\n", "line 2: not valid YAML"),
         ("- just\n- a list\n", "line 1: expected sections"),
         ("colour: blue\n", "line 1: colour: unknown key"),
+        (
+            "goals:\n  - {name: XP, metric: overall, target: 1}\n"
+            "  - {name: xp, metric: ehp, target: 2}\n",
+            "line 1: goals: two are called 'xp'; give each its own name",
+        ),
     ],
 )
 def test_mistakes_are_reported_with_their_line(tmp_path: Path, text: str, expected: str) -> None:

@@ -19,16 +19,26 @@ from clanstats.stage import StageContext, StageResult
 from clanstats.transform.clan_daily import derive_clan_daily
 from clanstats.transform.daily_activity import update_daily_activity
 from clanstats.transform.daily_gains import update_daily_gains
+from clanstats.transform.goals import derive_goal_weeks
 from clanstats.transform.identity import link_identities
 from clanstats.transform.identity_file import ManualLink, read_identity_file
+from clanstats.transform.milestones import derive_milestones
 from clanstats.transform.periods import derive_period_gains
+from clanstats.transform.records import derive_personal_records
+from clanstats.transform.seasons import derive_season_scores
 
 Derivation = Callable[..., dict[str, object]]
 
 
 def derivations() -> list[Derivation]:
     """The full-pass derivations, in the order they run (each replaces its own tables)."""
-    return [derive_period_gains]
+    return [
+        derive_period_gains,
+        derive_personal_records,
+        derive_milestones,
+        derive_goal_weeks,
+        derive_season_scores,
+    ]
 
 
 def run_transform(

@@ -1,0 +1,165 @@
+"""Milestones: WOM achievements, tenure anniversaries and message-count milestones.
+
+- achievement: every stored WOM achievement, titled with its name, on its clan-time day;
+- anniversary: "1 year in the clan", "N years in the clan" for current members, on the date
+  (a 29 February join is celebrated on 28 February in other years);
+- messages: "1,000 messages" on the day a player's message count over all history reaches it.
+Only milestones on or before `today` are kept, so a run for an earlier day shows that day's view.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import Achievement, DailyActivity, Membership, MilestoneEvent
+from clanstats.rules import Rules
+from clanstats.transform.gains_query import DEFAULT_TIMEZONE, local_day
+
+TITLE_LENGTH = 120
+DELETE_CHUNK = 500  # ids per DELETE, well under SQLite's bound-parameter limit
+
+# (player_id, kind, title, occurred_on): what makes a milestone itself
+Milestone = tuple[int, str, str, date]
+
+
+def derive_milestones(
+    session: Session,
+    *,
+    group_id: int,
+    today: date,
+    rules: Rules,
+    timezone: ZoneInfo = DEFAULT_TIMEZONE,
+) -> dict[str, object]:
+    """Replace the group's milestones with the achievements, anniversaries and message counts."""
+    found = [
+        *_achievements(session, group_id, timezone),
+        *_anniversaries(session, group_id, rules.milestones.anniversary_years, today, timezone),
+        *_message_milestones(session, group_id, rules.milestones.message_counts, today),
+    ]
+    wanted = sorted({m for m in found if m[3] <= today}, key=lambda m: (m[3], m[0], m[1], m[2]))
+    _write(session, group_id, wanted)
+    kinds = Counter(kind for _, kind, _, _ in wanted)
+    return {
+        "milestones": len(wanted),
+        "achievements": kinds["achievement"],
+        "anniversaries": kinds["anniversary"],
+        "message milestones": kinds["messages"],
+    }
+
+
+def _achievements(session: Session, group_id: int, timezone: ZoneInfo) -> Iterator[Milestone]:
+    """Every stored WOM achievement of the group, current and former members alike."""
+    rows = session.execute(
+        select(Achievement.player_id, Achievement.name, Achievement.achieved_at).where(
+            Achievement.group_id == group_id
+        )
+    )
+    for player_id, name, achieved_at in rows:
+        yield player_id, "achievement", name[:TITLE_LENGTH], local_day(achieved_at, timezone)
+
+
+def _anniversaries(
+    session: Session, group_id: int, years: Iterable[int], today: date, timezone: ZoneInfo
+) -> Iterator[Milestone]:
+    """Current members' tenure anniversaries that have come by today."""
+    rows = session.execute(
+        select(Membership.player_id, Membership.joined_at).where(
+            Membership.group_id == group_id,
+            Membership.left_at.is_(None),
+        )
+    )
+    for player_id, joined_at in rows:
+        if joined_at is None:
+            continue  # no join date known: no anniversary to count from
+        joined_on = local_day(joined_at, timezone)
+        for n in sorted(set(years)):
+            on = add_years(joined_on, n)
+            if on <= today:
+                yield player_id, "anniversary", anniversary_title(n), on
+
+
+def _message_milestones(
+    session: Session, group_id: int, thresholds: Iterable[int], today: date
+) -> Iterator[Milestone]:
+    """The first day each player's running message count reaches each threshold."""
+    ordered = sorted(set(thresholds))
+    rows = session.execute(
+        select(DailyActivity.player_id, DailyActivity.day, DailyActivity.messages)
+        .where(
+            DailyActivity.group_id == group_id,
+            DailyActivity.messages > 0,
+            DailyActivity.day <= today,
+        )
+        .order_by(DailyActivity.player_id, DailyActivity.day)
+    )
+    player, total, pending = None, 0, ordered
+    for player_id, day, messages in rows:
+        if player_id != player:
+            player, total, pending = player_id, 0, ordered
+        total += messages
+        reached = [t for t in pending if t <= total]
+        for threshold in reached:
+            yield player_id, "messages", message_title(threshold), day
+        pending = pending[len(reached) :]
+
+
+def add_years(day: date, years: int) -> date:
+    """The same date `years` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def anniversary_title(years: int) -> str:
+    """Title an anniversary: "1 year in the clan", "5 years in the clan"."""
+    return f"{years} year{'' if years == 1 else 's'} in the clan"
+
+
+def message_title(count: int) -> str:
+    """Title a message milestone: "1 message", "1,000 messages"."""
+    return f"{count:,} message{'' if count == 1 else 's'}"
+
+
+def _write(session: Session, group_id: int, wanted: list[Milestone]) -> None:
+    """Make the stored milestones equal `wanted`, touching only what differs.
+
+    The result is the same as delete-all-then-insert, but rows that stay keep their ids, so a
+    rerun on unchanged input changes nothing (ids would otherwise move on a PostgreSQL sequence).
+    """
+    stale: list[int] = []
+    kept: set[Milestone] = set()
+    wanted_set = set(wanted)
+    rows = session.execute(
+        select(
+            MilestoneEvent.id,
+            MilestoneEvent.player_id,
+            MilestoneEvent.kind,
+            MilestoneEvent.title,
+            MilestoneEvent.occurred_on,
+        )
+        .where(MilestoneEvent.group_id == group_id)
+        .order_by(MilestoneEvent.id)
+    )
+    for row_id, player_id, kind, title, occurred_on in rows:
+        milestone = (player_id, kind, title, occurred_on)
+        if milestone in wanted_set and milestone not in kept:
+            kept.add(milestone)
+        else:
+            stale.append(row_id)
+    for start in range(0, len(stale), DELETE_CHUNK):
+        chunk = stale[start : start + DELETE_CHUNK]
+        session.execute(delete(MilestoneEvent).where(MilestoneEvent.id.in_(chunk)))
+    new = [
+        {"group_id": group_id, "player_id": p, "kind": k, "title": t, "occurred_on": on}
+        for p, k, t, on in wanted
+        if (p, k, t, on) not in kept
+    ]
+    if new:
+        session.execute(insert(MilestoneEvent), new)
