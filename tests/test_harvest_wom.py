@@ -81,6 +81,12 @@ def backfill(engine: Engine, client: WomClient) -> StageResult:
     return backfill_group(engine, client, group_id=GROUP, days=30, stage_run_id=None, now=naive_now)
 
 
+def current_members(engine: Engine) -> set[int]:
+    with Session(engine) as session:
+        query = select(Membership.player_id).where(Membership.left_at.is_(None))
+        return set(session.scalars(query))
+
+
 def count(engine: Engine, model: type) -> int:
     with Session(engine) as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
@@ -216,6 +222,7 @@ def test_an_empty_roster_for_a_stored_clan_changes_nothing(
 ) -> None:
     run = harvester(engine, wom_server)
     run()
+    current = current_members(engine)
     original = sim_clan.group_details
 
     def empty_roster() -> dict:
@@ -224,8 +231,22 @@ def test_an_empty_roster_for_a_stored_clan_changes_nothing(
     sim_clan.group_details = empty_roster  # type: ignore[method-assign]
     result = run()
     assert result.failures and "treated as a WOM glitch" in result.failures[0]
+    assert current_members(engine) == current
+
+
+def test_members_who_left_before_the_first_run_keep_their_stay(
+    engine: Engine, sim_clan: SimulatedClan, wom_server: FakeWomServer
+) -> None:
+    harvester(engine, wom_server)()
+    current = {m["playerId"] for m in sim_clan.group_details()["memberships"]}
+    left = {e["playerId"]: e["createdAt"] for e in sim_clan.activity() if e["type"] == "left"}
+    gone = {pid: at for pid, at in left.items() if pid not in current}
+    assert gone, "the simulated clan has members who left"
     with Session(engine) as session:
-        assert not session.scalars(select(Membership).where(Membership.left_at.is_not(None))).all()
+        for player_id, at in gone.items():
+            membership = session.get(Membership, (GROUP, player_id))
+            assert membership is not None and membership.left_at is not None
+            assert membership.left_at.isoformat(timespec="milliseconds") == at.removesuffix("Z")
 
 
 def test_unknown_metrics_and_sections_are_stored_without_a_migration(engine: Engine) -> None:

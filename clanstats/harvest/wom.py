@@ -363,7 +363,36 @@ class WomHarvest:
                     )
                     .values(left_at=row["occurred_at"])
                 )
+        self._remember_former_members(session, rows)
         return new
+
+    def _remember_former_members(self, session: Session, events: list[dict[str, Any]]) -> None:
+        """Give players who left before we ever saw them a membership from the feed's events."""
+        stored = set(
+            session.scalars(
+                select(Membership.player_id).where(Membership.group_id == self.group_id)
+            )
+        )
+        by_player: dict[int, list[dict[str, Any]]] = {}
+        for event in events:
+            if event["player_id"] not in stored:
+                by_player.setdefault(event["player_id"], []).append(event)
+        for player_id, history in by_player.items():
+            history.sort(key=lambda e: e["occurred_at"])
+            last = history[-1]
+            if last["kind"] != "left":
+                continue  # still a member by the feed: the roster will bring them in
+            joins = [e["occurred_at"] for e in history if e["kind"] == "joined"]
+            session.add(
+                Membership(
+                    group_id=self.group_id,
+                    player_id=player_id,
+                    role=last["role"] or last["previous_role"],
+                    joined_at=joins[-1] if joins else None,
+                    left_at=last["occurred_at"],
+                    updated_at=self.now,
+                )
+            )
 
     def _write_achievements(self, session: Session, items: list[Mapping[str, Any]]) -> int:
         known = self._known_players(session)

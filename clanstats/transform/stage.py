@@ -24,8 +24,10 @@ from clanstats.transform.identity import link_identities
 from clanstats.transform.identity_file import ManualLink, read_identity_file
 from clanstats.transform.milestones import derive_milestones
 from clanstats.transform.periods import derive_period_gains
+from clanstats.transform.promotions import derive_promotions
 from clanstats.transform.records import derive_personal_records
 from clanstats.transform.seasons import derive_season_scores
+from clanstats.transform.status import derive_member_status
 
 Derivation = Callable[..., dict[str, object]]
 
@@ -34,6 +36,8 @@ def derivations() -> list[Derivation]:
     """The full-pass derivations, in the order they run (each replaces its own tables)."""
     return [
         derive_period_gains,
+        derive_member_status,
+        derive_promotions,
         derive_personal_records,
         derive_milestones,
         derive_goal_weeks,

@@ -1,0 +1,310 @@
+"""Member status: active, quiet, inactive, new or left; removal candidates, streaks, engagement.
+
+Days are dates in the clan's timezone; "the last N days" are today and the N - 1 days before it.
+A game day has a gain > 0 in XP, EHP, EHB or boss kills; a chat day has messages > 0; an active
+day is either. A day without a `daily_activity` row is a day without activity.
+
+- status: `left` once they have left; `new` while they joined fewer than `new_member_days` ago;
+  else by the days since their last active day (since joining if never active; `inactive` if
+  that is unknown too): up to `quiet_after_days` `active`, up to `inactive_after_days` `quiet`,
+  beyond that `inactive`.
+- removal candidate: a current member in the clan more than `min_tenure_days` days without an
+  active day in the last `no_activity_days` days.
+- streaks: runs of consecutive active days. The current one ends today, or yesterday while today
+  has no activity yet (0 for leavers); the best is the longest, and a tie keeps the earlier one.
+- engagement score, 0 to 100, over the last 30 days (None for members who left):
+
+      engagement = 100 * (0.6 * game_days / 30 + 0.4 * chat_days / 30), rounded to 1 decimal
+
+- chat/play, over the last 30 days (None for members who left): "chats, doesn't play" (3+ chat
+  days, no game day), "plays, doesn't chat" (3+ game days, no chat day; "not on Discord" when no
+  Discord account or relay name is linked to them), "both" (1+ of each), else "neither".
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import (
+    DailyActivity,
+    IdentityLink,
+    Membership,
+    MemberStatus,
+    Player,
+    RelayName,
+)
+from clanstats.rules import ActivityRules, RemovalRules, Rules
+from clanstats.transform.daily_gains import local_day
+
+RECENT_DAYS = 30  # the window of the engagement score and chat/play
+CHAT_PLAY_DAYS = 3  # days of one kind, and none of the other, that make a one-sided member
+ONE_DAY = timedelta(days=1)
+UTC_ZONE = ZoneInfo("UTC")
+STATUSES = ("active", "quiet", "inactive", "new", "left")
+
+
+@dataclass(frozen=True)
+class Member:
+    """A player's membership as the derivations need it, its times as clan days."""
+
+    player_id: int
+    display_name: str
+    role: str | None
+    joined_on: date | None
+    left_on: date | None
+
+    @property
+    def has_left(self) -> bool:
+        """Whether they have left the clan."""
+        return self.left_on is not None
+
+    def tenure_days(self, today: date) -> int | None:
+        """Days in the clan: until today, or until they left; None when the join is unknown."""
+        if self.joined_on is None:
+            return None
+        return max(0, ((self.left_on or today) - self.joined_on).days)
+
+
+@dataclass
+class Activity:
+    """A member's days with a game gain, with messages, and with a WOM snapshot."""
+
+    game_days: set[date] = field(default_factory=set)
+    chat_days: set[date] = field(default_factory=set)
+    snapshot_days: set[date] = field(default_factory=set)
+
+    @property
+    def active_days(self) -> set[date]:
+        """Days with a game gain or a message."""
+        return self.game_days | self.chat_days
+
+
+def load_members(session: Session, *, group_id: int, timezone: ZoneInfo) -> list[Member]:
+    """Every player with a membership of the group, current or former, by player id."""
+    rows = session.execute(
+        select(
+            Membership.player_id,
+            Player.display_name,
+            Membership.role,
+            Membership.joined_at,
+            Membership.left_at,
+        )
+        .join(
+            Player,
+            (Player.group_id == Membership.group_id) & (Player.player_id == Membership.player_id),
+        )
+        .where(Membership.group_id == group_id)
+        .order_by(Membership.player_id)
+    ).all()
+    return [
+        Member(
+            pid,
+            name,
+            role,
+            local_day(joined, timezone) if joined else None,
+            local_day(left, timezone) if left else None,
+        )
+        for pid, name, role, joined, left in rows
+    ]
+
+
+def derive_member_status(
+    session: Session,
+    *,
+    group_id: int,
+    today: date,
+    rules: Rules,
+    timezone: ZoneInfo = UTC_ZONE,
+) -> dict[str, object]:
+    """Replace the group's `member_status` rows with each member's standing as of today."""
+    members = load_members(session, group_id=group_id, timezone=timezone)
+    activity = _load_activity(session, group_id=group_id, today=today)
+    on_discord = _on_discord(session, group_id=group_id)
+    rows = [
+        status_row(
+            member,
+            activity.get(member.player_id, Activity()),
+            today=today,
+            rules=rules,
+            on_discord=member.player_id in on_discord,
+        )
+        for member in members
+    ]
+    for row in rows:
+        row["group_id"] = group_id
+    session.execute(delete(MemberStatus).where(MemberStatus.group_id == group_id))
+    if rows:
+        session.execute(insert(MemberStatus), rows)
+    return _counts(rows)
+
+
+def status_row(
+    member: Member, activity: Activity, *, today: date, rules: Rules, on_discord: bool
+) -> dict[str, Any]:
+    """One member's `member_status` values (without the group id)."""
+    last_xp = max(activity.game_days, default=None)
+    last_message = max(activity.chat_days, default=None)
+    last_active = max((d for d in (last_xp, last_message) if d is not None), default=None)
+    tenure = member.tenure_days(today)
+    current, best, best_end = streaks(activity.active_days, today)
+    recent = _last_days(today, RECENT_DAYS)
+    game_days = len(activity.game_days & recent)
+    chat_days = len(activity.chat_days & recent)
+    reason = removal_reason(member, activity, last_active, today=today, rules=rules.removal)
+    return {
+        "player_id": member.player_id,
+        "display_name": member.display_name,
+        "role": member.role,
+        "status": member_status(member, last_active, today=today, rules=rules.activity),
+        "joined_on": member.joined_on,
+        "left_on": member.left_on,
+        "tenure_days": tenure,
+        "last_active_on": last_active,
+        "last_xp_on": last_xp,
+        "last_message_on": last_message,
+        "removal_candidate": reason is not None,
+        "removal_reason": reason,
+        "current_streak": 0 if member.has_left else current,
+        "best_streak": best,
+        "best_streak_end": best_end,
+        "engagement_score": None if member.has_left else engagement_score(game_days, chat_days),
+        "chat_play": None if member.has_left else chat_play(game_days, chat_days, on_discord),
+    }
+
+
+def member_status(
+    member: Member, last_active: date | None, *, today: date, rules: ActivityRules
+) -> str:
+    """left, new, active, quiet or inactive (see the module docstring)."""
+    if member.has_left:
+        return "left"
+    if member.joined_on is not None and (today - member.joined_on).days < rules.new_member_days:
+        return "new"
+    since = last_active or member.joined_on
+    if since is None:
+        return "inactive"
+    idle = (today - since).days
+    if idle <= rules.quiet_after_days:
+        return "active"
+    return "quiet" if idle <= rules.inactive_after_days else "inactive"
+
+
+def removal_reason(
+    member: Member,
+    activity: Activity,
+    last_active: date | None,
+    *,
+    today: date,
+    rules: RemovalRules,
+) -> str | None:
+    """Why a current member is a removal candidate, or None when they are not one."""
+    tenure = member.tenure_days(today)
+    if member.has_left or tenure is None or tenure <= rules.min_tenure_days:
+        return None
+    window = _last_days(today, rules.no_activity_days)
+    if last_active is not None and last_active in window:
+        return None
+    if last_active is None:
+        reason = f"never active since joining {member.joined_on}; in the clan {tenure} days"
+    else:
+        idle = (today - last_active).days
+        reason = (
+            f"no XP and no messages for {idle} days (last active {last_active}); "
+            f"in the clan {tenure} days"
+        )
+    # Without a snapshot WOM never saw them play or not: officers should check before removing.
+    if not activity.snapshot_days & window:
+        reason += "; no WOM update in that time"
+    return reason
+
+
+def streaks(active_days: Iterable[date], today: date) -> tuple[int, int, date | None]:
+    """(current streak, best streak, the day the best one ended) over the active days."""
+    days = set(active_days)
+    current = 0
+    day = today if today in days else today - ONE_DAY
+    while day in days:
+        current += 1
+        day -= ONE_DAY
+    best, best_end, run, previous = 0, None, 0, None
+    for day in sorted(days):
+        run = run + 1 if previous is not None and day - previous == ONE_DAY else 1
+        if run > best:
+            best, best_end = run, day
+        previous = day
+    return current, best, best_end
+
+
+def engagement_score(game_days: int, chat_days: int) -> float:
+    """The engagement score (0..100) from the game and chat days of the last 30 days."""
+    return round(100 * (0.6 * game_days / RECENT_DAYS + 0.4 * chat_days / RECENT_DAYS), 1)
+
+
+def chat_play(game_days: int, chat_days: int, on_discord: bool) -> str:
+    """How a member splits chatting and playing over the last 30 days."""
+    if chat_days >= CHAT_PLAY_DAYS and game_days == 0:
+        return "chats, doesn't play"
+    if game_days >= CHAT_PLAY_DAYS and chat_days == 0:
+        return "plays, doesn't chat" if on_discord else "not on Discord"
+    if game_days and chat_days:
+        return "both"
+    return "neither"
+
+
+def _last_days(today: date, count: int) -> set[date]:
+    """Today and the `count - 1` days before it."""
+    return {today - timedelta(days=back) for back in range(count)}
+
+
+def _load_activity(session: Session, *, group_id: int, today: date) -> dict[int, Activity]:
+    """Each player's game, chat and snapshot days up to today."""
+    rows = session.execute(
+        select(
+            DailyActivity.player_id,
+            DailyActivity.day,
+            DailyActivity.xp,
+            DailyActivity.ehp,
+            DailyActivity.ehb,
+            DailyActivity.boss_kills,
+            DailyActivity.messages,
+        ).where(DailyActivity.group_id == group_id, DailyActivity.day <= today)
+    ).all()
+    activity: dict[int, Activity] = defaultdict(Activity)
+    for pid, day, xp, ehp, ehb, kills, messages in rows:
+        member = activity[pid]
+        if any(gain is not None for gain in (xp, ehp, ehb, kills)):
+            member.snapshot_days.add(day)
+        if any(gain is not None and gain > 0 for gain in (xp, ehp, ehb, kills)):
+            member.game_days.add(day)
+        if messages:
+            member.chat_days.add(day)
+    return activity
+
+
+def _on_discord(session: Session, *, group_id: int) -> set[int]:
+    """Players linked to a Discord account or heard in relay chat."""
+    linked = session.scalars(
+        select(IdentityLink.player_id).where(IdentityLink.group_id == group_id)
+    )
+    relayed = session.scalars(
+        select(RelayName.player_id).where(
+            RelayName.group_id == group_id, RelayName.player_id.is_not(None)
+        )
+    )
+    return {pid for pid in (*linked, *relayed) if pid is not None}
+
+
+def _counts(rows: list[dict[str, Any]]) -> dict[str, object]:
+    """Members per status and the removal candidates, for the run summary."""
+    by_status = Counter(row["status"] for row in rows)
+    counts: dict[str, object] = {status: by_status[status] for status in STATUSES}
+    counts["removal candidates"] = sum(row["removal_candidate"] for row in rows)
+    return counts

@@ -1,0 +1,403 @@
+"""Member status: statuses and their boundary days, removal, streaks, engagement, chat/play.
+
+Every expected value below was worked out by hand from the rows each test inserts; today is
+2026-11-20 and the rules are the defaults (quiet after 7 days, inactive after 30, new for 14;
+removal after 30 days in the clan and 30 days without activity) unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, insert, select
+from sqlalchemy.orm import Session
+
+from clanstats.db.engine import make_engine
+from clanstats.db.migrate import upgrade_to_head
+from clanstats.db.models import (
+    DailyActivity,
+    IdentityLink,
+    Membership,
+    MemberStatus,
+    Player,
+    RelayName,
+    WomGroup,
+)
+from clanstats.rules import Rules
+from clanstats.transform.status import derive_member_status
+
+GROUP = 1
+OTHER_GROUP = 2
+TODAY = date(2026, 11, 20)
+T = datetime(2026, 11, 20, 12)
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def ago(days: int) -> date:
+    """The clan day `days` before today."""
+    return TODAY - timedelta(days=days)
+
+
+def utc(moment: date | datetime | None) -> datetime | None:
+    """A naive UTC datetime; a date becomes its noon, the same clan day in UTC and Berlin."""
+    if moment is None or isinstance(moment, datetime):
+        return moment
+    return datetime(moment.year, moment.month, moment.day, 12)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database holding the two groups, built once and copied per test."""
+    path = tmp_path_factory.mktemp("status") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_to_head(engine)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(WomGroup),
+            [{"id": g, "name": f"group {g}", "fetched_at": T} for g in (GROUP, OTHER_GROUP)],
+        )
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(template: Path, tmp_path: Path) -> Engine:
+    path = tmp_path / "clan.db"
+    shutil.copy(template, path)
+    return make_engine(f"sqlite:///{path}")
+
+
+def add_member(
+    engine: Engine,
+    pid: int,
+    *,
+    joined: date | datetime | None,
+    left: date | datetime | None = None,
+    group: int = GROUP,
+) -> None:
+    """A player and their membership."""
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(Player),
+            [
+                {
+                    "group_id": group,
+                    "player_id": pid,
+                    "username": f"p{pid}",
+                    "display_name": f"Player {pid}",
+                    "first_seen_at": T,
+                }
+            ],
+        )
+        session.execute(
+            insert(Membership),
+            [
+                {
+                    "group_id": group,
+                    "player_id": pid,
+                    "role": "member",
+                    "joined_at": utc(joined),
+                    "left_at": utc(left),
+                    "updated_at": T,
+                }
+            ],
+        )
+
+
+def add_days(engine: Engine, pid: int, days: list[date], **columns: Any) -> None:
+    """Daily activity rows for one player: the given columns, game columns NULL otherwise."""
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(DailyActivity),
+            [{"group_id": GROUP, "player_id": pid, "day": day, **columns} for day in days],
+        )
+
+
+def run(engine: Engine, rules: Rules | None = None, **kwargs: Any) -> dict[str, object]:
+    with Session(engine) as session, session.begin():
+        return derive_member_status(
+            session, group_id=GROUP, today=TODAY, rules=rules or Rules(), **kwargs
+        )
+
+
+def statuses(engine: Engine) -> dict[int, dict[str, Any]]:
+    """The group's member_status rows by player id, as dicts."""
+    with Session(engine) as session:
+        rows = session.scalars(select(MemberStatus).where(MemberStatus.group_id == GROUP)).all()
+        return {
+            row.player_id: {c.name: getattr(row, c.name) for c in MemberStatus.__table__.columns}
+            for row in rows
+        }
+
+
+def test_status_follows_days_since_last_active_with_boundaries(engine: Engine) -> None:
+    add_member(engine, 1, joined=ago(200))
+    add_days(engine, 1, [ago(7)], xp=500.0)  # exactly quiet_after_days: still active
+    add_member(engine, 2, joined=ago(200))
+    add_days(engine, 2, [ago(8)], messages=2)  # one day more: quiet
+    add_member(engine, 3, joined=ago(200))
+    add_days(engine, 3, [ago(30)], ehp=0.5)  # exactly inactive_after_days: still quiet
+    add_member(engine, 4, joined=ago(200))
+    add_days(engine, 4, [ago(31)], boss_kills=1.0)  # one day more: inactive
+    add_member(engine, 5, joined=ago(13))  # joined 13 days ago: new, activity or not
+    add_member(engine, 6, joined=ago(14))  # 14 days: no longer new; never active -> from joining
+    add_member(engine, 7, joined=None)  # unknown join, never active: inactive
+    add_member(engine, 8, joined=ago(100), left=ago(10))
+    add_days(engine, 8, [ago(10)], xp=100.0)
+    add_member(engine, 9, joined=ago(200))
+    # Snapshots that gained nothing are not activity.
+    add_days(engine, 9, [ago(n) for n in range(40)], xp=0.0, ehp=0.0, ehb=0.0, boss_kills=0.0)
+    add_member(engine, 10, joined=ago(200))
+    add_days(engine, 10, [TODAY], ehb=0.2)  # an EHB gain alone is a game gain
+
+    counts = run(engine)
+
+    found = {pid: row["status"] for pid, row in statuses(engine).items()}
+    assert found == {
+        1: "active",
+        2: "quiet",
+        3: "quiet",
+        4: "inactive",
+        5: "new",
+        6: "quiet",
+        7: "inactive",
+        8: "left",
+        9: "inactive",
+        10: "active",
+    }
+    # Removal candidates: 3 (30 idle days), 4 (31) and 9 (never active), all 200 days in.
+    assert counts == {
+        "active": 2,
+        "quiet": 3,
+        "inactive": 3,
+        "new": 1,
+        "left": 1,
+        "removal candidates": 3,
+    }
+
+
+def test_join_and_leave_days_are_clan_days(engine: Engine) -> None:
+    # 23:30 UTC is already the next day in Berlin (UTC+1 in November).
+    add_member(engine, 1, joined=datetime(2026, 11, 6, 23, 30))
+    add_member(engine, 2, joined=datetime(2026, 5, 1, 12), left=datetime(2026, 11, 19, 23, 30))
+
+    run(engine, timezone=BERLIN)
+    berlin = statuses(engine)
+    run(engine)
+    utc = statuses(engine)
+
+    # Berlin: joined 11-07, 13 days ago -> new. UTC: joined 11-06, 14 days ago -> not new.
+    assert (berlin[1]["joined_on"], berlin[1]["status"]) == (date(2026, 11, 7), "new")
+    assert (utc[1]["joined_on"], utc[1]["status"]) == (date(2026, 11, 6), "quiet")
+    assert (berlin[2]["left_on"], berlin[2]["tenure_days"]) == (date(2026, 11, 20), 203)
+    assert (utc[2]["left_on"], utc[2]["tenure_days"]) == (date(2026, 11, 19), 202)
+
+
+def test_last_days_tenure_and_leavers(engine: Engine) -> None:
+    add_member(engine, 1, joined=ago(200))
+    add_days(engine, 1, [ago(3)], xp=1000.0, messages=0)
+    add_days(engine, 1, [ago(1)], messages=4)  # Discord only: game columns NULL
+    add_member(engine, 2, joined=date(2026, 5, 1), left=date(2026, 8, 9))
+    add_days(engine, 2, [date(2026, 8, 1), date(2026, 8, 2)], xp=10.0, messages=1)
+
+    run(engine)
+    rows = statuses(engine)
+
+    member = rows[1]
+    assert member["last_xp_on"] == ago(3)
+    assert member["last_message_on"] == ago(1)
+    assert member["last_active_on"] == ago(1)
+    assert member["tenure_days"] == 200
+    assert member["display_name"] == "Player 1"
+    assert member["role"] == "member"
+    leaver = rows[2]
+    # Leavers keep their history but get no current streak, score or chat/play.
+    assert leaver["tenure_days"] == 100  # 2026-05-01 -> 2026-08-09
+    assert leaver["last_active_on"] == date(2026, 8, 2)
+    assert (leaver["current_streak"], leaver["best_streak"]) == (0, 2)
+    assert leaver["engagement_score"] is None
+    assert leaver["chat_play"] is None
+    assert leaver["removal_candidate"] is False
+
+
+def test_removal_candidates_and_their_reasons(engine: Engine) -> None:
+    add_member(engine, 1, joined=ago(210))
+    add_days(engine, 1, [ago(30)], xp=50.0)  # 30 idle days: the whole window is empty
+    add_days(engine, 1, [ago(n) for n in range(30)], xp=0.0)  # WOM saw no gains
+    add_member(engine, 2, joined=ago(210))
+    add_days(engine, 2, [ago(29)], messages=1)  # inside the 30-day window
+    add_member(engine, 3, joined=ago(31))  # never active, no snapshots
+    add_member(engine, 4, joined=ago(30))  # tenure 30 is not more than 30
+    add_member(engine, 5, joined=ago(300), left=ago(5))  # leavers are never candidates
+    add_member(engine, 6, joined=None)  # unknown tenure can't exceed the minimum
+
+    run(engine)
+    rows = statuses(engine)
+
+    reasons = {pid: (r["removal_candidate"], r["removal_reason"]) for pid, r in rows.items()}
+    assert reasons == {
+        1: (
+            True,
+            "no XP and no messages for 30 days (last active 2026-10-21); in the clan 210 days",
+        ),
+        2: (False, None),
+        3: (
+            True,
+            "never active since joining 2026-10-20; in the clan 31 days; "
+            "no WOM update in that time",
+        ),
+        4: (False, None),
+        5: (False, None),
+        6: (False, None),
+    }
+
+
+def test_removal_follows_the_rules_file(engine: Engine) -> None:
+    add_member(engine, 1, joined=ago(100))
+    add_days(engine, 1, [ago(40)], messages=3)
+    rules = Rules.model_validate({"removal": {"min_tenure_days": 120, "no_activity_days": 30}})
+
+    run(engine, rules)
+    assert statuses(engine)[1]["removal_candidate"] is False  # 100 days in, 120 needed
+
+    rules = Rules.model_validate({"removal": {"min_tenure_days": 90, "no_activity_days": 41}})
+    run(engine, rules)
+    assert statuses(engine)[1]["removal_candidate"] is False  # active 40 days ago, window 41
+
+    rules = Rules.model_validate({"removal": {"min_tenure_days": 90, "no_activity_days": 40}})
+    run(engine, rules)
+    assert statuses(engine)[1]["removal_reason"] == (
+        "no XP and no messages for 40 days (last active 2026-10-11); in the clan 100 days; "
+        "no WOM update in that time"
+    )
+
+
+def test_streaks_through_the_database(engine: Engine) -> None:
+    for pid in range(1, 7):
+        add_member(engine, pid, joined=ago(200))
+    add_days(engine, 1, [ago(1), ago(2), ago(3)], xp=5.0)  # today not active yet: 3
+    add_days(engine, 2, [TODAY], messages=1)
+    add_days(engine, 2, [ago(1)], xp=5.0)  # chat and game days both count: 2
+    add_days(engine, 3, [TODAY, ago(2), ago(3)], xp=5.0)  # gap yesterday: 1, best 2
+    add_days(engine, 4, [date(2026, 10, d) for d in range(6, 11)], xp=5.0)  # 5 ending 10-10
+    add_days(engine, 4, [TODAY, ago(1)], messages=2)
+    add_days(engine, 5, [date(2026, 10, d) for d in (1, 2, 3)], xp=5.0)  # a tie: earlier wins
+    add_days(engine, 5, [date(2026, 11, d) for d in (1, 2, 3)], xp=5.0)
+    add_days(engine, 6, [ago(n) for n in range(10)], xp=0.0, messages=0)  # zeros don't count
+    add_days(engine, 6, [TODAY + timedelta(days=1)], xp=5.0)  # after today: not read
+
+    run(engine)
+    found = {
+        pid: (r["current_streak"], r["best_streak"], r["best_streak_end"])
+        for pid, r in statuses(engine).items()
+    }
+
+    assert found == {
+        1: (3, 3, ago(1)),
+        2: (2, 2, TODAY),
+        3: (1, 2, ago(2)),
+        4: (2, 5, date(2026, 10, 10)),
+        5: (0, 3, date(2026, 10, 3)),
+        6: (0, 0, None),
+    }
+
+
+def test_engagement_score_formula(engine: Engine) -> None:
+    for pid in range(1, 6):
+        add_member(engine, pid, joined=ago(200))
+    # 10 game days and 5 chat days in the window, plus a day just outside it:
+    # 100 * (0.6 * 10/30 + 0.4 * 5/30) = 100 * (0.2 + 0.0667) = 26.67 -> 26.7
+    add_days(engine, 1, [ago(n) for n in range(5)], xp=10.0, messages=1)
+    add_days(engine, 1, [ago(n) for n in range(5, 10)], xp=10.0)
+    add_days(engine, 1, [ago(30)], xp=10.0, messages=9)
+    # Every day of the 30 both played and chatted: 100 * (0.6 + 0.4) = 100.0
+    add_days(engine, 2, [ago(n) for n in range(30)], boss_kills=1.0, messages=1)
+    # One chat day: 100 * 0.4 / 30 = 1.33 -> 1.3
+    add_days(engine, 3, [ago(29)], messages=1)
+    # One game day: 100 * 0.6 / 30 = 2.0
+    add_days(engine, 4, [TODAY], xp=1.0)
+    # Nothing: 0.0
+
+    run(engine)
+    scores = {pid: r["engagement_score"] for pid, r in statuses(engine).items()}
+
+    assert scores == {1: 26.7, 2: 100.0, 3: 1.3, 4: 2.0, 5: 0.0}
+
+
+def test_chat_play(engine: Engine) -> None:
+    for pid in range(1, 9):
+        add_member(engine, pid, joined=ago(200))
+    three = [ago(1), ago(5), ago(9)]
+    add_days(engine, 1, three, messages=2)
+    add_days(engine, 2, three, xp=100.0)
+    add_days(engine, 3, three, xp=100.0)
+    add_days(engine, 4, three, xp=100.0)
+    add_days(engine, 5, [ago(3)], xp=100.0)
+    add_days(engine, 5, [ago(4)], messages=1)
+    add_days(engine, 6, [ago(1), ago(2)], messages=1)
+    add_days(engine, 8, three, xp=100.0)
+    add_days(engine, 8, [ago(30)], messages=5)  # outside the 30 days
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(IdentityLink),
+            [
+                {"group_id": GROUP, "discord_user_id": 1002, "player_id": 2, "source": "name"},
+                {"group_id": GROUP, "discord_user_id": 1008, "player_id": 8, "source": "name"},
+            ],
+        )
+        session.execute(
+            insert(RelayName),
+            [
+                {"group_id": GROUP, "name_key": "player3", "player_id": 3, "source": "name"},
+                {"group_id": GROUP, "name_key": "stranger", "player_id": None, "source": "name"},
+            ],
+        )
+
+    run(engine)
+    found = {pid: r["chat_play"] for pid, r in statuses(engine).items()}
+
+    assert found == {
+        1: "chats, doesn't play",
+        2: "plays, doesn't chat",  # linked Discord account
+        3: "plays, doesn't chat",  # heard in relay chat
+        4: "not on Discord",
+        5: "both",
+        6: "neither",  # 2 chat days are not enough to call it one-sided
+        7: "neither",
+        8: "plays, doesn't chat",
+    }
+
+
+def test_rerun_changes_nothing_and_other_groups_are_left_alone(engine: Engine) -> None:
+    add_member(engine, 1, joined=ago(200))
+    add_days(engine, 1, [ago(2), ago(3)], xp=7.0, messages=1)
+    add_member(engine, 2, joined=ago(50), left=ago(3))
+    add_member(engine, 9, joined=ago(50), group=OTHER_GROUP)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(MemberStatus),
+            [{"group_id": OTHER_GROUP, "player_id": 9, "display_name": "x", "status": "active"}],
+        )
+        # A stale row for a player who no longer has a membership goes away.
+        session.execute(
+            insert(MemberStatus),
+            [{"group_id": GROUP, "player_id": 77, "display_name": "gone", "status": "active"}],
+        )
+
+    first_counts = run(engine)
+    first = statuses(engine)
+    second_counts = run(engine)
+
+    assert statuses(engine) == first
+    assert second_counts == first_counts
+    assert set(first) == {1, 2}
+    with Session(engine) as session:
+        other = session.scalars(
+            select(MemberStatus.status).where(MemberStatus.group_id == OTHER_GROUP)
+        ).all()
+    assert other == ["active"]
