@@ -191,7 +191,7 @@ def test_a_source_failure_is_a_partial_run(tmp_path: Path, live_server: FakeWomS
     assert result.returncode == EXIT_SOURCE
     assert "wom:competitions" in result.stderr
     db = tmp_path / "clanstats.db"
-    assert query(db, "SELECT count(*) FROM memberships")[0][0] == 15
+    assert query(db, "SELECT count(*) FROM memberships WHERE left_at IS NULL")[0][0] == 15
     assert query(db, "SELECT stage, status FROM stage_runs") == [
         ("harvest", "partial"),
         ("transform", "ok"),
