@@ -15,6 +15,8 @@ from clanstats.chat.snowflakes import snowflake_at
 from clanstats.db.engine import make_engine
 from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
+    ChannelCount,
+    ChatHeatmap,
     ClanDaily,
     DailyActivity,
     DailyGain,
@@ -389,4 +391,38 @@ def test_clan_days_count_members_joins_and_leaves(engine: Engine) -> None:
         d(-2): (2, 0, 1, 0, 0),
         d(-1): (2, 0, 0, 1, 4),
         d(0): (2, 0, 0, 0, 0),
+    }
+
+
+def test_chat_rhythm_counts_people_by_weekday_hour_and_channel(engine: Engine) -> None:
+    add_messages(
+        engine,
+        [
+            {"message_id": mid(d(-1), 1), "author_id": 11},  # Thursday 12:01 UTC
+            {"message_id": mid(d(-1), 2), "author_id": 12, "channel_id": 6},  # an unlinked person
+            {"message_id": mid(d(-1), 3), "author_id": 99, "is_bot": True},  # bots don't count
+            {"message_id": mid(d(-20), 0), "relay_name": "Bob"},  # Saturday, relay chat counts
+            {"message_id": mid(d(-100), 0), "author_id": 11},  # older than 90 days
+        ],
+    )
+    # Tokyo is UTC+9: Thursday 12:01 UTC is Thursday 21:01 there; Saturday 12:00 is 21:00.
+    counts = transform(engine, timezone=ZoneInfo("Asia/Tokyo"))
+    assert counts["busiest hour"] == "Thu 21:00"
+    with Session(engine) as session:
+        heatmap = session.execute(
+            select(ChatHeatmap.weekday, ChatHeatmap.hour, ChatHeatmap.messages)
+        ).all()
+        channels = set(
+            session.execute(
+                select(ChannelCount.channel_id, ChannelCount.period, ChannelCount.messages)
+            ).all()
+        )
+    assert sorted(heatmap) == [(3, 21, 2), (5, 21, 1)]
+    assert channels == {
+        (5, "7d", 1),
+        (5, "30d", 2),
+        (5, "90d", 2),
+        (6, "7d", 1),
+        (6, "30d", 1),
+        (6, "90d", 1),
     }

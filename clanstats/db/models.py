@@ -609,3 +609,25 @@ class SeasonScore(Base):
     points: Mapped[float] = mapped_column(Float)
     place: Mapped[int] = mapped_column(Integer)
     is_current: Mapped[bool] = mapped_column(Boolean)
+
+
+class ChatHeatmap(Base):
+    """People's messages per weekday (0 = Monday) and hour, clan time, over the last 90 days."""
+
+    __tablename__ = "chat_heatmap"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    hour: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer)
+
+
+class ChannelCount(Base):
+    """People's messages per Discord channel or thread over 7, 30 and 90 days."""
+
+    __tablename__ = "channel_counts"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    messages: Mapped[int] = mapped_column(Integer)

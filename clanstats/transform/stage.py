@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from clanstats.harvest.wom import require_group_id
 from clanstats.rules import Rules, load_rules
 from clanstats.stage import StageContext, StageResult
+from clanstats.transform.chat_rhythm import derive_chat_rhythm
 from clanstats.transform.clan_daily import derive_clan_daily
 from clanstats.transform.daily_activity import update_daily_activity
 from clanstats.transform.daily_gains import update_daily_gains
@@ -42,6 +43,7 @@ def derivations() -> list[Derivation]:
         derive_milestones,
         derive_goal_weeks,
         derive_season_scores,
+        derive_chat_rhythm,
     ]
 
 
