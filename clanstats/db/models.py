@@ -631,3 +631,20 @@ class ChannelCount(Base):
     channel_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     period: Mapped[str] = mapped_column(String(10), primary_key=True)
     messages: Mapped[int] = mapped_column(Integer)
+
+
+class OutputFile(Base):
+    """A file a stage wrote: where, its hash and size, and whether it may go public."""
+
+    __tablename__ = "output_manifest"
+    __table_args__ = (Index("ix_output_manifest_group_path", "group_id", "path", "written_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer)
+    stage_run_id: Mapped[int | None] = mapped_column(ForeignKey("stage_runs.id"))
+    path: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    public: Mapped[bool] = mapped_column(Boolean)
+    sha256: Mapped[str] = mapped_column(String(64))
+    bytes: Mapped[int] = mapped_column(Integer)
+    written_at: Mapped[datetime] = mapped_column(DateTime)

@@ -1,0 +1,1 @@
+"""Export: JSON, the dashboard, the Eleventy bundle and the public summary."""

@@ -1,0 +1,75 @@
+"""The Eleventy bundle: the public summary as site data, and a page that shows it.
+
+Drop `site/` into an Eleventy project: `_data/clanstats.json` becomes the global `clanstats`
+and `clanstats.md` renders it at `/clan/`. The page is written in Nunjucks, which escapes every
+value it prints (and every name is escaped explicitly as well), so member names can't inject
+markup into the site.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+PAGE = """---
+title: Clan stats
+permalink: /clan/
+templateEngineOverride: njk,md
+---
+
+# {{ clanstats.clan.name | e }}
+
+{{ clanstats.clan.members }} members, updated {{ clanstats.date }}.
+This week the clan gained {{ clanstats.totals.xp_7d | round | int }} XP and
+{{ clanstats.totals.boss_kills_7d | round | int }} boss kills.
+
+{% if clanstats.goals.length %}
+## This week's goals
+
+<ul class="clanstats-goals">
+{%- for goal in clanstats.goals %}
+  <li>{{ goal.name | e }}: {{ goal.progress | round | int }} of {{ goal.target | round | int }}
+  {%- if goal.achieved %} (done){% endif %}</li>
+{%- endfor %}
+</ul>
+{% endif %}
+
+{% if clanstats.season %}
+## {{ clanstats.season.name | e }}
+
+<ol class="clanstats-season">
+{%- for row in clanstats.season.standings %}
+  <li value="{{ row.place }}">{{ row.name | e }}: {{ row.points }} points</li>
+{%- endfor %}
+</ol>
+{% endif %}
+
+## Members
+
+<table class="clanstats-members">
+  <thead><tr><th>Name</th><th>Role</th><th>Status</th><th>XP, 30 days</th></tr></thead>
+  <tbody>
+{%- for member in clanstats.members %}
+    <tr>
+      <td>{{ member.name | e }}</td><td>{{ member.role | e }}</td><td>{{ member.status | e }}</td>
+      <td>{% if member.gains["30d"] %}{{ member.gains["30d"].xp | round | int }}{% endif %}</td>
+    </tr>
+{%- endfor %}
+  </tbody>
+</table>
+"""
+
+
+def bundle_files(public_summary: dict[str, Any]) -> dict[str, bytes]:
+    """The bundle's files, relative to `site/`."""
+    data = json.dumps(public_summary, ensure_ascii=False, indent=2, sort_keys=True)
+    return {
+        "_data/clanstats.json": data.encode("utf-8"),
+        "clanstats.md": PAGE.encode("utf-8"),
+    }
+
+
+def bundle_paths(site_dir: Path, public_summary: dict[str, Any]) -> dict[Path, bytes]:
+    """The bundle's files as absolute paths under `site_dir`."""
+    return {site_dir / name: data for name, data in bundle_files(public_summary).items()}

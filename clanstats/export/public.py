@@ -1,0 +1,150 @@
+"""The public summary: what may go on the open web, chosen field by field.
+
+It is built from its own whitelist, never by filtering richer data: per member only the in-game
+name, role, status, days in the clan, 7- and 30-day game gains and season standing. No Discord
+ids or names, no message counts per person, no officers' notes (removal reasons, promotions),
+and nobody on the rules file's `opt_out` list, under any of their names.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clanstats.chat.features import name_key
+from clanstats.db.models import (
+    ClanDaily,
+    GoalWeek,
+    MemberStatus,
+    NameChange,
+    PeriodGain,
+    SeasonScore,
+    WomGroup,
+)
+from clanstats.rules import Rules
+
+PUBLIC_VERSION = 1
+PUBLIC_GAINS = ("xp", "ehp", "ehb", "boss_kills")
+PUBLIC_PERIODS = ("7d", "30d")
+
+
+def build_public_summary(
+    session: Session, *, group_id: int, today: date, rules: Rules, generated_at: datetime
+) -> dict[str, Any]:
+    """The sanitized summary for the clan's website and signed uploads."""
+    hidden = _opted_out(session, group_id, rules)
+    members = [
+        m
+        for m in session.scalars(
+            select(MemberStatus)
+            .where(MemberStatus.group_id == group_id, MemberStatus.status != "left")
+            .order_by(MemberStatus.display_name)
+        )
+        if m.player_id not in hidden
+    ]
+    gains = _gains(session, group_id)
+    group = session.get(WomGroup, group_id)
+    return {
+        "version": PUBLIC_VERSION,
+        "generated_at": generated_at.isoformat(timespec="seconds"),
+        "date": today.isoformat(),
+        "clan": {"name": group.name if group else f"Group {group_id}", "members": len(members)},
+        "totals": _clan_totals(session, group_id, today),
+        "members": [
+            {
+                "name": m.display_name,
+                "role": m.role,
+                "status": m.status,
+                "days_in_clan": m.tenure_days,
+                "gains": gains.get(m.player_id, {}),
+            }
+            for m in members
+        ],
+        "goals": _goals(session, group_id),
+        "season": _season(session, group_id, hidden),
+    }
+
+
+def _opted_out(session: Session, group_id: int, rules: Rules) -> set[int]:
+    """Players whose current or any earlier name is on the opt-out list."""
+    wanted = {name_key(name) for name in rules.opt_out}
+    if not wanted:
+        return set()
+    hidden = {
+        m.player_id
+        for m in session.scalars(select(MemberStatus).where(MemberStatus.group_id == group_id))
+        if name_key(m.display_name) in wanted
+    }
+    for player_id, old, new in session.execute(
+        select(NameChange.player_id, NameChange.old_name, NameChange.new_name).where(
+            NameChange.group_id == group_id
+        )
+    ):
+        if name_key(old) in wanted or name_key(new) in wanted:
+            hidden.add(player_id)
+    return hidden
+
+
+def _gains(session: Session, group_id: int) -> dict[int, dict[str, dict[str, float]]]:
+    gains: dict[int, dict[str, dict[str, float]]] = defaultdict(dict)
+    for player_id, period, metric, gained in session.execute(
+        select(PeriodGain.player_id, PeriodGain.period, PeriodGain.metric, PeriodGain.gained).where(
+            PeriodGain.group_id == group_id,
+            PeriodGain.period.in_(PUBLIC_PERIODS),
+            PeriodGain.metric.in_(PUBLIC_GAINS),
+        )
+    ):
+        gains[player_id].setdefault(period, {})[metric] = round(gained, 2)
+    return gains
+
+
+def _clan_totals(session: Session, group_id: int, today: date) -> dict[str, float]:
+    days = session.scalars(
+        select(ClanDaily)
+        .where(ClanDaily.group_id == group_id, ClanDaily.day <= today)
+        .order_by(ClanDaily.day.desc())
+        .limit(7)
+    ).all()
+    return {
+        "xp_7d": sum(d.xp for d in days),
+        "boss_kills_7d": sum(d.boss_kills for d in days),
+        "messages_7d": sum(d.messages for d in days),
+    }
+
+
+def _goals(session: Session, group_id: int) -> list[dict[str, Any]]:
+    return [
+        {"name": g.goal, "target": g.target, "progress": g.progress, "achieved": g.achieved}
+        for g in session.scalars(
+            select(GoalWeek)
+            .where(GoalWeek.group_id == group_id, GoalWeek.is_current.is_(True))
+            .order_by(GoalWeek.goal)
+        )
+    ]
+
+
+def _season(session: Session, group_id: int, hidden: set[int]) -> dict[str, Any] | None:
+    scores = session.execute(
+        select(SeasonScore, MemberStatus.display_name)
+        .join(
+            MemberStatus,
+            (MemberStatus.group_id == SeasonScore.group_id)
+            & (MemberStatus.player_id == SeasonScore.player_id),
+        )
+        .where(SeasonScore.group_id == group_id, SeasonScore.is_current.is_(True))
+        .order_by(SeasonScore.place, MemberStatus.display_name)
+    ).all()
+    shown = [(score, name) for score, name in scores if score.player_id not in hidden]
+    if not shown:
+        return None
+    return {
+        "name": shown[0][0].season,
+        "standings": [
+            {"place": score.place, "name": name, "points": round(score.points, 1)}
+            for score, name in shown[:25]
+        ],
+    }

@@ -1,0 +1,81 @@
+"""Writing output files safely and recording them in the output manifest.
+
+Every output is written to a temporary file beside its target and renamed over it, so a reader
+(a Drive client, a browser, Excel) sees the old file or the new one, never half of one. Each file
+written is recorded with its SHA-256 so sync can send only what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import OutputFile
+from clanstats.errors import ConfigError
+from clanstats.runlog import utcnow
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write bytes to `target` through a temp file and a rename; no partial file is ever left."""
+    write_file_atomically(target, lambda path: path.write_bytes(data))
+
+
+def write_file_atomically(target: Path, write: Callable[[Path], object]) -> None:
+    """Let `write` fill a temp path beside `target`, then rename it over `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(handle)
+    temp = Path(name)
+    try:
+        write(temp)
+        with temp.open("rb") as written:
+            os.fsync(written.fileno())
+        try:
+            temp.replace(target)
+        except PermissionError:
+            # Windows refuses to replace a file another program holds open (Excel, a viewer).
+            raise ConfigError(
+                f"{target} is open in another program (Excel?) or read-only; close it and run "
+                "again (the previous file is unchanged)"
+            ) from None
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def sha256_of(path: Path) -> str:
+    """The file's SHA-256 hex digest."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def record_output(
+    session: Session,
+    *,
+    group_id: int,
+    stage_run_id: int | None,
+    path: Path,
+    output_dir: Path,
+    kind: str,
+    public: bool,
+) -> OutputFile:
+    """Add a manifest row for a file just written (path relative to the output folder)."""
+    row = OutputFile(
+        group_id=group_id,
+        stage_run_id=stage_run_id,
+        path=path.relative_to(output_dir).as_posix(),
+        kind=kind,
+        public=public,
+        sha256=sha256_of(path),
+        bytes=path.stat().st_size,
+        written_at=utcnow(),
+    )
+    session.add(row)
+    return row

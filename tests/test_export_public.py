@@ -1,0 +1,210 @@
+"""The public summary and the Eleventy bundle: whitelisted fields only, opt-outs honoured."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, insert
+from sqlalchemy.orm import Session
+
+from clanstats.db.engine import make_engine
+from clanstats.db.migrate import upgrade_to_head
+from clanstats.db.models import (
+    GoalWeek,
+    MemberStatus,
+    NameChange,
+    PeriodGain,
+    SeasonScore,
+    WomGroup,
+)
+from clanstats.export.eleventy import bundle_files
+from clanstats.export.public import build_public_summary
+from clanstats.rules import Rules
+from clanstats.settings import PROJECT_ROOT
+
+GROUP = 3
+TODAY = date(2026, 11, 20)
+HOSTILE = "<img src=x onerror=alert(1)>"
+ELEVENTY = PROJECT_ROOT / "tests" / "eleventy" / "node_modules" / ".bin" / "eleventy"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'public.db'}")
+    upgrade_to_head(engine)
+    status = {
+        "group_id": GROUP,
+        "role": "recruit",
+        "status": "active",
+        "tenure_days": 40,
+        "current_streak": 1,
+        "best_streak": 3,
+        "removal_candidate": False,
+    }
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(WomGroup), [{"id": GROUP, "name": "Clan", "fetched_at": datetime(2026, 11, 20)}]
+        )
+        session.execute(
+            insert(MemberStatus),
+            [
+                {
+                    **status,
+                    "player_id": 1,
+                    "display_name": "Alice",
+                    "removal_candidate": True,
+                    "removal_reason": "no XP and no messages for 45 days",
+                },
+                {**status, "player_id": 2, "display_name": "Private Pete"},
+                {**status, "player_id": 3, "display_name": HOSTILE},
+                {**status, "player_id": 4, "display_name": "Gone", "status": "left"},
+            ],
+        )
+        session.execute(
+            insert(NameChange),
+            [
+                {
+                    "group_id": GROUP,
+                    "id": 1,
+                    "player_id": 2,
+                    "old_name": "Pete Old",
+                    "new_name": "Private Pete",
+                    "status": "approved",
+                    "created_at": datetime(2026, 1, 1),
+                },
+            ],
+        )
+        session.execute(
+            insert(PeriodGain),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": 1,
+                    "period": "30d",
+                    "metric": "xp",
+                    "gained": 1500,
+                    "source": "history",
+                },
+                {
+                    "group_id": GROUP,
+                    "player_id": 1,
+                    "period": "30d",
+                    "metric": "messages",
+                    "gained": 99,
+                    "source": "history",
+                },
+                {
+                    "group_id": GROUP,
+                    "player_id": 1,
+                    "period": "90d",
+                    "metric": "xp",
+                    "gained": 9000,
+                    "source": "history",
+                },
+            ],
+        )
+        session.execute(
+            insert(SeasonScore),
+            [
+                {
+                    "group_id": GROUP,
+                    "season": "Autumn",
+                    "player_id": 2,
+                    "points": 50,
+                    "place": 1,
+                    "is_current": True,
+                },
+                {
+                    "group_id": GROUP,
+                    "season": "Autumn",
+                    "player_id": 1,
+                    "points": 10,
+                    "place": 2,
+                    "is_current": True,
+                },
+            ],
+        )
+        session.execute(
+            insert(GoalWeek),
+            [
+                {
+                    "group_id": GROUP,
+                    "goal": "XP",
+                    "week_start": date(2026, 11, 16),
+                    "metric": "overall",
+                    "target": 100,
+                    "progress": 150,
+                    "achieved": True,
+                    "is_current": True,
+                },
+            ],
+        )
+    return engine
+
+
+def summary(engine: Engine, rules: Rules) -> dict:
+    with Session(engine) as session:
+        return build_public_summary(
+            session,
+            group_id=GROUP,
+            today=TODAY,
+            rules=rules,
+            generated_at=datetime(2026, 11, 20, 6),
+        )
+
+
+def test_only_whitelisted_fields_go_public(engine: Engine) -> None:
+    public = summary(engine, Rules())
+    alice = next(m for m in public["members"] if m["name"] == "Alice")
+    assert alice == {
+        "name": "Alice",
+        "role": "recruit",
+        "status": "active",
+        "days_in_clan": 40,
+        "gains": {"30d": {"xp": 1500}},
+    }
+    text = json.dumps(public)
+    assert "no XP and no messages" not in text  # officers' notes stay private
+    assert "messages" not in json.dumps(public["members"])  # no per-person Discord numbers
+    assert "Gone" not in text  # former members aren't listed
+    assert public["goals"] == [{"name": "XP", "target": 100, "progress": 150, "achieved": True}]
+
+
+def test_opted_out_members_vanish_under_any_of_their_names(engine: Engine) -> None:
+    public = summary(engine, Rules(opt_out=["pete_old"]))  # an old name, spelled loosely
+    text = json.dumps(public)
+    assert "Private Pete" not in text and "Pete Old" not in text
+    assert public["clan"]["members"] == 2
+    assert public["season"]["standings"] == [{"place": 2, "name": "Alice", "points": 10.0}]
+
+
+@pytest.mark.skipif(
+    not ELEVENTY.exists() or shutil.which("node") is None,
+    reason="Eleventy isn't installed: install Node.js, then run `npm ci --prefix tests/eleventy`",
+)
+def test_the_bundle_builds_with_real_eleventy_and_escapes_names(
+    engine: Engine, tmp_path: Path
+) -> None:
+    site = tmp_path / "my site"
+    for name, content in bundle_files(summary(engine, Rules())).items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_bytes(content)
+    built = subprocess.run(
+        [str(ELEVENTY), "--input", str(site), "--output", str(tmp_path / "_site"), "--quiet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    page = (tmp_path / "_site" / "clan" / "index.html").read_text(encoding="utf-8")
+    assert "<h1" in page and "Clan</h1>" in page
+    assert "<td>Alice</td>" in page and "1500" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page and HOSTILE not in page
+    assert "XP: 150 of 100" in page
