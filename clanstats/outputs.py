@@ -33,6 +33,8 @@ def write_file_atomically(target: Path, write: Callable[[Path], object]) -> None
     temp = Path(name)
     try:
         write(temp)
+        # mkstemp makes the file private (0600); outputs are meant to be read by others.
+        temp.chmod(0o666 & ~_umask())
         with temp.open("rb") as written:
             os.fsync(written.fileno())
         try:
@@ -45,6 +47,12 @@ def write_file_atomically(target: Path, write: Callable[[Path], object]) -> None
             ) from None
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def sha256_of(path: Path) -> str:

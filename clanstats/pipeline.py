@@ -53,7 +53,8 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     Stage("harvest", "fetch the clan's state and events from Wise Old Man, and Discord activity"),
-    Stage("transform", "link Discord users and relay names to clan members"),
+    Stage("transform", "derive every number officers decide with from the raw data"),
+    Stage("export", "write clan_data.json, the dashboard, the public summary and the site bundle"),
     Stage(
         "backfill",
         "fetch each member's past snapshots from WOM (explicit, resumable, per player)",

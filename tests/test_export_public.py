@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from datetime import date, datetime
@@ -24,6 +25,7 @@ from clanstats.db.models import (
 )
 from clanstats.export.eleventy import bundle_files
 from clanstats.export.public import build_public_summary
+from clanstats.outputs import write_atomically, write_file_atomically
 from clanstats.rules import Rules
 from clanstats.settings import PROJECT_ROOT
 
@@ -208,3 +210,18 @@ def test_the_bundle_builds_with_real_eleventy_and_escapes_names(
     assert "<td>Alice</td>" in page and "1500" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and HOSTILE not in page
     assert "XP: 150 of 100" in page
+
+
+def test_outputs_are_replaced_whole_and_readable(tmp_path: Path) -> None:
+    target = tmp_path / "out put" / "file.json"
+    write_atomically(target, b"first")
+    with pytest.raises(RuntimeError):
+        write_file_atomically(target, lambda path: (path.write_bytes(b"half"), _fail()))
+    assert target.read_bytes() == b"first"
+    assert [p.name for p in target.parent.iterdir()] == ["file.json"]  # no temp file left
+    if os.name == "posix":
+        assert target.stat().st_mode & 0o044  # others may read it (a web server, a sync client)
+
+
+def _fail() -> None:
+    raise RuntimeError("disk full")

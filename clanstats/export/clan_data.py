@@ -1,0 +1,558 @@
+"""clan_data.json: everything the dashboard shows, read from the derived tables.
+
+The shape is published in `assets/clan_data.schema.json` (bump `VERSION` on a breaking change).
+"No data" stays None (JSON null), never 0: a member without a `period_gains` row for a window
+has no number for it, a trend day without any member's snapshot has no game totals, and a clan
+whose Discord was never read has no message counts. Nothing here carries a Discord id or any
+message text: Discord sources are summed into one freshness family, channels aren't exported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import (
+    ChatHeatmap,
+    ClanDaily,
+    DailyActivity,
+    FetchLog,
+    GoalWeek,
+    MemberStatus,
+    Metric,
+    MilestoneEvent,
+    PeriodGain,
+    PersonalRecord,
+    Player,
+    Promotion,
+    SeasonScore,
+    WomGroup,
+)
+from clanstats.transform.chat_rhythm import HEATMAP_DAYS
+
+VERSION = 1
+STALE_AFTER_HOURS = 26
+MEMBER_PERIODS = ("7d", "30d", "90d", "365d")
+GAINER_PERIODS = ("7d", "30d", "90d")
+GAME_MEASURES = ("xp", "ehp", "ehb", "boss_kills")
+MEMBER_MEASURES = (*GAME_MEASURES, "messages")
+GAINER_MEASURES = ("xp", "ehp", "ehb")
+STATUSES = ("active", "quiet", "inactive", "new", "left")
+SOURCE_FAMILIES = {"wom": "Wise Old Man", "discord": "Discord"}
+TOP_GAINERS = 10
+TOP_KILLERS = 3
+TOP_RECORDS = 5
+TOP_STREAKS = 10
+TREND_DAYS = 90
+MILESTONE_DAYS = 90
+BOSS_PERIOD = "30d"
+# Hours (EHP, EHB) keep two decimals; counts (XP, kills, messages) are whole numbers anyway.
+HOURS = frozenset({"ehp", "ehb"})
+
+Json = dict[str, Any]
+
+
+def build_clan_data(
+    session: Session, *, group_id: int, today: date, timezone: ZoneInfo, generated_at: datetime
+) -> dict[str, Any]:
+    """Return the JSON-ready clan_data dict for the group as of `today` (clan time)."""
+    names = _names(session, group_id)
+    statuses = _statuses(session, group_id)
+    gains = _period_gains(session, group_id)
+    chat_known = _discord_was_read(session, group_id)
+    members = sorted(
+        (_member(row, names, gains.get(row.player_id, {})) for row in statuses),
+        key=lambda m: (m["name"].lower(), m["player_id"]),
+    )
+    promotions = _promotions(session, group_id, names)
+    return {
+        "version": VERSION,
+        "generated_at": _utc(generated_at).isoformat(),
+        "today": today.isoformat(),
+        "timezone": timezone.key,
+        "group": _group(session, group_id),
+        "freshness": _freshness(session, group_id, _utc(generated_at)),
+        "kpis": _kpis(session, group_id, today, statuses, promotions, chat_known),
+        "members": members,
+        "gainers": _gainers(members),
+        "boss_highlights": _boss_highlights(session, group_id, names),
+        "heatmap": _heatmap(session, group_id) if chat_known else None,
+        "trends": _trends(session, group_id, today, chat_known),
+        "removal_candidates": _removal_candidates(statuses, names),
+        "promotions": promotions,
+        "records": _records(session, group_id, names),
+        "streaks": _streaks(statuses, names),
+        "milestones": _milestones(session, group_id, today, names),
+        "goals": _goals(session, group_id, today),
+        "season": _season(session, group_id, names),
+    }
+
+
+# --- clan, freshness, KPIs --------------------------------------------------------------------
+
+
+def _group(session: Session, group_id: int) -> Json:
+    group = session.get(WomGroup, group_id)
+    return {
+        "id": group_id,
+        "name": group.name if group else None,
+        "clan_chat": group.clan_chat if group else None,
+    }
+
+
+def _freshness(session: Session, group_id: int, now: datetime) -> Json:
+    """Last attempt and last success per source family; stale after STALE_AFTER_HOURS."""
+    attempts: dict[str, datetime] = {}
+    successes: dict[str, datetime] = {}
+    rows = session.execute(
+        select(FetchLog.source, FetchLog.outcome, func.max(FetchLog.finished_at))
+        .where(FetchLog.group_id == group_id)
+        .group_by(FetchLog.source, FetchLog.outcome)
+    )
+    for source, outcome, finished in rows:
+        family = source.split(":", 1)[0]
+        attempts[family] = max(attempts.get(family, finished), finished)
+        if outcome == "ok":
+            successes[family] = max(successes.get(family, finished), finished)
+    families = []
+    for family, label in SOURCE_FAMILIES.items():
+        success, attempt = successes.get(family), attempts.get(family)
+        age = (now - _utc(success)).total_seconds() / 3600 if success else None
+        if attempt is None:
+            state = "never"
+        else:
+            state = "fresh" if age is not None and age <= STALE_AFTER_HOURS else "stale"
+        families.append(
+            {
+                "family": family,
+                "label": label,
+                "last_success": _iso_utc(success),
+                "last_attempt": _iso_utc(attempt),
+                "age_hours": round(age, 1) if age is not None else None,
+                "state": state,
+            }
+        )
+    return {"stale_after_hours": STALE_AFTER_HOURS, "sources": families}
+
+
+def _kpis(
+    session: Session,
+    group_id: int,
+    today: date,
+    statuses: list[MemberStatus],
+    promotions: list[Json],
+    chat_known: bool,
+) -> Json:
+    current = [row for row in statuses if row.status != "left"]
+    scores = [row.engagement_score for row in current if row.engagement_score is not None]
+    days = _clan_days(session, group_id, today - timedelta(days=29), today, chat_known)
+    week_ago = (today - timedelta(days=6)).isoformat()  # ISO dates order as strings do
+    return {
+        "members": len(current),
+        "status_counts": {s: sum(row.status == s for row in statuses) for s in STATUSES},
+        "joins_30d": sum(day["joins"] for day in days) if days else None,
+        "leaves_30d": sum(day["leaves"] for day in days) if days else None,
+        "clan_gains": {
+            "7d": _clan_totals([d for d in days if d["day"] >= week_ago]),
+            "30d": _clan_totals(days),
+        },
+        "engagement_average": round(sum(scores) / len(scores), 1) if scores else None,
+        "removal_candidates": sum(row.removal_candidate for row in current),
+        "promotions_due": sum(p["is_due"] for p in promotions),
+    }
+
+
+def _clan_totals(days: list[Json]) -> Json:
+    """Sum each measure over the days that have it; None when no day does."""
+    totals: Json = {}
+    for measure in MEMBER_MEASURES:
+        values = [day[measure] for day in days if day[measure] is not None]
+        totals[measure] = _number(measure, sum(values)) if values else None
+    return totals
+
+
+# --- members ----------------------------------------------------------------------------------
+
+
+def _names(session: Session, group_id: int) -> dict[int, str]:
+    """Each player's latest display name (WOM's, which follows name changes)."""
+    rows = session.execute(
+        select(Player.player_id, Player.display_name).where(Player.group_id == group_id)
+    )
+    return {player_id: name for player_id, name in rows}
+
+
+def _statuses(session: Session, group_id: int) -> list[MemberStatus]:
+    return list(
+        session.scalars(
+            select(MemberStatus)
+            .where(MemberStatus.group_id == group_id)
+            .order_by(MemberStatus.player_id)
+        )
+    )
+
+
+def _period_gains(session: Session, group_id: int) -> dict[int, dict[str, dict[str, Any]]]:
+    """player -> period -> {measure: gained, "source": where the game numbers came from}."""
+    found: dict[int, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
+    rows = session.execute(
+        select(PeriodGain.player_id, PeriodGain.period, PeriodGain.metric, PeriodGain.gained)
+        .add_columns(PeriodGain.source)
+        .where(
+            PeriodGain.group_id == group_id,
+            PeriodGain.period.in_(MEMBER_PERIODS),
+            PeriodGain.metric.in_(MEMBER_MEASURES),
+        )
+    )
+    for player_id, period, metric, gained, source in rows:
+        found[player_id][period][metric] = _number(metric, gained)
+        if metric in GAME_MEASURES:
+            found[player_id][period]["source"] = source
+    return found
+
+
+def _member(row: MemberStatus, names: dict[int, str], gains: dict[str, dict[str, Any]]) -> Json:
+    return {
+        "player_id": row.player_id,
+        "name": names.get(row.player_id, row.display_name),
+        "role": row.role,
+        "status": row.status,
+        "joined_on": _day(row.joined_on),
+        "left_on": _day(row.left_on),
+        "tenure_days": row.tenure_days,
+        "last_active_on": _day(row.last_active_on),
+        "last_xp_on": _day(row.last_xp_on),
+        "last_message_on": _day(row.last_message_on),
+        "gains": {
+            period: {
+                **{m: gains.get(period, {}).get(m) for m in MEMBER_MEASURES},
+                "source": gains.get(period, {}).get("source"),
+            }
+            for period in MEMBER_PERIODS
+        },
+        "streak": {
+            "current": row.current_streak,
+            "best": row.best_streak,
+            "best_end": _day(row.best_streak_end),
+        },
+        "engagement": row.engagement_score,
+        "chat_play": row.chat_play,
+    }
+
+
+def _gainers(members: list[Json]) -> Json:
+    """The top gainers per window and measure, from the member rows (gains above 0 only)."""
+    board: Json = {}
+    for period in GAINER_PERIODS:
+        board[period] = {}
+        for measure in GAINER_MEASURES:
+            ranked = sorted(
+                (
+                    (m["gains"][period][measure], m)
+                    for m in members
+                    if (m["gains"][period][measure] or 0) > 0
+                ),
+                key=lambda pair: (-pair[0], pair[1]["name"].lower()),
+            )
+            board[period][measure] = [
+                {"player_id": m["player_id"], "name": m["name"], "gained": value}
+                for value, m in ranked[:TOP_GAINERS]
+            ]
+    return board
+
+
+def _removal_candidates(statuses: list[MemberStatus], names: dict[int, str]) -> list[Json]:
+    """Current members the removal rules flag, longest quiet first (never active first of all)."""
+    flagged = [row for row in statuses if row.removal_candidate and row.status != "left"]
+    flagged.sort(key=lambda row: (row.last_active_on or date.min, -(row.tenure_days or 0)))
+    return [
+        {
+            "player_id": row.player_id,
+            "name": names.get(row.player_id, row.display_name),
+            "role": row.role,
+            "tenure_days": row.tenure_days,
+            "last_active_on": _day(row.last_active_on),
+            "reason": row.removal_reason,
+        }
+        for row in flagged
+    ]
+
+
+def _streaks(statuses: list[MemberStatus], names: dict[int, str]) -> Json:
+    current = [row for row in statuses if row.status != "left" and row.current_streak > 0]
+    best = [row for row in statuses if row.best_streak > 0]
+    current.sort(key=lambda row: (-row.current_streak, row.display_name.lower()))
+    best.sort(key=lambda row: (-row.best_streak, row.best_streak_end or date.min))
+    return {
+        "current": [
+            {
+                "player_id": r.player_id,
+                "name": names.get(r.player_id, r.display_name),
+                "days": r.current_streak,
+                "ended_on": None,
+            }
+            for r in current[:TOP_STREAKS]
+        ],
+        "best": [
+            {
+                "player_id": r.player_id,
+                "name": names.get(r.player_id, r.display_name),
+                "days": r.best_streak,
+                "ended_on": _day(r.best_streak_end),
+            }
+            for r in best[:TOP_STREAKS]
+        ],
+    }
+
+
+def _promotions(session: Session, group_id: int, names: dict[int, str]) -> list[Json]:
+    """Everyone on the ladder: due first, then the closest to their next rank."""
+    rows = session.scalars(select(Promotion).where(Promotion.group_id == group_id)).all()
+    ordered = sorted(
+        rows,
+        key=lambda p: (
+            not p.is_due,
+            -(p.readiness if p.readiness is not None else -1),
+            names.get(p.player_id, "").lower(),
+        ),
+    )
+    return [
+        {
+            "player_id": p.player_id,
+            "name": names.get(p.player_id, str(p.player_id)),
+            "current_role": p.current_role,
+            "eligible_rank": p.eligible_rank,
+            "next_rank": p.next_rank,
+            "is_due": p.is_due,
+            "rule_met": p.rule_met,
+            "missing": p.missing,
+            "readiness": p.readiness,
+        }
+        for p in ordered
+    ]
+
+
+# --- game and chat panels ---------------------------------------------------------------------
+
+
+def _boss_highlights(session: Session, group_id: int, names: dict[int, str]) -> list[Json]:
+    """Per boss killed in the last 30 days: the clan's kills and its top killers, busiest first."""
+    rows = session.execute(
+        select(PeriodGain.metric, PeriodGain.player_id, PeriodGain.gained)
+        .join(Metric, Metric.name == PeriodGain.metric)
+        .where(
+            PeriodGain.group_id == group_id,
+            PeriodGain.period == BOSS_PERIOD,
+            Metric.kind == "boss",
+            PeriodGain.gained > 0,
+        )
+    )
+    kills: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for boss, player_id, gained in rows:
+        kills[boss].append((round(gained), player_id))
+    bosses: list[Json] = []
+    for boss, found in kills.items():
+        found.sort(key=lambda pair: (-pair[0], names.get(pair[1], "").lower()))
+        bosses.append(
+            {
+                "boss": boss,
+                "kills": sum(k for k, _ in found),
+                "killers": len(found),
+                "top": [
+                    {"player_id": pid, "name": names.get(pid, str(pid)), "kills": k}
+                    for k, pid in found[:TOP_KILLERS]
+                ],
+            }
+        )
+    bosses.sort(key=lambda b: (-int(b["kills"]), str(b["boss"])))
+    return bosses
+
+
+def _heatmap(session: Session, group_id: int) -> Json:
+    """Messages per weekday (0 = Monday) and hour, clan time, over the heatmap's window."""
+    grid = [[0] * 24 for _ in range(7)]
+    rows = session.execute(
+        select(ChatHeatmap.weekday, ChatHeatmap.hour, ChatHeatmap.messages).where(
+            ChatHeatmap.group_id == group_id
+        )
+    )
+    for weekday, hour, messages in rows:
+        grid[weekday][hour] = messages
+    return {"days": HEATMAP_DAYS, "messages": grid}
+
+
+def _trends(session: Session, group_id: int, today: date, chat_known: bool) -> list[Json]:
+    return _clan_days(session, group_id, today - timedelta(days=TREND_DAYS - 1), today, chat_known)
+
+
+def _clan_days(
+    session: Session, group_id: int, first: date, last: date, chat_known: bool
+) -> list[Json]:
+    """clan_daily rows in a range; game totals None on days nobody had a snapshot."""
+    measured = set(
+        session.scalars(
+            select(DailyActivity.day)
+            .where(
+                DailyActivity.group_id == group_id,
+                DailyActivity.day.between(first, last),
+                DailyActivity.xp.is_not(None),
+            )
+            .group_by(DailyActivity.day)
+        )
+    )
+    rows = session.scalars(
+        select(ClanDaily)
+        .where(ClanDaily.group_id == group_id, ClanDaily.day.between(first, last))
+        .order_by(ClanDaily.day)
+    )
+    days = []
+    for row in rows:
+        game = row.day in measured
+        days.append(
+            {
+                "day": row.day.isoformat(),
+                "members": row.members,
+                "joins": row.joins,
+                "leaves": row.leaves,
+                "active_members": row.active_members,
+                **{m: _number(m, getattr(row, m)) if game else None for m in GAME_MEASURES},
+                "messages": row.messages if chat_known else None,
+            }
+        )
+    return days
+
+
+# --- records, milestones, goals, season -------------------------------------------------------
+
+
+def _records(session: Session, group_id: int, names: dict[int, str]) -> list[Json]:
+    """The best days and weeks per measure: the top few holders of each."""
+    rows = session.scalars(
+        select(PersonalRecord)
+        .where(PersonalRecord.group_id == group_id)
+        .order_by(PersonalRecord.value.desc(), PersonalRecord.start_on)
+    )
+    boards: dict[tuple[str, str], list[Json]] = {
+        (span, m): [] for span in ("day", "week") for m in GAME_MEASURES
+    }
+    for row in rows:
+        board = boards.setdefault((row.span, row.measure), [])
+        if len(board) < TOP_RECORDS:
+            board.append(
+                {
+                    "player_id": row.player_id,
+                    "name": names.get(row.player_id, str(row.player_id)),
+                    "value": _number(row.measure, row.value),
+                    "start_on": row.start_on.isoformat(),
+                    "end_on": row.end_on.isoformat(),
+                }
+            )
+    return [
+        {"span": span, "measure": measure, "leaders": leaders}
+        for (span, measure), leaders in boards.items()
+    ]
+
+
+def _milestones(session: Session, group_id: int, today: date, names: dict[int, str]) -> list[Json]:
+    rows = session.scalars(
+        select(MilestoneEvent)
+        .where(
+            MilestoneEvent.group_id == group_id,
+            MilestoneEvent.occurred_on > today - timedelta(days=MILESTONE_DAYS),
+            MilestoneEvent.occurred_on <= today,
+        )
+        .order_by(MilestoneEvent.occurred_on.desc(), MilestoneEvent.id.desc())
+    )
+    return [
+        {
+            "player_id": row.player_id,
+            "name": names.get(row.player_id, str(row.player_id)),
+            "kind": row.kind,
+            "title": row.title,
+            "occurred_on": row.occurred_on.isoformat(),
+        }
+        for row in rows
+    ]
+
+
+def _goals(session: Session, group_id: int, today: date) -> Json:
+    monday = today - timedelta(days=today.weekday())
+    rows = session.scalars(
+        select(GoalWeek)
+        .where(GoalWeek.group_id == group_id, GoalWeek.is_current.is_(True))
+        .order_by(GoalWeek.goal)
+    )
+    return {
+        "week_start": monday.isoformat(),
+        "week_end": (monday + timedelta(days=6)).isoformat(),
+        "items": [
+            {
+                "name": row.goal,
+                "metric": row.metric,
+                "target": _number(row.metric, row.target),
+                "progress": _number(row.metric, row.progress),
+                "achieved": row.achieved,
+            }
+            for row in rows
+        ],
+    }
+
+
+def _season(session: Session, group_id: int, names: dict[int, str]) -> Json | None:
+    """The current season's standings (the first by name if seasons overlap); None if none."""
+    rows = session.scalars(
+        select(SeasonScore)
+        .where(SeasonScore.group_id == group_id, SeasonScore.is_current.is_(True))
+        .order_by(SeasonScore.season, SeasonScore.place, SeasonScore.player_id)
+    ).all()
+    if not rows:
+        return None
+    season = rows[0].season
+    return {
+        "name": season,
+        "standings": [
+            {
+                "place": row.place,
+                "player_id": row.player_id,
+                "name": names.get(row.player_id, str(row.player_id)),
+                "points": round(row.points, 2),
+            }
+            for row in rows
+            if row.season == season
+        ],
+    }
+
+
+# --- small helpers ----------------------------------------------------------------------------
+
+
+def _discord_was_read(session: Session, group_id: int) -> bool:
+    """Whether Discord was ever read: without it message counts are unknown, not 0."""
+    found = session.scalar(
+        select(FetchLog.id)
+        .where(FetchLog.group_id == group_id, FetchLog.source.like("discord:%"))
+        .limit(1)
+    )
+    return found is not None
+
+
+def _number(measure: str, value: float) -> float | int:
+    return round(value, 2) if measure in HOURS else round(value)
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _utc(moment: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is taken as UTC, as every database time is."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _iso_utc(moment: datetime | None) -> str | None:
+    return _utc(moment).isoformat() if moment else None

@@ -1,0 +1,387 @@
+"""clan_dashboard.html in real headless Chromium: panels, search, sort, filters, safety, looks.
+
+The page is built from a real demo run (see tests/test_export_clan_data.py) whose members include
+hostile names, loaded from file:// with every request other than the file itself aborted and
+recorded. Screenshots (wide and phone, light and dark) go to the test's tmp folder, and one wide
+and one phone picture to /tmp/clanstats-dashboard-*.png for a person to look at.
+
+Needs Debian's Chromium (`apt-get install chromium`) and the `playwright` package
+(`pip install playwright`; never `playwright install`, which downloads browsers).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from clanstats.db.engine import make_engine
+from clanstats.db.migrate import upgrade_to_head
+from clanstats.db.models import WomGroup
+from clanstats.export.clan_data import build_clan_data
+from clanstats.export.dashboard import render_dashboard
+from clanstats.export.dashboard_bench import CHROMIUM_ARGS, chromium_path
+from tests.test_export_clan_data import HOSTILE_NAMES, build, demo_database, hostile_copy
+
+WIDE = {"width": 1440, "height": 900}
+PHONE = {"width": 390, "height": 844}
+READY = "() => window.__clanstatsReady !== undefined"
+ROWS = "#members-table tbody tr"
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """clan_data of the demo clan, hostile names included."""
+    engine = hostile_copy(
+        demo_database(tmp_path_factory), tmp_path_factory.mktemp("dashboard") / "clanstats.db"
+    )
+    try:
+        return build(engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def page_file(data: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("page") / "clan_dashboard.html"
+    path.write_text(render_dashboard(data), encoding="utf-8")
+    return path
+
+
+# --- the HTML string itself (no browser needed) ----------------------------------------------
+
+
+def embedded(html: str) -> str:
+    found = re.search(r'<script type="application/json" id="clan-data">(.*?)</script>', html, re.S)
+    assert found is not None
+    return found.group(1)
+
+
+def test_names_cannot_close_the_data_script(data: dict[str, Any], page_file: Path) -> None:
+    html = page_file.read_text(encoding="utf-8")
+    raw = embedded(html)
+    assert not set(raw) & {"<", ">", "&", "\u2028", "\u2029"}
+    assert json.loads(raw) == data
+    # Only the page's own two scripts open and close; no name added or ended one.
+    assert html.count("<script") == 2 and html.count("</script") == 2
+    for name in HOSTILE_NAMES:
+        assert name not in html
+
+
+def test_the_policy_allows_exactly_the_inline_script_and_style(page_file: Path) -> None:
+    html = page_file.read_text(encoding="utf-8")
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    script = re.search(r"<script>(.*)</script>", html, re.S)
+    style = re.search(r"<style>(.*)</style>", html, re.S)
+    assert policy and script and style
+
+    def digest(text: str) -> str:
+        return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+    assert f"script-src 'sha256-{digest(script.group(1))}'" in policy.group(1)
+    assert f"style-src 'sha256-{digest(style.group(1))}'" in policy.group(1)
+    assert "default-src 'none'" in policy.group(1) and "'unsafe-inline'" not in policy.group(1)
+    # Nothing to fetch: the only URL is SVG's namespace name, which is never requested.
+    assert set(re.findall(r"https?://[^\s\"'%]+", html)) <= {"http://www.w3.org/2000/svg"}
+
+
+# --- in Chromium ------------------------------------------------------------------------------
+
+
+@dataclass
+class Watch:
+    """What a page did that it must not: requests, console errors, page errors, dialogs."""
+
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert self.requests == [], f"the page made requests: {self.requests}"
+        assert self.errors == [], f"console or page errors: {self.errors}"
+        assert self.dialogs == [], f"a dialog opened: {self.dialogs}"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="pip install playwright (never `playwright install`)"
+    )
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Opener:
+    """Open a dashboard file in a fresh context that may reach nothing but that file."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.contexts: list[Any] = []
+        self.watches: list[Watch] = []
+
+    def __call__(
+        self, path: Path, *, viewport: dict[str, int] = WIDE, color_scheme: str = "light"
+    ) -> tuple[Any, Watch]:
+        url = path.resolve().as_uri()
+        watch = Watch()
+        context = self.browser.new_context(
+            viewport=viewport, color_scheme=color_scheme, accept_downloads=True
+        )
+
+        def guard(route: Any) -> None:
+            # Let the page itself load; abort anything else (the listener below records it).
+            if route.request.url == url:
+                route.continue_()
+            else:
+                route.abort()
+
+        def on_request(request: Any) -> None:
+            if request.url != url:
+                watch.requests.append(request.url)
+
+        def on_console(message: Any) -> None:
+            if message.type == "error":
+                watch.errors.append(message.text)
+
+        def on_dialog(dialog: Any) -> None:
+            watch.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        context.route("**/*", guard)
+        context.on("request", on_request)
+        page = context.new_page()
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: watch.errors.append(str(error)))
+        page.on("dialog", on_dialog)
+        page.goto(url)
+        page.wait_for_function(READY)
+        self.contexts.append(context)
+        self.watches.append(watch)
+        return page, watch
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Opener]:
+    opener = Opener(browser)
+    yield opener
+    opener.close()
+    for watch in opener.watches:
+        watch.assert_clean()
+
+
+def row_count(page: Any) -> int:
+    return int(page.locator(ROWS).count())
+
+
+def test_panels_render_with_the_right_counts(
+    open_page: Opener, page_file: Path, data: dict[str, Any]
+) -> None:
+    page, _ = open_page(page_file)
+    current = [m for m in data["members"] if m["status"] != "left"]
+    assert row_count(page) == len(current)
+    assert page.locator("#member-count").inner_text() == (
+        f"Showing {len(current)} of {len(data['members'])} members"
+    )
+    assert page.locator("[data-chart=heatmap] rect[data-cell]").count() == 168
+    members = page.locator("[data-kpi=members] .kpi-value").inner_text()
+    assert members == str(data["kpis"]["members"])
+    xp_week = data["kpis"]["clan_gains"]["7d"]["xp"]
+    assert xp_week > 1_000_000
+    shown = page.locator("[data-kpi=xp_7d] .kpi-value").inner_text()
+    assert re.fullmatch(r"\d+(\.\d)?M", shown) and abs(float(shown[:-1]) * 1e6 - xp_week) < 5e4
+    assert page.locator("ol[data-measure=xp] li").count() == len(data["gainers"]["7d"]["xp"])
+    assert page.locator(".boss-card").count() == min(10, len(data["boss_highlights"]))
+    assert page.locator(".boss-card .boss-icon").count() == page.locator(".boss-card").count()
+    assert page.locator("#removal-table tbody tr").count() == len(data["removal_candidates"])
+    assert page.locator(".goal").count() == len(data["goals"]["items"])
+    assert page.locator("[data-chart=xp] rect").count() == sum(1 for d in data["trends"] if d["xp"])
+    assert page.locator("[data-chart=chat-play] circle").count() == sum(
+        1
+        for m in current
+        if m["gains"]["30d"]["xp"] is not None and m["gains"]["30d"]["messages"] is not None
+    )
+    assert page.locator("section[data-panel]").count() == 14
+
+
+def test_search_filters_the_member_table(
+    open_page: Opener, page_file: Path, data: dict[str, Any]
+) -> None:
+    page, _ = open_page(page_file)
+    target = next(m for m in data["members"] if m["status"] == "active" and m["name"].isalnum())
+    page.fill("#member-search", target["name"][:4].upper())
+    expected = [
+        m
+        for m in data["members"]
+        if m["status"] != "left" and target["name"][:4].lower() in m["name"].lower()
+    ]
+    assert row_count(page) == len(expected) >= 1
+    page.fill("#member-search", "no such member zzz")
+    assert row_count(page) == 0
+    assert "No member matches" in page.locator("[data-no-rows]").inner_text()
+    page.fill("#member-search", "")
+    assert row_count(page) == sum(m["status"] != "left" for m in data["members"])
+
+
+def shown_xp(page: Any, data: dict[str, Any]) -> list[int | None]:
+    """The 30-day XP of the table's rows, in the order shown."""
+    xp = {m["player_id"]: m["gains"]["30d"]["xp"] for m in data["members"]}
+    ids = page.locator(ROWS).evaluate_all("rows => rows.map(r => Number(r.dataset.player))")
+    return [xp[i] for i in ids]
+
+
+def test_column_headers_sort_the_table(
+    open_page: Opener, page_file: Path, data: dict[str, Any]
+) -> None:
+    page, _ = open_page(page_file)
+    page.select_option("#member-status", "all")  # former members have no XP: "no data"
+    assert page.get_attribute("th[data-col=name]", "aria-sort") == "ascending"
+    page.click("th[data-col=xp] button")
+    assert page.get_attribute("th[data-col=xp]", "aria-sort") == "descending"
+    assert page.get_attribute("th[data-col=name]", "aria-sort") is None
+    values = shown_xp(page, data)
+    known = [v for v in values if v is not None]
+    # No data sorts last whichever way the column runs.
+    assert values == sorted(known, reverse=True) + [None] * (len(values) - len(known))
+    assert len(known) < len(values)
+    page.click("th[data-col=xp] button")
+    assert page.get_attribute("th[data-col=xp]", "aria-sort") == "ascending"
+    assert shown_xp(page, data) == sorted(known) + [None] * (len(values) - len(known))
+
+
+def test_the_period_switch_changes_the_gainers(
+    open_page: Opener, page_file: Path, data: dict[str, Any]
+) -> None:
+    page, _ = open_page(page_file)
+    first = "ol[data-measure=xp] li >> nth=0 >> .who"
+    assert page.locator(first).inner_text() == data["gainers"]["7d"]["xp"][0]["name"]
+    page.click("#panel-gainers button[data-value='90d']")
+    assert page.get_attribute("#panel-gainers button[data-value='90d']", "aria-pressed") == "true"
+    assert page.locator(first).inner_text() == data["gainers"]["90d"]["xp"][0]["name"]
+    assert page.locator("#panel-gainers [data-period='90d']").count() == 1
+
+
+def test_status_and_role_filters(open_page: Opener, page_file: Path, data: dict[str, Any]) -> None:
+    page, _ = open_page(page_file)
+    page.select_option("#member-status", "inactive")
+    assert row_count(page) == data["kpis"]["status_counts"]["inactive"] >= 1
+    page.select_option("#member-status", "all")
+    assert row_count(page) == len(data["members"])
+    page.select_option("#member-role", "recruit")
+    assert row_count(page) == sum(m["role"] == "recruit" for m in data["members"])
+
+
+def test_keyboard_reaches_the_search_box_and_sort_buttons(
+    open_page: Opener, page_file: Path
+) -> None:
+    page, _ = open_page(page_file)
+    reached: list[str] = []
+    for _ in range(250):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate("document.activeElement.id || document.activeElement.dataset.sort || ''")
+        )
+        if "xp" in reached:
+            break
+    assert "member-search" in reached and "name" in reached and "xp" in reached
+    page.keyboard.press("Enter")  # the focused XP sort button
+    assert page.get_attribute("th[data-col=xp]", "aria-sort") == "descending"
+
+
+def test_hostile_names_render_as_text_and_run_nothing(open_page: Opener, page_file: Path) -> None:
+    page, watch = open_page(page_file)
+    page.select_option("#member-status", "all")
+    names = page.locator(f"{ROWS} th").evaluate_all("cells => cells.map(c => c.textContent)")
+    assert set(HOSTILE_NAMES) <= set(names)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("img").count() == 0
+    assert page.locator("#app script, #app svg[onload]").count() == 0
+    watch.assert_clean()
+
+
+def test_dark_mode_and_theme_switch(open_page: Opener, page_file: Path) -> None:
+    page, _ = open_page(page_file, color_scheme="dark")
+    luminance = """() => {
+        const colour = getComputedStyle(document.body).backgroundColor;
+        const [r, g, b] = colour.match(/\\d+/g).map(Number);
+        return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+    }"""
+    assert page.evaluate(luminance) < 0.2
+    page.click("#theme-toggle")  # auto -> light
+    assert page.get_attribute("html", "data-theme") == "light"
+    assert page.evaluate(luminance) > 0.8
+
+
+def test_each_panel_downloads_its_json(
+    open_page: Opener, page_file: Path, data: dict[str, Any]
+) -> None:
+    page, _ = open_page(page_file)
+    assert page.locator("button[data-download]").count() == 14
+    for panel, key in (("members", "members"), ("gainers", "gainers"), ("season", "season")):
+        with page.expect_download() as info:
+            page.click(f"button[data-download={panel}]")
+        download = info.value
+        assert download.suggested_filename == f"clanstats-{panel}.json"
+        assert json.loads(Path(download.path()).read_text(encoding="utf-8")) == data[key]
+
+
+def test_an_empty_clan_explains_each_empty_panel(open_page: Opener, tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    upgrade_to_head(engine)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(WomGroup), [{"id": 9, "name": "Brand New", "fetched_at": datetime(2026, 1, 1)}]
+        )
+    with Session(engine) as session:
+        data = build_clan_data(
+            session,
+            group_id=9,
+            today=date(2026, 1, 2),
+            timezone=ZoneInfo("UTC"),
+            generated_at=datetime(2026, 1, 2, tzinfo=UTC),
+        )
+    engine.dispose()
+    path = tmp_path / "empty.html"
+    path.write_text(render_dashboard(data), encoding="utf-8")
+    page, _ = open_page(path)
+    empties = page.locator("[data-empty]").all_inner_texts()
+    assert len(empties) >= 10
+    assert any("Discord isn't connected" in text for text in empties)
+    assert any("No season is running" in text for text in empties)
+    assert page.locator("[data-kpi=xp_7d] .kpi-value").inner_text() == "—"
+
+
+def test_screenshots_for_a_person_to_look_at(
+    open_page: Opener, page_file: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "screenshots"
+    folder.mkdir()
+    for name, viewport in (("wide", WIDE), ("phone", PHONE)):
+        for scheme in ("light", "dark"):
+            page, _ = open_page(page_file, viewport=viewport, color_scheme=scheme)
+            # Nothing may be wider than a phone's screen but the tables' own scroll boxes.
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+            page.screenshot(path=str(folder / f"{name}-{scheme}.png"), full_page=True)
+    shutil.copyfile(folder / "wide-light.png", "/tmp/clanstats-dashboard-wide.png")
+    shutil.copyfile(folder / "phone-dark.png", "/tmp/clanstats-dashboard-phone.png")
+    assert len(list(folder.glob("*.png"))) == 4

@@ -1,0 +1,423 @@
+"""clan_data.json: built from the derived tables of a real demo run, checked against its schema.
+
+The demo pipeline (`main.py --demo`, in a temp folder) makes the database once per test session;
+each test works on its own copy. Hostile member names are written into the copy's `players`
+table before the data is built, as a renamed player would arrive from WOM.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from clanstats.db.engine import make_engine
+from clanstats.db.migrate import upgrade_to_head
+from clanstats.db.models import (
+    ChatHeatmap,
+    ClanDaily,
+    DailyActivity,
+    DiscordChannel,
+    DiscordMessage,
+    DiscordUser,
+    FetchLog,
+    GoalWeek,
+    IdentityIssue,
+    IdentityLink,
+    MemberStatus,
+    Metric,
+    MilestoneEvent,
+    PeriodGain,
+    Player,
+    Promotion,
+    SeasonScore,
+    WomGroup,
+)
+from clanstats.export.clan_data import build_clan_data
+from clanstats.settings import PROJECT_ROOT
+
+jsonschema = pytest.importorskip("jsonschema", reason="pip install jsonschema (a dev dependency)")
+
+GROUP = 4242  # the demo clan's WOM group id
+UTC_ZONE = ZoneInfo("UTC")
+SCHEMA_PATH = PROJECT_ROOT / "assets" / "clan_data.schema.json"
+HOSTILE_NAMES = (
+    "<img src=x onerror=alert(1)>",
+    "</script><script>alert(2)</script>",
+    '"><svg onload=window.__xss=1>',
+    "{{ js }} \u2028&amp;",
+)
+
+
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo pipeline's database, made once per session (shared by the export test files)."""
+    folder = tmp_path_factory.getbasetemp() / "clanstats-demo"
+    database = folder / "clanstats.db"
+    if not database.exists():
+        env = {**os.environ, "CLANSTATS_DEMO_DIR": str(folder)}
+        result = subprocess.run(
+            [sys.executable, "main.py", "--demo"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return database
+
+
+def hostile_copy(source: Path, target: Path) -> Engine:
+    """A copy of the demo database whose first few members have hostile display names."""
+    shutil.copyfile(source, target)
+    engine = make_engine(f"sqlite:///{target}")
+    with Session(engine) as session, session.begin():
+        current = session.scalars(
+            select(MemberStatus.player_id)
+            .where(MemberStatus.group_id == GROUP, MemberStatus.status != "left")
+            .order_by(MemberStatus.player_id)
+            .limit(len(HOSTILE_NAMES))
+        ).all()
+        for player_id, name in zip(current, HOSTILE_NAMES, strict=True):
+            session.execute(
+                update(Player)
+                .where(Player.group_id == GROUP, Player.player_id == player_id)
+                .values(display_name=name)
+            )
+    return engine
+
+
+def data_day(engine: Engine) -> date:
+    """The demo's clan day (its last clan_daily row), whatever the clock says now."""
+    with Session(engine) as session:
+        day = session.scalar(select(func.max(ClanDaily.day)).where(ClanDaily.group_id == GROUP))
+    assert day is not None
+    return day
+
+
+def build(engine: Engine, *, generated_at: datetime | None = None) -> dict[str, Any]:
+    """clan_data for the demo clan as the export stage builds it."""
+    with Session(engine) as session:
+        return build_clan_data(
+            session,
+            group_id=GROUP,
+            today=data_day(engine),
+            timezone=UTC_ZONE,
+            generated_at=generated_at or datetime.now(UTC),
+        )
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The demo database with hostile names, shared read-only by this module's tests."""
+    source = demo_database(tmp_path_factory)
+    engine = hostile_copy(source, tmp_path_factory.mktemp("clan-data") / "clanstats.db")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def data(engine: Engine) -> dict[str, Any]:
+    return build(engine)
+
+
+@pytest.fixture
+def scratch(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[Engine]:
+    """A copy of the demo database a test may change."""
+    engine = hostile_copy(demo_database(tmp_path_factory), tmp_path / "scratch.db")
+    yield engine
+    engine.dispose()
+
+
+def validator() -> Any:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+
+
+def assert_valid(data: dict[str, Any]) -> None:
+    errors = sorted(validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}" for e in errors[:10]
+    )
+
+
+# --- the contract -----------------------------------------------------------------------------
+
+
+def test_the_export_matches_its_published_schema(data: dict[str, Any]) -> None:
+    assert data["version"] == 1
+    assert_valid(data)
+    # What json.dumps writes (the file) is what was validated: no dates or floats it can't write.
+    assert json.loads(json.dumps(data, allow_nan=False)) == data
+
+
+def test_every_field_in_the_schema_is_documented() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    defs = schema["$defs"]
+
+    def documented(node: dict[str, Any]) -> bool:
+        ref = node.get("$ref")
+        return "description" in node or (
+            ref is not None and "description" in defs[ref.split("/")[-1]]
+        )
+
+    undocumented = []
+
+    def walk(node: dict[str, Any], where: str) -> None:
+        for name, child in node.get("properties", {}).items():
+            # A property typed by a shared definition may leave its description to that definition.
+            if not documented(child):
+                undocumented.append(f"{where}/{name}")
+            walk(child, f"{where}/{name}")
+        for key in ("items", "additionalProperties"):
+            if isinstance(node.get(key), dict):
+                walk(node[key], f"{where}[]")
+
+    walk(schema, "")
+    for name, definition in defs.items():
+        walk(definition, f"$defs/{name}")
+    assert not undocumented
+
+
+def test_a_clan_before_its_first_transform_still_exports_valid_data(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    upgrade_to_head(engine)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(WomGroup), [{"id": 7, "name": "New Clan", "fetched_at": datetime(2026, 1, 1)}]
+        )
+    with Session(engine) as session:
+        data = build_clan_data(
+            session,
+            group_id=7,
+            today=date(2026, 1, 2),
+            timezone=UTC_ZONE,
+            generated_at=datetime(2026, 1, 2, 6, tzinfo=UTC),
+        )
+    assert_valid(data)
+    assert data["members"] == [] and data["trends"] == [] and data["season"] is None
+    assert data["heatmap"] is None
+    assert data["kpis"]["clan_gains"]["30d"] == dict.fromkeys(
+        ("xp", "ehp", "ehb", "boss_kills", "messages")
+    )
+    assert data["kpis"]["joins_30d"] is None and data["kpis"]["engagement_average"] is None
+    assert [s["state"] for s in data["freshness"]["sources"]] == ["never", "never"]
+
+
+# --- values against the derived tables --------------------------------------------------------
+
+
+def test_members_carry_their_status_row_and_period_gains(
+    engine: Engine, data: dict[str, Any]
+) -> None:
+    with Session(engine) as session:
+        statuses = {row.player_id: row for row in session.scalars(select(MemberStatus))}
+        gains = {
+            (pid, period, metric): gained
+            for pid, period, metric, gained in session.execute(
+                select(
+                    PeriodGain.player_id, PeriodGain.period, PeriodGain.metric, PeriodGain.gained
+                )
+            )
+        }
+        names = dict(session.execute(select(Player.player_id, Player.display_name)).all())
+    assert len(data["members"]) == len(statuses)
+    assert data["kpis"]["members"] == sum(s.status != "left" for s in statuses.values())
+    for member in data["members"]:
+        row = statuses[member["player_id"]]
+        assert member["name"] == names[member["player_id"]]
+        assert (member["status"], member["role"], member["tenure_days"]) == (
+            row.status,
+            row.role,
+            row.tenure_days,
+        )
+        assert member["engagement"] == row.engagement_score
+        assert member["streak"]["current"] == row.current_streak
+        for period in ("7d", "30d", "90d", "365d"):
+            for measure in ("xp", "boss_kills", "messages"):
+                expected = gains.get((member["player_id"], period, measure))
+                got = member["gains"][period][measure]
+                assert got == (None if expected is None else round(expected)), (member, period)
+            ehp = gains.get((member["player_id"], period, "ehp"))
+            assert member["gains"][period]["ehp"] == (None if ehp is None else round(ehp, 2))
+
+
+def test_gainers_and_boss_highlights_rank_the_period_gains(
+    engine: Engine, data: dict[str, Any]
+) -> None:
+    with Session(engine) as session:
+        top_xp = session.scalar(
+            select(func.max(PeriodGain.gained)).where(
+                PeriodGain.period == "7d", PeriodGain.metric == "xp"
+            )
+        )
+        boss_kills = dict(
+            session.execute(
+                select(PeriodGain.metric, func.sum(PeriodGain.gained))
+                .join(Metric, Metric.name == PeriodGain.metric)
+                .where(PeriodGain.period == "30d", Metric.kind == "boss", PeriodGain.gained > 0)
+                .group_by(PeriodGain.metric)
+            ).all()
+        )
+    assert top_xp is not None
+    xp = data["gainers"]["7d"]["xp"]
+    assert xp[0]["gained"] == round(top_xp)
+    assert [row["gained"] for row in xp] == sorted((row["gained"] for row in xp), reverse=True)
+    assert len(xp) == 10
+    bosses = data["boss_highlights"]
+    assert {b["boss"]: b["kills"] for b in bosses} == {k: round(v) for k, v in boss_kills.items()}
+    assert [b["kills"] for b in bosses] == sorted((b["kills"] for b in bosses), reverse=True)
+    assert all(1 <= len(b["top"]) <= 3 for b in bosses)
+
+
+def test_clan_panels_match_their_tables(engine: Engine, data: dict[str, Any]) -> None:
+    today = data_day(engine)
+    with Session(engine) as session:
+        days = session.scalars(select(ClanDaily).order_by(ClanDaily.day)).all()
+        heatmap_total = session.scalar(select(func.sum(ChatHeatmap.messages)))
+        goals = session.scalars(select(GoalWeek).where(GoalWeek.is_current.is_(True))).all()
+        season = session.scalars(select(SeasonScore).where(SeasonScore.is_current.is_(True))).all()
+        milestones = session.scalar(
+            select(func.count()).where(MilestoneEvent.occurred_on > today - timedelta(days=90))
+        )
+        promotions = session.scalars(select(Promotion)).all()
+        removal = session.scalar(
+            select(func.count()).where(
+                MemberStatus.removal_candidate.is_(True), MemberStatus.status != "left"
+            )
+        )
+    trends = data["trends"]
+    assert len(trends) == min(90, len(days)) and trends[-1]["day"] == today.isoformat()
+    last = days[-1]
+    assert (trends[-1]["xp"], trends[-1]["messages"], trends[-1]["members"]) == (
+        round(last.xp),
+        last.messages,
+        last.members,
+    )
+    assert sum(map(sum, data["heatmap"]["messages"])) == heatmap_total
+    assert len(data["heatmap"]["messages"]) == 7
+    assert {g["name"]: g["progress"] for g in data["goals"]["items"]} == {
+        g.goal: round(g.progress) for g in goals
+    }
+    assert date.fromisoformat(data["goals"]["week_start"]).weekday() == 0
+    assert data["season"]["name"] == season[0].season
+    assert len(data["season"]["standings"]) == len(season)
+    assert [r["place"] for r in data["season"]["standings"]] == sorted(s.place for s in season)
+    assert len(data["milestones"]) == milestones
+    shown = [m["occurred_on"] for m in data["milestones"]]
+    assert shown == sorted(shown, reverse=True)
+    assert len(data["promotions"]) == len(promotions)
+    assert data["kpis"]["promotions_due"] == sum(p.is_due for p in promotions)
+    assert len(data["removal_candidates"]) == removal == data["kpis"]["removal_candidates"]
+    assert [r["span"] for r in data["records"]].count("day") == 4
+
+
+def test_freshness_is_the_last_successful_fetch_per_family(
+    engine: Engine, data: dict[str, Any]
+) -> None:
+    with Session(engine) as session:
+        wom = session.scalar(
+            select(func.max(FetchLog.finished_at)).where(
+                FetchLog.source.like("wom:%"), FetchLog.outcome == "ok"
+            )
+        )
+    assert wom is not None
+    sources = {s["family"]: s for s in data["freshness"]["sources"]}
+    assert sources["wom"]["last_success"] == wom.replace(tzinfo=UTC).isoformat()
+    assert sources["wom"]["state"] == sources["discord"]["state"] == "fresh"
+    later = build(engine, generated_at=wom.replace(tzinfo=UTC) + timedelta(hours=27))
+    assert {s["state"] for s in later["freshness"]["sources"]} == {"stale"}
+    assert later["freshness"]["sources"][0]["age_hours"] >= 27
+
+
+# --- privacy, "no data", hostile names --------------------------------------------------------
+
+
+def test_no_discord_id_appears_anywhere(engine: Engine, data: dict[str, Any]) -> None:
+    with Session(engine) as session:
+        ids = {
+            *session.scalars(select(DiscordUser.user_id)),
+            *session.scalars(select(IdentityLink.discord_user_id)),
+            *session.scalars(select(DiscordChannel.channel_id)),
+            *session.scalars(select(DiscordChannel.guild_id)),
+            *session.scalars(select(DiscordMessage.author_id).distinct()),
+            *session.scalars(select(DiscordMessage.message_id)),
+            *(
+                int(subject)
+                for subject in session.scalars(
+                    select(IdentityIssue.subject).where(IdentityIssue.kind.like("%discord%"))
+                )
+            ),
+        }
+    ids.discard(None)
+    assert len(ids) > 100, "the demo should have Discord users, channels and messages"
+    text = json.dumps(data)
+    numbers = set(re.findall(r"\d+", text))
+    assert not numbers & {str(i) for i in ids}
+    assert not re.search(r"\d{15,}", text), "no field holds a number as long as a snowflake"
+    keys = set(re.findall(r'"(\w+)":', text))
+    assert not keys & {
+        "content",
+        "text",
+        "message_id",
+        "author_id",
+        "channel_id",
+        "discord_user_id",
+    }
+
+
+def test_no_data_stays_null_never_zero(data: dict[str, Any]) -> None:
+    left = [m for m in data["members"] if m["status"] == "left"]
+    assert left and all(m["gains"]["30d"]["xp"] is None for m in left)
+    assert all(m["engagement"] is None and m["chat_play"] is None for m in left)
+    unlinked = [m for m in data["members"] if m["chat_play"] == "not on Discord"]
+    assert unlinked and all(m["gains"]["30d"]["messages"] is None for m in unlinked)
+    never = [r for r in data["removal_candidates"] if r["last_active_on"] is None]
+    assert never, "the demo has a member never active since joining"
+
+
+def test_a_day_without_snapshots_and_a_clan_without_discord_have_no_numbers(
+    scratch: Engine,
+) -> None:
+    today = data_day(scratch)
+    quiet_day = today - timedelta(days=3)
+    with Session(scratch) as session, session.begin():
+        # Nobody's snapshot that day: the day's game gains are unknown, not 0.
+        session.execute(
+            update(DailyActivity)
+            .where(DailyActivity.day == quiet_day)
+            .values(xp=None, ehp=None, ehb=None, boss_kills=None)
+        )
+        session.execute(delete(FetchLog).where(FetchLog.source.like("discord:%")))
+    data = build(scratch)
+    assert_valid(data)
+    day = next(d for d in data["trends"] if d["day"] == quiet_day.isoformat())
+    assert day["xp"] is day["ehp"] is day["boss_kills"] is day["messages"] is None
+    assert isinstance(day["active_members"], int)
+    assert data["heatmap"] is None
+    assert data["kpis"]["clan_gains"]["30d"]["messages"] is None
+    assert data["kpis"]["clan_gains"]["30d"]["xp"] is not None
+    discord = next(s for s in data["freshness"]["sources"] if s["family"] == "discord")
+    assert discord["state"] == "never" and discord["last_success"] is None
+
+
+def test_hostile_names_survive_as_plain_text(data: dict[str, Any]) -> None:
+    names = {m["name"] for m in data["members"]}
+    assert set(HOSTILE_NAMES) <= names
+    assert_valid(data)
