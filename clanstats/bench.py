@@ -28,12 +28,14 @@ from pathlib import Path
 
 from clanstats.db.engine import make_engine
 from clanstats.harvest.wom import WomHarvest
+from clanstats.pipeline import PIPELINE
 from clanstats.settings import PROJECT_ROOT
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.wom_server import FakeWomServer
 from clanstats.wom.client import WomClient
 
 API_KEY = "bench-key"
+OUTPUT_STAGES = tuple(s.name for s in PIPELINE if s.name not in ("harvest", "transform"))
 WORK_SHOWN = ("new snapshots", "snapshots read", "days recomputed", "transform seconds")
 LIMIT = 100_000  # the simulated API answers at once; pacing is measured apart as wait time
 
@@ -64,6 +66,7 @@ def run_stage(
         "WOM_API_KEY": API_KEY,
         "WOM_REQUESTS_PER_MINUTE": str(LIMIT),
         "RULES_FILE": str(PROJECT_ROOT / "rules.example.yaml"),
+        "WOM_BACKFILL_DAYS": "365",
     }
     server.reset_requests()
     started = time.perf_counter()
@@ -104,6 +107,18 @@ def _wait_with_peak_memory(process: subprocess.Popen[bytes]) -> tuple[int, float
         scale = 1 if sys.platform == "darwin" else 1024
         return process.returncode, round(usage.ru_maxrss * scale / 1_048_576, 1)
     return process.wait(), None
+
+
+def _measure_dashboard(path: Path) -> dict[str, object]:
+    """Size and time-to-interactive of the dashboard, where headless Chromium is installed."""
+    if not path.exists():
+        return {"skipped": "no dashboard was written"}
+    try:
+        from clanstats.export.dashboard_bench import measure_dashboard
+
+        return measure_dashboard(path)
+    except Exception as exc:  # a missing browser must not sink the other figures
+        return {"bytes": path.stat().st_size, "skipped": f"not measured: {exc}"[:200]}
 
 
 def database_bytes(db: Path) -> int:
@@ -176,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         scenarios.append(run_stage(data, server, group, "harvest: daily run (one new day)"))
         scenarios.append(run_stage(data, server, group, "harvest: nothing new"))
         size_after_first = database_bytes(data / "clanstats.db")
+        scenarios.append(run_stage(data, server, group, "backfill: a year per member", "backfill"))
         growth = daily_growth(data / "clanstats.db", clan, server, group, args.days - 1)
         scenarios.append(run_stage(data, server, group, "transform: first run", "transform"))
         daily_growth(data / "clanstats.db", clan, server, group, 1)
@@ -183,10 +199,16 @@ def main(argv: list[str] | None = None) -> int:
             run_stage(data, server, group, "transform: daily run (one new day)", "transform")
         )
         scenarios.append(run_stage(data, server, group, "transform: nothing new", "transform"))
+        for stage in OUTPUT_STAGES:
+            scenarios.append(run_stage(data, server, group, f"{stage}: a year of history", stage))
+        dashboard = _measure_dashboard(data / "output" / "clan_dashboard.html")
+        size_after_year = database_bytes(data / "clanstats.db")
     report = {
         "clan": {"members": args.members, "history_days": args.history_days},
         "scenarios": [asdict(s) for s in scenarios],
         "database_bytes_after_first_runs": size_after_first,
+        "database_bytes_with_a_year": size_after_year,
+        "dashboard": dashboard,
         "daily_growth": growth,
         "baseline_to_beat": {
             "requests": 1300,
@@ -223,6 +245,12 @@ def _print(report: dict) -> None:
     console = Console(width=max(Console().width, 132))
     console.print(table)
     growth = report["daily_growth"]
+    dashboard = report["dashboard"]
+    console.print(
+        f"dashboard: {dashboard.get('bytes', 0) / 1e6:.2f} MB, interactive in "
+        f"{dashboard.get('interactive_ms', dashboard.get('skipped'))} ms; database with a year of "
+        f"history: {report['database_bytes_with_a_year'] / 1e6:.1f} MB"
+    )
     console.print(
         f"database after the first runs: {report['database_bytes_after_first_runs'] / 1e6:.1f} MB; "
         f"{growth['days']} daily harvests grew it {growth['bytes_grown'] / 1e6:.2f} MB = "

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import DailyGain, GainBaseline, Snapshot, SnapshotValue
@@ -24,6 +24,7 @@ from clanstats.transform.state import read_state, write_state
 from clanstats.util import chunked
 
 WATERMARK = "last_snapshot_id"
+PLAYERS_PER_BATCH = 50
 CHUNK = 900  # stays under SQLite's bound-parameter limit on old builds
 
 
@@ -67,10 +68,42 @@ def update_daily_gains(session: Session, group_id: int, timezone: ZoneInfo) -> G
     to_read = [(sid, pid, taken) for sid, pid, taken in new if pid not in rebuild]
     to_read += _all_snapshots(session, group_id, rebuild)
     to_read.sort(key=lambda row: (row[1], row[2]))
-    baselines = _baselines(session, group_id, {pid for _, pid, _ in to_read})
+    # A batch of players at a time keeps memory flat: a first run may read years of snapshots.
+    for batch in _player_batches(to_read, PLAYERS_PER_BATCH):
+        _read_batch(session, group_id, timezone, batch, update)
+    update.snapshots_read = len(to_read)
+    write_state(session, group_id, WATERMARK, str(max(sid for sid, _, _ in new)))
+    return update
+
+
+def _player_batches(
+    snapshots: list[tuple[int, int, datetime]], size: int
+) -> Iterable[list[tuple[int, int, datetime]]]:
+    """Split snapshots sorted by player into runs covering at most `size` players each."""
+    batch: list[tuple[int, int, datetime]] = []
+    players: set[int] = set()
+    for row in snapshots:
+        if row[1] not in players and len(players) == size:
+            yield batch
+            batch, players = [], set()
+        batch.append(row)
+        players.add(row[1])
+    if batch:
+        yield batch
+
+
+def _read_batch(
+    session: Session,
+    group_id: int,
+    timezone: ZoneInfo,
+    snapshots: list[tuple[int, int, datetime]],
+    update: GainsUpdate,
+) -> None:
+    """Turn one batch of players' snapshots into gains and baselines."""
+    baselines = _baselines(session, group_id, {pid for _, pid, _ in snapshots})
     gains: dict[tuple[int, date, int], float] = defaultdict(float)
     changed: dict[tuple[int, int], tuple[float | None, datetime]] = {}
-    for _, player_id, taken_at, values in _with_values(session, to_read):
+    for _, player_id, taken_at, values in _with_values(session, snapshots):
         baseline = baselines.setdefault(player_id, {})
         day = local_day(taken_at, timezone)
         update.touched.add((player_id, day))
@@ -80,7 +113,6 @@ def update_daily_gains(session: Session, group_id: int, timezone: ZoneInfo) -> G
                 gains[(player_id, day, metric_id)] += value - before
             baseline[metric_id] = value
             changed[(player_id, metric_id)] = (value, taken_at)
-    update.snapshots_read = len(to_read)
     _add_gains(session, group_id, gains)
     upsert(
         session,
@@ -97,8 +129,6 @@ def update_daily_gains(session: Session, group_id: int, timezone: ZoneInfo) -> G
         ],
         keys=("group_id", "player_id", "metric_id"),
     )
-    write_state(session, group_id, WATERMARK, str(max(sid for sid, _, _ in new)))
-    return update
 
 
 def _forget_players(session: Session, group_id: int, players: set[int]) -> set[tuple[int, date]]:
@@ -164,16 +194,23 @@ def _add_gains(session: Session, group_id: int, gains: dict[tuple[int, date, int
     """Add gains to the stored ones (a day may already hold an earlier run's snapshot)."""
     if not gains:
         return
-    keys = list(gains)
+    days = sorted({day for _, day, _ in gains})
+    players = sorted({pid for pid, _, _ in gains})
     existing: dict[tuple[int, date, int], float] = {}
-    for chunk in chunked(keys, CHUNK // 3):
-        for pid, day, metric_id, gained in session.execute(
-            select(DailyGain.player_id, DailyGain.day, DailyGain.metric_id, DailyGain.gained).where(
-                DailyGain.group_id == group_id,
-                tuple_(DailyGain.player_id, DailyGain.day, DailyGain.metric_id).in_(chunk),
-            )
-        ):
-            existing[(pid, day, metric_id)] = gained
+    # The key starts with the day, so "these days, these players" is a short index walk.
+    for day_chunk in chunked(days, CHUNK // 2):
+        for player_chunk in chunked(players, CHUNK // 2):
+            for pid, day, metric_id, gained in session.execute(
+                select(
+                    DailyGain.player_id, DailyGain.day, DailyGain.metric_id, DailyGain.gained
+                ).where(
+                    DailyGain.group_id == group_id,
+                    DailyGain.day.in_(day_chunk),
+                    DailyGain.player_id.in_(player_chunk),
+                )
+            ):
+                if (pid, day, metric_id) in gains:
+                    existing[(pid, day, metric_id)] = gained
     rows = [
         {
             "group_id": group_id,

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -73,8 +73,10 @@ def derive_period_gains(
     on_discord = _visible_on_discord(session, group_id)
     rows: list[dict[str, Any]] = []
     served: dict[str, int] = defaultdict(int)
-    for window in windows(today, rules):
-        history = _history(session, group_id, window, names, bosses)
+    all_windows = windows(today, rules)
+    histories = _histories(session, group_id, all_windows, names, bosses)
+    for window in all_windows:
+        history = histories[window.name]
         chat = _chat(session, group_id, window)
         wom = _wom(session, group_id, WOM_PERIOD.get(window.name), names, bosses)
         for player_id, start in first_day.items():
@@ -131,21 +133,29 @@ def _add(
         gains[total] = gains.get(total, 0.0) + gained
 
 
-def _history(
-    session: Session, group_id: int, window: Window, names: dict[int, str], bosses: set[int]
-) -> dict[int, dict[str, float]]:
-    gains: dict[int, dict[str, float]] = defaultdict(dict)
-    for player_id, metric_id, gained in session.execute(
-        select(DailyGain.player_id, DailyGain.metric_id, func.sum(DailyGain.gained))
+def _histories(
+    session: Session, group_id: int, spans: list[Window], names: dict[int, str], bosses: set[int]
+) -> dict[str, dict[int, dict[str, float]]]:
+    """Every window's gains per player and metric, from one pass over daily_gains."""
+    sums = [
+        func.sum(case((DailyGain.day.between(w.start, w.end), DailyGain.gained), else_=0.0))
+        for w in spans
+    ]
+    query = (
+        select(DailyGain.player_id, DailyGain.metric_id, *sums)
         .where(
             DailyGain.group_id == group_id,
-            DailyGain.day >= window.start,
-            DailyGain.day <= window.end,
+            DailyGain.day >= min(w.start for w in spans),
+            DailyGain.day <= max(w.end for w in spans),
         )
         .group_by(DailyGain.player_id, DailyGain.metric_id)
-    ):
-        _add(gains[player_id], names[metric_id], metric_id, gained, bosses)
-    return gains
+    )
+    found: dict[str, dict[int, dict[str, float]]] = {w.name: defaultdict(dict) for w in spans}
+    for player_id, metric_id, *gained in session.execute(query):
+        for window, amount in zip(spans, gained, strict=True):
+            if amount:
+                _add(found[window.name][player_id], names[metric_id], metric_id, amount, bosses)
+    return found
 
 
 def _wom(
