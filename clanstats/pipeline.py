@@ -54,6 +54,7 @@ class Stage:
 STAGES: tuple[Stage, ...] = (
     Stage("harvest", "fetch the clan's state and events from Wise Old Man, and Discord activity"),
     Stage("transform", "derive every number officers decide with from the raw data"),
+    Stage("report", "write the officers' workbook, clan_report_summary_merged.xlsx"),
     Stage("export", "write clan_data.json, the dashboard, the public summary and the site bundle"),
     Stage(
         "backfill",

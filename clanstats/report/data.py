@@ -1,0 +1,124 @@
+"""Everything one workbook shows, read from the database in one go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from clanstats.report import chat_queries, queries
+from clanstats.report.chat_queries import ChannelActivity
+from clanstats.report.freshness import Freshness, source_freshness
+from clanstats.report.queries import (
+    ClanDay,
+    Gains,
+    GoalProgress,
+    IdentityIssue,
+    Member,
+    Milestone,
+    PromotionRow,
+    Record,
+    SeasonRow,
+)
+
+HISTORY_DAYS = 365  # the Clan days sheet and the member-count chart
+RECENT_DAYS = 90  # milestones shown, leavers still listed, the XP and messages chart
+STATUS_ORDER = {"active": 0, "new": 1, "quiet": 2, "inactive": 3}
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """The group's derived tables as the sheets need them, as of `today` (clan time)."""
+
+    group_id: int
+    clan_name: str
+    today: date
+    now: datetime  # naive, clan time
+    timezone: str
+    members: list[Member]
+    names: dict[int, str]
+    gains: Gains
+    bosses: dict[int, dict[str, float]]
+    days: list[ClanDay]
+    freshness: list[Freshness]
+    promotions: list[PromotionRow]
+    records: list[Record]
+    milestones: list[Milestone]
+    goals: list[GoalProgress]
+    seasons: list[SeasonRow]
+    issues: list[IdentityIssue]
+    heatmap: dict[tuple[int, int], int]
+    channels: list[ChannelActivity]
+
+    def name(self, player_id: int) -> str:
+        """A player's display name, whoever they are."""
+        return self.names.get(player_id, f"player {player_id}")
+
+    @property
+    def current_members(self) -> list[Member]:
+        """Members in the clan now, by status then 30-day XP (most first), then name."""
+        current = [m for m in self.members if m.is_current]
+        return sorted(current, key=self._member_order)
+
+    @property
+    def recent_leavers(self) -> list[Member]:
+        """Members who left in the last 90 days, most recent first."""
+        since = self.today - timedelta(days=RECENT_DAYS - 1)
+        left = [m for m in self.members if not m.is_current and (m.left_on or since) >= since]
+        return sorted(left, key=lambda m: (-(m.left_on or since).toordinal(), m.display_name))
+
+    def _member_order(self, member: Member) -> tuple[int, float, str]:
+        xp = self.gains.get(member.player_id, "xp", "30d")
+        return (
+            STATUS_ORDER.get(member.status, len(STATUS_ORDER)),
+            -(xp if xp is not None else -1.0),
+            member.display_name.lower(),
+        )
+
+
+def load_report_data(
+    session: Session,
+    *,
+    group_id: int,
+    today: date,
+    now: datetime,
+    timezone: ZoneInfo,
+    discord_expected: bool,
+) -> ReportData:
+    """Read every table the workbook shows for one group."""
+    members = queries.members(session, group_id)
+    names = queries.player_names(session, group_id)
+    names.update({m.player_id: m.display_name for m in members})
+    return ReportData(
+        group_id=group_id,
+        clan_name=queries.clan_name(session, group_id) or f"WOM group {group_id}",
+        today=today,
+        now=now.astimezone(timezone).replace(tzinfo=None),
+        timezone=timezone.key,
+        members=members,
+        names=names,
+        gains=queries.aggregate_gains(session, group_id),
+        bosses=queries.boss_gains(session, group_id),
+        days=queries.clan_days(
+            session, group_id, since=today - timedelta(days=HISTORY_DAYS - 1), until=today
+        ),
+        freshness=source_freshness(
+            session,
+            group_id=group_id,
+            now=now,
+            timezone=timezone,
+            discord_expected=discord_expected,
+        ),
+        promotions=queries.promotions(session, group_id),
+        records=queries.personal_records(session, group_id),
+        milestones=queries.milestones(
+            session, group_id, since=today - timedelta(days=RECENT_DAYS - 1)
+        ),
+        goals=queries.current_goals(session, group_id),
+        seasons=queries.season_scores(session, group_id),
+        issues=queries.identity_issues(session, group_id),
+        heatmap=chat_queries.chat_heatmap(session, group_id),
+        channels=chat_queries.channel_activity(session, group_id),
+    )

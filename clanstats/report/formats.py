@@ -1,0 +1,129 @@
+"""Every colour and number format of the workbook, in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+
+# Number formats by the kind of value a column holds ("text" and "status" have none).
+NUMBER_FORMATS: dict[str, str | None] = {
+    "text": None,
+    "status": None,
+    "int": "#,##0",
+    "dec1": "#,##0.0",
+    "score": "0.0",
+    "pct": "0%",
+    "rank": "0",
+    "date": "yyyy-mm-dd",
+    "datetime": "yyyy-mm-dd hh:mm",
+}
+NUMERIC_KINDS = frozenset({"int", "dec1", "score", "pct", "rank"})
+
+FONT = "Calibri"
+HEADER_FILL, HEADER_FONT = "#1F4E78", "#FFFFFF"
+TITLE_FONT = "#1F4E78"
+EXPLANATION_FONT = "#595959"
+MUTED_FONT = "#808080"  # former members
+TOTAL_FILL = "#F2F2F2"
+
+# (fill, font) per member status; officers read red as "act on this".
+STATUS_COLOURS = {
+    "active": ("#C6EFCE", "#006100"),
+    "new": ("#DDEBF7", "#1F4E78"),
+    "quiet": ("#FFEB9C", "#9C5700"),
+    "inactive": ("#FFC7CE", "#9C0006"),
+    "left": ("#EDEDED", "#7F7F7F"),
+}
+# (fill, font) per data-freshness state on the Summary.
+FRESHNESS_COLOURS = {
+    "ok": ("#C6EFCE", "#006100"),
+    "stale": ("#FF0000", "#FFFFFF"),
+    "never": ("#FF0000", "#FFFFFF"),
+    "not set up": ("#EDEDED", "#7F7F7F"),
+}
+
+# Conditional formats: low-to-high scales, data bars, the chat heatmap.
+SCALE_LOW, SCALE_MID, SCALE_HIGH = "#F8696B", "#FFEB84", "#63BE7B"
+HEAT_LOW, HEAT_HIGH = "#FFFFFF", "#E46C0A"
+BOSS_LOW, BOSS_HIGH = "#FFFFFF", "#8EA9DB"
+DATA_BAR = "#9DC3E6"  # light, so the number on the bar stays readable
+
+# Chart series.
+CHART_XP, CHART_MESSAGES, CHART_MEMBERS = "#2E75B6", "#ED7D31", "#70AD47"
+
+
+class Formats:
+    """The workbook's cell formats, made once each and shared by every sheet."""
+
+    def __init__(self, workbook: Workbook) -> None:
+        self._workbook = workbook
+        self._made: dict[tuple[tuple[str, Any], ...], Format] = {}
+
+    def make(self, **properties: Any) -> Format:
+        """A format with these XlsxWriter properties (the same object for the same properties)."""
+        key = tuple(sorted({"font_name": FONT, **properties}.items()))
+        if key not in self._made:
+            self._made[key] = self._workbook.add_format(dict(key))
+        return self._made[key]
+
+    @property
+    def title(self) -> Format:
+        """A sheet's title in its first row."""
+        return self.make(bold=True, font_size=14, font_color=TITLE_FONT)
+
+    @property
+    def explanation(self) -> Format:
+        """The one line under the title saying what the sheet shows and for which period."""
+        return self.make(italic=True, font_color=EXPLANATION_FONT)
+
+    @property
+    def section(self) -> Format:
+        """A heading above a table inside a sheet."""
+        return self.make(bold=True, font_size=12, font_color=TITLE_FONT)
+
+    def header(self, *, rotated: bool = False) -> Format:
+        """A table's header cell."""
+        extra = {"rotation": 90, "align": "center"} if rotated else {}
+        return self.make(
+            bold=True,
+            font_color=HEADER_FONT,
+            bg_color=HEADER_FILL,
+            text_wrap=True,
+            valign="bottom" if rotated else "top",
+            border=1,
+            border_color="#BFBFBF",
+            **extra,
+        )
+
+    def cell(self, kind: str, *, muted: bool = False, bold: bool = False) -> Format:
+        """A data cell holding a value of this kind (see NUMBER_FORMATS)."""
+        properties: dict[str, Any] = {}
+        number_format = NUMBER_FORMATS[kind]
+        if number_format:
+            properties["num_format"] = number_format
+        if muted:
+            properties.update(font_color=MUTED_FONT, italic=True)
+        if bold:
+            properties.update(bold=True, bg_color=TOTAL_FILL, top=1)
+        if kind in ("date", "datetime", "rank"):
+            properties["align"] = "center"
+        elif kind == "text":
+            properties["indent"] = 1  # keeps text off a right-aligned number in the cell before
+        return self.make(**properties)
+
+    def status(self, status: str, *, align: str = "center") -> Format:
+        """A member status, coloured."""
+        fill, font = STATUS_COLOURS.get(status, ("#FFFFFF", "#000000"))
+        return self.make(bg_color=fill, font_color=font, align=align, indent=1)
+
+    def freshness(self, state: str) -> Format:
+        """A source family's freshness flag, red when stale or never fetched."""
+        fill, font = FRESHNESS_COLOURS[state]
+        return self.make(bg_color=fill, font_color=font, bold=state != "ok", align="center")
+
+    @property
+    def note(self) -> Format:
+        """The line that says why a table is empty."""
+        return self.make(italic=True, font_color=MUTED_FONT)

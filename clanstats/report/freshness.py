@@ -1,0 +1,92 @@
+"""How fresh each source family's data is, from the fetch log.
+
+A family (WOM, Discord) counts as fresh from its newest successful fetch of any of its sources:
+a daily run fetches them together, while some sources (first-run gains, backfill) are fetched
+rarely by design and would otherwise always look stale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import FetchLog
+
+# Data older than this is flagged "stale": a daily run plus two hours' slack for a late start.
+# One value for every source until refresh intervals become configurable per source.
+STALE_AFTER = timedelta(hours=26)
+
+# (fetch_log source prefix, the name officers know it by)
+FAMILIES = (("wom", "Wise Old Man"), ("discord", "Discord"))
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """One source family: its newest successful fetch (clan time) and whether that is too old."""
+
+    family: str
+    label: str
+    last_success: datetime | None
+    failing_sources: int
+    expected: bool
+    stale: bool
+
+    @property
+    def state(self) -> str:
+        """What the Summary shows: ok, stale, never (fetched) or not set up."""
+        if self.last_success is None:
+            return "never" if self.expected else "not set up"
+        return "stale" if self.stale else "ok"
+
+
+def source_freshness(
+    session: Session,
+    *,
+    group_id: int,
+    now: datetime,
+    timezone: ZoneInfo,
+    discord_expected: bool,
+) -> list[Freshness]:
+    """Each family's freshness at `now` (aware); times are returned naive in clan time."""
+    success: dict[str, datetime] = {}
+    newest: dict[str, tuple[datetime, str]] = {}  # per source: its newest fetch and outcome
+    rows = session.execute(
+        select(FetchLog.source, FetchLog.outcome, func.max(FetchLog.finished_at))
+        .where(FetchLog.group_id == group_id)
+        .group_by(FetchLog.source, FetchLog.outcome)
+    )
+    for source, outcome, finished in rows:
+        family = source.split(":", 1)[0]
+        if outcome == "ok" and (family not in success or finished > success[family]):
+            success[family] = finished
+        if source not in newest or finished > newest[source][0]:
+            newest[source] = (finished, outcome)
+    now_utc = now.astimezone(UTC).replace(tzinfo=None)
+    result = []
+    for family, label in FAMILIES:
+        last = success.get(family)
+        failing = sum(
+            1
+            for source, (_, outcome) in newest.items()
+            if source.split(":", 1)[0] == family and outcome == "error"
+        )
+        seen = last is not None or any(s.split(":", 1)[0] == family for s in newest)
+        result.append(
+            Freshness(
+                family=family,
+                label=label,
+                last_success=_clan_time(last, timezone) if last else None,
+                failing_sources=failing,
+                expected=family != "discord" or discord_expected or seen,
+                stale=last is None or now_utc - last > STALE_AFTER,
+            )
+        )
+    return result
+
+
+def _clan_time(naive_utc: datetime, timezone: ZoneInfo) -> datetime:
+    return naive_utc.replace(tzinfo=UTC).astimezone(timezone).replace(tzinfo=None)

@@ -1,0 +1,107 @@
+"""The Summary's native Excel charts, drawn from the Clan days sheet."""
+
+from __future__ import annotations
+
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from clanstats.report.data import RECENT_DAYS, ReportData
+from clanstats.report.formats import CHART_MEMBERS, CHART_MESSAGES, CHART_XP, FONT
+from clanstats.report.sheets.clan_days import FIRST_DATA_ROW, HEADERS, SHEET
+
+CHART_SIZE = {"width": 760, "height": 330}
+AXIS_FONT = {"name": FONT, "size": 9}
+
+
+def add_summary_charts(
+    workbook: Workbook, sheet: Worksheet, data: ReportData, row: int, col: int
+) -> int:
+    """Insert the activity and membership charts at (row, col); return the row below them."""
+    if not data.days:
+        return row
+    last = FIRST_DATA_ROW + len(data.days) - 1
+    recent_first = max(FIRST_DATA_ROW, last - RECENT_DAYS + 1)
+    sheet.insert_chart(row, col, _activity_chart(workbook, recent_first, last))
+    sheet.insert_chart(row + 18, col, _members_chart(workbook, FIRST_DATA_ROW, last))
+    return row + 36
+
+
+def _series(first: int, last: int, header: str, **style: object) -> dict[str, object]:
+    """One Clan days column as a series over rows first..last, dates as categories."""
+    column = HEADERS.index(header)
+    return {
+        "name": header,
+        "categories": [SHEET, first, 0, last, 0],
+        "values": [SHEET, first, column, last, column],
+        **style,
+    }
+
+
+def _activity_chart(workbook: Workbook, first: int, last: int) -> object:
+    """Daily XP (columns) and messages (a line on the right axis) over the last 90 days."""
+    chart = workbook.add_chart({"type": "column"})
+    chart.add_series(_series(first, last, "XP", fill={"color": CHART_XP}, gap=40))
+    messages = workbook.add_chart({"type": "line"})
+    messages.add_series(
+        _series(
+            first,
+            last,
+            "Messages",
+            line={"color": CHART_MESSAGES, "width": 1.75},
+            y2_axis=True,
+        )
+    )
+    chart.combine(messages)
+    chart.set_title(
+        {"name": f"XP and messages per day, last {RECENT_DAYS} days", "name_font": {"size": 12}}
+    )
+    chart.set_x_axis(_date_axis(major_days=14))
+    chart.set_y_axis(
+        {
+            "name": "XP",
+            "num_format": '0.0,,"M"',
+            "num_font": AXIS_FONT,
+            "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
+        }
+    )
+    messages.set_y2_axis({"name": "Messages", "num_format": "#,##0", "num_font": AXIS_FONT})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size(CHART_SIZE)
+    return chart
+
+
+def _members_chart(workbook: Workbook, first: int, last: int) -> object:
+    """Members and active members per day over the year."""
+    chart = workbook.add_chart({"type": "line"})
+    chart.add_series(_series(first, last, "Members", line={"color": CHART_MEMBERS, "width": 2.25}))
+    chart.add_series(
+        _series(
+            first,
+            last,
+            "Active members",
+            line={"color": CHART_XP, "width": 1.25},
+        )
+    )
+    chart.set_title({"name": "Members and active members per day", "name_font": {"size": 12}})
+    chart.set_x_axis(_date_axis(major_days=30))
+    chart.set_y_axis(
+        {
+            "name": "Members",
+            "min": 0,
+            "num_font": AXIS_FONT,
+            "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
+        }
+    )
+    chart.set_legend({"position": "bottom"})
+    chart.set_size(CHART_SIZE)
+    return chart
+
+
+def _date_axis(*, major_days: int) -> dict[str, object]:
+    return {
+        "date_axis": True,
+        "num_format": "d mmm",
+        "major_unit": major_days,
+        "major_unit_type": "days",
+        "num_font": {**AXIS_FONT, "rotation": -45},
+    }

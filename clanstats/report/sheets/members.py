@@ -1,0 +1,108 @@
+"""The Members sheet: one row per member with their gains, chat, streak and engagement."""
+
+from __future__ import annotations
+
+from xlsxwriter.workbook import Workbook
+
+from clanstats.report.data import RECENT_DAYS, ReportData
+from clanstats.report.formats import SCALE_HIGH, SCALE_LOW, SCALE_MID, Formats
+from clanstats.report.layout import (
+    FIRST_ROW,
+    GAME_MEASURES,
+    Column,
+    add_colour_scale,
+    add_data_bars,
+    start_sheet,
+    write_note,
+    write_table,
+)
+from clanstats.report.queries import Gains, Member
+
+GAME_PERIODS = ("7d", "30d", "90d", "365d")
+CHAT_PERIODS = ("7d", "30d", "90d")
+
+
+def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> None:
+    """Write the Members sheet."""
+    sheet = start_sheet(
+        workbook,
+        formats,
+        "Members",
+        f"Members of {data.clan_name}",
+        f"Every member on {data.today:%Y-%m-%d}, by status then 30-day XP. 7d/30d/90d/365d = "
+        "the last 7/30/90/365 days up to today (clan time); an empty cell means no data. "
+        f"Grey rows at the end: members who left in the last {RECENT_DAYS} days.",
+        pages_wide=2,
+    )
+    current = data.current_members
+    rows = current + data.recent_leavers
+    if not rows:
+        write_note(sheet, formats, FIRST_ROW, "No members yet: run harvest and transform first.")
+        return
+    columns = member_columns(data.gains)
+    write_table(
+        sheet,
+        formats,
+        FIRST_ROW,
+        columns,
+        rows,
+        muted=lambda member: not member.is_current,
+        header_height=45,  # "Boss kills 365d" takes three lines
+    )
+    sheet.freeze_panes(FIRST_ROW + 1, 1)
+    sheet.repeat_rows(FIRST_ROW)
+    first, last_current = FIRST_ROW + 1, FIRST_ROW + len(current)
+    headers = [column.header for column in columns]
+    # Bars and scales compare current members only: leavers' partial numbers would skew them.
+    for header in ("XP 30d", "EHP 30d", "EHB 30d", "Boss kills 30d", "Messages 30d"):
+        add_data_bars(sheet, first, last_current, headers.index(header))
+    score = headers.index("Engagement")
+    add_colour_scale(
+        sheet,
+        first,
+        last_current,
+        score,
+        score,
+        min_type="num",
+        min_value=0,
+        min_color=SCALE_LOW,
+        mid_type="num",
+        mid_value=50,
+        mid_color=SCALE_MID,
+        max_type="num",
+        max_value=100,
+        max_color=SCALE_HIGH,
+    )
+    streak = headers.index("Streak")
+    add_colour_scale(
+        sheet, first, last_current, streak, streak, min_color="#FFFFFF", max_color=SCALE_HIGH
+    )
+
+
+def member_columns(gains: Gains) -> list[Column[Member]]:
+    """The Members sheet's columns, in order."""
+    columns: list[Column[Member]] = [
+        Column("Name", "text", lambda m: m.display_name, width=24),
+        Column("Role", "text", lambda m: m.role),
+        Column("Status", "status", lambda m: m.status, width=10),
+        Column("Joined", "date", lambda m: m.joined_on),
+        Column("Tenure (days)", "int", lambda m: m.tenure_days, width=9),
+        Column("Last active", "date", lambda m: m.last_active_on),
+    ]
+    for metric, label, kind in GAME_MEASURES:
+        for period in GAME_PERIODS:
+            columns.append(_gain_column(gains, f"{label} {period}", kind, metric, period))
+    for period in CHAT_PERIODS:
+        columns.append(_gain_column(gains, f"Messages {period}", "int", "messages", period))
+    columns += [
+        _gain_column(gains, "Answers 30d", "int", "answers", "30d"),
+        Column("Streak", "int", lambda m: m.current_streak, width=8),
+        Column("Best streak", "int", lambda m: m.best_streak, width=8),
+        Column("Engagement", "score", lambda m: m.engagement_score, width=11),
+        Column("Chat / play", "text", lambda m: m.chat_play),
+    ]
+    return columns
+
+
+def _gain_column(gains: Gains, header: str, kind: str, metric: str, period: str) -> Column[Member]:
+    return Column(header, kind, lambda m: gains.get(m.player_id, metric, period))

@@ -1,0 +1,133 @@
+"""The officers' decision sheets: Inactive (removal candidates) and Promotions."""
+
+from __future__ import annotations
+
+from xlsxwriter.workbook import Workbook
+
+from clanstats.report.data import ReportData
+from clanstats.report.formats import STATUS_COLOURS, Formats
+from clanstats.report.layout import (
+    FIRST_ROW,
+    Column,
+    add_data_bars,
+    start_sheet,
+    write_note,
+    write_table,
+)
+from clanstats.report.queries import Member, PromotionRow
+
+QUIET_STATUSES = ("quiet", "inactive")
+
+
+def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> None:
+    """Write the Inactive sheet: quiet and inactive members, removal candidates first."""
+    sheet = start_sheet(
+        workbook,
+        formats,
+        "Inactive",
+        "Inactive members and removal candidates",
+        f"Current members on {data.today:%Y-%m-%d} who are quiet or inactive (days without XP or "
+        "a message, thresholds in rules.yaml) or removal candidates (removal rules), with the "
+        "reason; candidates first, longest quiet first.",
+    )
+    rows = [m for m in data.current_members if m.removal_candidate or m.status in QUIET_STATUSES]
+    if not rows:
+        write_note(sheet, formats, FIRST_ROW, "Nobody is quiet, inactive or up for removal.")
+        return
+    rows.sort(key=lambda m: (not m.removal_candidate, -_quiet_days(m, data), m.display_name))
+    gains = data.gains
+    columns: list[Column[Member]] = [
+        Column("Name", "text", lambda m: m.display_name, width=24),
+        Column("Role", "text", lambda m: m.role),
+        Column("Status", "status", lambda m: m.status, width=10),
+        Column("Removal candidate", "text", lambda m: m.removal_candidate, width=10),
+        Column("Reason", "text", lambda m: m.removal_reason, width=72),
+        Column("Days since active", "int", lambda m: _days_since(m, data), width=9),
+        Column("Last active", "date", lambda m: m.last_active_on),
+        Column("Last XP", "date", lambda m: m.last_xp_on),
+        Column("Last message", "date", lambda m: m.last_message_on),
+        Column("Joined", "date", lambda m: m.joined_on),
+        Column("Tenure (days)", "int", lambda m: m.tenure_days, width=9),
+        Column("XP 30d", "int", lambda m: gains.get(m.player_id, "xp", "30d")),
+        Column("Messages 30d", "int", lambda m: gains.get(m.player_id, "messages", "30d")),
+    ]
+    end = write_table(sheet, formats, FIRST_ROW, columns, rows)
+    sheet.freeze_panes(FIRST_ROW + 1, 1)
+    fill, font = STATUS_COLOURS["inactive"]
+    sheet.conditional_format(
+        FIRST_ROW + 1,
+        3,
+        end - 1,
+        3,
+        {
+            "type": "cell",
+            "criteria": "==",
+            "value": '"yes"',
+            "format": formats.make(bg_color=fill, font_color=font, bold=True),
+        },
+    )
+
+
+def write_promotions(workbook: Workbook, formats: Formats, data: ReportData) -> None:
+    """Write the Promotions sheet: who is due for which rank and the rule met, then the rest."""
+    sheet = start_sheet(
+        workbook,
+        formats,
+        "Promotions",
+        "Promotions",
+        f"Current members on {data.today:%Y-%m-%d} against the rank ladder in rules.yaml: who is "
+        "due for which rank and the rule they meet first, then how ready the rest are for their "
+        "next rank and what they still miss.",
+    )
+    members = {m.player_id: m for m in data.current_members}
+    rows = [p for p in data.promotions if p.player_id in members]
+    if not rows:
+        write_note(
+            sheet,
+            formats,
+            FIRST_ROW,
+            "No promotion data: add a rank ladder (`ranks:`) to rules.yaml and run transform.",
+        )
+        return
+    rows.sort(key=lambda p: (not p.is_due, -(p.readiness or 0.0), data.name(p.player_id).lower()))
+    columns: list[Column[PromotionRow]] = [
+        Column("Name", "text", lambda p: data.name(p.player_id), width=24),
+        Column("Role now", "text", lambda p: p.current_role),
+        Column("Due", "text", lambda p: p.is_due, width=6),
+        Column("Promote to", "text", lambda p: p.eligible_rank if p.is_due else None),
+        Column("Rule met", "text", lambda p: p.rule_met, width=72),
+        Column("Next rank", "text", lambda p: p.next_rank),
+        Column("Ready for next", "pct", lambda p: p.readiness, width=9),
+        Column("Still missing", "text", lambda p: p.missing, width=42),
+        Column("Status", "status", lambda p: members[p.player_id].status, width=10),
+        Column("Tenure (days)", "int", lambda p: members[p.player_id].tenure_days, width=9),
+    ]
+    end = write_table(sheet, formats, FIRST_ROW, columns, rows)
+    sheet.freeze_panes(FIRST_ROW + 1, 1)
+    fill, font = STATUS_COLOURS["active"]
+    sheet.conditional_format(
+        FIRST_ROW + 1,
+        2,
+        end - 1,
+        2,
+        {
+            "type": "cell",
+            "criteria": "==",
+            "value": '"yes"',
+            "format": formats.make(bg_color=fill, font_color=font, bold=True),
+        },
+    )
+    add_data_bars(sheet, FIRST_ROW + 1, end - 1, 6)
+
+
+def _days_since(member: Member, data: ReportData) -> int | None:
+    """Days since the member's last active day; None when they never were (no data)."""
+    if member.last_active_on is None:
+        return None
+    return (data.today - member.last_active_on).days
+
+
+def _quiet_days(member: Member, data: ReportData) -> int:
+    """How long they have been quiet, for sorting: never active counts as longest."""
+    days = _days_since(member, data)
+    return days if days is not None else 1_000_000

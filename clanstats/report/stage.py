@@ -1,0 +1,40 @@
+"""The report stage: the officers' workbook from the derived tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from clanstats.harvest.wom import require_group_id
+from clanstats.outputs import record_output
+from clanstats.report.workbook import REPORT_FILE, write_report
+from clanstats.stage import StageContext, StageResult
+
+
+def report_stage(context: StageContext) -> StageResult:
+    """Write `clan_report_summary_merged.xlsx` into the output folder."""
+    settings = context.settings
+    group_id = require_group_id(settings)
+    now = datetime.now(settings.timezone)
+    path = settings.output_dir / REPORT_FILE
+    counts = write_report(
+        context.engine,
+        path,
+        group_id=group_id,
+        today=now.date(),
+        now=now,
+        timezone=settings.timezone,
+        discord_expected=settings.discord_enabled,
+    )
+    with Session(context.engine) as session, session.begin():
+        record_output(
+            session,
+            group_id=group_id,
+            stage_run_id=context.stage_run_id,
+            path=path,
+            output_dir=settings.output_dir,
+            kind="workbook",
+            public=False,
+        )
+    return StageResult(counts=counts)

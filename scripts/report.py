@@ -1,0 +1,17 @@
+"""Stage report: write the officers' Excel workbook from the derived tables."""
+
+from __future__ import annotations
+
+import sys
+
+from clanstats.report.stage import report_stage
+from clanstats.stage import run_stage
+
+
+def main() -> int:
+    """Run the report stage and return its exit code."""
+    return run_stage("report", report_stage)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Data freshness: a source family is stale once its newest successful fetch is 26 hours old."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, insert
+from sqlalchemy.orm import Session
+
+from clanstats.db.engine import make_engine
+from clanstats.db.migrate import upgrade_to_head
+from clanstats.db.models import FetchLog
+from clanstats.report.freshness import STALE_AFTER, Freshness, source_freshness
+
+GROUP = 3
+NOW = datetime(2026, 7, 1, 12, tzinfo=UTC)
+LONDON = ZoneInfo("Europe/London")
+
+
+def database(tmp_path: Path, *fetches: tuple[str, timedelta, str]) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
+    upgrade_to_head(engine)
+    rows = [
+        {
+            "group_id": group,
+            "source": source,
+            "started_at": NOW.replace(tzinfo=None) - age,
+            "finished_at": NOW.replace(tzinfo=None) - age,
+            "outcome": outcome,
+        }
+        for group, (source, age, outcome) in [
+            *((GROUP, fetch) for fetch in fetches),
+            (GROUP + 1, ("wom:roster", timedelta(0), "ok")),  # another clan's: never counts
+        ]
+    ]
+    with Session(engine) as session, session.begin():
+        session.execute(insert(FetchLog), rows)
+    return engine
+
+
+def freshness(engine: Engine, *, discord: bool = True) -> dict[str, Freshness]:
+    with Session(engine) as session:
+        found = source_freshness(
+            session, group_id=GROUP, now=NOW, timezone=LONDON, discord_expected=discord
+        )
+    return {f.family: f for f in found}
+
+
+def test_stale_after_is_26_hours_and_the_boundary_is_still_fresh(tmp_path: Path) -> None:
+    assert timedelta(hours=26) == STALE_AFTER
+    engine = database(
+        tmp_path,
+        ("wom:roster", STALE_AFTER, "ok"),
+        ("discord:1", STALE_AFTER + timedelta(seconds=1), "ok"),
+    )
+    found = freshness(engine)
+    assert found["wom"].state == "ok" and not found["wom"].stale
+    assert found["discord"].state == "stale"
+
+
+def test_the_newest_success_of_any_source_in_the_family_counts(tmp_path: Path) -> None:
+    engine = database(
+        tmp_path,
+        ("wom:gains", timedelta(days=90), "ok"),  # first-run only: rarely fetched by design
+        ("wom:hiscores", timedelta(hours=2), "ok"),
+        ("wom:roster", timedelta(hours=1), "error"),
+    )
+    wom = freshness(engine)["wom"]
+    # Shown in clan time: 10:00 UTC is 11:00 in London in summer.
+    assert wom.last_success == datetime(2026, 7, 1, 11)
+    assert wom.state == "ok" and wom.failing_sources == 1
+
+
+def test_a_source_that_failed_then_recovered_is_not_failing(tmp_path: Path) -> None:
+    engine = database(
+        tmp_path,
+        ("discord:1", timedelta(hours=3), "error"),
+        ("discord:1", timedelta(hours=1), "ok"),
+        ("discord:2", timedelta(hours=1), "skipped"),  # a channel the bot can't read
+    )
+    discord = freshness(engine)["discord"]
+    assert discord.failing_sources == 0 and discord.state == "ok"
+
+
+def test_never_fetched_and_not_set_up(tmp_path: Path) -> None:
+    engine = database(tmp_path)
+    assert freshness(engine)["wom"].state == "never"
+    assert freshness(engine)["discord"].state == "never"
+    assert freshness(engine, discord=False)["discord"].state == "not set up"
+
+
+def test_discord_that_only_ever_failed_is_never_even_when_switched_off(tmp_path: Path) -> None:
+    engine = database(tmp_path, ("discord:1", timedelta(hours=1), "error"))
+    discord = freshness(engine, discord=False)["discord"]
+    assert discord.state == "never" and discord.failing_sources == 1
