@@ -35,6 +35,7 @@ from clanstats.util import chunked
 MESSAGE_WATERMARK = "last_message_id"
 IDENTITY_FINGERPRINT = "identity_fingerprint"
 GAME_COLUMNS = ("xp", "ehp", "ehb", "boss_kills")
+DAYS_PER_REBUILD = 31
 
 
 @dataclass
@@ -73,8 +74,9 @@ def update_daily_activity(
         days |= _every_day(session, group_id, timezone)
     elif newest is not None and newest > watermark:
         days |= _message_days(session, group_id, timezone, after_id=watermark)
-    if days:
-        _rebuild_days(session, group_id, timezone, sorted(days), speakers)
+    # A month of days at a time keeps memory flat on a first run over years of history.
+    for chunk in chunked(sorted(days), DAYS_PER_REBUILD):
+        _rebuild_days(session, group_id, timezone, list(chunk), speakers)
     write_state(session, group_id, IDENTITY_FINGERPRINT, speakers.fingerprint())
     if newest is not None:
         write_state(session, group_id, MESSAGE_WATERMARK, str(newest))
