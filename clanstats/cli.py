@@ -47,7 +47,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="STAGE")
     for stage in STAGES:
         label = "" if stage.in_pipeline else " (not part of a plain run)"
-        commands.add_parser(stage.name, help=f"{stage.summary}{label}", description=stage.summary)
+        command = commands.add_parser(
+            stage.name, help=f"{stage.summary}{label}", description=stage.summary
+        )
+        if stage.name == "sync":
+            command.add_argument(
+                "--dry-run", action="store_true", help="list what would change; change nothing"
+            )
+            command.add_argument(
+                "--status",
+                action="store_true",
+                help="show each target's last sync, outcome, files changed and last error",
+            )
     commands.add_parser(
         "identity",
         help="list who is linked to whom, and the members and Discord users still to link",
@@ -56,14 +67,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _sync_env(args: argparse.Namespace) -> dict[str, str]:
+    """The environment a `sync --dry-run` passes to the stage."""
+    if args.command == "sync" and args.dry_run:
+        from clanstats.sync.stage import DRY_RUN_ENV
+
+        return {DRY_RUN_ENV: "1"}
+    return {}
+
+
+def _show_sync_status(settings: Settings) -> int:
+    from clanstats.db.engine import engine_for
+    from clanstats.harvest.wom import require_group_id
+    from clanstats.sync.status import show_sync_status
+
+    group_id = require_group_id(settings)
+    _require_database(settings)
+    show_sync_status(engine_for(settings), group_id)
+    return 0
+
+
+def _require_database(settings: Settings) -> None:
+    if settings.sqlite_path is not None and not settings.sqlite_path.exists():
+        raise ConfigError(f"there is no database at {settings.sqlite_path} yet: run main.py first")
+
+
 def _show_identity(settings: Settings) -> int:
     from clanstats.db.engine import engine_for
     from clanstats.harvest.wom import require_group_id
     from clanstats.identity_view import show_identity
 
     group_id = require_group_id(settings)
-    if settings.sqlite_path is not None and not settings.sqlite_path.exists():
-        raise ConfigError(f"there is no database at {settings.sqlite_path} yet: run main.py first")
+    _require_database(settings)
     show_identity(engine_for(settings), group_id)
     return 0
 
@@ -73,20 +108,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     silence_until_configured()
     try:
-        if args.demo and args.command == "identity":
+        showing = args.command == "identity" or (args.command == "sync" and args.status)
+        if args.demo and showing:
+            # Look at the last demo run's database; don't run the demo again.
             from clanstats.demo import demo_environment
 
-            return _show_identity(load_settings(environ=demo_environment()))
+            demo_settings = load_settings(environ=demo_environment())
+            if args.command == "identity":
+                return _show_identity(demo_settings)
+            return _show_sync_status(demo_settings)
+        extra_env = _sync_env(args)
         if args.demo:
             from clanstats.demo import run_demo
 
-            return run_demo(select_stages(args.command, args.start_from))
+            return run_demo(select_stages(args.command, args.start_from), extra_env)
         settings = load_settings()
         setup_logging(settings.log_file, settings.log_level)
         if args.command == "identity":
             return _show_identity(settings)
+        if args.command == "sync" and args.status:
+            return _show_sync_status(settings)
         stages = select_stages(args.command, args.start_from)
         load_rules(settings.rules_file)  # a mistake there stops the run before it starts
+        if extra_env:
+            return run_pipeline(settings, stages, env=extra_env)
         if settings.wom_group_id is None:
             console.print(
                 "[yellow]WOM_GROUP_ID is not set in .env, so this runs the demo clan. "

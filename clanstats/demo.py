@@ -6,9 +6,10 @@ it never touches a real clan's data, and it makes no request beyond 127.0.0.1.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from clanstats.settings import PROJECT_ROOT, load_settings
 from clanstats.sim.chat import SimulatedChat
 from clanstats.sim.clan import SimConfig, SimulatedClan, standardize_username
 from clanstats.sim.discord_server import FakeDiscordServer
+from clanstats.sim.upload_receiver import UploadReceiver
 from clanstats.sim.wom_server import FakeWomServer
 
 DEMO_DIR = Path(os.environ.get("CLANSTATS_DEMO_DIR", PROJECT_ROOT / "demo"))
@@ -28,11 +30,17 @@ DEMO_API_KEY = "demo-key"
 DEMO_REQUESTS_PER_MINUTE = 600
 DEMO_CLAN = SimConfig(seed=7, members=50, days=180)
 DEMO_BACKFILL_DAYS = 120
+DEMO_UPLOAD_SECRET = "demo-upload-secret"  # shared with the loopback receiver, nothing real
 
 
-def run_demo(stages: Sequence[Stage]) -> int:
-    """Reset demo/, serve the simulated clan, and run the stages (backfill after harvest)."""
-    _reset_demo_dir()
+def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None) -> int:
+    """Serve the simulated clan and run the stages (backfill after harvest).
+
+    A run that starts with harvest starts over in a fresh demo/; a later stage alone (say
+    `--demo sync --dry-run`) works on what the last demo run left there.
+    """
+    if not stages or stages[0].name == "harvest" or not (DEMO_DIR / "clanstats.db").exists():
+        _reset_demo_dir()
     clan = SimulatedClan(_demo_config())
     chat = SimulatedChat(clan)
     identity_file = _write_identity_file(clan, chat)
@@ -42,6 +50,7 @@ def run_demo(stages: Sequence[Stage]) -> int:
             clan, api_keys=(DEMO_API_KEY,), limit_with_key=DEMO_REQUESTS_PER_MINUTE
         ) as server,
         FakeDiscordServer(chat) as discord_server,
+        UploadReceiver(secret=DEMO_UPLOAD_SECRET) as website,
     ):
         env = {
             **demo_environment(),
@@ -57,6 +66,8 @@ def run_demo(stages: Sequence[Stage]) -> int:
             "DISCORD_RELAY_CHANNEL_IDS": str(chat.relay_channel_id),
             "DISCORD_API_BASE": discord_server.api_base,
             "IDENTITY_FILE": str(identity_file),
+            "CLANSTATS_UPLOAD_SECRET": DEMO_UPLOAD_SECRET,
+            "CLANSTATS_DISCORD_WEBHOOK": discord_server.webhook_url,
         }
         settings = load_settings(environ=env)
         setup_logging(settings.log_file, settings.log_level)
@@ -65,7 +76,8 @@ def run_demo(stages: Sequence[Stage]) -> int:
             f"{clan.config.days} days of history; WOM at {server.base_url}, "
             f"Discord at {discord_server.api_base}"
         )
-        exit_code = run_pipeline(settings, _with_backfill(stages), env=env)
+        _write_sync_targets(rules_file, website.url)
+        exit_code = run_pipeline(settings, _with_backfill(stages), env={**env, **(extra_env or {})})
     console.print(
         f"Demo database, log and outputs are in {DEMO_DIR}. "
         "See who is linked to whom: `python main.py --demo identity`"
@@ -117,6 +129,20 @@ goals:
     path = DEMO_DIR / "rules.yaml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _write_sync_targets(rules_file: Path, upload_url: str) -> None:
+    """Deliver the demo's outputs to a stand-in Drive folder, a website and a Discord channel."""
+    drive = DEMO_DIR / "drive"
+    drive.mkdir(exist_ok=True)
+    with rules_file.open("a", encoding="utf-8") as rules:
+        rules.write(
+            "sync_targets:\n"
+            f"  - {{name: drive, kind: folder, path: {json.dumps(drive.as_posix())}}}\n"
+            f"  - {{name: website, kind: http, url: {json.dumps(upload_url)}, "
+            "secret_env: CLANSTATS_UPLOAD_SECRET}\n"
+            "  - {name: discord, kind: discord, webhook_env: CLANSTATS_DISCORD_WEBHOOK}\n"
+        )
 
 
 def _write_identity_file(clan: SimulatedClan, chat: SimulatedChat) -> Path:

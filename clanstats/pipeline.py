@@ -56,6 +56,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("transform", "derive every number officers decide with from the raw data"),
     Stage("report", "write the officers' workbook, clan_report_summary_merged.xlsx"),
     Stage("export", "write clan_data.json, the dashboard, the public summary and the site bundle"),
+    Stage("sync", "deliver the outputs to the folders, website and Discord in rules.yaml"),
     Stage(
         "backfill",
         "fetch each member's past snapshots from WOM (explicit, resumable, per player)",

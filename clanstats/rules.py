@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -106,13 +106,48 @@ class MilestoneRules(_Strict):
     anniversary_years: list[Annotated[int, Field(gt=0)]] = [1, 2, 3, 5, 10]
 
 
-class SyncTarget(_Strict):
-    """Where the sync stage delivers outputs."""
+TargetName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 _.-]+$")]
+EnvKey = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")]
+FileType = Annotated[str, Field(pattern=r"^\.[a-z0-9]{1,10}$")]
 
-    name: Annotated[str, Field(min_length=1, max_length=40)]
-    kind: Annotated[str, Field(pattern=r"^(folder|http|discord)$")]
-    path: str | None = None
-    url: str | None = None
+
+class FolderTarget(_Strict):
+    """Copy changed outputs into a folder (a Google Drive folder, a website repo)."""
+
+    name: TargetName
+    kind: Literal["folder"]
+    path: Annotated[str, Field(min_length=1)]
+    files: list[Annotated[str, Field(min_length=1)]] = ["*"]
+    public_only: bool = False
+    max_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
+    allowed_types: list[FileType] = [".json", ".html", ".xlsx", ".md"]
+    backup_keep: PositiveInt = 10
+    backup_days: PositiveInt = 30
+
+
+class HttpTarget(_Strict):
+    """POST outputs to a URL, signed with HMAC-SHA256 (the secret is named, never written here)."""
+
+    name: TargetName
+    kind: Literal["http"]
+    url: Annotated[str, Field(pattern=r"^https?://[^\s/]+")]
+    secret_env: EnvKey
+    files: list[Annotated[str, Field(min_length=1)]] = ["public_summary.json"]
+    timeout: Annotated[float, Field(gt=0, le=600)] = 20
+    max_retries: Annotated[int, Field(ge=0, le=10)] = 4
+
+
+class DiscordTarget(_Strict):
+    """Post a weekly summary to a Discord channel through a webhook (its URL named, not written)."""
+
+    name: TargetName
+    kind: Literal["discord"]
+    webhook_env: EnvKey
+    every_days: Annotated[int, Field(ge=1, le=365)] = 7
+    attach_workbook: bool = True
+
+
+SyncTarget = Annotated[FolderTarget | HttpTarget | DiscordTarget, Field(discriminator="kind")]
 
 
 class Rules(_Strict):

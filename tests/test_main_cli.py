@@ -232,6 +232,17 @@ def test_the_demo_runs_offline_into_its_own_folder(tmp_path: Path) -> None:
     shown = run_main(tmp_path, "--demo", "identity", CLANSTATS_DEMO_DIR=str(demo))
     assert shown.returncode == EXIT_OK, shown.stderr
     assert "Members without a Discord link" in shown.stderr + shown.stdout
+    # Sync delivered to the stand-in Drive folder; status and a dry run work on that demo.
+    assert (demo / "drive" / "clan_report_summary_merged.xlsx").exists()
+    status = run_main(tmp_path, "--demo", "sync", "--status", CLANSTATS_DEMO_DIR=str(demo))
+    assert status.returncode == EXIT_OK, status.stderr
+    assert "drive" in status.stdout + status.stderr and "website" in status.stdout + status.stderr
+    before = sorted(p.stat().st_mtime_ns for p in (demo / "drive").rglob("*") if p.is_file())
+    dry = run_main(tmp_path, "--demo", "sync", "--dry-run", CLANSTATS_DEMO_DIR=str(demo))
+    assert dry.returncode == EXIT_OK, dry.stderr
+    assert "drive: would change 0" in dry.stdout + dry.stderr
+    after = sorted(p.stat().st_mtime_ns for p in (demo / "drive").rglob("*") if p.is_file())
+    assert after == before
 
 
 def test_identity_needs_a_database(tmp_path: Path) -> None:

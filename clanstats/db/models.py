@@ -671,3 +671,23 @@ class OutputFile(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     bytes: Mapped[int] = mapped_column(Integer)
     written_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class SyncHistory(Base):
+    """One delivery attempt of the sync stage to one target: when, what changed, how it ended."""
+
+    __tablename__ = "sync_history"
+    __table_args__ = (Index("ix_sync_history_group_target", "group_id", "target", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(Integer)
+    target: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(10))  # ok | partial | failed | skipped
+    files_changed: Mapped[int] = mapped_column(Integer, default=0)
+    bytes: Mapped[int] = mapped_column(Integer, default=0)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)

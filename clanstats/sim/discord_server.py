@@ -8,6 +8,8 @@ It checks the bot token, answers in the shapes discord.py 2.7 parses (Content-Ty
 (403), sends Discord's X-RateLimit-* headers and 429s, records every request and can inject
 faults (`server.inject(Fault("502"))`). With `message_content=False` every message's content is
 "", as without the Message Content intent.
+It also serves a channel webhook (`POST /api/v10/webhooks/{id}/{token}`, JSON or multipart with
+`payload_json` and `files[n]`) at `server.webhook_url`, recording each post in `webhook_posts`.
 Run `python -m clanstats.sim.discord_server --members 50 --days 120` for a demo server.
 """
 
@@ -15,13 +17,18 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import logging
 import math
 import re
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
 from typing import Any, ClassVar
 
 from clanstats.sim.chat import ChatConfig, SimulatedChat
@@ -41,7 +48,7 @@ from clanstats.sim.loopback import (
 from clanstats.sim.shapes import Json
 from clanstats.sim.snowflakes import parse_discord_time
 
-__all__ = ["FakeDiscordServer", "Fault", "RecordedRequest", "main"]
+__all__ = ["FakeDiscordServer", "Fault", "RecordedRequest", "WebhookPost", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +69,17 @@ _UNAVAILABLE_TEXT = (
     b"upstream connect error or disconnect/reset before headers. reset reason: overflow"
 )
 _MALFORMED_BODY = b"<!DOCTYPE html><html><body><h1>Something went wrong</h1></body></html>"
+WEBHOOK_ID = 1_180_000_000_000_000_001
+WEBHOOK_TOKEN = "simulated-webhook-token"
+_WEBHOOK_ROUTE = re.compile(rf"{API_PREFIX}/webhooks/(?P<id>[^/]+)/(?P<token>[^/]+)")
+
+
+@dataclass(frozen=True)
+class WebhookPost:
+    """One message posted through the webhook: its JSON payload and attached files by name."""
+
+    payload: Json
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 class DiscordError(Exception):
@@ -265,11 +283,24 @@ class FakeDiscordServer(LoopbackServer):
         window = max(1.0, 1.0 / rate_limit_per_second)
         self._bucket_limit = max(1, round(rate_limit_per_second * window))
         self._limiter = FixedWindowLimiter(window)
+        self._webhook_posts: list[WebhookPost] = []
+        self._webhook_lock = threading.Lock()
 
     @property
     def api_base(self) -> str:
         """Return the value for `discord.http.Route.BASE`: `http://127.0.0.1:PORT/api/v10`."""
         return f"{self.root_url}{API_PREFIX}"
+
+    @property
+    def webhook_url(self) -> str:
+        """Return the URL of the simulated channel webhook."""
+        return f"{self.api_base}/webhooks/{WEBHOOK_ID}/{WEBHOOK_TOKEN}"
+
+    @property
+    def webhook_posts(self) -> list[WebhookPost]:
+        """Return a copy of every message posted through the webhook, oldest first."""
+        with self._webhook_lock:
+            return list(self._webhook_posts)
 
     # ------------------------------------------------------------------ answers
 
@@ -279,6 +310,10 @@ class FakeDiscordServer(LoopbackServer):
 
     def respond(self, request: Request) -> Response:
         """Check the token, route, rate-limit per route bucket, then answer."""
+        webhook = _WEBHOOK_ROUTE.fullmatch(request.path)
+        if webhook is not None:
+            # A webhook authenticates by the token in its URL, not by the bot's header.
+            return self._webhook(request, webhook["id"], webhook["token"])
         if request.headers.get("Authorization") != f"Bot {self.chat.bot_token}":
             return _error(DiscordError(401, 0, "401: Unauthorized"))
         path = request.path.removeprefix(API_PREFIX)
@@ -301,6 +336,43 @@ class FakeDiscordServer(LoopbackServer):
         response.headers.update(_bucket_headers(template, quota))
         return response
 
+    def _webhook(self, request: Request, webhook_id: str, token: str) -> Response:
+        """Execute the webhook: record the post, answer with the message when `wait=true`."""
+        if webhook_id != str(WEBHOOK_ID):
+            return _error(DiscordError(404, 10015, "Unknown Webhook"))
+        if token != WEBHOOK_TOKEN:
+            return _error(DiscordError(401, 50027, "Invalid Webhook Token"))
+        if request.method != "POST":
+            return _error(DiscordError(405, 0, "405: Method Not Allowed"))
+        try:
+            post = _parse_webhook_post(request)
+        except ValueError as exc:
+            return _error(
+                DiscordError(400, 50109, f"The request body contains invalid JSON ({exc})")
+            )
+        if not post.payload.get("content") and not post.payload.get("embeds") and not post.files:
+            return _error(DiscordError(400, 50006, "Cannot send an empty message"))
+        with self._webhook_lock:
+            self._webhook_posts.append(post)
+            message_id = WEBHOOK_ID + len(self._webhook_posts)
+        if request.query.get("wait", "").lower() != "true":
+            return Response(204, b"", JSON_TYPE)
+        message = {
+            "id": str(message_id),
+            "type": 0,
+            "channel_id": str(self.chat.channel_ids[next(iter(self.chat.channel_ids))]),
+            "webhook_id": str(WEBHOOK_ID),
+            "content": post.payload.get("content", ""),
+            "embeds": post.payload.get("embeds", []),
+            "attachments": [
+                {"id": str(message_id + i), "filename": name, "size": len(content)}
+                for i, (name, content) in enumerate(post.files.items(), 1)
+            ],
+            "author": {"id": str(WEBHOOK_ID), "username": post.payload.get("username", "Hook")},
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        }
+        return json_response(200, message, JSON_TYPE)
+
     def fault_response(self, request: Request, fault: Fault) -> Response:
         """Return the canned answer of an error or malformed-body fault."""
         if fault.kind == "403":
@@ -316,6 +388,31 @@ class FakeDiscordServer(LoopbackServer):
         if fault.kind == "504":
             return Response(504, _GATEWAY_TIMEOUT_HTML, "text/html")
         return Response(200, _MALFORMED_BODY, JSON_TYPE)
+
+
+def _parse_webhook_post(request: Request) -> WebhookPost:
+    """Read a webhook body: JSON, or multipart with `payload_json` and `files[n]` parts."""
+    content_type = request.headers.get("Content-Type", "")
+    if not content_type.startswith("multipart/form-data"):
+        body = json.loads(request.body or b"null")
+        if not isinstance(body, dict):
+            raise ValueError("expected an object")
+        return WebhookPost(body)
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + request.body)
+    payload: Any = {}
+    files: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        raw = part.get_payload(decode=True)
+        content = raw if isinstance(raw, bytes) else b""
+        if name == "payload_json":
+            payload = json.loads(content)
+        elif isinstance(name, str) and name.startswith("files["):
+            files[part.get_filename() or name] = content
+    if not isinstance(payload, dict):
+        raise ValueError("payload_json is not an object")
+    return WebhookPost(payload, files)
 
 
 def _error(error: DiscordError) -> Response:

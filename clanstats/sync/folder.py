@@ -1,0 +1,266 @@
+"""Folder targets: copy changed outputs into a folder safely, keeping backups of what they replace.
+
+A syncing client (Google Drive, a website's git checkout) must never see half a file or a file
+outside the folder the rules name, so every destination is resolved inside the target root,
+written to a temp name beside it and renamed, and the file it replaces is copied to
+`<root>/.clanstats-backups/<relative path>.<UTC stamp>` first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fnmatch
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
+
+from clanstats.db.models import OutputFile
+from clanstats.errors import ConfigError
+from clanstats.outputs import sha256_of
+from clanstats.rules import FolderTarget
+from clanstats.runlog import utcnow
+from clanstats.sync.history import TargetOutcome
+
+log = logging.getLogger(__name__)
+
+BACKUP_FOLDER = ".clanstats-backups"
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+LOCK_RETRY_DELAYS = (0.5, 2.0)  # three tries in all: a Drive client holds a file for seconds
+
+
+class RefusedError(Exception):
+    """A file failed validation or would land outside the target root; nothing is written."""
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One file to deliver: where it goes, its bytes, and whether it is new or changed."""
+
+    relative: str
+    destination: Path
+    content: bytes
+    change: str  # "new" | "changed" | "same"
+
+
+def replace_file(source: Path, destination: Path) -> None:
+    """Rename `source` over `destination` (the seam tests use to simulate a locked file)."""
+    source.replace(destination)
+
+
+def sync_folder(
+    target: FolderTarget,
+    files: Sequence[OutputFile],
+    *,
+    output_dir: Path,
+    project_root: Path,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    lock_retry_delays: Sequence[float] = LOCK_RETRY_DELAYS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> TargetOutcome:
+    """Copy the changed files of `files` into the target folder; report what happened."""
+    now = now or utcnow()
+    root = target_root(target, project_root)
+    try:
+        plan = [
+            _plan(target, root, row.path, output_dir) for row in files if _selected(target, row)
+        ]
+    except RefusedError as exc:
+        return TargetOutcome(target.name, "folder", "failed", "failed", error=str(exc))
+    changes = [f"{p.relative} ({p.change})" for p in plan if p.change != "same"]
+    if dry_run:
+        return TargetOutcome(
+            target.name, "folder", "ok", len(changes),
+            files_changed=len(changes), dry_run=True, changes=changes,
+        )  # fmt: skip
+    copied, sent_bytes, failed = 0, 0, []
+    for item in plan:
+        if item.change == "same":
+            continue
+        try:
+            _deliver(target, root, item, now, lock_retry_delays, sleep)
+        except OSError as exc:
+            log.warning("sync %s: %s not copied: %s", target.name, item.relative, exc)
+            failed.append(f"{item.relative}: {_os_reason(exc)}")
+            continue
+        copied += 1
+        sent_bytes += len(item.content)
+    outcome = "ok" if not failed else ("partial" if copied else "failed")
+    error = None
+    if failed:
+        error = f"{len(failed)} file(s) not copied, old copies kept: " + "; ".join(failed)
+    return TargetOutcome(
+        target.name, "folder", outcome, copied if not failed else f"{copied} ({outcome})",
+        files_changed=copied, bytes=sent_bytes, error=error, changes=changes,
+    )  # fmt: skip
+
+
+def target_root(target: FolderTarget, project_root: Path) -> Path:
+    """Return the resolved target folder; ConfigError naming the target if it isn't a folder."""
+    path = Path(target.path).expanduser()
+    if not path.is_absolute():
+        path = project_root / path
+    if not path.is_dir():
+        raise ConfigError(
+            f"sync target {target.name!r}: path {path} is not a folder that exists; create it "
+            "or fix sync_targets in rules.yaml"
+        )
+    return path.resolve()
+
+
+def _selected(target: FolderTarget, row: OutputFile) -> bool:
+    if target.public_only and not row.public:
+        return False
+    return any(fnmatch.fnmatchcase(row.path, pattern) for pattern in target.files)
+
+
+def _plan(target: FolderTarget, root: Path, relative: str, output_dir: Path) -> _Planned:
+    """Validate one file and decide whether it changes; RefusedError names what is wrong."""
+    destination = safe_destination(root, relative)
+    source = output_dir / relative
+    suffix = PurePosixPath(relative).suffix.lower()
+    if suffix not in target.allowed_types:
+        allowed = ", ".join(target.allowed_types)
+        raise RefusedError(f"{relative}: type {suffix or '(none)'} is not allowed ({allowed})")
+    try:
+        content = source.read_bytes()
+    except OSError as exc:
+        raise RefusedError(
+            f"{relative}: can't be read from {output_dir} ({_os_reason(exc)})"
+        ) from None
+    if len(content) > target.max_bytes:
+        raise RefusedError(
+            f"{relative}: {len(content):,} bytes is over the limit of {target.max_bytes:,} "
+            "(max_bytes)"
+        )
+    if suffix == ".json":
+        try:
+            json.loads(content)
+        except ValueError as exc:
+            raise RefusedError(f"{relative}: not valid JSON ({exc})") from None
+    if not destination.exists():
+        return _Planned(relative, destination, content, "new")
+    same = sha256_of(destination) == hashlib.sha256(content).hexdigest()
+    return _Planned(relative, destination, content, "same" if same else "changed")
+
+
+def safe_destination(root: Path, relative: str) -> Path:
+    """Return `root / relative` if it stays inside root (no `..`, no links leading out)."""
+    parts = PurePosixPath(relative).parts
+    if not parts or PurePosixPath(relative).is_absolute() or ".." in parts or "\\" in relative:
+        raise RefusedError(f"{relative}: not a plain relative path; refused")
+    destination = root.joinpath(*parts)
+    # resolve() follows every link on the way, so a link to outside shows up as outside.
+    if not destination.resolve().is_relative_to(root):
+        raise RefusedError(f"{relative}: leads outside {root} (a link?); refused")
+    return destination
+
+
+def _deliver(
+    target: FolderTarget,
+    root: Path,
+    item: _Planned,
+    now: datetime,
+    retry_delays: Sequence[float],
+    sleep: Callable[[float], None],
+) -> None:
+    """Back up the old file, then write the new one through a temp file and a rename."""
+    backup = None
+    if item.destination.exists() and target.backup_keep > 0:
+        backup = _backup(root, item, now)
+    item.destination.parent.mkdir(parents=True, exist_ok=True)
+    temp = _write_temp(item.destination, item.content)
+    try:
+        _replace_with_retries(temp, item.destination, retry_delays, sleep)
+    except OSError:
+        if backup is not None:
+            backup.unlink(missing_ok=True)  # the old file is still in place: nothing to keep
+        raise
+    finally:
+        temp.unlink(missing_ok=True)
+    if backup is not None:
+        prune_backups(backup.parent, item.destination.name, target, now)
+
+
+def _write_temp(destination: Path, content: bytes) -> Path:
+    handle, name = tempfile.mkstemp(
+        prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
+    )
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    temp = Path(name)
+    # mkstemp makes the file private (0600); a website or Drive folder is meant to be read.
+    umask = os.umask(0)
+    os.umask(umask)
+    temp.chmod(0o666 & ~umask)
+    return temp
+
+
+def _replace_with_retries(
+    temp: Path, destination: Path, delays: Sequence[float], sleep: Callable[[float], None]
+) -> None:
+    # Windows (and a Drive client holding the file) refuses the rename while the file is open.
+    for delay in (*delays, None):
+        try:
+            replace_file(temp, destination)
+            return
+        except PermissionError:
+            if delay is None:
+                raise PermissionError(
+                    f"locked by another program after {len(delays) + 1} tries"
+                ) from None
+            sleep(delay)
+
+
+def _backup(root: Path, item: _Planned, now: datetime) -> Path:
+    folder = safe_destination(root, f"{BACKUP_FOLDER}/{item.relative}").parent
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = now.strftime(STAMP_FORMAT)
+    backup = folder / f"{item.destination.name}.{stamp}"
+    counter = 1
+    while backup.exists():  # two syncs in one second: keep both
+        backup = folder / f"{item.destination.name}.{stamp}-{counter}"
+        counter += 1
+    temp = folder / f".{backup.name}.tmp"
+    shutil.copyfile(item.destination, temp)
+    temp.replace(backup)
+    return backup
+
+
+def prune_backups(folder: Path, name: str, target: FolderTarget, now: datetime) -> list[Path]:
+    """Delete backups of `name` beyond `backup_keep` or older than `backup_days`; return them."""
+    pattern = re.compile(re.escape(name) + r"\.(\d{8}T\d{6}Z)(?:-(\d+))?")
+    found: list[tuple[datetime, int, Path]] = []
+    for path in folder.iterdir():
+        match = pattern.fullmatch(path.name)
+        if match:
+            stamp = datetime.strptime(match.group(1), STAMP_FORMAT)
+            found.append((stamp, int(match.group(2) or 0), path))
+    found.sort(reverse=True)
+    oldest_kept = now - timedelta(days=target.backup_days)
+    removed = []
+    for index, (stamp, _, path) in enumerate(found):
+        if index >= target.backup_keep or stamp < oldest_kept:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _os_reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__

@@ -1,0 +1,92 @@
+"""POST with retries: 429 (honouring Retry-After), 5xx, timeouts and dropped connections."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 300.0  # a longer wait belongs to the next run, not this one
+
+
+class DeliveryError(Exception):
+    """A request failed for good; str() is one line that shows no secret."""
+
+
+def post_with_retries(
+    session: requests.Session,
+    url: str,
+    build: Callable[[], dict[str, Any]],
+    *,
+    shown_url: str,
+    timeout: float,
+    max_retries: int,
+    backoff_base: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> requests.Response:
+    """POST `build()`'s request kwargs until a non-retryable answer; raise DeliveryError if not 2xx.
+
+    `build` runs for every attempt so signatures and timestamps are fresh on each retry.
+    """
+    problem = "no attempt"
+    for attempt in range(max_retries + 1):
+        wait = backoff_base * 2**attempt
+        try:
+            response = session.post(url, timeout=timeout, **build())
+        except requests.Timeout:
+            problem = f"timed out after {timeout:g} s"
+        except requests.ConnectionError:
+            problem = "could not connect"
+        else:
+            if response.ok:
+                return response
+            problem = f"HTTP {response.status_code}{_reason(response)}"
+            if response.status_code not in RETRYABLE_STATUSES:
+                raise DeliveryError(f"{shown_url} refused the request ({problem})")
+            asked = retry_after_seconds(response)
+            if asked is not None:
+                if asked > MAX_RETRY_AFTER:
+                    raise DeliveryError(f"{shown_url} asked to wait {asked:.0f} s; try later")
+                wait = asked
+        if attempt < max_retries:
+            log.info("POST %s: %s; retrying in %.1f s", shown_url, problem, wait)
+            sleep(wait)
+    raise DeliveryError(f"{shown_url} kept failing after {max_retries + 1} tries ({problem})")
+
+
+def retry_after_seconds(response: requests.Response) -> float | None:
+    """Return the wait a 429/503 asks for (seconds or an HTTP date), None if it asks none."""
+    raw = response.headers.get("Retry-After")
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _reason(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("error")
+        if message:
+            return f": {str(message).splitlines()[0][:120]}"
+    return ""

@@ -1,0 +1,139 @@
+"""The sync stage: deliver the newest outputs to every configured target, each on its own.
+
+A target that fails (a bad path, a missing secret, a receiver that says no) adds one line to the
+stage's failures and the others still run. With CLANSTATS_SYNC_DRY_RUN=1 nothing is sent or
+written; each target lists what would change.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import OutputFile
+from clanstats.errors import ClanStatsError
+from clanstats.harvest.wom import require_group_id
+from clanstats.logs import console
+from clanstats.rules import DiscordTarget, FolderTarget, HttpTarget, SyncTarget, load_rules
+from clanstats.runlog import utcnow
+from clanstats.settings import PROJECT_ROOT
+from clanstats.stage import StageContext, StageResult
+from clanstats.sync.discord_post import post_summary
+from clanstats.sync.folder import sync_folder
+from clanstats.sync.history import TargetOutcome, last_success, record_outcome
+from clanstats.sync.http_upload import upload
+from clanstats.sync.sources import env_value, latest_outputs
+
+log = logging.getLogger(__name__)
+
+DRY_RUN_ENV = "CLANSTATS_SYNC_DRY_RUN"
+
+
+@dataclass(frozen=True)
+class SyncRun:
+    """What every target's delivery shares in one run."""
+
+    engine: Engine
+    group_id: int
+    output_dir: Path
+    files: Sequence[OutputFile]
+    dry_run: bool
+    project_root: Path = PROJECT_ROOT
+
+
+def sync_stage(context: StageContext) -> StageResult:
+    """Deliver the newest outputs to every target in rules.yaml; one line per failed target."""
+    settings = context.settings
+    group_id = require_group_id(settings)
+    targets = load_rules(settings.rules_file).sync_targets
+    if not targets:
+        return StageResult(counts={"sync targets": "none configured"})
+    with Session(context.engine) as session:
+        files = latest_outputs(session, group_id=group_id)
+    run = SyncRun(
+        engine=context.engine,
+        group_id=group_id,
+        output_dir=settings.output_dir,
+        files=files,
+        dry_run=os.environ.get(DRY_RUN_ENV) == "1",
+    )
+    return sync_targets(run, targets)
+
+
+def sync_targets(run: SyncRun, targets: Sequence[SyncTarget]) -> StageResult:
+    """Deliver to each target independently, record its history row, and sum up the run."""
+    result = StageResult()
+    for target in targets:
+        outcome = deliver_safely(run, target)
+        record_outcome(run.engine, group_id=run.group_id, outcome=outcome)
+        result.counts[f"{target.name}: {_count_label(target, run.dry_run)}"] = outcome.summary
+        if run.dry_run:
+            for change in outcome.changes or ["nothing would change"]:
+                console.print(f"sync {target.name} (dry run): {change}")
+        if outcome.error:
+            log.warning("sync %s: %s", target.name, outcome.error)
+        if outcome.outcome in ("failed", "partial"):
+            error = outcome.error or outcome.outcome
+            named = error.startswith(f"sync target {target.name!r}")
+            result.failures.append(error if named else f"{target.name}: {error}")
+    return result
+
+
+def deliver_safely(run: SyncRun, target: SyncTarget) -> TargetOutcome:
+    """Deliver to one target; turn any error into a failed outcome so the others still run."""
+    started = utcnow()
+    try:
+        outcome = deliver(run, target)
+    except ClanStatsError as exc:
+        outcome = TargetOutcome(target.name, target.kind, "failed", "failed", error=str(exc))
+    except Exception as exc:  # one broken target must not cost the others their delivery
+        log.exception("sync %s crashed", target.name)
+        error = f"unexpected error {type(exc).__name__}: {exc} (details in app.log)"
+        outcome = TargetOutcome(target.name, target.kind, "failed", "failed", error=error)
+    outcome.started_at = started
+    outcome.dry_run = run.dry_run
+    return outcome
+
+
+def deliver(run: SyncRun, target: SyncTarget) -> TargetOutcome:
+    """Deliver to one target by its kind."""
+    if isinstance(target, FolderTarget):
+        return sync_folder(
+            target,
+            run.files,
+            output_dir=run.output_dir,
+            project_root=run.project_root,
+            dry_run=run.dry_run,
+        )
+    with Session(run.engine) as session:
+        last = last_success(session, group_id=run.group_id, target=target.name)
+    if isinstance(target, HttpTarget):
+        return upload(
+            target,
+            run.files,
+            output_dir=run.output_dir,
+            secret=env_value(target.secret_env, target=target.name),
+            last_sent_sha256=last.content_sha256 if last else None,
+            dry_run=run.dry_run,
+        )
+    assert isinstance(target, DiscordTarget)
+    return post_summary(
+        target,
+        output_dir=run.output_dir,
+        webhook_url=env_value(target.webhook_env, target=target.name),
+        last_posted=last.started_at if last else None,
+        now=utcnow(),
+        dry_run=run.dry_run,
+    )
+
+
+def _count_label(target: SyncTarget, dry_run: bool) -> str:
+    if dry_run:
+        return "would change" if isinstance(target, FolderTarget) else "dry run"
+    return {"folder": "files changed", "http": "upload", "discord": "post"}[target.kind]
