@@ -94,6 +94,13 @@ def load_settings(
     env_file: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Read `.env` (if present), overlay the process environment, validate, return Settings."""
+    return _build(raw_environment(env_file, environ))
+
+
+def raw_environment(
+    env_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The `.env` file's values with the process environment's on top, as plain strings."""
     environ = os.environ if environ is None else environ
     env_file = env_file or Path(environ.get("CLANSTATS_ENV_FILE", PROJECT_ROOT / ".env"))
     values: dict[str, str] = {}
@@ -104,7 +111,7 @@ def load_settings(
             raise ConfigError(f"{env_file}: can't be read ({exc}); fix or recreate it") from None
         values.update({k: v for k, v in raw.items() if v is not None})
     values.update({k: v for k, v in environ.items() if k.isupper()})
-    return _build(values)
+    return values
 
 
 def _build(values: Mapping[str, str]) -> Settings:

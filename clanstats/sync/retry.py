@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import requests
+
+from clanstats.http_headers import header_seconds
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def post_with_retries(
             problem = f"HTTP {response.status_code}{_reason(response)}"
             if response.status_code not in RETRYABLE_STATUSES:
                 raise DeliveryError(f"{shown_url} refused the request ({problem})")
-            asked = retry_after_seconds(response)
+            asked = header_seconds(response, "Retry-After")
             if asked is not None:
                 if asked > MAX_RETRY_AFTER:
                     raise DeliveryError(f"{shown_url} asked to wait {asked:.0f} s; try later")
@@ -60,24 +60,6 @@ def post_with_retries(
             log.info("POST %s: %s; retrying in %.1f s", shown_url, problem, wait)
             sleep(wait)
     raise DeliveryError(f"{shown_url} kept failing after {max_retries + 1} tries ({problem})")
-
-
-def retry_after_seconds(response: requests.Response) -> float | None:
-    """Return the wait a 429/503 asks for (seconds or an HTTP date), None if it asks none."""
-    raw = response.headers.get("Retry-After")
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _reason(response: requests.Response) -> str:

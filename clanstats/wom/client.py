@@ -13,7 +13,6 @@ Errors raised (all ClanStatsError, so the CLI shows one line and the right exit 
 
 from __future__ import annotations
 
-import email.utils
 import http.client
 import json
 import logging
@@ -30,6 +29,7 @@ from urllib.parse import quote
 import requests
 
 from clanstats.errors import ConfigError, SourceError
+from clanstats.http_headers import header_seconds
 from clanstats.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -327,8 +327,8 @@ class WomClient:
 
     def _obey_rate_headers(self, response: requests.Response) -> None:
         """Pause the bucket until the server's reset when it says no requests remain."""
-        remaining = _header_seconds(response, "RateLimit-Remaining")
-        reset = _header_seconds(response, "RateLimit-Reset")
+        remaining = header_seconds(response, "RateLimit-Remaining")
+        reset = header_seconds(response, "RateLimit-Reset")
         if remaining is not None and remaining <= 0 and reset is not None:
             self._bucket.pause_until(self._clock() + min(reset, self._max_retry_after))
 
@@ -345,9 +345,9 @@ class WomClient:
         # A server echoing a request back could quote the key or the verification code.
         error = _ErrorBody.parse(response).redacted(self._secrets(body))
         if status == 429:
-            wait = _header_seconds(response, "Retry-After")
+            wait = header_seconds(response, "Retry-After")
             if wait is None:
-                wait = _header_seconds(response, "RateLimit-Reset")
+                wait = header_seconds(response, "RateLimit-Reset")
             return _RetryableError(f"HTTP 429 {error.label or 'Too Many Requests'}", wait=wait)
         if status in RETRYABLE_STATUSES:
             return _RetryableError(f"HTTP {status} {error.label}".rstrip())
@@ -518,22 +518,6 @@ def _check_page_size(page_size: int, maximum: int) -> None:
     """Refuse a page size WOM would reject or that would make paging loop."""
     if not 1 <= page_size <= maximum:
         raise ValueError(f"page_size must be between 1 and {maximum}, not {page_size}")
-
-
-def _header_seconds(response: requests.Response, name: str) -> float | None:
-    """Read a header holding seconds (or, for Retry-After, an HTTP date); None if absent/bad."""
-    raw = response.headers.get(name)
-    if raw is None:
-        return None
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (_as_utc(when) - datetime.now(UTC)).total_seconds())
 
 
 def _root_cause(exc: BaseException) -> str:
