@@ -59,12 +59,61 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="show each target's last sync, outcome, files changed and last error",
             )
+    runs = commands.add_parser(
+        "runs",
+        help="list recent runs; `runs show ID`, `runs search TEXT`, `runs compare A B`",
+        description="The run viewer: recent runs, one run in full, a search, a comparison.",
+    )
+    runs.add_argument("action", nargs="?", choices=("show", "search", "compare"))
+    runs.add_argument("values", nargs="*", metavar="ID|TEXT")
+    runs.add_argument("--json", action="store_true", help="print JSON for other tools")
+    runs.add_argument("--limit", type=int, default=20, help="how many runs to list (20)")
     commands.add_parser(
         "identity",
         help="list who is linked to whom, and the members and Discord users still to link",
         description="Show identity links and issues (as of the last transform).",
     )
     return parser
+
+
+def _runs(settings: Settings, args: argparse.Namespace) -> int:
+    """`main.py runs ...`: the run viewer."""
+    from clanstats import runs_view as view
+    from clanstats.db.engine import engine_for
+
+    _require_database(settings)
+    engine, log_file = engine_for(settings), settings.log_file
+    values: list[str] = args.values
+    if args.action is None:
+        data: object = view.list_runs_json(engine, limit=args.limit) if args.json else None
+        if data is None:
+            view.print_runs(view.list_runs(engine, limit=args.limit))
+    elif args.action == "show":
+        run_id = _run_ids(values, 1, "runs show ID")[0]
+        data = view.show_run_json(engine, run_id, log_file) if args.json else None
+        if data is None:
+            view.print_run(view.show_run(engine, run_id, log_file))
+    elif args.action == "search":
+        text = " ".join(values).strip()
+        if not text:
+            raise ConfigError("runs search needs the text to look for: `main.py runs search TEXT`")
+        data = view.search_runs_json(engine, text, log_file) if args.json else None
+        if data is None:
+            view.print_search(view.search_runs(engine, text, log_file), text)
+    else:
+        first, second = _run_ids(values, 2, "runs compare A B")
+        data = view.compare_runs_json(engine, first, second) if args.json else None
+        if data is None:
+            view.print_comparison(first, second, view.compare_runs(engine, first, second))
+    if data is not None:
+        print(view.to_json_text(data))
+    return 0
+
+
+def _run_ids(values: list[str], count: int, usage: str) -> list[int]:
+    if len(values) != count or not all(v.isdigit() for v in values):
+        raise ConfigError(f"expected {count} run number(s): `main.py {usage}` (see `main.py runs`)")
+    return [int(v) for v in values]
 
 
 def _sync_env(args: argparse.Namespace) -> dict[str, str]:
@@ -108,14 +157,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     silence_until_configured()
     try:
-        showing = args.command == "identity" or (args.command == "sync" and args.status)
+        showing = args.command in ("identity", "runs") or (args.command == "sync" and args.status)
         if args.demo and showing:
             # Look at the last demo run's database; don't run the demo again.
             from clanstats.demo import demo_environment
 
             demo_settings = load_settings(environ=demo_environment())
+            setup_logging(demo_settings.log_file, demo_settings.log_level)
             if args.command == "identity":
                 return _show_identity(demo_settings)
+            if args.command == "runs":
+                return _runs(demo_settings, args)
             return _show_sync_status(demo_settings)
         extra_env = _sync_env(args)
         if args.demo:
@@ -126,6 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(settings.log_file, settings.log_level)
         if args.command == "identity":
             return _show_identity(settings)
+        if args.command == "runs":
+            return _runs(settings, args)
         if args.command == "sync" and args.status:
             return _show_sync_status(settings)
         stages = select_stages(args.command, args.start_from)

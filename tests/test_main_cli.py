@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -243,6 +244,14 @@ def test_the_demo_runs_offline_into_its_own_folder(tmp_path: Path) -> None:
     assert "drive: would change 0" in dry.stdout + dry.stderr
     after = sorted(p.stat().st_mtime_ns for p in (demo / "drive").rglob("*") if p.is_file())
     assert after == before
+    # The run viewer sees the demo's runs (the full one and the dry-run sync).
+    listed = run_main(tmp_path, "--demo", "runs", "--json", CLANSTATS_DEMO_DIR=str(demo))
+    assert listed.returncode == EXIT_OK, listed.stderr
+    runs = json.loads(listed.stdout)
+    assert [run["exit_code"] for run in runs] == [0, 0]
+    bad = run_main(tmp_path, "--demo", "runs", "compare", "1", CLANSTATS_DEMO_DIR=str(demo))
+    assert bad.returncode == EXIT_CONFIG
+    assert "expected 2 run number(s): `main.py runs compare A B`" in bad.stderr
 
 
 def test_identity_needs_a_database(tmp_path: Path) -> None:
