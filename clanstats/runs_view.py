@@ -9,11 +9,9 @@ timestamps fall between the run's start and end.
 from __future__ import annotations
 
 import json
-import re
-from bisect import bisect_left
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +21,8 @@ from sqlalchemy.orm import Session
 
 from clanstats.db.models import FetchLog, PipelineRun, StageRun
 from clanstats.errors import ConfigError
-from clanstats.logs import LOG_BACKUPS, console
-from clanstats.runlog import utcnow
-
-# app.log's `%(asctime)s` prefix: local time with milliseconds.
-LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) ")
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """One app.log record (with any continuation lines), its time in naive UTC."""
-
-    at: datetime
-    text: str
+from clanstats.log_reader import LogLine, lines_between, read_log
+from clanstats.logs import console
 
 
 @dataclass(frozen=True)
@@ -147,7 +134,7 @@ def show_run(engine: Engine, run_id: int, log_file: Path) -> RunDetail:
         run=summary,
         stages=stages,
         fetches=[_fetch(row) for row in fetches],
-        log_lines=_lines_between(read_log(log_file), summary.started, summary.finished),
+        log_lines=lines_between(read_log(log_file), summary.started, summary.finished),
     )
 
 
@@ -170,7 +157,7 @@ def search_runs(engine: Engine, text: str, log_file: Path) -> list[SearchHit]:
         ]
         matches += [
             f"app.log: {line.text.splitlines()[0]}"
-            for line in _lines_between(lines, summary.started, summary.finished)
+            for line in lines_between(lines, summary.started, summary.finished)
             if needle in line.text.casefold()
         ]
         if matches:
@@ -206,18 +193,6 @@ def compare_runs(engine: Engine, a: int, b: int) -> list[StageChange]:
             )
         )
     return changes
-
-
-def read_log(log_file: Path) -> list[LogLine]:
-    """Every record in app.log and its rotations, oldest first, times in naive UTC."""
-    paths = [log_file.with_name(f"{log_file.name}.{n}") for n in range(LOG_BACKUPS, 0, -1)]
-    records: list[LogLine] = []
-    for path in [*paths, log_file]:
-        if path.exists():
-            records.extend(_parse_log(path.read_text(encoding="utf-8", errors="replace")))
-    # Sorted, so a clock change or two processes logging at once can't hide a record.
-    records.sort(key=lambda line: line.at)
-    return records
 
 
 # --- JSON twins -----------------------------------------------------------------------------------
@@ -431,40 +406,6 @@ def _searchable(
             yield f"{stage.stage} counts: {key} {value}", f"{key} {value}"
         for source, error in fetch_errors.get(stage.id, []):
             yield f"{source} error: {error}", f"{source} {error}"
-
-
-def _parse_log(text: str) -> Iterator[LogLine]:
-    at: datetime | None = None
-    lines: list[str] = []
-    for line in text.splitlines():
-        stamp = LOG_TIME.match(line)
-        if stamp:
-            if at is not None:
-                yield LogLine(at, "\n".join(lines))
-            local = datetime.strptime(stamp[1], "%Y-%m-%d %H:%M:%S")
-            at = _local_to_utc(local + timedelta(milliseconds=int(stamp[2])))
-            lines = [line]
-        elif at is not None:  # a traceback or other continuation of the record above
-            lines.append(line)
-    if at is not None:
-        yield LogLine(at, "\n".join(lines))
-
-
-def _local_to_utc(local: datetime) -> datetime:
-    """A naive local time (how logging writes asctime) as naive UTC (how the database stores)."""
-    return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def _lines_between(
-    lines: Sequence[LogLine], started: datetime, finished: datetime | None
-) -> list[LogLine]:
-    """The records of a span; `lines` are oldest first, as `read_log` returns them."""
-    # app.log keeps milliseconds: widen the run's span to whole milliseconds on both sides.
-    start = started.replace(microsecond=started.microsecond // 1000 * 1000)
-    end = (finished or utcnow()) + timedelta(milliseconds=1)
-    first = bisect_left(lines, start, key=lambda line: line.at)
-    last = bisect_left(lines, end, key=lambda line: line.at)
-    return list(lines[first:last])
 
 
 def _count_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, str]:
