@@ -7,9 +7,17 @@ import logging
 import sys
 import traceback
 from collections.abc import Sequence
+from pathlib import Path
 
 from clanstats import __version__
-from clanstats.errors import EXIT_BUG, EXIT_CODES, EXIT_INTERRUPTED, ClanStatsError, ConfigError
+from clanstats.errors import (
+    EXIT_BUG,
+    EXIT_CODES,
+    EXIT_CONFIG,
+    EXIT_INTERRUPTED,
+    ClanStatsError,
+    ConfigError,
+)
 from clanstats.logs import FILE_ONLY, console, setup_logging, silence_until_configured
 from clanstats.pipeline import PIPELINE, STAGES, run_pipeline, select_stages
 from clanstats.rules import load_rules
@@ -68,12 +76,92 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("values", nargs="*", metavar="ID|TEXT")
     runs.add_argument("--json", action="store_true", help="print JSON for other tools")
     runs.add_argument("--limit", type=int, default=20, help="how many runs to list (20)")
+    schedule = commands.add_parser(
+        "schedule",
+        help="schedule the daily run (Task Scheduler on Windows, cron elsewhere)",
+        description="Install, show or remove the scheduled ClanStats run.",
+    )
+    schedule.add_argument("action", choices=("install", "show", "remove"))
+    when = schedule.add_mutually_exclusive_group()
+    when.add_argument("--daily", metavar="HH:MM", help="run once a day at this time")
+    when.add_argument("--every", metavar="Nh|Nm", help="run every N hours (1-23) or minutes")
+    commands.add_parser("backup", help="back the database up now into BACKUP_DIR")
+    restore = commands.add_parser(
+        "restore", help="put a backup (default: the newest) in place of the database"
+    )
+    restore.add_argument("backup", nargs="?", help="a file in BACKUP_DIR, or a path")
+    commands.add_parser(
+        "optimize", help="prune old fetch-log rows, refresh statistics, compact when worthwhile"
+    )
+    commands.add_parser(
+        "doctor", help="check settings, database, folders, targets and that WOM and Discord answer"
+    )
     commands.add_parser(
         "identity",
         help="list who is linked to whom, and the members and Discord users still to link",
         description="Show identity links and issues (as of the last transform).",
     )
     return parser
+
+
+def _doctor() -> int:
+    """`main.py doctor`: every check, what to fix, exit 2 when something needs fixing."""
+    from clanstats.doctor import all_ok, doctor_from_environment, print_doctor
+
+    checks = doctor_from_environment()
+    print_doctor(checks)
+    return 0 if all_ok(checks) else EXIT_CONFIG
+
+
+def _care(settings: Settings, args: argparse.Namespace) -> int:
+    """The schedule, backup, restore and optimize commands."""
+    from clanstats.db import care
+
+    if args.command == "schedule":
+        return _schedule(args)
+    if args.command == "backup":
+        console.print(f"Backed up to {care.make_backup(settings)}")
+    elif args.command == "restore":
+        chosen = Path(args.backup) if args.backup else None
+        replaced = care.restore_backup(settings, chosen)
+        kept = f"; the database it replaced is kept as {replaced}" if replaced else ""
+        console.print(f"Restored{' ' + args.backup if args.backup else ' the newest backup'}{kept}")
+    else:
+        result = care.optimize(settings)
+        console.print(
+            ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in result.items())
+        )
+    return 0
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    """Install, show or remove the scheduled run for this folder's Python."""
+    import subprocess
+
+    from clanstats import schedule
+    from clanstats.settings import PROJECT_ROOT
+
+    python = Path(sys.executable)  # not resolved: a venv's python must stay the venv's
+    if sys.platform == "win32":
+        if args.action == "install":
+            command = schedule.windows_create_command(
+                PROJECT_ROOT, python, daily=args.daily, every=args.every
+            )
+        elif args.action == "show":
+            command = schedule.windows_show_command()
+        else:
+            command = schedule.windows_delete_command()
+        return subprocess.run(command, check=False).returncode
+    if args.action == "install":
+        line = schedule.cron_line(PROJECT_ROOT, python, daily=args.daily, every=args.every)
+        schedule.install_cron(line)
+        console.print(f"Installed in your crontab:\n{line}")
+    elif args.action == "show":
+        console.print(schedule.show_cron() or "No ClanStats line in your crontab.")
+    else:
+        removed = schedule.remove_cron()
+        console.print("Removed." if removed else "There was no ClanStats line in your crontab.")
+    return 0
 
 
 def _runs(settings: Settings, args: argparse.Namespace) -> int:
@@ -157,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     silence_until_configured()
     try:
+        if args.command == "doctor":
+            return _doctor()
         showing = args.command in ("identity", "runs") or (args.command == "sync" and args.status)
         if args.demo and showing:
             # Look at the last demo run's database; don't run the demo again.
@@ -180,6 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _show_identity(settings)
         if args.command == "runs":
             return _runs(settings, args)
+        if args.command in ("schedule", "backup", "restore", "optimize"):
+            return _care(settings, args)
         if args.command == "sync" and args.status:
             return _show_sync_status(settings)
         stages = select_stages(args.command, args.start_from)

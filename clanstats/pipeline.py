@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rich.table import Table
 from sqlalchemy import Engine
 
+from clanstats.db.care import optimize, optimize_due
 from clanstats.db.engine import engine_for
 from clanstats.db.prepare import prepare_database
 from clanstats.errors import (
@@ -114,6 +115,10 @@ def run_pipeline(
                 elif outcome.exit_code != EXIT_OK:
                     exit_code, error = outcome.exit_code, f"{stage.name} failed"
                     break
+            if exit_code == EXIT_OK and settings.is_sqlite and optimize_due(settings):
+                # Weekly care while the lock is held: prune old fetch logs, compact if worthwhile.
+                optimize(settings, take_lock=False)
+                log.info("weekly optimize done")
         finally:
             finish_pipeline_run(engine, run_id, exit_code=exit_code, error=error)
             engine.dispose()

@@ -258,3 +258,38 @@ def test_identity_needs_a_database(tmp_path: Path) -> None:
     result = run_main(tmp_path, "identity", WOM_GROUP_ID="5")
     assert result.returncode == EXIT_CONFIG
     assert "there is no database at" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("schedule", "install", "--every", "99h"), "--every '99h' is not valid"),
+        (("schedule", "install", "--daily", "6am"), "--daily '6am' is not valid"),
+        (("restore",), "no backups"),
+        (("runs", "show", "x"), "there is no database at"),
+    ],
+)
+def test_operations_commands_refuse_bad_input_in_one_line(
+    tmp_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    result = run_main(tmp_path, *args, WOM_GROUP_ID="7")
+    assert result.returncode == EXIT_CONFIG, result.stderr
+    assert expected in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_backup_then_restore_through_main(tmp_path: Path, live_server: FakeWomServer) -> None:
+    assert run_main(tmp_path, "harvest", **wom_env(live_server)).returncode == EXIT_OK
+    made = run_main(tmp_path, "backup", **wom_env(live_server))
+    assert made.returncode == EXIT_OK, made.stderr
+    members = query(tmp_path / "clanstats.db", "SELECT count(*) FROM memberships")
+    with sqlite3.connect(tmp_path / "clanstats.db") as conn:
+        conn.execute("DELETE FROM membership_events")
+        conn.execute("UPDATE memberships SET role = 'changed'")
+    conn.close()
+    restored = run_main(tmp_path, "restore", **wom_env(live_server))
+    assert restored.returncode == EXIT_OK, restored.stderr
+    assert query(tmp_path / "clanstats.db", "SELECT count(*) FROM memberships") == members
+    assert query(
+        tmp_path / "clanstats.db", "SELECT count(*) FROM memberships WHERE role = 'changed'"
+    ) == [(0,)]
