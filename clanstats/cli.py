@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the whole pipeline on a simulated clan served on 127.0.0.1 (offline; "
         "its database and outputs go to demo/)",
     )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="fetch every source even when rules.yaml's refresh intervals say it is fresh",
+    )
     parser.add_argument("--version", action="version", version=f"ClanStats {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="STAGE")
     for stage in STAGES:
@@ -204,13 +209,18 @@ def _run_ids(values: list[str], count: int, usage: str) -> list[int]:
     return [int(v) for v in values]
 
 
-def _sync_env(args: argparse.Namespace) -> dict[str, str]:
-    """The environment a `sync --dry-run` passes to the stage."""
+def _stage_env(args: argparse.Namespace) -> dict[str, str]:
+    """What the command line tells the stage processes: `--force`, `sync --dry-run`."""
+    env: dict[str, str] = {}
+    if args.force:
+        from clanstats.harvest.freshness import FORCE_ENV
+
+        env[FORCE_ENV] = "1"
     if args.command == "sync" and args.dry_run:
         from clanstats.sync.stage import DRY_RUN_ENV
 
-        return {DRY_RUN_ENV: "1"}
-    return {}
+        env[DRY_RUN_ENV] = "1"
+    return env
 
 
 def _show_sync_status(settings: Settings) -> int:
@@ -259,7 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "runs":
                 return _runs(demo_settings, args)
             return _show_sync_status(demo_settings)
-        extra_env = _sync_env(args)
+        extra_env = _stage_env(args)
         if args.demo:
             from clanstats.demo import run_demo
 

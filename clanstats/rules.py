@@ -111,6 +111,17 @@ EnvKey = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")]
 FileType = Annotated[str, Field(pattern=r"^\.[a-z0-9]{1,10}$")]
 
 
+class RefreshRules(_Strict):
+    """How long a source's data stays fresh: a run skips a source fetched more recently.
+
+    0 means fetch on every run. `main.py --force` ignores these.
+    """
+
+    wom_state_hours: Annotated[float, Field(ge=0)] = 6  # roster and hiscores
+    wom_events_hours: Annotated[float, Field(ge=0)] = 6  # activity, achievements, names, comps
+    discord_hours: Annotated[float, Field(ge=0)] = 6  # each channel and thread
+
+
 class FolderTarget(_Strict):
     """Copy changed outputs into a folder (a Google Drive folder, a website repo)."""
 
@@ -160,6 +171,7 @@ class Rules(_Strict):
     goals: list[Goal] = []
     custom_period: CustomPeriod | None = None
     milestones: MilestoneRules = MilestoneRules()
+    refresh: RefreshRules = RefreshRules()
     sync_targets: list[SyncTarget] = []
     opt_out: list[str] = []
 

@@ -57,7 +57,8 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
         first = run_main(data, **wom_env(server))
         assert first.returncode == EXIT_OK, first.stderr
         server.inject(Fault("503", path_pattern="competitions", times=100))
-        second = run_main(data, **wom_env(server), timeout=300)
+        # --force: the second run must fetch again, refresh intervals notwithstanding.
+        second = run_main(data, "--force", **wom_env(server), timeout=300)
         assert second.returncode == EXIT_SOURCE, second.stderr
     engine = make_engine(f"sqlite:///{data / 'clanstats.db'}")
     yield Recorded(engine, data / "clanstats.db", data / "app.log")

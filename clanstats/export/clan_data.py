@@ -58,7 +58,13 @@ Json = dict[str, Any]
 
 
 def build_clan_data(
-    session: Session, *, group_id: int, today: date, timezone: ZoneInfo, generated_at: datetime
+    session: Session,
+    *,
+    group_id: int,
+    today: date,
+    timezone: ZoneInfo,
+    generated_at: datetime,
+    stale_after_hours: float = STALE_AFTER_HOURS,
 ) -> dict[str, Any]:
     """Return the JSON-ready clan_data dict for the group as of `today` (clan time)."""
     names = _names(session, group_id)
@@ -76,7 +82,7 @@ def build_clan_data(
         "today": today.isoformat(),
         "timezone": timezone.key,
         "group": _group(session, group_id),
-        "freshness": _freshness(session, group_id, _utc(generated_at)),
+        "freshness": _freshness(session, group_id, _utc(generated_at), stale_after_hours),
         "kpis": _kpis(session, group_id, today, statuses, promotions, chat_known),
         "members": members,
         "gainers": _gainers(members),
@@ -105,8 +111,8 @@ def _group(session: Session, group_id: int) -> Json:
     }
 
 
-def _freshness(session: Session, group_id: int, now: datetime) -> Json:
-    """Last attempt and last success per source family; stale after STALE_AFTER_HOURS."""
+def _freshness(session: Session, group_id: int, now: datetime, stale_after: float) -> Json:
+    """Last attempt and last success per source family; stale after `stale_after` hours."""
     attempts: dict[str, datetime] = {}
     successes: dict[str, datetime] = {}
     rows = session.execute(
@@ -126,7 +132,7 @@ def _freshness(session: Session, group_id: int, now: datetime) -> Json:
         if attempt is None:
             state = "never"
         else:
-            state = "fresh" if age is not None and age <= STALE_AFTER_HOURS else "stale"
+            state = "fresh" if age is not None and age <= stale_after else "stale"
         families.append(
             {
                 "family": family,
@@ -137,7 +143,7 @@ def _freshness(session: Session, group_id: int, now: datetime) -> Json:
                 "state": state,
             }
         )
-    return {"stale_after_hours": STALE_AFTER_HOURS, "sources": families}
+    return {"stale_after_hours": stale_after, "sources": families}
 
 
 def _kpis(

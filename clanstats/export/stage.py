@@ -20,6 +20,7 @@ from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from clanstats.export.eleventy import bundle_paths
 from clanstats.export.public import build_public_summary
+from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
 from clanstats.outputs import record_output, write_atomically
 from clanstats.rules import load_rules
@@ -43,7 +44,12 @@ def export_stage(context: StageContext) -> StageResult:
     out = settings.output_dir
     with Session(context.engine) as session:
         data = build_clan_data(
-            session, group_id=group_id, today=today, timezone=settings.timezone, generated_at=now
+            session,
+            group_id=group_id,
+            today=today,
+            timezone=settings.timezone,
+            generated_at=now,
+            stale_after_hours=stale_after_hours(rules.refresh),
         )
         public = build_public_summary(
             session, group_id=group_id, today=today, rules=rules, generated_at=now

@@ -29,6 +29,7 @@ from clanstats.db.models import DiscordChannel, DiscordMessage, DiscordUser, Har
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError
 from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
+from clanstats.harvest.freshness import fetched_within, skipped_label
 from clanstats.runlog import utcnow
 from clanstats.settings import Settings
 from clanstats.stage import StageResult
@@ -52,6 +53,7 @@ class ChannelRead:
     with_text: int = 0
     failure: str | None = None
     skipped: str | None = None
+    fresh: bool = False
 
 
 @dataclass
@@ -67,9 +69,14 @@ class DiscordHarvest:
     requests: int = 0
     guild: discord.Guild | None = None
     server_members: int | None = None
+    refresh_hours: float = 0
 
     def run(self, result: StageResult) -> None:
         """Read every channel; add counts and failures to `result`."""
+        since = self._all_channels_fresh()
+        if since is not None:  # every channel was read recently enough: no login, no request
+            result.counts["Discord"] = skipped_label(since, self.now)
+            return
         started = time.perf_counter()
         first_run = not self._any_cursor()
         try:
@@ -83,7 +90,10 @@ class DiscordHarvest:
         seconds = time.perf_counter() - started
         messages = sum(read.messages for read in self.reads.values())
         skipped = [read.skipped for read in self.reads.values() if read.skipped]
-        result.counts["Discord channels"] = len(self.reads) - len(skipped)
+        fresh = sum(read.fresh for read in self.reads.values())
+        result.counts["Discord channels"] = len(self.reads) - len(skipped) - fresh
+        if fresh:
+            result.counts["channels skipped as fresh"] = fresh
         if skipped:
             result.counts["channels the bot can't read"] = len(skipped)
         result.counts["new messages"] = messages
@@ -125,6 +135,17 @@ class DiscordHarvest:
                 await self._read_members(self.guild)
             for channel, is_relay in channels:
                 await self._read_with_threads(client, channel, is_relay)
+
+    def _all_channels_fresh(self) -> datetime | None:
+        """When the stalest known readable channel was read, if all are within the interval."""
+        with Session(self.engine) as session:
+            known = session.scalars(
+                select(DiscordChannel.channel_id).where(
+                    DiscordChannel.group_id == self.group_id, DiscordChannel.last_outcome == "ok"
+                )
+            ).all()
+        sources = [f"discord:{channel_id}" for channel_id in known]
+        return fetched_within(self.engine, self.group_id, sources, self.refresh_hours, self.now)
 
     def _count_requests(self, client: discord.Client) -> None:
         """Count every HTTP request: all of discord.py's go through HTTPClient.request."""
@@ -242,6 +263,9 @@ class DiscordHarvest:
         """Page one channel's history after its cursor into the database; False if unreadable."""
         source = f"discord:{channel.id}"
         read = self.reads.setdefault(channel.id, ChannelRead())
+        if fetched_within(self.engine, self.group_id, [source], self.refresh_hours, self.now):
+            read.fresh = True
+            return True
         cursor = self._cursor(source)
         after = discord.Object(
             id=cursor
@@ -471,10 +495,17 @@ def _http_error(exc: discord.HTTPException) -> str:
 
 
 def harvest_discord(
-    engine: Engine, settings: Settings, group_id: int, stage_run_id: int | None, result: StageResult
+    engine: Engine,
+    settings: Settings,
+    group_id: int,
+    stage_run_id: int | None,
+    result: StageResult,
+    refresh_hours: float = 0,
 ) -> None:
     """Harvest Discord when a bot token is configured; say so when it isn't."""
     if not settings.discord_enabled:
         result.counts["Discord"] = "not configured"
         return
-    DiscordHarvest(engine, settings, group_id, stage_run_id).run(result)
+    DiscordHarvest(engine, settings, group_id, stage_run_id, refresh_hours=refresh_hours).run(
+        result
+    )

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from clanstats.harvest.discord_chat import harvest_discord
 from clanstats.harvest.wom import WomHarvest, make_wom_client, require_group_id
+from clanstats.rules import load_rules
 from clanstats.stage import StageContext, StageResult
 
 
 def harvest_stage(context: StageContext) -> StageResult:
-    """Harvest every WOM source, then every configured Discord channel."""
+    """Harvest every WOM source, then every configured Discord channel, minus fresh ones."""
     settings = context.settings
     group_id = require_group_id(settings)
+    refresh = load_rules(settings.rules_file).refresh
     result = WomHarvest(
         engine=context.engine,
         client=make_wom_client(settings),
         group_id=group_id,
         stage_run_id=context.stage_run_id,
         lookback_days=settings.backfill_days,
+        refresh=refresh,
     ).run()
-    harvest_discord(context.engine, settings, group_id, context.stage_run_id, result)
+    harvest_discord(
+        context.engine, settings, group_id, context.stage_run_id, result, refresh.discord_hours
+    )
     return result

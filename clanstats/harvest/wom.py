@@ -32,7 +32,9 @@ from clanstats.db.models import (
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError, SourceError
 from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
+from clanstats.harvest.freshness import fetched_within, skipped_label
 from clanstats.harvest.snapshots import DecodedSnapshot, MetricRegistry, SnapshotWriter
+from clanstats.rules import RefreshRules
 from clanstats.runlog import utcnow
 from clanstats.settings import Settings
 from clanstats.stage import StageResult
@@ -43,6 +45,10 @@ log = logging.getLogger(__name__)
 
 Writer = Callable[[Session], int]
 GAIN_WINDOWS = ("week", "month", "year")
+# Sources refreshed together (rules.yaml `refresh`); first-run gains are fetched once anyway.
+STATE_SOURCES = ("wom:roster", "wom:hiscores")
+EVENT_SOURCES = ("wom:activity", "wom:achievements", "wom:name-changes", "wom:competitions")
+NO_INTERVALS = RefreshRules(wom_state_hours=0, wom_events_hours=0, discord_hours=0)
 PLAYER_UPDATE_COLUMNS = (
     "username",
     "display_name",
@@ -70,6 +76,7 @@ class WomHarvest:
     stage_run_id: int | None
     lookback_days: int
     now: datetime = field(default_factory=utcnow)
+    refresh: RefreshRules = field(default_factory=lambda: NO_INTERVALS)
 
     def run(self) -> StageResult:
         """Fetch and store every WOM source; a failing source is reported, the rest kept."""
@@ -96,7 +103,19 @@ class WomHarvest:
             ("wom:competitions", "competitions", self._competitions),
             ("wom:gains", "window gains", self._gains),
         ]
+        fresh = {
+            family: fetched_within(self.engine, self.group_id, family, hours, self.now)
+            for family, hours in (
+                (STATE_SOURCES, self.refresh.wom_state_hours),
+                (EVENT_SOURCES, self.refresh.wom_events_hours),
+            )
+        }
         for source, label, step in steps:
+            family = next((f for f in fresh if source in f), None)
+            since = fresh.get(family) if family else None
+            if since is not None:  # fetched recently enough: no request at all
+                result.counts[label] = skipped_label(since, self.now)
+                continue
             result.counts[label] = self._run_source(source, step, result)
         result.counts["WOM requests"] = self.client.stats.requests
         result.counts["rate-limit wait (s)"] = round(self.client.stats.rate_wait_seconds, 1)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from clanstats.report import chat_queries, queries
 from clanstats.report.chat_queries import ChannelActivity
-from clanstats.report.freshness import Freshness, source_freshness
+from clanstats.report.freshness import STALE_AFTER, Freshness, source_freshness
 from clanstats.report.queries import (
     ClanDay,
     Gains,
@@ -86,6 +86,7 @@ def load_report_data(
     now: datetime,
     timezone: ZoneInfo,
     discord_expected: bool,
+    stale_after: timedelta = STALE_AFTER,
 ) -> ReportData:
     """Read every table the workbook shows for one group."""
     members = queries.members(session, group_id)
@@ -110,6 +111,7 @@ def load_report_data(
             now=now,
             timezone=timezone,
             discord_expected=discord_expected,
+            stale_after=stale_after,
         ),
         promotions=queries.promotions(session, group_id),
         records=queries.personal_records(session, group_id),

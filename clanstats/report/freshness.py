@@ -50,6 +50,7 @@ def source_freshness(
     now: datetime,
     timezone: ZoneInfo,
     discord_expected: bool,
+    stale_after: timedelta = STALE_AFTER,
 ) -> list[Freshness]:
     """Each family's freshness at `now` (aware); times are returned naive in clan time."""
     success: dict[str, datetime] = {}
@@ -82,7 +83,7 @@ def source_freshness(
                 last_success=_clan_time(last, timezone) if last else None,
                 failing_sources=failing,
                 expected=family != "discord" or discord_expected or seen,
-                stale=last is None or now_utc - last > STALE_AFTER,
+                stale=last is None or now_utc - last > stale_after,
             )
         )
     return result

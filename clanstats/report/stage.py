@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
 from clanstats.outputs import record_output
 from clanstats.report.workbook import REPORT_FILE, write_report
+from clanstats.rules import load_rules
 from clanstats.stage import StageContext, StageResult
 
 
@@ -26,6 +28,7 @@ def report_stage(context: StageContext) -> StageResult:
         now=now,
         timezone=settings.timezone,
         discord_expected=settings.discord_enabled,
+        stale_after=timedelta(hours=stale_after_hours(load_rules(settings.rules_file).refresh)),
     )
     with Session(context.engine) as session, session.begin():
         record_output(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from clanstats.errors import ConfigError
 from clanstats.outputs import write_file_atomically
 from clanstats.report.data import ReportData, load_report_data
 from clanstats.report.formats import Formats
+from clanstats.report.freshness import STALE_AFTER
 from clanstats.report.sheets.bosses import write_bosses
 from clanstats.report.sheets.clan_days import write_clan_days
 from clanstats.report.sheets.discord import write_discord
@@ -64,6 +65,7 @@ def write_report(
     now: datetime,
     timezone: ZoneInfo,
     discord_expected: bool,
+    stale_after: timedelta = STALE_AFTER,
 ) -> dict[str, object]:
     """Read the group's derived tables and write the workbook to `path`; return run counts."""
     started = time.perf_counter()
@@ -75,6 +77,7 @@ def write_report(
             now=now,
             timezone=timezone,
             discord_expected=discord_expected,
+            stale_after=stale_after,
         )
     write_workbook(data, path)
     stale = [f.label for f in data.freshness if f.expected and f.state != "ok"]

@@ -1,0 +1,74 @@
+"""Refresh intervals: whether a source was fetched recently enough to skip it this run."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import FetchLog
+from clanstats.rules import RefreshRules
+
+FORCE_ENV = "CLANSTATS_FORCE"  # set by `main.py --force`
+DAILY_STALE_HOURS = 26.0
+
+
+def forced() -> bool:
+    """Whether this run was told to ignore refresh intervals."""
+    return os.environ.get(FORCE_ENV) == "1"
+
+
+def fetched_within(
+    engine: Engine, group_id: int, sources: Sequence[str], hours: float, now: datetime
+) -> datetime | None:
+    """When the oldest of these sources last succeeded, if all did within `hours`; else None.
+
+    A family of sources is fresh only when every member of it is, so a source that failed
+    last time is fetched again whatever its interval.
+    """
+    if hours <= 0 or forced() or not sources:
+        return None
+    with Session(engine) as session:
+        last = dict(
+            session.execute(
+                select(FetchLog.source, func.max(FetchLog.finished_at))
+                .where(
+                    FetchLog.group_id == group_id,
+                    FetchLog.source.in_(list(sources)),
+                    FetchLog.outcome == "ok",
+                )
+                .group_by(FetchLog.source)
+            ).all()
+        )
+        newest_failure = session.scalar(
+            select(func.max(FetchLog.finished_at)).where(
+                FetchLog.group_id == group_id,
+                FetchLog.source.in_(list(sources)),
+                FetchLog.outcome == "error",
+            )
+        )
+    if len(last) < len(set(sources)):
+        return None
+    oldest = min(last.values())
+    if newest_failure is not None and newest_failure > oldest:
+        return None
+    return oldest if now - oldest < timedelta(hours=hours) else None
+
+
+def skipped_label(since: datetime, now: datetime) -> str:
+    """The run-summary text for a source skipped as fresh."""
+    hours = (now - since).total_seconds() / 3600
+    return f"skipped: fetched {hours:.1f} h ago"
+
+
+def stale_after_hours(refresh: RefreshRules) -> float:
+    """When outputs call data stale: past its longest interval, never sooner than a daily run.
+
+    A day and two hours at least, so a clan scheduled daily isn't told its data is stale every
+    morning; a longer interval (say weekly) moves the line out with it.
+    """
+    longest = max(refresh.wom_state_hours, refresh.wom_events_hours, refresh.discord_hours)
+    return max(DAILY_STALE_HOURS, longest + 2)
