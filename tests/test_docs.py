@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import re
 
+from clanstats.cli import build_parser
 from clanstats.pipeline import STAGES
 from clanstats.settings import PROJECT_ROOT
 
@@ -15,6 +17,18 @@ SETTINGS_SOURCE = (PROJECT_ROOT / "clanstats" / "settings.py").read_text(encodin
 def test_every_stage_is_documented_in_the_readme() -> None:
     for stage in STAGES:
         assert f"python main.py {stage.name}" in README or f"| {stage.name} " in README, stage.name
+
+
+def test_every_command_and_option_has_help_and_a_readme_line() -> None:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in commands.choices.items():
+        assert sub.format_help().strip(), name
+        assert re.search(rf"`python main\.py[^`]*\b{name}\b", README), (
+            f"`main.py {name}` not in README"
+        )
+    for option in ("--from", "--demo", "--force"):
+        assert f"python main.py {option}" in README, option
 
 
 def test_env_example_lists_exactly_the_keys_the_settings_read() -> None:
