@@ -46,10 +46,14 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     drive.mkdir(exist_ok=True)
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES.format(drive=drive, missing=tmp_path / "nowhere"), encoding="utf-8")
+    identity = tmp_path / "identity.csv"
+    identity.write_text("discord_user_id,rsn\n123456789012345678,Some Name\n", encoding="utf-8")
     return {
         "CLANSTATS_ENV_FILE": str(tmp_path / "absent.env"),
         "CLANSTATS_DATA_DIR": str(tmp_path),
         "RULES_FILE": str(rules),
+        # Its own identity file: the project folder's may or may not exist (setup copies one).
+        "IDENTITY_FILE": str(identity),
         "SITE_SECRET": "s3cret",
         **extra,
     }
@@ -81,7 +85,7 @@ def test_everything_reachable(
     assert checks["Discord"].ok is True and "logged in as" in checks["Discord"].detail
     assert checks["database"].ok is True and checks["database schema"].ok is True
     assert checks["rules file"].ok is True
-    assert checks["identity file"].ok is None
+    assert checks["identity file"].ok is True and "1 links" in checks["identity file"].detail
     assert checks["sync drive (folder)"].ok is True
     assert checks["sync gone (folder)"].ok is False
     assert checks["sync site (http)"].ok is True
