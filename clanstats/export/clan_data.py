@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -33,6 +33,7 @@ from clanstats.db.models import (
     SeasonScore,
     WomGroup,
 )
+from clanstats.harvest.freshness import fetches_by_family
 from clanstats.transform.chat_rhythm import HEATMAP_DAYS
 
 VERSION = 1
@@ -113,21 +114,12 @@ def _group(session: Session, group_id: int) -> Json:
 
 def _freshness(session: Session, group_id: int, now: datetime, stale_after: float) -> Json:
     """Last attempt and last success per source family; stale after `stale_after` hours."""
-    attempts: dict[str, datetime] = {}
-    successes: dict[str, datetime] = {}
-    rows = session.execute(
-        select(FetchLog.source, FetchLog.outcome, func.max(FetchLog.finished_at))
-        .where(FetchLog.group_id == group_id)
-        .group_by(FetchLog.source, FetchLog.outcome)
-    )
-    for source, outcome, finished in rows:
-        family = source.split(":", 1)[0]
-        attempts[family] = max(attempts.get(family, finished), finished)
-        if outcome == "ok":
-            successes[family] = max(successes.get(family, finished), finished)
+    fetched = fetches_by_family(session, group_id)
     families = []
     for family, label in SOURCE_FAMILIES.items():
-        success, attempt = successes.get(family), attempts.get(family)
+        seen = fetched.get(family)
+        success = seen.last_success if seen else None
+        attempt = seen.last_attempt if seen else None
         age = (now - _utc(success)).total_seconds() / 3600 if success else None
         if attempt is None:
             state = "never"

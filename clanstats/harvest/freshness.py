@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, select
@@ -72,3 +73,38 @@ def stale_after_hours(refresh: RefreshRules) -> float:
     """
     longest = max(refresh.wom_state_hours, refresh.wom_events_hours, refresh.discord_hours)
     return max(DAILY_STALE_HOURS, longest + 2)
+
+
+@dataclass(frozen=True)
+class FamilyFetches:
+    """What the fetch log says about one source family (wom, discord): times naive UTC."""
+
+    last_success: datetime | None
+    last_attempt: datetime
+    failing_sources: int  # sources of the family whose newest fetch failed
+
+
+def fetches_by_family(session: Session, group_id: int) -> dict[str, FamilyFetches]:
+    """Every source family the group has ever fetched, from one pass over the fetch log."""
+    success: dict[str, datetime] = {}
+    attempt: dict[str, datetime] = {}
+    newest: dict[str, tuple[datetime, str]] = {}  # per source: its newest fetch and outcome
+    for source, outcome, finished in session.execute(
+        select(FetchLog.source, FetchLog.outcome, func.max(FetchLog.finished_at))
+        .where(FetchLog.group_id == group_id)
+        .group_by(FetchLog.source, FetchLog.outcome)
+    ):
+        family = source.split(":", 1)[0]
+        attempt[family] = max(attempt.get(family, finished), finished)
+        if outcome == "ok":
+            success[family] = max(success.get(family, finished), finished)
+        if source not in newest or finished > newest[source][0]:
+            newest[source] = (finished, outcome)
+    failing: dict[str, int] = {}
+    for source, (_, outcome) in newest.items():
+        family = source.split(":", 1)[0]
+        failing[family] = failing.get(family, 0) + (outcome == "error")
+    return {
+        family: FamilyFetches(success.get(family), last, failing.get(family, 0))
+        for family, last in attempt.items()
+    }

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clanstats.db.models import FetchLog
+from clanstats.harvest.freshness import fetches_by_family
 
 # Data older than this is flagged "stale": a daily run plus two hours' slack for a late start.
 # One value for every source until refresh intervals become configurable per source.
@@ -53,36 +52,19 @@ def source_freshness(
     stale_after: timedelta = STALE_AFTER,
 ) -> list[Freshness]:
     """Each family's freshness at `now` (aware); times are returned naive in clan time."""
-    success: dict[str, datetime] = {}
-    newest: dict[str, tuple[datetime, str]] = {}  # per source: its newest fetch and outcome
-    rows = session.execute(
-        select(FetchLog.source, FetchLog.outcome, func.max(FetchLog.finished_at))
-        .where(FetchLog.group_id == group_id)
-        .group_by(FetchLog.source, FetchLog.outcome)
-    )
-    for source, outcome, finished in rows:
-        family = source.split(":", 1)[0]
-        if outcome == "ok" and (family not in success or finished > success[family]):
-            success[family] = finished
-        if source not in newest or finished > newest[source][0]:
-            newest[source] = (finished, outcome)
+    fetched = fetches_by_family(session, group_id)
     now_utc = now.astimezone(UTC).replace(tzinfo=None)
     result = []
     for family, label in FAMILIES:
-        last = success.get(family)
-        failing = sum(
-            1
-            for source, (_, outcome) in newest.items()
-            if source.split(":", 1)[0] == family and outcome == "error"
-        )
-        seen = last is not None or any(s.split(":", 1)[0] == family for s in newest)
+        seen = fetched.get(family)
+        last = seen.last_success if seen else None
         result.append(
             Freshness(
                 family=family,
                 label=label,
                 last_success=_clan_time(last, timezone) if last else None,
-                failing_sources=failing,
-                expected=family != "discord" or discord_expected or seen,
+                failing_sources=seen.failing_sources if seen else 0,
+                expected=family != "discord" or discord_expected or seen is not None,
                 stale=last is None or now_utc - last > stale_after,
             )
         )
