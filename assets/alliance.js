@@ -117,5 +117,5 @@
   document.getElementById("generated").textContent = `Generated ${data.generated_at}`;
   totals();
   table();
-  window.__allianceReady = true;
+  window.__clanstatsReady = true; // what the browser tests wait for
 })();
