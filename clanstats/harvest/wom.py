@@ -7,6 +7,7 @@ fails is reported while the others carry on.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -576,12 +577,26 @@ def _negative(value: Any) -> bool:
 
 
 def make_wom_client(settings: Settings) -> WomClient:
-    """A WOM client configured from the settings."""
+    """A WOM client configured from the settings, shared by every group a process harvests."""
+    return _shared_wom_client(
+        settings.wom_base_url,
+        settings.wom_api_key.value if settings.wom_api_key else None,
+        settings.wom_user_agent,
+        settings.wom_requests_per_minute,
+    )
+
+
+@functools.cache
+def _shared_wom_client(
+    base_url: str, api_key: str | None, user_agent: str, requests_per_minute: int
+) -> WomClient:
+    # One client per process: WOM's limit is per key, so the groups of an alliance must draw
+    # on one token bucket rather than each starting with a full one.
     return WomClient(
-        base_url=settings.wom_base_url,
-        api_key=settings.wom_api_key.value if settings.wom_api_key else None,
-        user_agent=settings.wom_user_agent,
-        requests_per_minute=settings.wom_requests_per_minute,
+        base_url=base_url,
+        api_key=api_key,
+        user_agent=user_agent,
+        requests_per_minute=requests_per_minute,
     )
 
 
