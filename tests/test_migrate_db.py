@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -29,7 +29,7 @@ from clanstats.cli import main
 from clanstats.db.checksum import table_checksum
 from clanstats.db.engine import make_engine
 from clanstats.db.models import Base
-from clanstats.errors import EXIT_CONFIG, EXIT_DATABASE, EXIT_LOCKED, EXIT_OK
+from clanstats.errors import EXIT_CONFIG, EXIT_DATABASE, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK
 from clanstats.lock import run_lock
 from clanstats.settings import PROJECT_ROOT, sqlite_path_from_url
 from clanstats.sim.chat import SimulatedChat
@@ -160,21 +160,21 @@ def migrate(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProce
 # --- copies that work --------------------------------------------------------------------------
 
 
-def test_a_sqlite_copy_is_verified_and_names_the_next_step(source: Path, tmp_path: Path) -> None:
-    target = tmp_path / "copy.db"
-    result = migrate(tmp_path, "--to", sqlite_url(target), "--batch-size", "700")
-    assert result.returncode == EXIT_OK, result.stderr
+def test_a_sqlite_copy_is_verified_and_names_the_next_step(
+    source: Path, in_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = in_folder / "copy.db"
+    assert main(["migrate-db", "--to", sqlite_url(target), "--batch-size", "700"]) == EXIT_OK
+    err = capsys.readouterr().err
     assert checksums(sqlite_url(target)) == checksums(sqlite_url(source))
     assert count(sqlite_url(target), "SELECT count(*) FROM daily_gains") > 1_000
-    assert "DIFFERS" not in result.stderr and "snapshot_values" in result.stderr
-    assert f"DATABASE_URL={sqlite_url(target)}\n" in result.stderr
+    assert "DIFFERS" not in err and "snapshot_values" in err
+    assert f"\nDATABASE_URL={sqlite_url(target)}\n" in err
     # A second run finds everything there: nothing copied twice, still verified.
-    again = migrate(tmp_path, "--to", sqlite_url(target))
-    assert again.returncode == EXIT_OK, again.stderr
+    assert main(["migrate-db", "--to", sqlite_url(target)]) == EXIT_OK
     assert checksums(sqlite_url(target)) == checksums(sqlite_url(source))
-    verified = migrate(tmp_path, "--to", sqlite_url(target), "--verify-only")
-    assert verified.returncode == EXIT_OK, verified.stderr
-    assert "Verified. Next step" in verified.stderr
+    assert main(["migrate-db", "--to", sqlite_url(target), "--verify-only"]) == EXIT_OK
+    assert "Verified. Next step" in capsys.readouterr().err
 
 
 @needs_postgres
@@ -215,43 +215,42 @@ def test_a_postgres_copy_matches_and_the_stages_run_on_it(
     assert (tmp_path / "output" / "clan_report_summary_merged.xlsx").exists()
 
 
-def _has_rows(url: str, sql: str) -> bool:
+def _has_rows(engine: Engine, sql: str) -> bool:
     """Whether the query counts rows yet (False while the file or table isn't made)."""
-    path = sqlite_path_from_url(url)
+    path = sqlite_path_from_url(engine.url.render_as_string(hide_password=False))
     if path is not None and not path.exists():
         return False  # opening it here would make the file before the copy does
     try:
-        return count(url, sql) > 0
+        with engine.connect() as conn:
+            return int(conn.execute(text(sql)).scalar_one()) > 0
     except DBAPIError:
         return False
 
 
-def _copy_killed_part_way(tmp_path: Path, target_url: str, rows_in_target: str) -> None:
-    """Start a copy in small batches, SIGKILL it once some rows are in, as a crash would."""
+def _stop_part_way(tmp_path: Path, target_url: str, table: str, stop: int) -> tuple[int, str]:
+    """Start a copy in tiny batches, send `stop` once `table` has rows; its exit code, stderr."""
+    command = ["migrate-db", "--to", target_url, "--batch-size", "5"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            str(PROJECT_ROOT / "main.py"),
-            "migrate-db",
-            "--to",
-            target_url,
-            "--batch-size",
-            "25",
-        ],
+        [sys.executable, str(PROJECT_ROOT / "main.py"), *command],
         env=_environ(tmp_path),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    engine = make_engine(target_url)
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
-            if _has_rows(target_url, rows_in_target):
+            if _has_rows(engine, f"SELECT count(*) FROM {table}"):
                 break
-            time.sleep(0.05)
+            time.sleep(0.01)
         assert process.poll() is None, "the copy finished before it could be stopped"
-        process.send_signal(signal.SIGKILL)
+        process.send_signal(stop)
+        _, stderr = process.communicate(timeout=30)
     finally:
-        process.wait(timeout=30)
+        process.kill()
+        engine.dispose()
+    return process.returncode, stderr
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX only")
@@ -264,12 +263,27 @@ def test_a_killed_copy_resumes_without_duplicates(
         if kind == "postgres"
         else sqlite_url(tmp_path / "copy.db")
     )
-    _copy_killed_part_way(tmp_path, target_url, "SELECT count(*) FROM discord_messages")
-    copied = count(target_url, "SELECT count(*) FROM discord_messages")
-    assert 0 < copied < count(sqlite_url(source), "SELECT count(*) FROM discord_messages")
+    # daily_gains has thousands of rows: a thousand batches of 5, so the kill lands inside it.
+    _stop_part_way(tmp_path, target_url, "daily_gains", signal.SIGKILL)
+    copied = count(target_url, "SELECT count(*) FROM daily_gains")
+    assert 0 < copied < count(sqlite_url(source), "SELECT count(*) FROM daily_gains")
     result = migrate(tmp_path, "--to", target_url, "--batch-size", "500")
     assert result.returncode == EXIT_OK, result.stderr
     assert "Resuming:" in result.stderr
+    assert checksums(target_url) == checksums(sqlite_url(source))
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT to a child, POSIX only")
+def test_ctrl_c_keeps_the_batches_copied_and_says_how_to_continue(
+    source: Path, tmp_path: Path
+) -> None:
+    target_url = sqlite_url(tmp_path / "copy.db")
+    code, stderr = _stop_part_way(tmp_path, target_url, "daily_gains", signal.SIGINT)
+    assert code == EXIT_INTERRUPTED
+    assert "Interrupted: every batch copied so far is kept" in stderr
+    assert count(target_url, "SELECT count(*) FROM daily_gains") > 0
+    result = migrate(tmp_path, "--to", target_url)
+    assert result.returncode == EXIT_OK, result.stderr
     assert checksums(target_url) == checksums(sqlite_url(source))
 
 
@@ -363,6 +377,9 @@ def test_an_unreachable_server_is_named_without_its_password(
     assert err.startswith("error: can't reach the target database 127.0.0.1:9/clan (")
     assert "check the server is running" in err and "Hunter2pw" not in err
     assert "Hunter2pw" not in (in_folder / "app.log").read_text(encoding="utf-8")
+    # The short postgres:// scheme some hosts hand out is understood.
+    code, err = refused(capsys, "--to", "postgres://u:pw@127.0.0.1:9/db")
+    assert code == EXIT_DATABASE and "can't reach the target database 127.0.0.1:9/db" in err
 
 
 @needs_postgres
@@ -443,3 +460,4 @@ def test_verify_only_needs_a_copy(
 ) -> None:
     code, err = refused(capsys, "--to", sqlite_url(in_folder / "copy.db"), "--verify-only")
     assert code == EXIT_DATABASE and "holds no copy of this database yet" in err
+    assert not (in_folder / "copy.db").exists()

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, select, text
+from sqlalchemy import Connection, Engine, Row, Table, func, select, text
 
 from clanstats.db.checksum import canonical_row
 from clanstats.db.keyset import Key, key_columns, key_of, last_key, page_after, rows_up_to
@@ -79,7 +80,7 @@ def copy_table(
         if not rows:
             return copied
         with target.begin() as conn:
-            conn.execute(table.insert(), [dict(row._mapping) for row in rows])
+            _insert(conn, table, rows)
         after = key_of(table, rows[-1])
         copied += len(rows)
         if advance is not None:
@@ -106,6 +107,27 @@ def reset_sequences(target: Engine, tables: Sequence[Table]) -> int:
                 reset += 1
     log.info("reset %d id sequences", reset)
     return reset
+
+
+def _insert(conn: Connection, table: Table, rows: Sequence[Row[Any]]) -> None:
+    """Insert rows read with `select(table)`: PostgreSQL's COPY when the target is PostgreSQL."""
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), [dict(row._mapping) for row in rows])
+        return
+    # COPY is several times faster than INSERT for bulk rows; it runs in the batch's transaction.
+    columns = list(table.columns)
+    processors = [column.type.bind_processor(conn.dialect) for column in columns]
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(column.name) for column in columns)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    value if value is None or process is None else process(value)
+                    for process, value in zip(processors, row, strict=True)
+                ]
+            )
 
 
 def _count(conn: Connection, table: Table, up_to: Key | None = None) -> int:

@@ -30,7 +30,7 @@ from clanstats.db.models import Base
 from clanstats.errors import ConfigError, DatabaseError
 from clanstats.lock import run_lock
 from clanstats.logs import console
-from clanstats.settings import Settings
+from clanstats.settings import Settings, sqlite_path_from_url
 
 log = logging.getLogger(__name__)
 
@@ -66,22 +66,17 @@ def migrate_database(
             f"--to {urls.masked(target_url)} is the database ClanStats uses now "
             "(DATABASE_URL): name a different, empty database"
         )
-    with run_lock(settings.lock_file):
-        source = _open_source(settings)
-        target = _open_target(target_url)
-        try:
-            tables = list(Base.metadata.sorted_tables)
-            if not verify_only:
-                _copy_all(source, target, target_url, tables, batch_rows)
-            elif current_revision(target) != head_revision():
-                raise DatabaseError(
-                    f"{urls.describe(target_url)} holds no copy of this database yet: run "
-                    "`main.py migrate-db --to URL` without --verify-only first"
-                )
-            checks = verify(source, target, tables)
-        finally:
-            source.dispose()
-            target.dispose()
+    with (
+        run_lock(settings.lock_file),
+        _source(settings) as source,
+        _target(target_url, must_exist=verify_only) as target,
+    ):
+        tables = list(Base.metadata.sorted_tables)
+        if not verify_only:
+            _copy_all(source, target, target_url, tables, batch_rows)
+        elif current_revision(target) != head_revision():
+            raise _no_copy_yet(target_url)
+        checks = verify(source, target, tables)
     print_checks(checks)
     differ = [check.table for check in checks if not check.matches]
     if differ:
@@ -143,31 +138,49 @@ def next_step(to: str, settings: Settings, *, copied: bool = True) -> str:
 # --- the steps -------------------------------------------------------------------------------
 
 
-def _open_source(settings: Settings) -> Engine:
+@contextmanager
+def _source(settings: Settings) -> Iterator[Engine]:
+    """The configured database, refused unless it exists at the newest schema."""
     path = settings.sqlite_path
     if path is not None and not path.exists():
         raise ConfigError(f"there is no database at {path} yet: run main.py first")
     engine = make_engine(settings.database_url.value)
-    revision, head = current_revision(engine), head_revision()
-    if revision != head:
+    try:
+        revision, head = current_revision(engine), head_revision()
+        if revision != head:
+            where = urls.describe(settings.database_url.value)
+            raise DatabaseError(
+                f"the database {where} is at schema {revision or '(none)'}, not {head}: run "
+                "`python main.py` (or any stage) first so it is upgraded, then migrate-db again"
+            )
+        yield engine
+    finally:
         engine.dispose()
-        where = urls.describe(settings.database_url.value)
-        raise DatabaseError(
-            f"the database {where} is at schema {revision or '(none)'}, not {head}: run "
-            "`python main.py` (or any stage) first so it is upgraded, then migrate-db again"
-        )
-    return engine
 
 
-def _open_target(url: str) -> Engine:
+@contextmanager
+def _target(url: str, *, must_exist: bool) -> Iterator[Engine]:
+    """The target database, refused when it can't be reached."""
+    path = sqlite_path_from_url(url)
+    if must_exist and path is not None and not path.exists():
+        raise _no_copy_yet(url)
     engine = make_engine(url)
     try:
-        with engine.connect():
-            pass
-    except SQLAlchemyError as exc:
+        try:
+            with engine.connect():
+                pass
+        except SQLAlchemyError as exc:
+            raise DatabaseError(_unreachable(url, exc)) from None
+        yield engine
+    finally:
         engine.dispose()
-        raise DatabaseError(_unreachable(url, exc)) from None
-    return engine
+
+
+def _no_copy_yet(url: str) -> DatabaseError:
+    return DatabaseError(
+        f"{urls.describe(url)} holds no copy of this database yet: run "
+        "`main.py migrate-db --to URL` without --verify-only first"
+    )
 
 
 def _unreachable(url: str, exc: SQLAlchemyError) -> str:

@@ -31,6 +31,8 @@ def check_target_url(raw: str, *, data_dir: Path) -> str:
             "--to is not a database URL: expected postgresql+psycopg://user:password@host/dbname "
             "or sqlite:///path/to/file.db"
         ) from None
+    if url.get_backend_name() == "postgres":  # the short scheme some hosts hand out
+        url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in SUPPORTED:
         raise ConfigError(
             f"--to {masked(url)}: {url.get_backend_name()} is not supported; "
