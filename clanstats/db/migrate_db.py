@@ -76,7 +76,14 @@ def migrate_database(
             _copy_all(source, target, target_url, tables, batch_rows)
         elif current_revision(target) != head_revision():
             raise _no_copy_yet(target_url)
-        checks = verify(source, target, tables)
+        try:
+            checks = verify(source, target, tables)
+        except SQLAlchemyError as exc:
+            raise DatabaseError(
+                f"verifying {urls.describe(target_url)} failed "
+                f"({urls.error_detail(exc, target_url)}): fix the cause and run "
+                "`main.py migrate-db --to URL --verify-only`"
+            ) from None
     print_checks(checks)
     differ = [check.table for check in checks if not check.matches]
     if differ:
@@ -221,6 +228,7 @@ def _copy_all(
                     )
                     progress.remove_task(task)
         reset_sequences(target, tables)
+        log.info("copied %d rows into %s", left, urls.masked(target_url))
     except TargetMismatchError as exc:
         raise DatabaseError(
             f"{name} already holds a different ClanStats database ({exc}): copy into an "
