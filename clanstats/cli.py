@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clanstats import __version__
+from clanstats.db.copy import DEFAULT_BATCH_ROWS
 from clanstats.errors import (
     EXIT_BUG,
     EXIT_CODES,
@@ -107,6 +108,34 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "optimize", help="prune old fetch-log rows, refresh statistics, compact when worthwhile"
     )
+    migrate_db = commands.add_parser(
+        "migrate-db",
+        help="copy the database into another one (PostgreSQL), batched, resumable, verified",
+        description=(
+            "Copy the configured database (DATABASE_URL) into the database at --to, then check "
+            "every table's row count and checksum on both sides. Run it again after an "
+            "interruption to continue where it stopped. The source is only read."
+        ),
+    )
+    migrate_db.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the target: postgresql+psycopg://user:password@host/dbname (an empty database), "
+        "or sqlite:///file.db",
+    )
+    migrate_db.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_ROWS,
+        metavar="ROWS",
+        help=f"rows per committed batch ({DEFAULT_BATCH_ROWS})",
+    )
+    migrate_db.add_argument(
+        "--verify-only",
+        action="store_true",
+        help="copy nothing; compare row counts and checksums of an earlier copy",
+    )
     commands.add_parser(
         "doctor", help="check settings, database, folders, targets and that WOM and Discord answer"
     )
@@ -145,6 +174,15 @@ def _care(settings: Settings, args: argparse.Namespace) -> int:
         console.print(
             ", ".join(f"{key.replace('_', ' ')} {value}" for key, value in result.items())
         )
+    return 0
+
+
+def _migrate_db(settings: Settings, args: argparse.Namespace) -> int:
+    """`main.py migrate-db --to URL`: copy, verify, then say which DATABASE_URL to set."""
+    from clanstats.db.migrate_db import migrate_database, next_step
+
+    migrate_database(settings, args.to, batch_rows=args.batch_size, verify_only=args.verify_only)
+    console.print(next_step(args.to, settings, copied=not args.verify_only), soft_wrap=True)
     return 0
 
 
@@ -308,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _runs(settings, args)
         if args.command in ("schedule", "backup", "restore", "optimize"):
             return _care(settings, args)
+        if args.command == "migrate-db":
+            return _migrate_db(settings, args)
         if args.command == "sync" and args.status:
             return _show_sync_status(settings, args)
         stages = select_stages(args.command, args.start_from)
