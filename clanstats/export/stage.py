@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 from sqlalchemy.orm import Session
 
+from clanstats.crashpoints import crash_point
 from clanstats.errors import ClanStatsError
 from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
@@ -65,6 +66,7 @@ def export_stage(context: StageContext) -> StageResult:
     with Session(context.engine) as session, session.begin():
         for path, (content, kind, public_file) in files.items():
             write_atomically(path, content)
+            crash_point("export.between-files")
             record_output(
                 session,
                 group_id=group_id,
@@ -74,6 +76,7 @@ def export_stage(context: StageContext) -> StageResult:
                 kind=kind,
                 public=public_file,
             )
+            crash_point("export.mid-manifest")
     sizes = {path.name: len(content) for path, (content, _, _) in files.items()}
     return StageResult(
         counts={

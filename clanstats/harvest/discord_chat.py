@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from clanstats.chat.features import is_question, length_bucket, relay_line
 from clanstats.chat.snowflakes import snowflake_at
+from clanstats.crashpoints import crash_point
 from clanstats.db.models import DiscordChannel, DiscordMessage, DiscordUser, HarvestCursor
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError
@@ -347,6 +348,7 @@ class DiscordHarvest:
             read.messages += upsert(
                 session, DiscordMessage, rows, keys=("group_id", "message_id"), update=()
             )
+            crash_point("harvest.mid-discord-batch")
             if messages:
                 newest = max(m.id for m in messages)
                 upsert(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clanstats.crashpoints import crash_point
 from clanstats.harvest.discord_chat import harvest_discord
 from clanstats.harvest.wom import WomHarvest, make_wom_client, require_group_id
 from clanstats.rules import load_rules
@@ -21,6 +22,7 @@ def harvest_stage(context: StageContext) -> StageResult:
         lookback_days=settings.backfill_days,
         refresh=refresh,
     ).run()
+    crash_point("harvest.after-wom")
     harvest_discord(
         context.engine, settings, group_id, context.stage_run_id, result, refresh.discord_hours
     )

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from clanstats.crashpoints import crash_point
 from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
 from clanstats.outputs import record_output
@@ -30,6 +31,7 @@ def report_stage(context: StageContext) -> StageResult:
         discord_expected=settings.discord_enabled,
         stale_after=timedelta(hours=stale_after_hours(load_rules(settings.rules_file).refresh)),
     )
+    crash_point("report.before-manifest")
     with Session(context.engine) as session, session.begin():
         record_output(
             session,

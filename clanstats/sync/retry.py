@@ -31,10 +31,12 @@ def post_with_retries(
     max_retries: int,
     backoff_base: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    done_statuses: frozenset[int] = frozenset(),
 ) -> requests.Response:
     """POST `build()`'s request kwargs until a non-retryable answer; raise DeliveryError if not 2xx.
 
-    `build` runs for every attempt so signatures and timestamps are fresh on each retry.
+    `build` runs for every attempt so signatures and timestamps are fresh on each retry. A status
+    in `done_statuses` counts as delivered (an idempotent receiver saying it has this already).
     """
     problem = "no attempt"
     for attempt in range(max_retries + 1):
@@ -46,7 +48,7 @@ def post_with_retries(
         except requests.ConnectionError:
             problem = "could not connect"
         else:
-            if response.ok:
+            if response.ok or response.status_code in done_statuses:
                 return response
             problem = f"HTTP {response.status_code}{_reason(response)}"
             if response.status_code not in RETRYABLE_STATUSES:
