@@ -38,6 +38,7 @@ from clanstats.stage import StageResult
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+PASS_SOURCE = "discord:pass"  # the fetch-log row of a pass that reached every channel
 # What discord.py lets through when an answer is broken: bad JSON, a cut or timed-out connection.
 BROKEN_ANSWER = (ValueError, aiohttp.ClientError, TimeoutError)
 ReadableChannel = discord.TextChannel | discord.Thread
@@ -136,16 +137,35 @@ class DiscordHarvest:
                 await self._read_members(self.guild)
             for channel, is_relay in channels:
                 await self._read_with_threads(client, channel, is_relay)
+            self._record_complete_pass(len(channels))
+
+    def _record_complete_pass(self, channels: int) -> None:
+        """Mark a pass that reached every channel; until one has, no channel counts as fresh."""
+        with Session(self.engine) as session, session.begin():
+            record_fetch(
+                session,
+                group_id=self.group_id,
+                stage_run_id=self.stage_run_id,
+                source=PASS_SOURCE,
+                started_at=self.now,
+                requests=0,
+                rows=channels,
+                outcome="ok",
+            )
 
     def _all_channels_fresh(self) -> datetime | None:
-        """When the stalest known readable channel was read, if all are within the interval."""
+        """When the stalest known readable channel was read, if all are within the interval.
+
+        A pass that died part way (killed, power cut) never read the channels after it, and
+        they aren't known yet; without its end-of-pass row the next run reads them all again.
+        """
         with Session(self.engine) as session:
             known = session.scalars(
                 select(DiscordChannel.channel_id).where(
                     DiscordChannel.group_id == self.group_id, DiscordChannel.last_outcome == "ok"
                 )
             ).all()
-        sources = [f"discord:{channel_id}" for channel_id in known]
+        sources = [PASS_SOURCE, *(f"discord:{channel_id}" for channel_id in known)]
         return fetched_within(self.engine, self.group_id, sources, self.refresh_hours, self.now)
 
     def _count_requests(self, client: discord.Client) -> None:

@@ -1,4 +1,4 @@
-"""POST with retries: 429 (honouring Retry-After), 5xx, timeouts and dropped connections."""
+"""POST with retries: 429 (honouring Retry-After), 5xx, timeouts, dropped or cut-off answers."""
 
 from __future__ import annotations
 
@@ -47,6 +47,8 @@ def post_with_retries(
             problem = f"timed out after {timeout:g} s"
         except requests.ConnectionError:
             problem = "could not connect"
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            problem = "the answer was cut off"
         else:
             if response.ok or response.status_code in done_statuses:
                 return response

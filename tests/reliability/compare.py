@@ -112,3 +112,18 @@ def _cells(path: Path, norm: Normaliser) -> dict[str, list[tuple[Any, ...]]]:
         }
     finally:
         book.close()
+
+
+def differences(got: Any, want: Any, where: str = "") -> list[str]:
+    """Where two contents differ, as paths like `clan_data.json/members/3/name` (first 10)."""
+    if isinstance(got, dict) and isinstance(want, dict):
+        found = [f"{where}/{key}: only in one" for key in got.keys() ^ want.keys()]
+        for key in got.keys() & want.keys():
+            found += differences(got[key], want[key], f"{where}/{key}")
+        return found[:10]
+    if isinstance(got, list | tuple) and isinstance(want, list | tuple) and len(got) == len(want):
+        found = []
+        for index, (one, other) in enumerate(zip(got, want, strict=True)):
+            found += differences(one, other, f"{where}/{index}")
+        return found[:10]
+    return [] if got == want else [f"{where}: {str(got)[:120]!r} != {str(want)[:120]!r}"]

@@ -11,7 +11,10 @@ from tests.reliability.world import ClanWorld, integrity, query
 def test_two_runs_started_together_one_runs_the_other_exits_5(tmp_path: Path) -> None:
     with ClanWorld(tmp_path) as world:
         first, second = world.start_main(), world.start_main()
-        (out_1, err_1), (out_2, err_2) = first.communicate(timeout=240), second.communicate(240)
+        (_out_1, err_1), (_out_2, err_2) = (
+            first.communicate(timeout=240),
+            second.communicate(timeout=240),
+        )
     codes = sorted([first.returncode, second.returncode])
     assert codes == [EXIT_OK, EXIT_LOCKED], (err_1, err_2)
     refused = err_1 if first.returncode == EXIT_LOCKED else err_2

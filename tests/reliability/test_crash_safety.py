@@ -24,9 +24,13 @@ from typing import Any
 
 import pytest
 
-from clanstats.crashpoints import CRASH_AT_ENV
 from clanstats.errors import EXIT_OK
-from tests.reliability.compare import Normaliser, database_contents, output_contents
+from tests.reliability.compare import (
+    Normaliser,
+    database_contents,
+    differences,
+    output_contents,
+)
 from tests.reliability.world import ClanWorld, clan_today, files_under, integrity, query
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and killpg are POSIX")
@@ -96,9 +100,12 @@ def assert_outputs_whole(world: ClanWorld, reference: Reference, stage: str) -> 
 
 def assert_ends_like_the_reference(world: ClanWorld, reference: Reference) -> None:
     assert integrity(world.db) == "ok"
-    assert database_contents(world.db, reference.norm) == reference.database
-    assert output_contents(world.data_dir / "output", reference.norm) == reference.outputs
-    assert output_contents(world.data_dir / "drive", reference.norm) == reference.drive
+    for got, want in (
+        (database_contents(world.db, reference.norm), reference.database),
+        (output_contents(world.data_dir / "output", reference.norm), reference.outputs),
+        (output_contents(world.data_dir / "drive", reference.norm), reference.drive),
+    ):
+        assert got == want, differences(got, want)
     leftovers = [
         p for p in [*files_under(world.data_dir / "output"), *files_under(world.data_dir / "drive")]
         if p.name.endswith(".tmp")
@@ -129,7 +136,7 @@ def test_a_stage_killed_at_a_crash_point_loses_nothing(
     data = tmp_path / "data"
     start_from(reference, stage, data)
     with ClanWorld(data, clan_today()) as world:
-        crashed = world.main(stage, **{CRASH_AT_ENV: point})
+        crashed = world.main(stage, CLANSTATS_CRASH_AT=point)
         assert crashed.returncode != EXIT_OK
         last = query(world.db, "SELECT stage, error FROM stage_runs ORDER BY id DESC LIMIT 1")
         assert last == [(stage, "killed by a signal")], "the crash point was never reached"
