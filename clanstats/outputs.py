@@ -7,6 +7,7 @@ written is recorded with its SHA-256 so sync can send only what changed.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import tempfile
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
 from clanstats.errors import ConfigError
 from clanstats.runlog import utcnow
@@ -28,11 +30,13 @@ def write_atomically(target: Path, data: bytes) -> None:
 def write_file_atomically(target: Path, write: Callable[[Path], object]) -> None:
     """Let `write` fill a temp path beside `target`, then rename it over `target`."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target)
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
     temp = Path(name)
     try:
         write(temp)
+        crash_point("outputs.before-rename")
         # mkstemp makes the file private (0600); outputs are meant to be read by others.
         temp.chmod(0o666 & ~_umask())
         with temp.open("rb") as written:
@@ -47,6 +51,20 @@ def write_file_atomically(target: Path, write: Callable[[Path], object]) -> None
             ) from None
     finally:
         temp.unlink(missing_ok=True)
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Delete temp files a killed writer of `target` left beside it; return what went.
+
+    Only one ClanStats run writes at a time (the run lock), so a temp file of ours that exists
+    before a write starts belongs to a writer that died (power cut, killed task) and would
+    otherwise sit in the folder, or be copied to Drive, for ever.
+    """
+    removed = []
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        stale.unlink(missing_ok=True)
+        removed.append(stale)
+    return removed
 
 
 def _umask() -> int:

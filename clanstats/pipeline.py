@@ -17,6 +17,7 @@ from clanstats.db.care import optimize, optimize_due
 from clanstats.db.engine import engine_for
 from clanstats.db.prepare import prepare_database
 from clanstats.errors import (
+    EXIT_BUG,
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_SOURCE,
@@ -113,7 +114,9 @@ def run_pipeline(
                     # A source failed but what was fetched is stored: later stages still help.
                     exit_code, error = EXIT_SOURCE, f"{stage.name} finished partially"
                 elif outcome.exit_code != EXIT_OK:
-                    exit_code, error = outcome.exit_code, f"{stage.name} failed"
+                    # Killed by a signal (negative): not a code of ours, so report it as a bug.
+                    code = outcome.exit_code if 0 < outcome.exit_code < 256 else EXIT_BUG
+                    exit_code, error = code, f"{stage.name} failed"
                     break
             if exit_code == EXIT_OK and settings.is_sqlite and optimize_due(settings):
                 # Weekly care while the lock is held: prune old fetch logs, compact if worthwhile.

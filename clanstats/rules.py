@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -110,6 +111,18 @@ class MilestoneRules(_Strict):
 TargetName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 _.-]+$")]
 EnvKey = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,63}$")]
 FileType = Annotated[str, Field(pattern=r"^\.[a-z0-9]{1,10}$")]
+MAX_PROBLEMS_SHOWN = 20
+
+
+def _inside_the_output_folder(pattern: str) -> str:
+    # Patterns pick files of the output manifest; one reaching out of the folder is a mistake.
+    parts = pattern.replace("\\", "/").split("/")
+    if pattern.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        raise ValueError("must be a pattern inside the output folder, like `*.json` or `site/*`")
+    return pattern
+
+
+FilePattern = Annotated[str, Field(min_length=1), AfterValidator(_inside_the_output_folder)]
 
 
 class RefreshRules(_Strict):
@@ -129,7 +142,7 @@ class FolderTarget(_Strict):
     name: TargetName
     kind: Literal["folder"]
     path: Annotated[str, Field(min_length=1)]
-    files: list[Annotated[str, Field(min_length=1)]] = ["*"]
+    files: list[FilePattern] = ["*"]
     public_only: bool = False
     max_bytes: Annotated[int, Field(gt=0)] = 10 * 1024 * 1024
     allowed_types: list[FileType] = [".json", ".html", ".xlsx", ".md"]
@@ -144,7 +157,7 @@ class HttpTarget(_Strict):
     kind: Literal["http"]
     url: Annotated[str, Field(pattern=r"^https?://[^\s/]+")]
     secret_env: EnvKey
-    files: list[Annotated[str, Field(min_length=1)]] = ["public_summary.json"]
+    files: list[FilePattern] = ["public_summary.json"]
     timeout: Annotated[float, Field(gt=0, le=600)] = 20
     max_retries: Annotated[int, Field(ge=0, le=10)] = 4
 
@@ -189,6 +202,19 @@ class Rules(_Strict):
         return items
 
 
+class _RulesLoader(yaml.SafeLoader):
+    """YAML's safe loader, leaving dates as text for validation to read with its line number."""
+
+
+# PyYAML turns `2026-13-01` into a traceback (ValueError, no line); as text it gets a proper error.
+def _date_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    assert isinstance(node, yaml.ScalarNode)
+    return loader.construct_scalar(node)
+
+
+_RulesLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_as_text)
+
+
 def load_rules(path: Path) -> Rules:
     """Read and validate the rules file; raise ConfigError with the line of the first mistakes."""
     if not path.exists():
@@ -200,8 +226,8 @@ def load_rules(path: Path) -> Rules:
             f"{path}: can't be read ({exc}); fix its permissions or encoding"
         ) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_RulesLoader)
+        data = yaml.load(text, Loader=_RulesLoader)  # safe: SafeLoader, dates as text
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "somewhere"
@@ -215,7 +241,10 @@ def load_rules(path: Path) -> Rules:
         rules = Rules.model_validate(data)
     except ValidationError as exc:
         lines = _line_index(node)
-        problems = [_describe(error, lines) for error in exc.errors()[:5]]
+        errors = exc.errors()
+        problems = [_describe(error, lines) for error in errors[:MAX_PROBLEMS_SHOWN]]
+        if len(errors) > MAX_PROBLEMS_SHOWN:
+            problems.append(f"and {len(errors) - MAX_PROBLEMS_SHOWN} more")
         raise ConfigError(f"{path.name}: " + "; ".join(problems)) from None
     clashes = group_problems(rules.groups)
     if clashes:

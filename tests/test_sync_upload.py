@@ -254,3 +254,14 @@ def test_dry_run_records_history_and_sends_nothing(
     assert receiver.requests == [] and list(drive.iterdir()) == []
     with Session(engine) as session:
         assert all(r.dry_run for r in session.scalars(select(SyncHistory)))
+
+
+def test_an_answer_cut_off_after_the_receiver_took_the_upload_counts_as_delivered(
+    receiver: UploadReceiver, out: Path
+) -> None:
+    # The receiver stores the upload, then hangs up mid-answer: the retry is told 409.
+    receiver.inject(Fault("truncated"))
+    outcome, sleeps = send(receiver, out)
+    assert (outcome.outcome, outcome.summary) == ("ok", f"already received ({len(SUMMARY)} bytes)")
+    assert [request.status for request in receiver.requests] == [200, 409]
+    assert len(receiver.accepted) == 1 and len(sleeps) == 1

@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 from sqlalchemy.orm import Session
 
+from clanstats.crashpoints import crash_point
 from clanstats.errors import ClanStatsError
 from clanstats.export.alliance import ALLIANCE_JSON, ALLIANCE_PAGE, build_alliance, render_alliance
 from clanstats.export.clan_data import build_clan_data
@@ -84,6 +85,7 @@ def write_and_record(
     with Session(context.engine) as session, session.begin():
         for path, (content, kind, public_file) in files.items():
             write_atomically(path, content)
+            crash_point("export.between-files")
             record_output(
                 session,
                 group_id=group_id,
@@ -93,6 +95,7 @@ def write_and_record(
                 kind=kind,
                 public=public_file,
             )
+            crash_point("export.mid-manifest")
 
 
 def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:

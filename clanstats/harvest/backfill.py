@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from clanstats.crashpoints import crash_point
 from clanstats.db.models import BackfillProgress, Membership, Player
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError, SourceError
@@ -85,6 +86,7 @@ def backfill_group(
             break
         with Session(engine) as session, session.begin():
             added, _rows = SnapshotWriter(session, group_id).merge_history(player_id, fetched)
+            crash_point("backfill.mid-player")
             upsert(
                 session,
                 BackfillProgress,

@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from clanstats.chat.features import is_question, length_bucket, relay_line
 from clanstats.chat.snowflakes import snowflake_at
+from clanstats.crashpoints import crash_point
 from clanstats.db.models import DiscordChannel, DiscordMessage, DiscordUser, HarvestCursor
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError
@@ -37,6 +38,7 @@ from clanstats.stage import StageResult
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+PASS_SOURCE = "discord:pass"  # the fetch-log row of a pass that reached every channel
 # What discord.py lets through when an answer is broken: bad JSON, a cut or timed-out connection.
 BROKEN_ANSWER = (ValueError, aiohttp.ClientError, TimeoutError)
 ReadableChannel = discord.TextChannel | discord.Thread
@@ -135,16 +137,35 @@ class DiscordHarvest:
                 await self._read_members(self.guild)
             for channel, is_relay in channels:
                 await self._read_with_threads(client, channel, is_relay)
+            self._record_complete_pass(len(channels))
+
+    def _record_complete_pass(self, channels: int) -> None:
+        """Mark a pass that reached every channel; until one has, no channel counts as fresh."""
+        with Session(self.engine) as session, session.begin():
+            record_fetch(
+                session,
+                group_id=self.group_id,
+                stage_run_id=self.stage_run_id,
+                source=PASS_SOURCE,
+                started_at=self.now,
+                requests=0,
+                rows=channels,
+                outcome="ok",
+            )
 
     def _all_channels_fresh(self) -> datetime | None:
-        """When the stalest known readable channel was read, if all are within the interval."""
+        """When the stalest known readable channel was read, if all are within the interval.
+
+        A pass that died part way (killed, power cut) never read the channels after it, and
+        they aren't known yet; without its end-of-pass row the next run reads them all again.
+        """
         with Session(self.engine) as session:
             known = session.scalars(
                 select(DiscordChannel.channel_id).where(
                     DiscordChannel.group_id == self.group_id, DiscordChannel.last_outcome == "ok"
                 )
             ).all()
-        sources = [f"discord:{channel_id}" for channel_id in known]
+        sources = [PASS_SOURCE, *(f"discord:{channel_id}" for channel_id in known)]
         return fetched_within(self.engine, self.group_id, sources, self.refresh_hours, self.now)
 
     def _count_requests(self, client: discord.Client) -> None:
@@ -347,6 +368,7 @@ class DiscordHarvest:
             read.messages += upsert(
                 session, DiscordMessage, rows, keys=("group_id", "message_id"), update=()
             )
+            crash_point("harvest.mid-discord-batch")
             if messages:
                 newest = max(m.id for m in messages)
                 upsert(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clanstats.crashpoints import crash_point
 from clanstats.groups import for_each_group
 from clanstats.harvest.discord_chat import harvest_discord
 from clanstats.harvest.wom import WomHarvest, make_wom_client, require_group_id
@@ -27,6 +28,7 @@ def harvest_group(context: StageContext) -> StageResult:
         lookback_days=settings.backfill_days,
         refresh=refresh,
     ).run()
+    crash_point("harvest.after-wom")
     harvest_discord(
         context.engine, settings, group_id, context.stage_run_id, result, refresh.discord_hours
     )

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from clanstats.crashpoints import crash_point
 from clanstats.db.models import (
     Achievement,
     Competition,
@@ -131,6 +132,7 @@ class WomHarvest:
             writer = step()
             with Session(self.engine) as session, session.begin():
                 rows = writer(session) if writer else 0
+                crash_point("harvest.mid-wom-source")
                 record_fetch(
                     session,
                     group_id=self.group_id,

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from clanstats.crashpoints import crash_point
 from clanstats.groups import for_each_group
 from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
@@ -36,6 +37,7 @@ def report_group(context: StageContext) -> StageResult:
         discord_expected=settings.discord_enabled,
         stale_after=timedelta(hours=stale_after_hours(load_rules(settings.rules_file).refresh)),
     )
+    crash_point("report.before-manifest")
     with Session(context.engine) as session, session.begin():
         record_output(
             session,

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from xlsxwriter.workbook import Workbook
 
+from clanstats.crashpoints import crash_point
 from clanstats.errors import ConfigError
 from clanstats.outputs import write_file_atomically
 from clanstats.report.data import ReportData, load_report_data
@@ -108,4 +109,5 @@ def _write_sheets(data: ReportData, temp: Path) -> None:
     formats = Formats(workbook)
     for write_sheet in SHEETS:
         write_sheet(workbook, formats, data)
+        crash_point("report.mid-workbook")
     workbook.close()

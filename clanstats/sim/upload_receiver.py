@@ -36,7 +36,9 @@ class AcceptedUpload:
 class UploadReceiver(LoopbackServer):
     """An HTTP endpoint on loopback that accepts only correctly signed, fresh, new uploads."""
 
-    fault_kinds: ClassVar[tuple[str, ...]] = ("429", "500", "502", "503", "504", "timeout", "drop")
+    fault_kinds: ClassVar[tuple[str, ...]] = (
+        "429", "500", "502", "503", "504", "timeout", "drop", "truncated",
+    )  # fmt: skip
 
     def __init__(
         self,

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
+from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
 from clanstats.errors import ConfigError
-from clanstats.outputs import sha256_of
+from clanstats.outputs import remove_stale_temps, sha256_of
 from clanstats.rules import FolderTarget
 from clanstats.runlog import utcnow
 from clanstats.sync.history import TargetOutcome
@@ -192,12 +193,15 @@ def _deliver(
 
 
 def _write_temp(destination: Path, content: bytes) -> Path:
+    remove_stale_temps(destination)
     handle, name = tempfile.mkstemp(
         prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
     )
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(content)
+            out.write(content[: len(content) // 2])
+            crash_point("sync.mid-folder-copy")
+            out.write(content[len(content) // 2 :])
             out.flush()
             os.fsync(out.fileno())
     except BaseException:

@@ -27,6 +27,7 @@ from clanstats.sync.retry import DeliveryError, post_with_retries
 TIMESTAMP_HEADER = "X-ClanStats-Timestamp"
 SIGNATURE_HEADER = "X-ClanStats-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+ALREADY_RECEIVED = frozenset({409})
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -102,17 +103,21 @@ def upload(
         return {"data": body, "headers": signed_headers(secret, int(clock()), body)}
 
     try:
-        post_with_retries(
+        # 409 is the receiver saying it already has this body (its Idempotency-Key): an earlier
+        # try got through but its answer was lost, or a run was killed before recording it.
+        response = post_with_retries(
             session or requests.Session(), target.url, build,
             shown_url=_shown(target.url), timeout=target.timeout,
             max_retries=target.max_retries, backoff_base=backoff_base, sleep=sleep,
+            done_statuses=ALREADY_RECEIVED,
         )  # fmt: skip
     except DeliveryError as exc:
         return TargetOutcome(
             target.name, "http", "failed", "failed", content_sha256=content_sha, error=str(exc)
         )
+    sent = "already received" if response.status_code in ALREADY_RECEIVED else "sent"
     return TargetOutcome(
-        target.name, "http", "ok", f"sent ({len(body):,} bytes)",
+        target.name, "http", "ok", f"{sent} ({len(body):,} bytes)",
         files_changed=1, bytes=len(body), content_sha256=content_sha,
     )  # fmt: skip
 

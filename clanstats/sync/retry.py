@@ -1,4 +1,4 @@
-"""POST with retries: 429 (honouring Retry-After), 5xx, timeouts and dropped connections."""
+"""POST with retries: 429 (honouring Retry-After), 5xx, timeouts, dropped or cut-off answers."""
 
 from __future__ import annotations
 
@@ -31,10 +31,12 @@ def post_with_retries(
     max_retries: int,
     backoff_base: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
+    done_statuses: frozenset[int] = frozenset(),
 ) -> requests.Response:
     """POST `build()`'s request kwargs until a non-retryable answer; raise DeliveryError if not 2xx.
 
-    `build` runs for every attempt so signatures and timestamps are fresh on each retry.
+    `build` runs for every attempt so signatures and timestamps are fresh on each retry. A status
+    in `done_statuses` counts as delivered (an idempotent receiver saying it has this already).
     """
     problem = "no attempt"
     for attempt in range(max_retries + 1):
@@ -45,8 +47,10 @@ def post_with_retries(
             problem = f"timed out after {timeout:g} s"
         except requests.ConnectionError:
             problem = "could not connect"
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            problem = "the answer was cut off"
         else:
-            if response.ok:
+            if response.ok or response.status_code in done_statuses:
                 return response
             problem = f"HTTP {response.status_code}{_reason(response)}"
             if response.status_code not in RETRYABLE_STATUSES:

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
 from clanstats.errors import ClanStatsError
 from clanstats.groups import ALLIANCE_GROUP_ID, GROUP_ENV, for_each_group, groups_for_stage
@@ -104,6 +105,7 @@ def sync_targets(run: SyncRun, targets: Sequence[SyncTarget]) -> StageResult:
     result = StageResult()
     for target in targets:
         outcome = deliver_safely(run, target)
+        crash_point("sync.before-history-row")
         record_outcome(run.engine, group_id=run.group_id, outcome=outcome)
         result.counts[f"{target.name}: {_count_label(target, run.dry_run)}"] = outcome.summary
         if run.dry_run:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from clanstats.crashpoints import crash_point
 from clanstats.groups import for_each_group
 from clanstats.harvest.wom import require_group_id
 from clanstats.rules import Rules, load_rules
@@ -64,10 +65,12 @@ def run_transform(
     days = update_daily_activity(session, group_id, timezone, gains.touched)
     counts["snapshots read"] = gains.snapshots_read
     counts["days recomputed"] = days
+    crash_point("transform.after-daily-gains")
     for derive in derivations():
         counts.update(
             derive(session, group_id=group_id, today=today, rules=rules, timezone=timezone)
         )
+        crash_point("transform.mid-derivations")
     counts.update(derive_clan_daily(session, group_id=group_id, today=today, timezone=timezone))
     counts["transform seconds"] = round(time.perf_counter() - started, 2)
     return counts
