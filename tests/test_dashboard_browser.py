@@ -33,7 +33,9 @@ from clanstats.db.models import WomGroup
 from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from clanstats.export.dashboard_bench import CHROMIUM_ARGS, chromium_path
-from tests.test_export_clan_data import HOSTILE_NAMES, build, demo_database, hostile_copy
+from tests.conftest import sqlite_demo_database
+from tests.databases import DemoRun
+from tests.test_export_clan_data import HOSTILE_NAMES, build, hostile_copy
 
 WIDE = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -44,9 +46,10 @@ ROWS = "#members-table tbody tr"
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """clan_data of the demo clan, hostile names included."""
-    engine = hostile_copy(
-        demo_database(tmp_path_factory), tmp_path_factory.mktemp("dashboard") / "clanstats.db"
-    )
+    # The browser tests are about the page, so one engine's data is enough: SQLite's.
+    database = sqlite_demo_database(tmp_path_factory)
+    demo = DemoRun("sqlite", f"sqlite:///{database.as_posix()}", database.parent)
+    engine = hostile_copy(demo, tmp_path_factory.mktemp("dashboard") / "clanstats.db")
     try:
         return build(engine)
     finally:
