@@ -17,8 +17,8 @@ from clanstats.sim.wom_server import FakeWomServer
 from tests.databases import (
     ENABLE_POSTGRES,
     DatabaseFactory,
-    DemoRun,
     PostgresDatabases,
+    SharedDatabase,
     SqliteTemplate,
     run_demo_pipeline,
     server_url,
@@ -79,7 +79,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
     return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
 
 
-def _engine_kind(request: pytest.FixtureRequest) -> str:
+def engine_kind(request: pytest.FixtureRequest) -> str:
+    """The engine a parametrized fixture runs on; skip PostgreSQL without TEST_DATABASE_URL."""
     kind = str(request.param)
     if kind == "postgresql" and server_url() is None:
         pytest.skip(ENABLE_POSTGRES)
@@ -89,21 +90,23 @@ def _engine_kind(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(params=ENGINES)
 def database_kind(request: pytest.FixtureRequest) -> str:
     """Which engine this test runs on; the PostgreSQL variant skips without TEST_DATABASE_URL."""
-    return _engine_kind(request)
+    return engine_kind(request)
 
 
 @pytest.fixture(scope="session", params=ENGINES)
-def demo_run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+def demo_run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> SharedDatabase:
     """The whole demo pipeline run once per session on each engine (read-only for tests)."""
-    kind = _engine_kind(request)
+    kind = engine_kind(request)
     if kind == "sqlite":
         database = sqlite_demo_database(tmp_path_factory)
-        return DemoRun(kind, f"sqlite:///{database.as_posix()}", database.parent)
+        return SharedDatabase(kind, f"sqlite:///{database.as_posix()}", database.parent)
     databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
     url = databases.url_of(databases.create(migrated=False))
     folder = tmp_path_factory.getbasetemp() / "clanstats-demo-postgresql"
     run_demo_pipeline(folder, url)
-    return DemoRun(kind, url, folder, databases)
+    return SharedDatabase(kind, url, folder, databases)
 
 
 def sqlite_demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:

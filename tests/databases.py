@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from clanstats.db.engine import make_engine
 from clanstats.db.migrate import upgrade_to_head
-from clanstats.settings import PROJECT_ROOT
+from clanstats.settings import PROJECT_ROOT, sqlite_path_from_url
 
 TEST_DATABASE_URL_ENV = "TEST_DATABASE_URL"
 ENABLE_POSTGRES = (
@@ -142,8 +142,8 @@ class DatabaseFactory:
 
 
 @dataclass(frozen=True)
-class DemoRun:
-    """The whole demo pipeline's database (either engine) and its data folder with outputs."""
+class SharedDatabase:
+    """A database built once and shared read-only (the demo's, say), and its data folder."""
 
     kind: str
     url: str
@@ -151,13 +151,17 @@ class DemoRun:
     postgres: PostgresDatabases | None = None
 
     def copy(self, target: Path) -> str:
-        """A copy of the demo database a test may change (SQLite: at `target`); its URL."""
+        """A copy a test may change (SQLite: the file at `target`); its URL.
+
+        On PostgreSQL the source must have no open connections: dispose its engines first.
+        """
         if self.postgres is None:
-            shutil.copyfile(self.folder / "clanstats.db", target)
+            source = sqlite_path_from_url(self.url)
+            assert source is not None
+            shutil.copyfile(source, target)
             return f"sqlite:///{target.as_posix()}"
-        return self.postgres.url_of(
-            self.postgres.create(migrated=False, copy_of=make_url(self.url).database)
-        )
+        name = self.postgres.create(migrated=False, copy_of=make_url(self.url).database)
+        return self.postgres.url_of(name)
 
 
 def run_demo_pipeline(folder: Path, database_url: str | None = None) -> None:

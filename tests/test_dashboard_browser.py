@@ -34,7 +34,7 @@ from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from clanstats.export.dashboard_bench import CHROMIUM_ARGS, chromium_path
 from tests.conftest import sqlite_demo_database
-from tests.databases import DemoRun
+from tests.databases import SharedDatabase
 from tests.test_export_clan_data import HOSTILE_NAMES, build, hostile_copy
 
 WIDE = {"width": 1440, "height": 900}
@@ -48,7 +48,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """clan_data of the demo clan, hostile names included."""
     # The browser tests are about the page, so one engine's data is enough: SQLite's.
     database = sqlite_demo_database(tmp_path_factory)
-    demo = DemoRun("sqlite", f"sqlite:///{database.as_posix()}", database.parent)
+    demo = SharedDatabase("sqlite", f"sqlite:///{database.as_posix()}", database.parent)
     engine = hostile_copy(demo, tmp_path_factory.mktemp("dashboard") / "clanstats.db")
     try:
         return build(engine)

@@ -42,7 +42,7 @@ from clanstats.db.models import (
 )
 from clanstats.export.clan_data import build_clan_data
 from clanstats.settings import PROJECT_ROOT
-from tests.databases import DemoRun
+from tests.databases import SharedDatabase
 
 jsonschema = pytest.importorskip("jsonschema", reason="pip install jsonschema (a dev dependency)")
 
@@ -57,7 +57,7 @@ HOSTILE_NAMES = (
 )
 
 
-def hostile_copy(demo: DemoRun, target: Path) -> Engine:
+def hostile_copy(demo: SharedDatabase, target: Path) -> Engine:
     """A copy of the demo database whose first few members have hostile display names."""
     engine = make_engine(demo.copy(target))
     with Session(engine) as session, session.begin():
@@ -97,7 +97,7 @@ def build(engine: Engine, *, generated_at: datetime | None = None) -> dict[str, 
 
 
 @pytest.fixture(scope="module")
-def engine(demo_run: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def engine(demo_run: SharedDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """The demo database with hostile names, shared read-only by this module's tests."""
     engine = hostile_copy(demo_run, tmp_path_factory.mktemp("clan-data") / "clanstats.db")
     yield engine
@@ -110,7 +110,7 @@ def data(engine: Engine) -> dict[str, Any]:
 
 
 @pytest.fixture
-def scratch(demo_run: DemoRun, tmp_path: Path) -> Iterator[Engine]:
+def scratch(demo_run: SharedDatabase, tmp_path: Path) -> Iterator[Engine]:
     """A copy of the demo database a test may change."""
     engine = hostile_copy(demo_run, tmp_path / "scratch.db")
     yield engine

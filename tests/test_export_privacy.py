@@ -10,13 +10,13 @@ from sqlalchemy import String, select
 from clanstats.db.engine import make_engine
 from clanstats.db.models import Base
 from clanstats.sim.chat import TEXT_MARKER
-from tests.databases import DemoRun, query
+from tests.databases import SharedDatabase, query
 
 # Files for members and the open web; the officers' workbook may name Discord users (to link them).
 MEMBER_FACING = ("clan_data.json", "clan_dashboard.html", "public_summary.json", "site")
 
 
-def discord_ids(demo: DemoRun) -> set[str]:
+def discord_ids(demo: SharedDatabase) -> set[str]:
     """Every Discord id the demo stored: users, messages, channels and guilds."""
     rows = query(
         demo.url,
@@ -39,7 +39,7 @@ def readable_text(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
-def stored_text(demo: DemoRun) -> str:
+def stored_text(demo: SharedDatabase) -> str:
     """Every text value in every table of the demo's database, one per line."""
     engine = make_engine(demo.url)
     values: list[str] = []
@@ -55,7 +55,7 @@ def stored_text(demo: DemoRun) -> str:
     return "\n".join(values)
 
 
-def test_no_output_holds_any_message_text(demo_run: DemoRun) -> None:
+def test_no_output_holds_any_message_text(demo_run: SharedDatabase) -> None:
     outputs = [p for p in (demo_run.folder / "output").rglob("*") if p.is_file()]
     assert {p.name for p in outputs} >= {"clan_data.json", "clan_report_summary_merged.xlsx"}
     for path in outputs:
@@ -68,7 +68,7 @@ def test_no_output_holds_any_message_text(demo_run: DemoRun) -> None:
         assert not TEXT_MARKER.search(database.read_bytes().decode("latin-1"))
 
 
-def test_member_facing_outputs_carry_no_discord_id(demo_run: DemoRun) -> None:
+def test_member_facing_outputs_carry_no_discord_id(demo_run: SharedDatabase) -> None:
     ids = discord_ids(demo_run)
     assert len(ids) > 100, "the demo read Discord"
     output = demo_run.folder / "output"
