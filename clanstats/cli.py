@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clanstats import __version__
 from clanstats.errors import (
@@ -22,6 +23,9 @@ from clanstats.logs import FILE_ONLY, console, setup_logging, silence_until_conf
 from clanstats.pipeline import PIPELINE, STAGES, run_pipeline, select_stages
 from clanstats.rules import load_rules
 from clanstats.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -172,10 +176,8 @@ def _schedule(args: argparse.Namespace) -> int:
 def _runs(settings: Settings, args: argparse.Namespace) -> int:
     """`main.py runs ...`: the run viewer."""
     from clanstats import runs_view as view
-    from clanstats.db.engine import engine_for
 
-    _require_database(settings)
-    engine, log_file = engine_for(settings), settings.log_file
+    engine, log_file = _open_database(settings, "runs"), settings.log_file
     values: list[str] = args.values
     if args.action is None:
         data: object = view.list_runs_json(engine, limit=args.limit) if args.json else None
@@ -224,29 +226,34 @@ def _stage_env(args: argparse.Namespace) -> dict[str, str]:
 
 
 def _show_sync_status(settings: Settings) -> int:
-    from clanstats.db.engine import engine_for
     from clanstats.harvest.wom import require_group_id
     from clanstats.sync.status import show_sync_status
 
     group_id = require_group_id(settings)
-    _require_database(settings)
-    show_sync_status(engine_for(settings), group_id)
+    show_sync_status(_open_database(settings, "sync status"), group_id)
     return 0
 
 
-def _require_database(settings: Settings) -> None:
+def _open_database(settings: Settings, purpose: str) -> Engine:
+    """The engine of a database a run has made; ConfigError when there is none yet."""
+    from clanstats.db.engine import engine_for
+    from clanstats.db.migrate import current_revision
+
     if settings.sqlite_path is not None and not settings.sqlite_path.exists():
         raise ConfigError(f"there is no database at {settings.sqlite_path} yet: run main.py first")
+    engine = engine_for(settings, purpose)
+    if current_revision(engine) is None:
+        engine.dispose()
+        raise ConfigError("the database has no ClanStats tables yet: run main.py first")
+    return engine
 
 
 def _show_identity(settings: Settings) -> int:
-    from clanstats.db.engine import engine_for
     from clanstats.harvest.wom import require_group_id
     from clanstats.identity_view import show_identity
 
     group_id = require_group_id(settings)
-    _require_database(settings)
-    show_identity(engine_for(settings), group_id)
+    show_identity(_open_database(settings, "identity"), group_id)
     return 0
 
 
