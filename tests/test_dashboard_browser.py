@@ -349,7 +349,7 @@ def test_each_panel_downloads_its_json(
 
 
 def test_an_empty_clan_explains_each_empty_panel(open_page: Opener, tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # the page is the point
     upgrade_to_head(engine)
     with Session(engine) as session, session.begin():
         session.execute(
