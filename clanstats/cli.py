@@ -26,6 +26,8 @@ from clanstats.rules import load_rules
 from clanstats.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from clanstats.groups import Group
 
 log = logging.getLogger(__name__)
@@ -219,10 +221,8 @@ def _schedule(args: argparse.Namespace) -> int:
 def _runs(settings: Settings, args: argparse.Namespace) -> int:
     """`main.py runs ...`: the run viewer."""
     from clanstats import runs_view as view
-    from clanstats.db.engine import engine_for
 
-    _require_database(settings)
-    engine, log_file = engine_for(settings), settings.log_file
+    engine, log_file = _open_database(settings, "runs"), settings.log_file
     values: list[str] = args.values
     if args.action is None:
         data: object = view.list_runs_json(engine, limit=args.limit) if args.json else None
@@ -284,33 +284,40 @@ def _groups(settings: Settings, args: argparse.Namespace) -> list[Group]:
 
 
 def _show_sync_status(settings: Settings, args: argparse.Namespace) -> int:
-    from clanstats.db.engine import engine_for
     from clanstats.sync.status import show_sync_status
 
     groups = _groups(settings, args)
-    _require_database(settings)
+    engine = _open_database(settings, "sync status")
     for group in groups:
         if group.slug is not None:
             console.print(f"[bold]{group.name}[/] ({group.slug})", markup=True, highlight=False)
-        show_sync_status(engine_for(settings), group.id)
+        show_sync_status(engine, group.id)
     return 0
 
 
-def _require_database(settings: Settings) -> None:
+def _open_database(settings: Settings, purpose: str) -> Engine:
+    """The engine of a database a run has made; ConfigError when there is none yet."""
+    from clanstats.db.engine import engine_for
+    from clanstats.db.migrate import current_revision
+
     if settings.sqlite_path is not None and not settings.sqlite_path.exists():
         raise ConfigError(f"there is no database at {settings.sqlite_path} yet: run main.py first")
+    engine = engine_for(settings, purpose)
+    if current_revision(engine) is None:
+        engine.dispose()
+        raise ConfigError("the database has no ClanStats tables yet: run main.py first")
+    return engine
 
 
 def _show_identity(settings: Settings, args: argparse.Namespace) -> int:
-    from clanstats.db.engine import engine_for
     from clanstats.identity_view import show_identity
 
     groups = _groups(settings, args)
-    _require_database(settings)
+    engine = _open_database(settings, "identity")
     for group in groups:
         if group.slug is not None:
             console.print(f"[bold]{group.name}[/] ({group.slug})", markup=True, highlight=False)
-        show_identity(engine_for(settings), group.id)
+        show_identity(engine, group.id)
     return 0
 
 

@@ -23,6 +23,8 @@ from clanstats.sim.upload_receiver import UploadReceiver
 from clanstats.sim.wom_server import FakeWomServer
 
 DEMO_DIR = Path(os.environ.get("CLANSTATS_DEMO_DIR", PROJECT_ROOT / "demo"))
+# For the tests: the demo on an empty PostgreSQL database instead of demo/clanstats.db.
+DEMO_DATABASE_URL_ENV = "CLANSTATS_DEMO_DATABASE_URL"
 DEMO_MARKER = ".clanstats-demo"
 DEMO_API_KEY = "demo-key"
 # The simulated server grants this many requests a minute to the demo key, and the client is
@@ -91,7 +93,8 @@ def demo_environment() -> dict[str, str]:
         "CLANSTATS_ENV_FILE": str(DEMO_DIR / "no.env"),
         "CLANSTATS_DATA_DIR": str(DEMO_DIR),
         # Every path is pinned so a real clan's settings in the environment can't leak in.
-        "DATABASE_URL": f"sqlite:///{(DEMO_DIR / 'clanstats.db').as_posix()}",
+        "DATABASE_URL": os.environ.get(DEMO_DATABASE_URL_ENV)
+        or f"sqlite:///{(DEMO_DIR / 'clanstats.db').as_posix()}",
         "OUTPUT_DIR": str(DEMO_DIR / "output"),
         "BACKUP_DIR": str(DEMO_DIR / "backups"),
         "LOG_FILE": str(DEMO_DIR / "app.log"),

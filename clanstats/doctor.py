@@ -6,6 +6,7 @@ A service that can't be reached is an "offline (...)" line, never a crash.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -14,10 +15,12 @@ from pathlib import Path
 import requests
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine, text
 
 from clanstats.db.backup import integrity_ok
 from clanstats.db.engine import engine_for
 from clanstats.db.migrate import current_revision, head_revision
+from clanstats.db.pg_dump import INSTALL_HINT
 from clanstats.errors import ClanStatsError, ConfigError
 from clanstats.groups import Group, configured_groups
 from clanstats.rules import FolderTarget, HttpTarget, Rules, SyncTarget, load_rules
@@ -137,8 +140,13 @@ def _database(settings: Settings) -> list[Check]:
             fix = f"python main.py restore (the newest good copy in {settings.backup_dir})"
             return [Check("database", False, f"{path}: integrity check failed", fix)]
         checks.append(Check("database", True, f"{path}: integrity ok"))
-    engine = engine_for(settings)
     try:
+        engine = engine_for(settings, "doctor")
+    except ClanStatsError as exc:
+        return [*checks, Check("database", False, str(exc), "check DATABASE_URL and the server")]
+    try:
+        if path is None:
+            checks += [_postgres_server(engine), _backup_tools()]
         current, head = current_revision(engine), head_revision()
     except ClanStatsError as exc:
         return [*checks, Check("database schema", False, str(exc), "check DATABASE_URL")]
@@ -149,6 +157,22 @@ def _database(settings: Settings) -> list[Check]:
     fix = "run python main.py: it backs up, then migrates"
     detail = f"at {current or 'empty'}, the code expects {head}"
     return [*checks, Check("database schema", False, detail, fix)]
+
+
+def _postgres_server(engine: Engine) -> Check:
+    with engine.connect() as conn:
+        version = conn.execute(text("SHOW server_version")).scalar_one()
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+    where = f"{engine.url.host or 'localhost'}:{engine.url.port or 5432}/{engine.url.database}"
+    return Check("database", True, f"PostgreSQL {version} at {where}, {int(size) / 1e6:.1f} MB")
+
+
+def _backup_tools() -> Check:
+    missing = [tool for tool in ("pg_dump", "pg_restore") if shutil.which(tool) is None]
+    if missing:
+        detail = f"{' and '.join(missing)} not on PATH: backup, restore and migrations can't run"
+        return Check("backup tools", False, detail, INSTALL_HINT)
+    return Check("backup tools", True, "pg_dump and pg_restore found")
 
 
 def _writable(name: str, folder: Path) -> Check:

@@ -99,7 +99,7 @@ def run_pipeline(
 ) -> int:
     """Lock, back up, migrate, then run each stage as a subprocess; return the run's exit code."""
     with run_lock(settings.lock_file):
-        engine = engine_for(settings)
+        engine = engine_for(settings, "pipeline")
         prepare_database(settings, engine)
         names = [stage.name for stage in stages]
         run_id = start_pipeline_run(engine, names)
@@ -118,7 +118,7 @@ def run_pipeline(
                     code = outcome.exit_code if 0 < outcome.exit_code < 256 else EXIT_BUG
                     exit_code, error = code, f"{stage.name} failed"
                     break
-            if exit_code == EXIT_OK and settings.is_sqlite and optimize_due(settings):
+            if exit_code == EXIT_OK and optimize_due(settings):
                 # Weekly care while the lock is held: prune old fetch logs, compact if worthwhile.
                 optimize(settings, take_lock=False)
                 log.info("weekly optimize done")

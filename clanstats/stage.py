@@ -53,7 +53,7 @@ def run_stage(name: str, work: StageWork) -> int:
     try:
         settings = load_settings()
         setup_logging(settings.log_file, settings.log_level)
-        engine = engine_for(settings)
+        engine = engine_for(settings, name)
         if PIPELINE_RUN_ENV not in os.environ:
             # Run alone (python -m scripts.<stage>): nobody backed up or migrated for us.
             prepare_database(settings, engine)

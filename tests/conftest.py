@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
+from clanstats.db.engine import make_engine
 from clanstats.sim.chat import ChatConfig, SimulatedChat
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.discord_server import FakeDiscordServer
 from clanstats.sim.wom_server import FakeWomServer
+from tests.databases import (
+    ENABLE_POSTGRES,
+    DatabaseFactory,
+    PostgresDatabases,
+    SharedDatabase,
+    SqliteTemplate,
+    run_demo_pipeline,
+    server_url,
+)
 
 SIM_NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -39,3 +51,98 @@ def discord_server(sim_chat: SimulatedChat) -> Iterator[FakeDiscordServer]:
     """Serve `sim_chat` over Discord's REST API on loopback, limits too high to hit."""
     with FakeDiscordServer(sim_chat, rate_limit_per_second=10_000) as server:
         yield server
+
+
+# --- databases: every database test runs on SQLite, and on PostgreSQL when one is configured ---
+
+ENGINES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases | None]:
+    """The PostgreSQL server of TEST_DATABASE_URL (None when unset); cleaned up at the end."""
+    url = server_url()
+    if url is None:
+        yield None
+        return
+    databases = PostgresDatabases(url)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    """A SQLite file migrated once per session."""
+    return SqliteTemplate(tmp_path_factory.mktemp("sqlite-template"))
+
+
+def engine_kind(request: pytest.FixtureRequest) -> str:
+    """The engine a parametrized fixture runs on; skip PostgreSQL without TEST_DATABASE_URL."""
+    kind = str(request.param)
+    if kind == "postgresql" and server_url() is None:
+        pytest.skip(ENABLE_POSTGRES)
+    return kind
+
+
+@pytest.fixture(params=ENGINES)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Which engine this test runs on; the PostgreSQL variant skips without TEST_DATABASE_URL."""
+    return engine_kind(request)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def demo_run(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> SharedDatabase:
+    """The whole demo pipeline run once per session on each engine (read-only for tests)."""
+    kind = engine_kind(request)
+    if kind == "sqlite":
+        database = sqlite_demo_database(tmp_path_factory)
+        return SharedDatabase(kind, f"sqlite:///{database.as_posix()}", database.parent)
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    url = databases.url_of(databases.create(migrated=False))
+    folder = tmp_path_factory.getbasetemp() / "clanstats-demo-postgresql"
+    run_demo_pipeline(folder, url)
+    return SharedDatabase(kind, url, folder, databases)
+
+
+def sqlite_demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo pipeline's SQLite database, made once per session (the browser tests use it)."""
+    folder = tmp_path_factory.getbasetemp() / "clanstats-demo"
+    database = folder / "clanstats.db"
+    if not database.exists():
+        run_demo_pipeline(folder)
+    return database
+
+
+@pytest.fixture
+def new_database(
+    request: pytest.FixtureRequest, database_kind: str, tmp_path: Path
+) -> Iterator[DatabaseFactory]:
+    """Make databases of this test's kind: `new_database()` (migrated) or `(migrated=False)`."""
+    factory = DatabaseFactory(request, database_kind, tmp_path)
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture
+def database_url(new_database: DatabaseFactory) -> str:
+    """The URL of a new, empty database (SQLite: `tmp_path/clanstats.db`, not created yet)."""
+    return new_database(migrated=False)
+
+
+@pytest.fixture
+def migrated_url(new_database: DatabaseFactory) -> str:
+    """The URL of a new database at the newest schema (SQLite: `tmp_path/clanstats.db`)."""
+    return new_database()
+
+
+@pytest.fixture
+def migrated_engine(migrated_url: str) -> Iterator[Engine]:
+    """An engine on a new database at the newest schema; disposed after the test."""
+    engine = make_engine(migrated_url)
+    yield engine
+    engine.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +11,6 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
     Achievement,
     Base,
@@ -33,10 +31,9 @@ METRICS = {"overall": 1, "vorkath": 2, "zulrah": 3, "ehp": 4, "ehb": 5}
 Derivation = Callable[..., dict[str, object]]
 
 
-def clan_database(tmp_path: Path) -> Engine:
-    """A migrated SQLite file with two groups and the WOM metrics the tests use."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'clan.db'}")
-    upgrade_to_head(engine)
+def clan_database(migrated_url: str) -> Engine:
+    """A migrated database with two groups and the WOM metrics the tests use."""
+    engine = make_engine(migrated_url)
     with Session(engine) as session, session.begin():
         session.execute(
             insert(WomGroup), [{"id": g, "name": f"g{g}", "fetched_at": T0} for g in (1, 2)]

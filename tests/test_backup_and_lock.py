@@ -1,4 +1,7 @@
-"""Online backups with retention, the integrity check, and the run lock."""
+"""Online backups of the SQLite file with retention, its integrity check, and the run lock.
+
+SQLite only: these are about the file. PostgreSQL dumps are tested in test_db_care.py.
+"""
 
 from __future__ import annotations
 

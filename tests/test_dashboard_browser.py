@@ -33,7 +33,9 @@ from clanstats.db.models import WomGroup
 from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from clanstats.export.dashboard_bench import CHROMIUM_ARGS, chromium_path
-from tests.test_export_clan_data import HOSTILE_NAMES, build, demo_database, hostile_copy
+from tests.conftest import sqlite_demo_database
+from tests.databases import SharedDatabase
+from tests.test_export_clan_data import HOSTILE_NAMES, build, hostile_copy
 
 WIDE = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -44,9 +46,10 @@ ROWS = "#members-table tbody tr"
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """clan_data of the demo clan, hostile names included."""
-    engine = hostile_copy(
-        demo_database(tmp_path_factory), tmp_path_factory.mktemp("dashboard") / "clanstats.db"
-    )
+    # The browser tests are about the page, so one engine's data is enough: SQLite's.
+    database = sqlite_demo_database(tmp_path_factory)
+    demo = SharedDatabase("sqlite", f"sqlite:///{database.as_posix()}", database.parent)
+    engine = hostile_copy(demo, tmp_path_factory.mktemp("dashboard") / "clanstats.db")
     try:
         return build(engine)
     finally:
@@ -346,7 +349,7 @@ def test_each_panel_downloads_its_json(
 
 
 def test_an_empty_clan_explains_each_empty_panel(open_page: Opener, tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # the page is the point
     upgrade_to_head(engine)
     with Session(engine) as session, session.begin():
         session.execute(

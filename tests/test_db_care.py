@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert
 
 from clanstats.db.backup import integrity_ok
 from clanstats.db.care import (
@@ -17,24 +17,23 @@ from clanstats.db.care import (
     record_optimize,
     restore_backup,
 )
-from clanstats.db.engine import engine_for
-from clanstats.db.migrate import upgrade_to_head
+from clanstats.db.engine import make_engine
+from clanstats.db.models import FetchLog
+from clanstats.db.pg_dump import dump_ok
 from clanstats.errors import ConfigError, DatabaseError, RunLockedError
 from clanstats.lock import run_lock
 from clanstats.runlog import utcnow
 from clanstats.settings import Settings, load_settings
+from tests.databases import query
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings on a fresh migrated database in a folder with a space in its name."""
+def settings(tmp_path: Path, migrated_url: str) -> Settings:
+    """Settings on a fresh migrated database, data in a folder with a space in its name."""
     folder = tmp_path / "data dir"
     folder.mkdir()
-    loaded = load_settings(tmp_path / "absent.env", {"CLANSTATS_DATA_DIR": str(folder)})
-    engine = engine_for(loaded)
-    upgrade_to_head(engine)
-    engine.dispose()
-    return loaded
+    environ = {"CLANSTATS_DATA_DIR": str(folder), "DATABASE_URL": migrated_url}
+    return load_settings(tmp_path / "absent.env", environ)
 
 
 def db(settings: Settings) -> Path:
@@ -43,33 +42,41 @@ def db(settings: Settings) -> Path:
     return path
 
 
-def execute(settings: Settings, sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
-    with sqlite3.connect(db(settings)) as conn:
-        rows = conn.execute(sql, params).fetchall()
-    conn.close()
-    return rows
+def execute(settings: Settings, sql: str, **params: object) -> list[tuple]:
+    return query(settings.database_url.value, sql, params)
 
 
 def add_fetch_rows(settings: Settings, count: int, *, days_ago: int, source: str = "wom") -> None:
-    started = (utcnow() - timedelta(days=days_ago)).isoformat(sep=" ")
-    rows = [(1, source, started, started, 0, 0, "ok", "x" * 500) for _ in range(count)]
-    with sqlite3.connect(db(settings)) as conn:
-        conn.executemany(
-            "INSERT INTO fetch_log (group_id, source, started_at, finished_at, requests, rows,"
-            " outcome, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-    conn.close()
+    started = utcnow() - timedelta(days=days_ago)
+    row = {
+        "group_id": 1,
+        "source": source,
+        "started_at": started,
+        "finished_at": started,
+        "requests": 0,
+        "rows": 0,
+        "outcome": "ok",
+        "error": "x" * 500,
+    }
+    engine = make_engine(settings.database_url.value)
+    with engine.begin() as conn:
+        conn.execute(insert(FetchLog), [row] * count)
+    engine.dispose()
 
 
 def count_fetch_rows(settings: Settings) -> int:
     return int(execute(settings, "SELECT count(*) FROM fetch_log")[0][0])
 
 
+def backup_ok(path: Path) -> bool:
+    return dump_ok(path) if path.suffix == ".dump" else integrity_ok(path)
+
+
 def test_backup_is_made_and_listed(settings: Settings) -> None:
     copy = make_backup(settings)
-    assert copy.name.endswith("-manual.db") and copy.parent == settings.backup_dir
-    assert integrity_ok(copy)
+    suffix = ".db" if settings.is_sqlite else ".dump"
+    assert copy.name.endswith(f"-manual{suffix}") and copy.parent == settings.backup_dir
+    assert backup_ok(copy)
     assert list_backups(settings) == [copy]
 
 
@@ -79,13 +86,22 @@ def test_backup_refuses_while_a_run_holds_the_lock(settings: Settings) -> None:
     assert list_backups(settings) == []
 
 
-def test_postgres_points_at_pg_dump(tmp_path: Path) -> None:
-    pg = load_settings(
-        tmp_path / "absent.env",
-        {"CLANSTATS_DATA_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u:p@localhost/db"},
-    )
-    with pytest.raises(ConfigError, match="pg_dump"):
-        make_backup(pg)
+@pytest.mark.parametrize("database_kind", ["postgresql"], indirect=True)
+def test_postgres_without_pg_dump_says_what_to_install(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(settings.data_dir))  # a PATH with no PostgreSQL tools
+    with pytest.raises(ConfigError, match="pg_dump is not on PATH") as caught:
+        make_backup(settings)
+    assert "postgresql-client" in str(caught.value) and "\n" not in str(caught.value)
+    assert list_backups(settings) == []
+
+
+@pytest.mark.parametrize("database_kind", ["postgresql"], indirect=True)
+def test_postgres_backup_of_an_empty_database_is_refused(tmp_path: Path, database_url: str) -> None:
+    environ = {"CLANSTATS_DATA_DIR": str(tmp_path), "DATABASE_URL": database_url}
+    with pytest.raises(ConfigError, match="no ClanStats tables yet"):
+        make_backup(load_settings(tmp_path / "absent.env", environ))
 
 
 def test_restore_picks_the_newest_and_keeps_the_replaced_database(settings: Settings) -> None:
@@ -98,19 +114,19 @@ def test_restore_picks_the_newest_and_keeps_the_replaced_database(settings: Sett
     before = restore_backup(settings, None)
 
     assert execute(settings, "SELECT source FROM fetch_log") == [("middle",)]
-    assert before is not None and before.name.endswith("-before-restore.db")
+    assert before is not None and before.name.startswith("clanstats-")
+    assert before.stem.endswith("-before-restore") and backup_ok(before)
     assert newest in list_backups(settings)
-    with sqlite3.connect(before) as conn:
-        assert conn.execute("SELECT source FROM fetch_log").fetchall() == [("changed",)]
-    conn.close()
-    assert integrity_ok(db(settings))
+    restore_backup(settings, before)  # undo
+    assert execute(settings, "SELECT source FROM fetch_log") == [("changed",)]
 
 
 def test_restore_a_named_file_outside_the_backup_folder(settings: Settings, tmp_path: Path) -> None:
     add_fetch_rows(settings, 1, days_ago=0, source="kept")
-    elsewhere = tmp_path / "usb stick" / "copy.db"
+    made = make_backup(settings)
+    elsewhere = tmp_path / "usb stick" / f"copy{made.suffix}"
     elsewhere.parent.mkdir()
-    elsewhere.write_bytes(make_backup(settings).read_bytes())
+    elsewhere.write_bytes(made.read_bytes())
     execute(settings, "DELETE FROM fetch_log")
     restore_backup(settings, elsewhere)
     assert execute(settings, "SELECT source FROM fetch_log") == [("kept",)]
@@ -120,6 +136,7 @@ def test_restore_a_named_file_outside_the_backup_folder(settings: Settings, tmp_
         restore_backup(settings, tmp_path / "usb stick")
 
 
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # a file can be corrupt
 def test_restore_over_a_corrupt_database(settings: Settings) -> None:
     add_fetch_rows(settings, 1, days_ago=0, source="good")
     make_backup(settings)
@@ -139,10 +156,17 @@ def test_restore_refuses_while_a_run_holds_the_lock(settings: Settings) -> None:
 
 def test_restore_refuses_a_corrupt_backup(settings: Settings) -> None:
     settings.backup_dir.mkdir(parents=True, exist_ok=True)
-    bad = settings.backup_dir / "clanstats-29990101-000000-000000-manual.db"
+    suffix, problem = (
+        (".db", "not a healthy SQLite database")
+        if settings.is_sqlite
+        else (".dump", "not a readable pg_dump file")
+    )
+    bad = settings.backup_dir / f"clanstats-29990101-000000-000000-manual{suffix}"
     bad.write_bytes(b"not a database" * 500)
-    with pytest.raises(DatabaseError, match="not a healthy SQLite database") as caught:
+    add_fetch_rows(settings, 1, days_ago=0, source="kept")
+    with pytest.raises(DatabaseError, match=problem) as caught:
         restore_backup(settings, None)
+    assert execute(settings, "SELECT source FROM fetch_log") == [("kept",)]
     assert "\n" not in str(caught.value)
     assert list_backups(settings) == [bad]  # nothing was backed up or replaced
 
@@ -166,6 +190,7 @@ def test_optimize_prunes_old_fetch_log_rows_but_keeps_the_newest_per_source(
     assert ("wom:gains",) in execute(settings, "SELECT source FROM fetch_log")
 
 
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # SQLite's free pages
 def test_optimize_vacuums_only_when_worthwhile(settings: Settings) -> None:
     first = optimize(settings)
     assert first["vacuumed"] is False
@@ -190,3 +215,20 @@ def test_optimize_is_due_weekly(settings: Settings) -> None:
     assert not optimize_due(settings)
     with run_lock(settings.lock_file), pytest.raises(RunLockedError):
         optimize(settings)
+
+
+@pytest.mark.parametrize("database_kind", ["postgresql"], indirect=True)
+def test_optimize_on_postgres_vacuums_and_analyzes(settings: Settings) -> None:
+    add_fetch_rows(settings, 50, days_ago=400)
+    add_fetch_rows(settings, 1, days_ago=1)
+    result = optimize(settings)
+    assert result["fetch_log_pruned"] == 50 and result["vacuumed"] is True
+    assert int(result["bytes_before"]) > 0 and int(result["bytes_after"]) > 0
+    assert "pages" not in result  # SQLite's page counts mean nothing here
+    [(vacuumed, analyzed)] = execute(
+        settings,
+        "SELECT last_vacuum IS NOT NULL, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+        "WHERE relname = 'fetch_log'",
+    )
+    assert vacuumed and analyzed
+    assert not optimize_due(settings)

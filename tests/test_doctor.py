@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from clanstats.db.engine import engine_for
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.doctor import Check, all_ok, doctor_from_environment, print_doctor, run_doctor
 from clanstats.settings import load_settings
 from clanstats.sim.discord_server import FakeDiscordServer
@@ -64,22 +62,21 @@ def by_name(checks: list[Check]) -> dict[str, Check]:
 
 
 def test_everything_reachable(
-    tmp_path: Path, wom_server: FakeWomServer, discord_server: FakeDiscordServer
+    tmp_path: Path,
+    migrated_url: str,
+    wom_server: FakeWomServer,
+    discord_server: FakeDiscordServer,
 ) -> None:
     environ = environment(
         tmp_path,
+        DATABASE_URL=migrated_url,
         WOM_BASE_URL=wom_server.base_url,
         WOM_GROUP_ID="4242",
         DISCORD_BOT_TOKEN=discord_server.chat.bot_token,
         DISCORD_GUILD_ID="700000000000000001",
         DISCORD_API_BASE=discord_server.api_base,
     )
-    settings = load_settings(None, environ)
-    engine = engine_for(settings)
-    upgrade_to_head(engine)
-    engine.dispose()
-
-    checks = by_name(run_doctor(settings, environ=environ))
+    checks = by_name(run_doctor(load_settings(None, environ), environ=environ))
 
     assert checks["Wise Old Man"].ok is True and "12 members" in checks["Wise Old Man"].detail
     assert checks["Discord"].ok is True and "logged in as" in checks["Discord"].detail

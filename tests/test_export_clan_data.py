@@ -8,11 +8,7 @@ table before the data is built, as a renamed player would arrive from WOM.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -24,7 +20,6 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
     ChatHeatmap,
     ClanDaily,
@@ -47,6 +42,7 @@ from clanstats.db.models import (
 )
 from clanstats.export.clan_data import build_clan_data
 from clanstats.settings import PROJECT_ROOT
+from tests.databases import SharedDatabase
 
 jsonschema = pytest.importorskip("jsonschema", reason="pip install jsonschema (a dev dependency)")
 
@@ -61,29 +57,9 @@ HOSTILE_NAMES = (
 )
 
 
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo pipeline's database, made once per session (shared by the export test files)."""
-    folder = tmp_path_factory.getbasetemp() / "clanstats-demo"
-    database = folder / "clanstats.db"
-    if not database.exists():
-        env = {**os.environ, "CLANSTATS_DEMO_DIR": str(folder)}
-        result = subprocess.run(
-            [sys.executable, "main.py", "--demo"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return database
-
-
-def hostile_copy(source: Path, target: Path) -> Engine:
+def hostile_copy(demo: SharedDatabase, target: Path) -> Engine:
     """A copy of the demo database whose first few members have hostile display names."""
-    shutil.copyfile(source, target)
-    engine = make_engine(f"sqlite:///{target}")
+    engine = make_engine(demo.copy(target))
     with Session(engine) as session, session.begin():
         current = session.scalars(
             select(MemberStatus.player_id)
@@ -121,10 +97,9 @@ def build(engine: Engine, *, generated_at: datetime | None = None) -> dict[str, 
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def engine(demo_run: SharedDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """The demo database with hostile names, shared read-only by this module's tests."""
-    source = demo_database(tmp_path_factory)
-    engine = hostile_copy(source, tmp_path_factory.mktemp("clan-data") / "clanstats.db")
+    engine = hostile_copy(demo_run, tmp_path_factory.mktemp("clan-data") / "clanstats.db")
     yield engine
     engine.dispose()
 
@@ -135,9 +110,9 @@ def data(engine: Engine) -> dict[str, Any]:
 
 
 @pytest.fixture
-def scratch(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Iterator[Engine]:
+def scratch(demo_run: SharedDatabase, tmp_path: Path) -> Iterator[Engine]:
     """A copy of the demo database a test may change."""
-    engine = hostile_copy(demo_database(tmp_path_factory), tmp_path / "scratch.db")
+    engine = hostile_copy(demo_run, tmp_path / "scratch.db")
     yield engine
     engine.dispose()
 
@@ -195,9 +170,8 @@ def test_every_field_in_the_schema_is_documented() -> None:
     assert not undocumented
 
 
-def test_a_clan_before_its_first_transform_still_exports_valid_data(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
-    upgrade_to_head(engine)
+def test_a_clan_before_its_first_transform_still_exports_valid_data(migrated_url: str) -> None:
+    engine = make_engine(migrated_url)
     with Session(engine) as session, session.begin():
         session.execute(
             insert(WomGroup), [{"id": 7, "name": "New Clan", "fetched_at": datetime(2026, 1, 1)}]

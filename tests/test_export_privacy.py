@@ -2,34 +2,28 @@
 
 from __future__ import annotations
 
-import sqlite3
 import zipfile
 from pathlib import Path
 
-import pytest
+from sqlalchemy import String, select
 
+from clanstats.db.engine import make_engine
+from clanstats.db.models import Base
 from clanstats.sim.chat import TEXT_MARKER
-from tests.test_export_clan_data import demo_database as build_demo_database
+from tests.databases import SharedDatabase, query
 
 # Files for members and the open web; the officers' workbook may name Discord users (to link them).
 MEMBER_FACING = ("clan_data.json", "clan_dashboard.html", "public_summary.json", "site")
 
 
-@pytest.fixture(scope="session")
-def demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The whole demo pipeline's database and outputs (made once, shared with the data tests)."""
-    return build_demo_database(tmp_path_factory)
-
-
-def discord_ids(database: Path) -> set[str]:
+def discord_ids(demo: SharedDatabase) -> set[str]:
     """Every Discord id the demo stored: users, messages, channels and guilds."""
-    with sqlite3.connect(database) as conn:
-        rows = conn.execute(
-            "SELECT user_id FROM discord_users UNION SELECT message_id FROM discord_messages "
-            "UNION SELECT channel_id FROM discord_channels UNION SELECT guild_id FROM "
-            "discord_channels WHERE guild_id IS NOT NULL"
-        ).fetchall()
-    conn.close()
+    rows = query(
+        demo.url,
+        "SELECT user_id FROM discord_users UNION SELECT message_id FROM discord_messages "
+        "UNION SELECT channel_id FROM discord_channels UNION SELECT guild_id FROM "
+        "discord_channels WHERE guild_id IS NOT NULL",
+    )
     return {str(row[0]) for row in rows}
 
 
@@ -45,18 +39,39 @@ def readable_text(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
-def test_no_output_holds_any_message_text(demo_database: Path) -> None:
-    outputs = [p for p in (demo_database.parent / "output").rglob("*") if p.is_file()]
+def stored_text(demo: SharedDatabase) -> str:
+    """Every text value in every table of the demo's database, one per line."""
+    engine = make_engine(demo.url)
+    values: list[str] = []
+    try:
+        with engine.connect() as conn:
+            for table in Base.metadata.sorted_tables:
+                columns = [c for c in table.columns if isinstance(c.type, String)]
+                if columns:
+                    for row in conn.execute(select(*columns)):
+                        values += [str(value) for value in row if value is not None]
+    finally:
+        engine.dispose()
+    return "\n".join(values)
+
+
+def test_no_output_holds_any_message_text(demo_run: SharedDatabase) -> None:
+    outputs = [p for p in (demo_run.folder / "output").rglob("*") if p.is_file()]
     assert {p.name for p in outputs} >= {"clan_data.json", "clan_report_summary_merged.xlsx"}
     for path in outputs:
         assert not TEXT_MARKER.search(readable_text(path)), f"message text in {path.name}"
-    assert not TEXT_MARKER.search(demo_database.read_bytes().decode("latin-1"))
+    stored = stored_text(demo_run)
+    assert "Discord" in stored or len(stored) > 1000, "the check read the stored text"
+    assert not TEXT_MARKER.search(stored)
+    if demo_run.kind == "sqlite":  # the raw file: not even in free pages
+        database = demo_run.folder / "clanstats.db"
+        assert not TEXT_MARKER.search(database.read_bytes().decode("latin-1"))
 
 
-def test_member_facing_outputs_carry_no_discord_id(demo_database: Path) -> None:
-    ids = discord_ids(demo_database)
+def test_member_facing_outputs_carry_no_discord_id(demo_run: SharedDatabase) -> None:
+    ids = discord_ids(demo_run)
     assert len(ids) > 100, "the demo read Discord"
-    output = demo_database.parent / "output"
+    output = demo_run.folder / "output"
     files = [output / name for name in MEMBER_FACING if (output / name).is_file()]
     files += [p for p in (output / "site").rglob("*") if p.is_file()]
     assert len(files) >= 5

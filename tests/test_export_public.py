@@ -14,7 +14,6 @@ from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
     GoalWeek,
     MemberStatus,
@@ -36,9 +35,8 @@ ELEVENTY = PROJECT_ROOT / "tests" / "eleventy" / "node_modules" / ".bin" / "elev
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'public.db'}")
-    upgrade_to_head(engine)
+def engine(migrated_url: str) -> Engine:
+    engine = make_engine(migrated_url)
     status = {
         "group_id": GROUP,
         "role": "recruit",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from clanstats.chat.features import name_key
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
     DiscordChannel,
     DiscordMessage,
@@ -31,7 +30,7 @@ from clanstats.db.models import (
 from clanstats.errors import ConfigError
 from clanstats.harvest.discord_chat import DiscordHarvest
 from clanstats.harvest.wom import WomHarvest
-from clanstats.settings import PROJECT_ROOT, load_settings
+from clanstats.settings import PROJECT_ROOT, load_settings, sqlite_path_from_url
 from clanstats.sim.chat import TEXT_MARKER, ChatConfig, SimulatedChat
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.discord_server import FakeDiscordServer
@@ -41,16 +40,16 @@ from clanstats.stage import StageResult
 from clanstats.transform.identity import link_identities
 from clanstats.wom.client import WomClient
 from tests.conftest import SIM_NOW
+from tests.databases import query
 
 GROUP = 4242
 NOW = SIM_NOW.replace(tzinfo=None)
 
 
 @pytest.fixture
-def engine(tmp_path: Path, wom_server: FakeWomServer) -> Engine:
+def engine(migrated_url: str, wom_server: FakeWomServer) -> Engine:
     """A database holding the WOM side of the clan, as a harvest leaves it."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'discord test.db'}")
-    upgrade_to_head(engine)
+    engine = make_engine(migrated_url)
     client = WomClient(
         base_url=wom_server.base_url,
         api_key="demo-key",
@@ -208,7 +207,7 @@ def test_questions_and_answers_by_others(
         )
 
 
-def test_server_nicknames_link_members_by_their_in_game_name(tmp_path: Path) -> None:
+def test_server_nicknames_link_members_by_their_in_game_name(migrated_url: str) -> None:
     clan = SimulatedClan(SimConfig(seed=7, members=50, days=20, now=SIM_NOW))
     chat = SimulatedChat(clan)
     members = {
@@ -226,8 +225,7 @@ def test_server_nicknames_link_members_by_their_in_game_name(tmp_path: Path) -> 
         and name_key(u["username"]) != name_key(members[u["player_id"]])
     ]
     assert by_nick, "the simulated server has members known only by nickname"
-    engine = make_engine(f"sqlite:///{tmp_path / 'nicks.db'}")
-    upgrade_to_head(engine)
+    engine = make_engine(migrated_url)
     with (
         FakeWomServer(clan, limit_with_key=10_000) as wom,
         FakeDiscordServer(chat, rate_limit_per_second=10_000) as server,
@@ -356,7 +354,9 @@ def busy_servers() -> Iterator[tuple[SimulatedChat, FakeWomServer, FakeDiscordSe
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_a_stage_killed_mid_channel_never_moves_the_cursor_past_stored_rows(
-    tmp_path: Path, busy_servers: tuple[SimulatedChat, FakeWomServer, FakeDiscordServer]
+    tmp_path: Path,
+    database_url: str,
+    busy_servers: tuple[SimulatedChat, FakeWomServer, FakeDiscordServer],
 ) -> None:
     chat, wom, discord_server = busy_servers
     general = chat.channel_ids["general"]
@@ -369,6 +369,7 @@ def test_a_stage_killed_mid_channel_never_moves_the_cursor_past_stored_rows(
         **os.environ,
         "CLANSTATS_ENV_FILE": str(tmp_path / "absent.env"),
         "CLANSTATS_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": database_url,
         "WOM_BASE_URL": wom.base_url,
         "WOM_GROUP_ID": str(GROUP),
         "WOM_API_KEY": "demo-key",
@@ -377,7 +378,6 @@ def test_a_stage_killed_mid_channel_never_moves_the_cursor_past_stored_rows(
         "DISCORD_CHANNEL_IDS": str(general),
         "DISCORD_API_BASE": discord_server.api_base,
     }
-    db = tmp_path / "clanstats.db"
     stage = subprocess.Popen(
         [sys.executable, "-m", "scripts.harvest"],
         cwd=PROJECT_ROOT,
@@ -387,23 +387,26 @@ def test_a_stage_killed_mid_channel_never_moves_the_cursor_past_stored_rows(
     )
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _stored(db, general) == 0:
+        while time.monotonic() < deadline and _stored(database_url, general) == 0:
             time.sleep(0.05)
-        stored_before_kill = _stored(db, general)
+        stored_before_kill = _stored(database_url, general)
         assert 0 < stored_before_kill < chat.count_messages([general]), "kill must land mid-channel"
     finally:
         stage.send_signal(signal.SIGKILL)
         stage.wait(timeout=30)
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        newest = conn.execute(
-            "SELECT max(message_id) FROM discord_messages WHERE channel_id = ?", (general,)
-        ).fetchone()[0]
-        cursor = conn.execute(
-            "SELECT position FROM harvest_cursors WHERE source = ?", (f"discord:{general}",)
-        ).fetchone()
-    conn.close()
-    assert cursor is not None and int(cursor[0]) == newest
+    if database_url.startswith("sqlite"):
+        assert query(database_url, "PRAGMA integrity_check") == [("ok",)]
+    [(newest,)] = query(
+        database_url,
+        "SELECT max(message_id) FROM discord_messages WHERE channel_id = :c",
+        {"c": general},
+    )
+    cursor = query(
+        database_url,
+        "SELECT position FROM harvest_cursors WHERE source = :s",
+        {"s": f"discord:{general}"},
+    )
+    assert cursor and int(cursor[0][0]) == newest
     discord_server.clear_faults()
     finished = subprocess.run(
         [sys.executable, "-m", "scripts.harvest"],
@@ -415,25 +418,22 @@ def test_a_stage_killed_mid_channel_never_moves_the_cursor_past_stored_rows(
         check=False,
     )
     assert finished.returncode == 0, finished.stderr
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(
-            "SELECT count(*), count(DISTINCT message_id) FROM discord_messages "
-            "WHERE channel_id = ?",
-            (general,),
-        ).fetchone()
-    conn.close()
-    assert rows == (chat.count_messages([general]),) * 2
+    rows = query(
+        database_url,
+        "SELECT count(*), count(DISTINCT message_id) FROM discord_messages WHERE channel_id = :c",
+        {"c": general},
+    )
+    assert rows == [(chat.count_messages([general]),) * 2]
 
 
-def _stored(db: Path, channel_id: int) -> int:
-    if not db.exists():
+def _stored(url: str, channel_id: int) -> int:
+    path = sqlite_path_from_url(url)
+    if path is not None and not path.exists():
         return 0
     try:
-        with sqlite3.connect(db, timeout=1) as conn:
-            row = conn.execute(
-                "SELECT count(*) FROM discord_messages WHERE channel_id = ?", (channel_id,)
-            ).fetchone()
-        conn.close()
-        return int(row[0])
-    except sqlite3.OperationalError:
+        rows = query(
+            url, "SELECT count(*) FROM discord_messages WHERE channel_id = :c", {"c": channel_id}
+        )
+    except DBAPIError:
         return 0  # not migrated yet, or busy
+    return int(rows[0][0])

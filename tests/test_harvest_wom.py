@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
     Achievement,
     CurrentValue,
@@ -42,9 +40,8 @@ Harvest = Callable[[], StageResult]
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'harvest test.db'}")
-    upgrade_to_head(engine)
+def engine(migrated_url: str) -> Engine:
+    engine = make_engine(migrated_url)
     return engine
 
 

@@ -10,7 +10,6 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
     DiscordMessage,
     DiscordUser,
@@ -51,9 +50,8 @@ USERS = {
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'identity.db'}")
-    upgrade_to_head(engine)
+def engine(migrated_url: str) -> Engine:
+    engine = make_engine(migrated_url)
     with Session(engine) as session, session.begin():
         session.execute(insert(WomGroup), [{"id": GROUP, "name": "g", "fetched_at": T}])
         session.execute(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,6 +25,8 @@ from clanstats.pipeline import PIPELINE
 from clanstats.settings import PROJECT_ROOT
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.wom_server import FakeWomServer, Fault
+from tests.databases import execute
+from tests.databases import query as query_url
 
 
 @pytest.fixture
@@ -66,11 +67,9 @@ def wom_env(server: FakeWomServer, group: int = 4242) -> dict[str, str]:
     }
 
 
-def query(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(sql).fetchall()
-    conn.close()
-    return rows
+def query(db: Path | str, sql: str) -> list[tuple]:
+    """Rows from the database at a URL, or from a SQLite file."""
+    return query_url(db if isinstance(db, str) else f"sqlite:///{db.as_posix()}", sql)
 
 
 def test_help_lists_stages_and_exit_codes(tmp_path: Path) -> None:
@@ -81,15 +80,15 @@ def test_help_lists_stages_and_exit_codes(tmp_path: Path) -> None:
 
 
 def test_a_run_records_itself_and_backs_up_first(
-    tmp_path: Path, live_server: FakeWomServer
+    tmp_path: Path, database_url: str, live_server: FakeWomServer
 ) -> None:
     data = tmp_path / "clan data with spaces"
     data.mkdir()
-    first = run_main(data, **wom_env(live_server))
+    first = run_main(data, **wom_env(live_server), DATABASE_URL=database_url)
     assert first.returncode == EXIT_OK, first.stderr
-    second = run_main(data, "harvest", **wom_env(live_server))
+    second = run_main(data, "harvest", **wom_env(live_server), DATABASE_URL=database_url)
     assert second.returncode == EXIT_OK, second.stderr
-    db = data / "clanstats.db"
+    db = database_url
     runs = query(db, "SELECT status, stages, exit_code FROM pipeline_runs ORDER BY id")
     pipeline = ",".join(stage.name for stage in PIPELINE)
     assert runs == [("ok", pipeline, 0), ("ok", "harvest", 0)]
@@ -99,15 +98,20 @@ def test_a_run_records_itself_and_backs_up_first(
         ("harvest", "ok"),
     ]
     assert '"members": 15' in stages[0][2]
-    assert len(list((data / "backups").glob("clanstats-*.db"))) == 1  # none before the first run
+    # SQLite is copied before each run (none before the first); PostgreSQL before migrations.
+    backups = list((data / "backups").glob("clanstats-*"))
+    assert len(backups) == (1 if database_url.startswith("sqlite") else 0)
     assert "stage harvest finished with exit code 0" in (data / "app.log").read_text()
 
 
-def test_a_stage_runs_alone_as_a_module(tmp_path: Path, live_server: FakeWomServer) -> None:
+def test_a_stage_runs_alone_as_a_module(
+    tmp_path: Path, database_url: str, live_server: FakeWomServer
+) -> None:
     environ = {
         **os.environ,
         "CLANSTATS_ENV_FILE": str(tmp_path / "absent.env"),
         "CLANSTATS_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": database_url,
         **wom_env(live_server),
     }
     result = subprocess.run(
@@ -120,9 +124,7 @@ def test_a_stage_runs_alone_as_a_module(tmp_path: Path, live_server: FakeWomServ
         check=False,
     )
     assert result.returncode == EXIT_OK, result.stderr
-    assert query(tmp_path / "clanstats.db", "SELECT stage, status FROM stage_runs") == [
-        ("harvest", "ok")
-    ]
+    assert query(database_url, "SELECT stage, status FROM stage_runs") == [("harvest", "ok")]
 
 
 @pytest.mark.parametrize(
@@ -153,15 +155,23 @@ def test_a_bad_rules_file_stops_with_its_line(tmp_path: Path) -> None:
 
 
 def test_a_bad_rules_file_keeps_the_previous_derived_tables(
-    tmp_path: Path, live_server: FakeWomServer
+    tmp_path: Path, database_url: str, live_server: FakeWomServer
 ) -> None:
-    assert run_main(tmp_path, **wom_env(live_server)).returncode == EXIT_OK
-    db = tmp_path / "clanstats.db"
+    assert (
+        run_main(tmp_path, **wom_env(live_server), DATABASE_URL=database_url).returncode == EXIT_OK
+    )
+    db = database_url
     before = query(db, "SELECT * FROM period_gains ORDER BY player_id, period, metric")
     assert before
     rules = tmp_path / "rules.yaml"
     rules.write_text("goals:\n  - name: XP\n    metric: overall\n    target: -5\n")
-    result = run_main(tmp_path, "transform", RULES_FILE=str(rules), **wom_env(live_server))
+    result = run_main(
+        tmp_path,
+        "transform",
+        RULES_FILE=str(rules),
+        **wom_env(live_server),
+        DATABASE_URL=database_url,
+    )
     assert result.returncode == EXIT_CONFIG
     assert "line 4: goals.0.target = -5" in result.stderr
     assert query(db, "SELECT * FROM period_gains ORDER BY player_id, period, metric") == before
@@ -191,12 +201,14 @@ def test_wrong_group_is_a_config_error(tmp_path: Path, live_server: FakeWomServe
     assert "demo-key" not in result.stderr + (tmp_path / "app.log").read_text()
 
 
-def test_a_source_failure_is_a_partial_run(tmp_path: Path, live_server: FakeWomServer) -> None:
+def test_a_source_failure_is_a_partial_run(
+    tmp_path: Path, database_url: str, live_server: FakeWomServer
+) -> None:
     live_server.inject(Fault("503", path_pattern="competitions", times=100))
-    result = run_main(tmp_path, **wom_env(live_server), timeout=300)
+    result = run_main(tmp_path, **wom_env(live_server), timeout=300, DATABASE_URL=database_url)
     assert result.returncode == EXIT_SOURCE
     assert "wom:competitions" in result.stderr
-    db = tmp_path / "clanstats.db"
+    db = database_url
     assert query(db, "SELECT count(*) FROM memberships WHERE left_at IS NULL")[0][0] == 15
     assert query(db, "SELECT stage, status FROM stage_runs") == [
         ("harvest", "partial"),
@@ -211,11 +223,19 @@ def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path: Path) -> 
     assert "another ClanStats run is in progress" in result.stderr
 
 
-def test_a_stage_past_its_timeout_is_stopped(tmp_path: Path, live_server: FakeWomServer) -> None:
+def test_a_stage_past_its_timeout_is_stopped(
+    tmp_path: Path, database_url: str, live_server: FakeWomServer
+) -> None:
     live_server.inject(Fault("timeout", path_pattern="groups", delay=60, times=100))
-    result = run_main(tmp_path, **wom_env(live_server), STAGE_TIMEOUT_SECONDS="10", timeout=120)
+    result = run_main(
+        tmp_path,
+        **wom_env(live_server),
+        STAGE_TIMEOUT_SECONDS="10",
+        timeout=120,
+        DATABASE_URL=database_url,
+    )
     assert result.returncode == EXIT_TIMEOUT
-    assert query(tmp_path / "clanstats.db", "SELECT status, exit_code FROM stage_runs") == [
+    assert query(database_url, "SELECT status, exit_code FROM stage_runs") == [
         ("timeout", EXIT_TIMEOUT)
     ]
 
@@ -278,18 +298,20 @@ def test_operations_commands_refuse_bad_input_in_one_line(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_backup_then_restore_through_main(tmp_path: Path, live_server: FakeWomServer) -> None:
-    assert run_main(tmp_path, "harvest", **wom_env(live_server)).returncode == EXIT_OK
-    made = run_main(tmp_path, "backup", **wom_env(live_server))
+def test_backup_then_restore_through_main(
+    tmp_path: Path, database_url: str, live_server: FakeWomServer
+) -> None:
+    assert (
+        run_main(tmp_path, "harvest", **wom_env(live_server), DATABASE_URL=database_url).returncode
+        == EXIT_OK
+    )
+    made = run_main(tmp_path, "backup", **wom_env(live_server), DATABASE_URL=database_url)
     assert made.returncode == EXIT_OK, made.stderr
-    members = query(tmp_path / "clanstats.db", "SELECT count(*) FROM memberships")
-    with sqlite3.connect(tmp_path / "clanstats.db") as conn:
-        conn.execute("DELETE FROM membership_events")
-        conn.execute("UPDATE memberships SET role = 'changed'")
-    conn.close()
-    restored = run_main(tmp_path, "restore", **wom_env(live_server))
+    members = query(database_url, "SELECT count(*) FROM memberships")
+    execute(
+        database_url, "DELETE FROM membership_events", "UPDATE memberships SET role = 'changed'"
+    )
+    restored = run_main(tmp_path, "restore", **wom_env(live_server), DATABASE_URL=database_url)
     assert restored.returncode == EXIT_OK, restored.stderr
-    assert query(tmp_path / "clanstats.db", "SELECT count(*) FROM memberships") == members
-    assert query(
-        tmp_path / "clanstats.db", "SELECT count(*) FROM memberships WHERE role = 'changed'"
-    ) == [(0,)]
+    assert query(database_url, "SELECT count(*) FROM memberships") == members
+    assert query(database_url, "SELECT count(*) FROM memberships WHERE role = 'changed'") == [(0,)]

@@ -13,22 +13,22 @@ from clanstats.db.migrate import current_revision, head_revision, upgrade_to_hea
 from clanstats.db.models import Base
 
 
-def test_models_match_the_migrations(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'drift.db'}")
+def test_models_match_the_migrations(database_url: str) -> None:
+    engine = make_engine(database_url)
     assert upgrade_to_head(engine) is True
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == [], f"models and migrations differ; add a migration: {diff}"
 
 
-def test_upgrade_is_idempotent_and_reaches_head(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'twice.db'}")
+def test_upgrade_is_idempotent_and_reaches_head(database_url: str) -> None:
+    engine = make_engine(database_url)
     upgrade_to_head(engine)
     assert upgrade_to_head(engine) is False
     assert current_revision(engine) == head_revision()
 
 
-def test_sqlite_pragmas_and_sparse_tables(tmp_path: Path) -> None:
+def test_sqlite_pragmas_and_sparse_tables(tmp_path: Path) -> None:  # SQLite's own settings
     engine = make_engine(f"sqlite:///{tmp_path / 'pragmas.db'}")
     upgrade_to_head(engine)
     with engine.connect() as conn:
@@ -41,8 +41,8 @@ def test_sqlite_pragmas_and_sparse_tables(tmp_path: Path) -> None:
     assert "WITHOUT ROWID" in ddl
 
 
-def test_every_clan_data_table_carries_the_group_id(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'groups.db'}")
+def test_every_clan_data_table_carries_the_group_id(database_url: str) -> None:
+    engine = make_engine(database_url)
     upgrade_to_head(engine)
     bookkeeping = {"alembic_version", "metrics", "pipeline_runs", "stage_runs", "wom_groups"}
     inspector = inspect(engine)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, insert
 from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import FetchLog
 from clanstats.report.freshness import STALE_AFTER, Freshness, source_freshness
 
@@ -19,9 +17,8 @@ NOW = datetime(2026, 7, 1, 12, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
 
 
-def database(tmp_path: Path, *fetches: tuple[str, timedelta, str]) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-    upgrade_to_head(engine)
+def database(migrated_url: str, *fetches: tuple[str, timedelta, str]) -> Engine:
+    engine = make_engine(migrated_url)
     rows = [
         {
             "group_id": group,
@@ -48,10 +45,10 @@ def freshness(engine: Engine, *, discord: bool = True) -> dict[str, Freshness]:
     return {f.family: f for f in found}
 
 
-def test_stale_after_is_26_hours_and_the_boundary_is_still_fresh(tmp_path: Path) -> None:
+def test_stale_after_is_26_hours_and_the_boundary_is_still_fresh(migrated_url: str) -> None:
     assert timedelta(hours=26) == STALE_AFTER
     engine = database(
-        tmp_path,
+        migrated_url,
         ("wom:roster", STALE_AFTER, "ok"),
         ("discord:1", STALE_AFTER + timedelta(seconds=1), "ok"),
     )
@@ -60,9 +57,9 @@ def test_stale_after_is_26_hours_and_the_boundary_is_still_fresh(tmp_path: Path)
     assert found["discord"].state == "stale"
 
 
-def test_the_newest_success_of_any_source_in_the_family_counts(tmp_path: Path) -> None:
+def test_the_newest_success_of_any_source_in_the_family_counts(migrated_url: str) -> None:
     engine = database(
-        tmp_path,
+        migrated_url,
         ("wom:gains", timedelta(days=90), "ok"),  # first-run only: rarely fetched by design
         ("wom:hiscores", timedelta(hours=2), "ok"),
         ("wom:roster", timedelta(hours=1), "error"),
@@ -73,9 +70,9 @@ def test_the_newest_success_of_any_source_in_the_family_counts(tmp_path: Path) -
     assert wom.state == "ok" and wom.failing_sources == 1
 
 
-def test_a_source_that_failed_then_recovered_is_not_failing(tmp_path: Path) -> None:
+def test_a_source_that_failed_then_recovered_is_not_failing(migrated_url: str) -> None:
     engine = database(
-        tmp_path,
+        migrated_url,
         ("discord:1", timedelta(hours=3), "error"),
         ("discord:1", timedelta(hours=1), "ok"),
         ("discord:2", timedelta(hours=1), "skipped"),  # a channel the bot can't read
@@ -84,14 +81,14 @@ def test_a_source_that_failed_then_recovered_is_not_failing(tmp_path: Path) -> N
     assert discord.failing_sources == 0 and discord.state == "ok"
 
 
-def test_never_fetched_and_not_set_up(tmp_path: Path) -> None:
-    engine = database(tmp_path)
+def test_never_fetched_and_not_set_up(migrated_url: str) -> None:
+    engine = database(migrated_url)
     assert freshness(engine)["wom"].state == "never"
     assert freshness(engine)["discord"].state == "never"
     assert freshness(engine, discord=False)["discord"].state == "not set up"
 
 
-def test_discord_that_only_ever_failed_is_never_even_when_switched_off(tmp_path: Path) -> None:
-    engine = database(tmp_path, ("discord:1", timedelta(hours=1), "error"))
+def test_discord_that_only_ever_failed_is_never_even_when_switched_off(migrated_url: str) -> None:
+    engine = database(migrated_url, ("discord:1", timedelta(hours=1), "error"))
     discord = freshness(engine, discord=False)["discord"]
     assert discord.state == "never" and discord.failing_sources == 1

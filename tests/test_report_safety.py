@@ -16,7 +16,6 @@ from xlsxwriter.workbook import Workbook
 
 from clanstats import outputs
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
     Base,
     ChannelCount,
@@ -42,7 +41,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:Use
 GROUP = 7
 TODAY = date(2026, 11, 20)
 NOW = datetime(2026, 11, 20, 18, tzinfo=UTC)
-LONG_NAME = "L" * 1000
+LONG_NAME = "L" * 64  # the longest display name the players table holds (VARCHAR(64))
 HOSTILE = [
     '=HYPERLINK("http://x","click me")',
     "+1+1",
@@ -73,16 +72,15 @@ def add(engine: Engine, model: type[Base], rows: list[dict[str, Any]]) -> None:
         session.execute(insert(model), rows)
 
 
-def empty_clan(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'clan.db'}")
-    upgrade_to_head(engine)
+def empty_clan(migrated_url: str) -> Engine:
+    engine = make_engine(migrated_url)
     add(engine, WomGroup, [{"id": GROUP, "name": "Quiet Clan", "fetched_at": NOW}])
     return engine
 
 
-def hostile_clan(tmp_path: Path) -> Engine:
+def hostile_clan(migrated_url: str) -> Engine:
     """A clan whose member, channel, season and goal names try to become formulas or links."""
-    engine = empty_clan(tmp_path)
+    engine = empty_clan(migrated_url)
     naive = NOW.replace(tzinfo=None)
     players = list(enumerate(HOSTILE, start=1))
     add(
@@ -219,9 +217,11 @@ def write(engine: Engine, path: Path, **overrides: Any) -> dict[str, object]:
     return write_report(engine, path, **(options | overrides))
 
 
-def test_hostile_names_are_stored_as_text_never_formulas_or_links(tmp_path: Path) -> None:
+def test_hostile_names_are_stored_as_text_never_formulas_or_links(
+    migrated_url: str, tmp_path: Path
+) -> None:
     path = tmp_path / "out" / REPORT_FILE
-    write(hostile_clan(tmp_path), path)
+    write(hostile_clan(migrated_url), path)
     book = load_workbook(path)
     found: dict[str, int] = {}
     for sheet in book.worksheets:
@@ -242,9 +242,9 @@ def test_hostile_names_are_stored_as_text_never_formulas_or_links(tmp_path: Path
 
 
 def test_a_failed_write_keeps_the_previous_workbook_and_leaves_no_temp_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = hostile_clan(tmp_path)
+    engine = hostile_clan(migrated_url)
     path = tmp_path / "out" / REPORT_FILE
     write(engine, path)
     before = path.read_bytes()
@@ -261,9 +261,9 @@ def test_a_failed_write_keeps_the_previous_workbook_and_leaves_no_temp_file(
 
 
 def test_a_failure_after_the_temp_file_is_written_removes_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = hostile_clan(tmp_path)
+    engine = hostile_clan(migrated_url)
     path = tmp_path / "out" / REPORT_FILE
     write(engine, path)
     before = path.read_bytes()
@@ -285,9 +285,9 @@ def test_a_failure_after_the_temp_file_is_written_removes_it(
 
 
 def test_a_workbook_open_in_excel_is_a_one_line_error_and_stays_as_it_was(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    migrated_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = hostile_clan(tmp_path)
+    engine = hostile_clan(migrated_url)
     path = tmp_path / "out" / REPORT_FILE
     write(engine, path)
     before = path.read_bytes()
@@ -303,9 +303,9 @@ def test_a_workbook_open_in_excel_is_a_one_line_error_and_stays_as_it_was(
     assert [p.name for p in path.parent.iterdir()] == [REPORT_FILE]
 
 
-def test_an_empty_clan_gets_every_sheet_with_a_reason(tmp_path: Path) -> None:
+def test_an_empty_clan_gets_every_sheet_with_a_reason(migrated_url: str, tmp_path: Path) -> None:
     path = tmp_path / "deep" / "new folder" / REPORT_FILE
-    counts = write(empty_clan(tmp_path), path)
+    counts = write(empty_clan(migrated_url), path)
     assert counts["members"] == 0 and counts["stale data"] == "Wise Old Man"
     book = load_workbook(path)
     assert book.sheetnames == SHEET_NAMES
@@ -320,8 +320,10 @@ def test_an_empty_clan_gets_every_sheet_with_a_reason(tmp_path: Path) -> None:
     assert summary["D6"].fill.fgColor.rgb.endswith("FF0000")
 
 
-def test_stale_and_failing_sources_are_flagged_on_the_summary(tmp_path: Path) -> None:
-    engine = hostile_clan(tmp_path)
+def test_stale_and_failing_sources_are_flagged_on_the_summary(
+    migrated_url: str, tmp_path: Path
+) -> None:
+    engine = hostile_clan(migrated_url)
     naive = NOW.replace(tzinfo=None)
 
     def fetch(source: str, hours_ago: float, outcome: str = "ok") -> dict[str, Any]:
@@ -358,8 +360,8 @@ def test_stale_and_failing_sources_are_flagged_on_the_summary(tmp_path: Path) ->
     assert summary["D7"].fill.fgColor.rgb.endswith("C6EFCE")
 
 
-def test_a_clan_without_discord_data_says_so(tmp_path: Path) -> None:
-    engine = empty_clan(tmp_path)
+def test_a_clan_without_discord_data_says_so(migrated_url: str, tmp_path: Path) -> None:
+    engine = empty_clan(migrated_url)
     add(
         engine,
         MemberStatus,

@@ -52,6 +52,8 @@ from clanstats.sim.wom_server import FakeWomServer
 from clanstats.stage import StageResult
 from clanstats.transform.stage import run_transform
 from clanstats.wom.client import WomClient
+from tests.conftest import ENGINES, engine_kind
+from tests.databases import PostgresDatabases, SharedDatabase
 
 GROUP = 4242
 SIM_NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -98,16 +100,24 @@ class Built:
     """The simulated clan's database and the workbook written from it."""
 
     engine: Engine
-    database: Path
+    database: SharedDatabase
     path: Path
     book: OpenedWorkbook
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
-    folder = tmp_path_factory.mktemp("report")
-    database = folder / "clan.db"
-    engine = make_engine(f"sqlite:///{database}")
+@pytest.fixture(scope="session", params=ENGINES)
+def built(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Built]:
+    """The simulated clan harvested, backfilled and transformed on each engine, and its workbook."""
+    kind = engine_kind(request)
+    folder = tmp_path_factory.mktemp(f"report-{kind}")
+    if kind == "sqlite":
+        database = f"sqlite:///{(folder / 'clan.db').as_posix()}"
+    else:
+        postgres: PostgresDatabases = request.getfixturevalue("postgres_databases")
+        database = postgres.url_of(postgres.create(migrated=True))
+    engine = make_engine(database)
     upgrade_to_head(engine)
     clan = SimulatedClan(SimConfig(seed=7, members=24, days=60, now=SIM_NOW))
     chat = SimulatedChat(clan, ChatConfig(seed=11))
@@ -132,7 +142,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
             PROJECT_ROOT / "no such .env",
             {
                 "CLANSTATS_DATA_DIR": str(folder),
-                "DATABASE_URL": f"sqlite:///{database}",
+                "DATABASE_URL": database,
                 "DISCORD_BOT_TOKEN": chat.bot_token,
                 "DISCORD_GUILD_ID": str(chat.guild_id),
                 "DISCORD_RELAY_CHANNEL_IDS": str(chat.relay_channel_id),
@@ -154,7 +164,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         timezone=CLAN_TZ,
         discord_expected=True,
     )
-    yield Built(engine, database, path, load_workbook(path))
+    shared = SharedDatabase(kind, database, folder, None if kind == "sqlite" else postgres)
+    yield Built(engine, shared, path, load_workbook(path))
     engine.dispose()
 
 
@@ -405,13 +416,13 @@ def test_officer_sheets_list_candidates_due_promotions_and_unlinked(built: Built
 def test_the_stage_script_writes_the_workbook_into_the_output_folder(
     built: Built, tmp_path: Path
 ) -> None:
-    database = tmp_path / "copy.db"
-    shutil.copy(built.database, database)
+    built.engine.dispose()  # PostgreSQL copies only a database nobody is connected to
+    database = built.database.copy(tmp_path / "copy.db")
     env = {
         **os.environ,
         "CLANSTATS_ENV_FILE": str(tmp_path / "absent.env"),
         "CLANSTATS_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database,
         "WOM_GROUP_ID": str(GROUP),
         "RULES_FILE": "",
     }

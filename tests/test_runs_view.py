@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -34,6 +33,8 @@ from clanstats.runs_view import (
 )
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.wom_server import FakeWomServer, Fault
+from tests.conftest import ENGINES, engine_kind
+from tests.databases import PostgresDatabases, query
 from tests.test_main_cli import run_main, wom_env
 
 FAILURE = "HISCORES_SERVICE_UNAVAILABLE"  # the fake WOM's 503 code
@@ -44,35 +45,35 @@ class Recorded:
     """Two pipeline runs: 1 ran clean, 2 had WOM competitions failing."""
 
     engine: Engine
-    db: Path
+    db: str
     log_file: Path
 
 
-@pytest.fixture(scope="module")
-def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
-    data = tmp_path_factory.mktemp("runs")
+@pytest.fixture(scope="module", params=ENGINES)
+def recorded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Recorded]:
+    kind = engine_kind(request)
+    data = tmp_path_factory.mktemp(f"runs-{kind}")
+    url = f"sqlite:///{(data / 'clanstats.db').as_posix()}"
+    if kind == "postgresql":
+        postgres: PostgresDatabases = request.getfixturevalue("postgres_databases")
+        url = postgres.url_of(postgres.create(migrated=False))
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     clan = SimulatedClan(SimConfig(seed=9, members=15, days=40, now=today))
     with FakeWomServer(clan, limit_with_key=10_000) as server:
-        first = run_main(data, **wom_env(server))
+        first = run_main(data, **wom_env(server), DATABASE_URL=url)
         assert first.returncode == EXIT_OK, first.stderr
         server.inject(Fault("503", path_pattern="competitions", times=100))
         # --force: the second run must fetch again, refresh intervals notwithstanding.
-        second = run_main(data, "--force", **wom_env(server), timeout=300)
+        second = run_main(data, "--force", **wom_env(server), timeout=300, DATABASE_URL=url)
         assert second.returncode == EXIT_SOURCE, second.stderr
-    engine = make_engine(f"sqlite:///{data / 'clanstats.db'}")
-    yield Recorded(engine, data / "clanstats.db", data / "app.log")
+    engine = make_engine(url)
+    yield Recorded(engine, url, data / "app.log")
     engine.dispose()
 
 
-def query(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        rows = conn.execute(sql).fetchall()
-    conn.close()
-    return rows
-
-
-def harvest_counts(db: Path, run_id: int) -> dict[str, object]:
+def harvest_counts(db: str, run_id: int) -> dict[str, object]:
     [(counts,)] = query(
         db, f"SELECT counts FROM stage_runs WHERE pipeline_run_id = {run_id} AND stage='harvest'"
     )

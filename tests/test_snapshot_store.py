@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import CurrentValue, Metric, Player, Snapshot, SnapshotValue, WomGroup
 from clanstats.harvest.snapshots import DecodedSnapshot, SnapshotWriter, decode_values
 
@@ -19,9 +17,8 @@ T0 = datetime(2026, 11, 1, 12)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'snap.db'}")
-    upgrade_to_head(engine)
+def engine(migrated_url: str) -> Engine:
+    engine = make_engine(migrated_url)
     with Session(engine) as session, session.begin():
         session.add(WomGroup(id=GROUP, name="g", member_count=1, fetched_at=T0))
         session.flush()

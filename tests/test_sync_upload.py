@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
-from clanstats.db.models import Base, OutputFile, SyncHistory
+from clanstats.db.models import OutputFile, SyncHistory
 from clanstats.rules import FolderTarget, HttpTarget
 from clanstats.sim.loopback import Fault
 from clanstats.sim.upload_receiver import UploadReceiver
@@ -182,10 +182,13 @@ def test_several_files_go_as_one_json_object(receiver: UploadReceiver, out: Path
 
 
 def test_one_failing_target_does_not_stop_the_others(
-    tmp_path: Path, out: Path, receiver: UploadReceiver, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    migrated_url: str,
+    out: Path,
+    receiver: UploadReceiver,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'sync.db'}")
-    Base.metadata.create_all(engine)
+    engine = make_engine(migrated_url)
     with Session(engine) as session, session.begin():
         for row in ROWS:
             session.add(
@@ -236,10 +239,13 @@ def test_one_failing_target_does_not_stop_the_others(
 
 
 def test_dry_run_records_history_and_sends_nothing(
-    tmp_path: Path, out: Path, receiver: UploadReceiver, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    migrated_url: str,
+    out: Path,
+    receiver: UploadReceiver,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'dry.db'}")
-    Base.metadata.create_all(engine)
+    engine = make_engine(migrated_url)
     monkeypatch.setenv("SITE_SECRET", SECRET)
     drive = tmp_path / "drive"
     drive.mkdir()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from clanstats.chat.snowflakes import snowflake_at
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
     ChannelCount,
     ChatHeatmap,
@@ -34,6 +32,7 @@ from clanstats.harvest.snapshots import DecodedSnapshot, SnapshotWriter
 from clanstats.rules import CustomPeriod, Rules
 from clanstats.transform.identity_file import ManualLink
 from clanstats.transform.stage import run_transform
+from tests.databases import DatabaseFactory
 
 GROUP = 1
 UTC = ZoneInfo("UTC")
@@ -58,9 +57,8 @@ def d(offset: int) -> date:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'transform.db'}")
-    upgrade_to_head(engine)
+def engine(migrated_url: str) -> Engine:
+    engine = make_engine(migrated_url)
     with Session(engine) as session, session.begin():
         session.execute(insert(WomGroup), [{"id": GROUP, "name": "g", "fetched_at": at(TODAY)}])
         session.execute(
@@ -188,7 +186,9 @@ def test_days_follow_the_clan_timezone(engine: Engine) -> None:
     assert gains(engine) == {(1, date(2026, 11, 20), "overall"): 30}
 
 
-def test_incremental_runs_equal_one_run_from_scratch(engine: Engine, tmp_path: Path) -> None:
+def test_incremental_runs_equal_one_run_from_scratch(
+    engine: Engine, new_database: DatabaseFactory
+) -> None:
     steps = [
         (1, at(d(-4)), {"overall": 10}),
         (2, at(d(-3)), {"overall": 5, "vorkath": 1}),
@@ -200,8 +200,7 @@ def test_incremental_runs_equal_one_run_from_scratch(engine: Engine, tmp_path: P
     for player, when, values in steps:
         snapshot(engine, player, when, **values)
         transform(engine)  # a run after every harvest
-    fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-    upgrade_to_head(fresh)
+    fresh = make_engine(new_database())
     with Session(engine) as source, Session(fresh) as target, target.begin():
         for model in (WomGroup, Player, Membership):
             rows = [dict(r._mapping) for r in source.execute(select(*model.__table__.columns))]

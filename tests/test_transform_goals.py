@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -32,8 +31,8 @@ COLUMNS = ("goal", "week_start", "metric", "target", "progress", "achieved", "is
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = clan_database(tmp_path)
+def engine(migrated_url: str) -> Engine:
+    engine = clan_database(migrated_url)
     add_player(engine, 1)
     add_player(engine, 2)
     add_player(engine, 3, left=datetime(2026, 11, 10, 12))  # left on Tue 10 Nov
@@ -115,8 +114,8 @@ def test_rerun_changes_nothing(engine: Engine) -> None:
     assert table(engine, GoalWeek, "group_id", *COLUMNS) == first
 
 
-def test_empty_clan_shows_this_week_at_zero(tmp_path: Path) -> None:
-    engine = clan_database(tmp_path)
+def test_empty_clan_shows_this_week_at_zero(migrated_url: str) -> None:
+    engine = clan_database(migrated_url)
     counts = derive(engine, derive_goal_weeks, today=TODAY, rules=RULES)
     assert counts == {"weekly goals": 3, "goals met this week": "0 of 3", "goal weeks": 3}
     assert {row[1:] for row in table(engine, GoalWeek, *COLUMNS)} == {

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,8 +37,8 @@ COLUMNS = ("player_id", "kind", "title", "occurred_on")
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = clan_database(tmp_path)
+def engine(migrated_url: str) -> Engine:
+    engine = clan_database(migrated_url)
     add_player(engine, 1, joined=datetime(2024, 2, 29, 15))  # a leap day
     add_player(engine, 2, joined=datetime(2023, 11, 20, 15))  # 3 years on exactly today
     add_player(engine, 3, joined=datetime(2025, 11, 21, 3))  # 20 Nov 2025, 22:00 in New York
@@ -127,8 +126,8 @@ def test_years_and_titles() -> None:
     assert message_title(10000) == "10,000 messages"
 
 
-def test_empty_clan_has_no_milestones(tmp_path: Path) -> None:
-    engine = clan_database(tmp_path)
+def test_empty_clan_has_no_milestones(migrated_url: str) -> None:
+    engine = clan_database(migrated_url)
     counts = derive(engine, derive_milestones, today=TODAY, rules=RULES)
     assert counts == {
         "milestones": 0,

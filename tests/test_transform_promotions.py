@@ -8,9 +8,7 @@ days), lieutenant (180 days, 750 EHP, 150 EHB).
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +16,6 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
     CurrentValue,
     DailyActivity,
@@ -74,12 +71,10 @@ def noon(day: date | None) -> datetime | None:
     return None if day is None else datetime(day.year, day.month, day.day, 12)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated database with the group and the metrics, built once and copied per test."""
-    path = tmp_path_factory.mktemp("promotions") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade_to_head(engine)
+@pytest.fixture
+def engine(migrated_url: str) -> Engine:
+    """A migrated database with the group and the metrics."""
+    engine = make_engine(migrated_url)
     with Session(engine) as session, session.begin():
         session.execute(insert(WomGroup), [{"id": GROUP, "name": "g", "fetched_at": T}])
         session.execute(
@@ -89,15 +84,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 for n, (name, kind) in enumerate(METRICS.items(), 1)
             ],
         )
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def engine(template: Path, tmp_path: Path) -> Engine:
-    path = tmp_path / "clan.db"
-    shutil.copy(template, path)
-    return make_engine(f"sqlite:///{path}")
+    return engine
 
 
 def add_member(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -25,8 +24,8 @@ COLUMNS = ("player_id", "span", "measure", "value", "start_on", "end_on")
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = clan_database(tmp_path)
+def engine(migrated_url: str) -> Engine:
+    engine = clan_database(migrated_url)
     for player_id in (1, 2, 3):
         add_player(engine, player_id)
     add_player(engine, 9, group_id=OTHER_GROUP)
@@ -100,8 +99,8 @@ def test_rerun_changes_nothing_and_other_groups_are_untouched(engine: Engine) ->
     assert (OTHER_GROUP, 9, "day", "xp", 1.0, date(2026, 11, 9), date(2026, 11, 9)) in first
 
 
-def test_empty_clan_has_no_records(tmp_path: Path) -> None:
-    engine = clan_database(tmp_path)
+def test_empty_clan_has_no_records(migrated_url: str) -> None:
+    engine = clan_database(migrated_url)
     counts = derive(engine, derive_personal_records, today=TODAY)
     assert counts == {"personal records": 0, "members with a record": 0}
     assert table(engine, PersonalRecord, *COLUMNS) == []

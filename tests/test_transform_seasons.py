@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -39,8 +38,8 @@ COLUMNS = ("season", "player_id", "points", "place", "is_current")
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = clan_database(tmp_path)
+def engine(migrated_url: str) -> Engine:
+    engine = clan_database(migrated_url)
     for player_id in (1, 2, 3, 4, 5):
         add_player(engine, player_id)
     add_player(engine, 6, left=datetime(2026, 11, 15, 20))  # left on Sun 15 Nov
@@ -99,7 +98,7 @@ def test_competition_ranking_shares_places_and_skips_after_ties() -> None:
     }
 
 
-def test_rounding_keeps_equal_points_tied(tmp_path: Path) -> None:
+def test_rounding_keeps_equal_points_tied(migrated_url: str) -> None:
     # 0.1 + 0.2 is 0.30000000000000004 in floats; rounded it ties with 0.3.
     tiny = Season(
         name="Tiny",
@@ -107,7 +106,7 @@ def test_rounding_keeps_equal_points_tied(tmp_path: Path) -> None:
         end=TODAY,
         points={"messages": 0.1, "answers": 0.2, "questions": 0.3},
     )
-    engine = clan_database(tmp_path)
+    engine = clan_database(migrated_url)
     add_player(engine, 1)
     add_player(engine, 2)
     add_activity(engine, 1, TODAY, messages=1, answers=1)
@@ -126,8 +125,8 @@ def test_rerun_changes_nothing(engine: Engine) -> None:
     assert table(engine, SeasonScore, "group_id", *COLUMNS) == first
 
 
-def test_empty_clan_has_no_scores(tmp_path: Path) -> None:
-    engine = clan_database(tmp_path)
+def test_empty_clan_has_no_scores(migrated_url: str) -> None:
+    engine = clan_database(migrated_url)
     counts = derive(engine, derive_season_scores, today=TODAY, rules=RULES)
     assert counts == {"seasons scored": 2, "season scores": 0, "season leaders": "none"}
     assert table(engine, SeasonScore, *COLUMNS) == []

@@ -7,9 +7,7 @@ removal after 30 days in the clan and 30 days without activity) unless a test sa
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +16,6 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import upgrade_to_head
 from clanstats.db.models import (
     DailyActivity,
     IdentityLink,
@@ -50,26 +47,16 @@ def utc(moment: date | datetime | None) -> datetime | None:
     return datetime(moment.year, moment.month, moment.day, 12)
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated database holding the two groups, built once and copied per test."""
-    path = tmp_path_factory.mktemp("status") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade_to_head(engine)
+@pytest.fixture
+def engine(migrated_url: str) -> Engine:
+    """The migrated database holding the two groups."""
+    engine = make_engine(migrated_url)
     with Session(engine) as session, session.begin():
         session.execute(
             insert(WomGroup),
             [{"id": g, "name": f"group {g}", "fetched_at": T} for g in (GROUP, OTHER_GROUP)],
         )
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def engine(template: Path, tmp_path: Path) -> Engine:
-    path = tmp_path / "clan.db"
-    shutil.copy(template, path)
-    return make_engine(f"sqlite:///{path}")
+    return engine
 
 
 def add_member(

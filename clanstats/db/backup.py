@@ -45,11 +45,11 @@ def backup_sqlite(database: Path, backup_dir: Path, *, keep: int, label: str = "
     return target
 
 
-def prune_backups(backup_dir: Path, *, keep: int) -> list[Path]:
+def prune_backups(backup_dir: Path, *, keep: int, pattern: str = BACKUP_GLOB) -> list[Path]:
     """Delete all but the newest `keep` backups (keep=0 keeps everything); return what went."""
     if keep <= 0:
         return []
-    backups = sorted(backup_dir.glob(BACKUP_GLOB), key=lambda p: p.name, reverse=True)
+    backups = sorted(backup_dir.glob(pattern), key=lambda p: p.name, reverse=True)
     removed = backups[keep:]
     for path in removed:
         path.unlink(missing_ok=True)

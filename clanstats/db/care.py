@@ -1,8 +1,8 @@
 """Database care an officer runs by hand: backup, restore, optimize.
 
 Each command holds the run lock while it works, so it never races a pipeline run, and refuses at
-once (RunLockedError) while a run holds it. SQLite only: for PostgreSQL use pg_dump / pg_restore
-and autovacuum.
+once (RunLockedError) while a run holds it. SQLite is copied with its backup API; PostgreSQL is
+dumped with `pg_dump -Fc` and restored with `pg_restore` (`clanstats.db.pg_dump`).
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import Engine, delete, func, inspect, select, text
 
 from clanstats.db.backup import BACKUP_GLOB, backup_sqlite, integrity_ok, prune_backups
 from clanstats.db.engine import engine_for
+from clanstats.db.migrate import current_revision
 from clanstats.db.models import FetchLog
+from clanstats.db.pg_dump import DUMP_GLOB, dump_ok, dump_postgres, restore_postgres
 from clanstats.errors import ConfigError, DatabaseError
 from clanstats.lock import run_lock
 from clanstats.runlog import utcnow
@@ -40,12 +42,12 @@ class OptimizeResult:
     bytes_after: int
     fetch_log_pruned: int
     vacuumed: bool
-    free_pages: int
-    pages: int
+    free_pages: int | None = None  # SQLite's page counts; PostgreSQL has none to report
+    pages: int | None = None
 
     def as_dict(self) -> dict[str, int | bool]:
         """The counts as a plain dict (for printing or JSON)."""
-        return {
+        counts: dict[str, int | bool | None] = {
             "bytes_before": self.bytes_before,
             "bytes_after": self.bytes_after,
             "fetch_log_pruned": self.fetch_log_pruned,
@@ -53,18 +55,27 @@ class OptimizeResult:
             "free_pages": self.free_pages,
             "pages": self.pages,
         }
+        return {key: value for key, value in counts.items() if value is not None}
 
 
 def list_backups(settings: Settings) -> list[Path]:
-    """The backups in BACKUP_DIR, newest first (names carry a UTC timestamp)."""
+    """This engine's backups in BACKUP_DIR, newest first (names carry a UTC timestamp)."""
     if not settings.backup_dir.is_dir():
         return []
-    return sorted(settings.backup_dir.glob(BACKUP_GLOB), key=lambda p: p.name, reverse=True)
+    pattern = BACKUP_GLOB if settings.is_sqlite else DUMP_GLOB
+    return sorted(settings.backup_dir.glob(pattern), key=lambda p: p.name, reverse=True)
 
 
 def make_backup(settings: Settings) -> Path:
     """Back the database up now (label "manual"); return the new file."""
-    database = _sqlite_file(settings, "backup")
+    database = settings.sqlite_path
+    if database is None:
+        url = settings.database_url.value
+        with run_lock(settings.lock_file):
+            _require_schema(settings, "back up")
+            return dump_postgres(
+                url, settings.backup_dir, keep=settings.backup_keep, label="manual"
+            )
     with run_lock(settings.lock_file):
         copy = backup_sqlite(
             database, settings.backup_dir, keep=settings.backup_keep, label="manual"
@@ -80,7 +91,9 @@ def restore_backup(settings: Settings, backup: Path | None) -> Path | None:
     The current database is backed up first (label "before-restore"); that copy is returned,
     or None when there was no database to replace.
     """
-    database = _sqlite_file(settings, "restore")
+    database = settings.sqlite_path
+    if database is None:
+        return _restore_postgres(settings, backup)
     with run_lock(settings.lock_file):
         chosen = _choose_backup(settings, backup)
         if not integrity_ok(chosen):
@@ -105,9 +118,14 @@ def optimize(
     "was this ever fetched" answers depend on it. The pipeline, which already holds the run
     lock, passes take_lock=False.
     """
-    database = _sqlite_file(settings, "optimize")
     if fetch_log_days < 1:
         raise ConfigError(f"fetch_log_days={fetch_log_days} is not valid: expected 1 or more")
+    database = settings.sqlite_path
+    if database is None:
+        with run_lock(settings.lock_file) if take_lock else nullcontext():
+            counts = _optimize_postgres(settings, fetch_log_days=fetch_log_days)
+            record_optimize(settings)
+        return counts
     if not database.exists():
         raise ConfigError(f"there is no database at {database} yet: nothing to optimize")
     with run_lock(settings.lock_file) if take_lock else nullcontext():
@@ -148,12 +166,59 @@ def record_optimize(settings: Settings, *, day: date | None = None) -> None:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _sqlite_file(settings: Settings, what: str) -> Path:
-    path = settings.sqlite_path
-    if path is None:
-        tool = {"backup": "pg_dump", "restore": "pg_restore"}.get(what, "VACUUM ANALYZE")
-        raise ConfigError(f"{what} works on SQLite only; for PostgreSQL use {tool}")
-    return path
+def _require_schema(settings: Settings, what: str) -> None:
+    engine = engine_for(settings, what)
+    try:
+        if current_revision(engine) is None:
+            raise ConfigError(f"the database has no ClanStats tables yet: nothing to {what}")
+    finally:
+        engine.dispose()
+
+
+def _restore_postgres(settings: Settings, backup: Path | None) -> Path | None:
+    """Restore a pg_dump file after dumping the current database (label "before-restore")."""
+    url = settings.database_url.value
+    with run_lock(settings.lock_file):
+        chosen = _choose_backup(settings, backup)
+        if not dump_ok(chosen):
+            raise DatabaseError(f"{chosen} is not a readable pg_dump file; pick another backup")
+        engine = engine_for(settings, "restore")
+        try:
+            has_schema = current_revision(engine) is not None
+        finally:
+            engine.dispose()
+        before = (
+            dump_postgres(url, settings.backup_dir, keep=0, label="before-restore")
+            if has_schema
+            else None
+        )
+        restore_postgres(url, chosen)
+        prune_backups(settings.backup_dir, keep=max(settings.backup_keep, 0), pattern=DUMP_GLOB)
+    log.info("restored the database from %s (previous one kept as %s)", chosen, before)
+    return before
+
+
+def _optimize_postgres(settings: Settings, *, fetch_log_days: int) -> dict[str, int | bool]:
+    """Prune the fetch log, then VACUUM (ANALYZE): space for reuse and fresh statistics."""
+    _require_schema(settings, "optimize")
+    engine = engine_for(settings, "optimize")
+    try:
+        before = _postgres_size(engine)
+        pruned = _prune_fetch_log(settings, days=fetch_log_days)
+        # VACUUM can't run inside a transaction block.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM (ANALYZE)"))
+        after = _postgres_size(engine)
+    finally:
+        engine.dispose()
+    result = OptimizeResult(before, after, pruned, vacuumed=True)
+    log.info("optimized the PostgreSQL database: %s", result.as_dict())
+    return result.as_dict()
+
+
+def _postgres_size(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one())
 
 
 def _choose_backup(settings: Settings, backup: Path | None) -> Path:
@@ -214,12 +279,10 @@ def _prune_fetch_log(settings: Settings, *, days: int) -> int:
         .group_by(FetchLog.group_id, FetchLog.source, FetchLog.outcome)
         .scalar_subquery()
     )
-    engine = engine_for(settings)
+    engine = engine_for(settings, "optimize")
     try:
         with engine.begin() as conn:
-            if not conn.execute(
-                text("SELECT 1 FROM sqlite_master WHERE name = 'fetch_log'")
-            ).first():
+            if not inspect(conn).has_table(FetchLog.__tablename__):
                 return 0
             result = conn.execute(
                 delete(FetchLog).where(FetchLog.started_at < cutoff, FetchLog.id.not_in(newest))

@@ -1,4 +1,8 @@
-"""Get the database ready for a run: back it up, then migrate it to head."""
+"""Get the database ready for a run: back it up, then migrate it to head.
+
+SQLite is copied before every run. PostgreSQL, whose own backups are the operator's business
+and whose dumps of a big database take a while, is dumped (pg_dump -Fc) only before a migration.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from sqlalchemy import Engine
 
 from clanstats.db.backup import backup_sqlite, integrity_ok
 from clanstats.db.migrate import current_revision, head_revision, upgrade_to_head
+from clanstats.db.pg_dump import dump_postgres
 from clanstats.errors import DatabaseError
 from clanstats.settings import Settings
 
@@ -16,10 +21,19 @@ log = logging.getLogger(__name__)
 
 
 def prepare_database(settings: Settings, engine: Engine, *, backup: bool = True) -> Path | None:
-    """Back up the SQLite file (if any) and upgrade the schema; return the backup's path."""
+    """Back up the database (see above) and upgrade the schema; return the backup's path."""
     path = settings.sqlite_path
     copy = None
-    if path is not None and path.exists():
+    if path is None:
+        current = current_revision(engine)
+        if current is not None and current != head_revision():
+            copy = dump_postgres(
+                settings.database_url.value,
+                settings.backup_dir,
+                keep=settings.backup_keep,
+                label="pre-migration",
+            )
+    elif path.exists():
         if not integrity_ok(path):
             raise DatabaseError(
                 f"{path} is not a healthy SQLite database (integrity check failed); restore the "

@@ -21,21 +21,25 @@ def upsert(
 ) -> int:
     """Insert rows; on a key conflict update the `update` columns (None: all non-key columns).
 
-    An empty `update` list means "insert if new, else leave as is", and the count returned is
-    then the number of rows that were new.
+    Returns how many rows were written: with an empty `update` list ("insert if new, else leave
+    as is") the number of rows that were new, otherwise every row (each is inserted or updated).
     """
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    # A Core insert on the table: the ORM bulk path doesn't report how many rows were new.
+    # A Core insert on the table: the ORM bulk path can't return the rows that were new.
     statement = module.insert(model.__table__)
     columns = [c for c in rows[0] if c not in keys] if update is None else list(update)
     if columns:
         statement = statement.on_conflict_do_update(
             index_elements=list(keys), set_={c: statement.excluded[c] for c in columns}
         )
-    else:
-        statement = statement.on_conflict_do_nothing(index_elements=list(keys))
-    result = session.execute(statement, list(rows))
-    return max(int(getattr(result, "rowcount", 0) or 0), 0)
+        session.execute(statement, list(rows))
+        return len(rows)
+    # The rows RETURNING gives back are the new ones on both engines; a driver's rowcount for a
+    # batched insert is not reliable (psycopg reports one batch's).
+    new = statement.on_conflict_do_nothing(index_elements=list(keys)).returning(
+        model.__table__.c[keys[0]]
+    )
+    return len(session.execute(new, list(rows)).all())
