@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from clanstats.export.alliance import build_alliance, render_alliance
+from tests.conftest import sqlite_demo_database
+from tests.databases import SharedDatabase
 from tests.test_dashboard_browser import Opener, browser, open_page
-from tests.test_export_clan_data import HOSTILE_NAMES, build, demo_database, hostile_copy
+from tests.test_export_clan_data import HOSTILE_NAMES, build, hostile_copy
 
 __all__ = ["browser", "open_page"]  # fixtures used by name below
 
@@ -23,9 +25,10 @@ GROUP_NAMES = ("<img src=x onerror=alert(1)>", "</script><script>alert(2)</scrip
 @pytest.fixture(scope="module")
 def alliance(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Two groups with the demo clan's data (hostile member names) and one with none."""
-    engine = hostile_copy(
-        demo_database(tmp_path_factory), tmp_path_factory.mktemp("alliance") / "clanstats.db"
-    )
+    # The page is what's tested, so one engine's data is enough: SQLite's.
+    database = sqlite_demo_database(tmp_path_factory)
+    demo = SharedDatabase("sqlite", f"sqlite:///{database.as_posix()}", database.parent)
+    engine = hostile_copy(demo, tmp_path_factory.mktemp("alliance") / "clanstats.db")
     try:
         data = build(engine)
     finally:
