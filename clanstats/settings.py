@@ -68,6 +68,7 @@ class Settings:
     discord_lookback_days: int = 400
     discord_api_base: str = DEFAULT_DISCORD_API_BASE
     identity_file: Path = PROJECT_ROOT / "identity.csv"
+    http_timeout_seconds: int = 30
     # With several groups (rules.yaml `groups:`), a group's view has output_dir OUTPUT_DIR/<slug>
     # and output_root OUTPUT_DIR, the folder the manifest's paths are relative to.
     output_root: Path | None = None
@@ -195,6 +196,9 @@ def _build(values: Mapping[str, str]) -> Settings:
             "DISCORD_API_BASE", DEFAULT_DISCORD_API_BASE, _http_url, "an http(s) URL"
         ).rstrip("/"),
         identity_file=identity_file or PROJECT_ROOT / "identity.csv",
+        http_timeout_seconds=get.parsed(
+            "HTTP_TIMEOUT_SECONDS", 30, _bounded_int(1, 600), "1 to 600 seconds"
+        ),
     )
 
 

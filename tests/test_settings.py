@@ -62,6 +62,7 @@ def test_paths_with_spaces_work(tmp_path: Path) -> None:
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL='LOUD' is not valid: expected one of DEBUG"),
         ("STAGE_TIMEOUT_SECONDS", "1", "STAGE_TIMEOUT_SECONDS='1' is not valid: expected 10 to"),
         ("WOM_REQUESTS_PER_MINUTE", "0", "WOM_REQUESTS_PER_MINUTE='0' is not valid"),
+        ("HTTP_TIMEOUT_SECONDS", "0", "HTTP_TIMEOUT_SECONDS='0' is not valid: expected 1 to 600"),
     ],
 )
 def test_bad_values_name_key_value_and_form(

@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
 PASS_SOURCE = "discord:pass"  # the fetch-log row of a pass that reached every channel
-# What discord.py lets through when an answer is broken: bad JSON, a cut or timed-out connection.
-BROKEN_ANSWER = (ValueError, aiohttp.ClientError, TimeoutError)
+# What discord.py lets through when an answer is broken: bad JSON, a cut or timed-out connection,
+# and (it reads answers by indexing) a required field missing or JSON of the wrong type.
+BROKEN_ANSWER = (ValueError, aiohttp.ClientError, TimeoutError, KeyError, TypeError)
 ReadableChannel = discord.TextChannel | discord.Thread
 USER_UPDATE_COLUMNS = ("username", "global_name", "is_bot", "last_seen_at")
 # Only a server-member listing knows nicknames; message authors come without them.
@@ -169,11 +170,14 @@ class DiscordHarvest:
         return fetched_within(self.engine, self.group_id, sources, self.refresh_hours, self.now)
 
     def _count_requests(self, client: discord.Client) -> None:
-        """Count every HTTP request: all of discord.py's go through HTTPClient.request."""
+        """Count every HTTP request (all of discord.py's go through HTTPClient.request)."""
         send = client.http.request
+        # discord.py's session would wait 5 minutes on a stalled answer.
+        timeout = aiohttp.ClientTimeout(total=self.settings.http_timeout_seconds)
 
         async def counted(*args: Any, **kwargs: Any) -> Any:
             self.requests += 1
+            kwargs.setdefault("timeout", timeout)  # passed on to aiohttp's session.request
             return await send(*args, **kwargs)
 
         client.http.request = counted  # type: ignore[method-assign]

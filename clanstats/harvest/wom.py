@@ -585,12 +585,17 @@ def make_wom_client(settings: Settings) -> WomClient:
         settings.wom_api_key.value if settings.wom_api_key else None,
         settings.wom_user_agent,
         settings.wom_requests_per_minute,
+        settings.http_timeout_seconds,
     )
 
 
 @functools.cache
 def _shared_wom_client(
-    base_url: str, api_key: str | None, user_agent: str, requests_per_minute: int
+    base_url: str,
+    api_key: str | None,
+    user_agent: str,
+    requests_per_minute: int | None,
+    timeout: float,
 ) -> WomClient:
     # One client per process: WOM's limit is per key, so the groups of an alliance must draw
     # on one token bucket rather than each starting with a full one.
@@ -599,6 +604,7 @@ def _shared_wom_client(
         api_key=api_key,
         user_agent=user_agent,
         requests_per_minute=requests_per_minute,
+        timeout=timeout,
     )
 
 

@@ -35,6 +35,7 @@ from clanstats.sim.chat import ChatConfig, SimulatedChat
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.loopback import (
     FAULT_KINDS,
+    MALFORMED_BODY,
     Fault,
     FixedWindowLimiter,
     LoopbackServer,
@@ -68,7 +69,9 @@ _GATEWAY_TIMEOUT_HTML = (
 _UNAVAILABLE_TEXT = (
     b"upstream connect error or disconnect/reset before headers. reset reason: overflow"
 )
-_MALFORMED_BODY = b"<!DOCTYPE html><html><body><h1>Something went wrong</h1></body></html>"
+_UNKNOWN_MESSAGE_TYPE = 99
+# Fields Discord documents as optional (`field?`): a drifting answer may leave them out.
+_OPTIONAL_FIELDS = ("nick", "member", "components", "public_flags", "premium_since")
 WEBHOOK_ID = 1_180_000_000_000_000_001
 WEBHOOK_TOKEN = "simulated-webhook-token"
 _WEBHOOK_ROUTE = re.compile(rf"{API_PREFIX}/webhooks/(?P<id>[^/]+)/(?P<token>[^/]+)")
@@ -399,8 +402,19 @@ class FakeDiscordServer(LoopbackServer):
         }
         return json_response(200, message, JSON_TYPE)
 
+    def drift(self, payload: Any, kind: str) -> Any:
+        """Drift an answer: unknown fields and message types, optional fields gone, or nulls."""
+        return _drift(payload, kind)
+
     def fault_response(self, request: Request, fault: Fault) -> Response:
-        """Return the canned answer of an error or malformed-body fault."""
+        """Return the canned answer of an error or malformed-body fault.
+
+        A malformed answer from the webhook comes after the post was taken (a proxy garbling
+        the success page); from the bot API, instead of any answer.
+        """
+        if fault.kind == "malformed" and _WEBHOOK_ROUTE.fullmatch(request.path):
+            response = self.respond(request)
+            return Response(response.status, MALFORMED_BODY, JSON_TYPE)
         if fault.kind == "403":
             return _error(DiscordError(403, 50001, "Missing Access"))
         if fault.kind == "429":
@@ -413,7 +427,29 @@ class FakeDiscordServer(LoopbackServer):
             return Response(503, _UNAVAILABLE_TEXT, "text/plain")
         if fault.kind == "504":
             return Response(504, _GATEWAY_TIMEOUT_HTML, "text/html")
-        return Response(200, _MALFORMED_BODY, JSON_TYPE)
+        return Response(200, MALFORMED_BODY, JSON_TYPE)
+
+
+def _drift(value: Any, kind: str) -> Any:
+    """Return a copy of a Discord answer drifted one way, everywhere in it."""
+    if isinstance(value, list):
+        return [_drift(item, kind) for item in value]
+    if not isinstance(value, dict):
+        return value
+    drifted = {key: _drift(item, kind) for key, item in value.items()}
+    is_message = "author" in drifted and "content" in drifted
+    if kind == "unknown_fields":
+        drifted["x_future_field"] = {"added": "2099", "values": [1, None]}
+        if is_message:
+            drifted["type"] = _UNKNOWN_MESSAGE_TYPE
+    elif kind == "missing_fields":
+        for name in _OPTIONAL_FIELDS:
+            drifted.pop(name, None)
+    elif kind == "null_fields":
+        for name in ("content", "global_name", "nick", "avatar"):
+            if name in drifted:
+                drifted[name] = None
+    return drifted
 
 
 def _parse_webhook_post(request: Request) -> WebhookPost:

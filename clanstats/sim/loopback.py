@@ -2,7 +2,8 @@
 
 A subclass answers requests (`respond`) and renders its own error faults (`fault_response`).
 `LoopbackServer` runs a ThreadingHTTPServer in a daemon thread, records every request, serves
-the transport faults ("drop", "timeout", "truncated", "truncated_json") itself, and closes every
+the transport faults ("drop", "timeout", "truncated", "truncated_json") and the payload faults
+("wrong_type" and the schema drifts, through the subclass's `drift`) itself, and closes every
 open connection on `stop()`. `FixedWindowLimiter` counts requests per key in fixed windows.
 """
 
@@ -26,10 +27,15 @@ logger = logging.getLogger(__name__)
 
 FaultKind = Literal[
     "403", "429", "500", "502", "503", "504", "timeout", "drop",
-    "malformed", "truncated", "truncated_json", "schema",
+    "malformed", "truncated", "truncated_json", "wrong_type",
+    "schema", "unknown_fields", "missing_fields", "null_fields",
 ]  # fmt: skip
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 TRANSPORT_FAULTS = ("timeout", "drop", "truncated", "truncated_json")
+# A normal answer, rewritten: wrong JSON type, or the schema drifting (subclasses' `drift`).
+PAYLOAD_FAULTS = ("wrong_type", "schema", "unknown_fields", "missing_fields", "null_fields")
+SCHEMA_FAULTS = PAYLOAD_FAULTS[1:]
+MALFORMED_BODY = b"<!DOCTYPE html><html><body><h1>Something went wrong</h1></body></html>"
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,12 @@ class Fault:
     the served API's style), "timeout" (answer normally after `delay` seconds), "drop" (hang up
     without answering), "malformed" (200 whose body isn't JSON), "truncated" (full
     Content-Length, half the body, hang up), "truncated_json" (200, JSON cut in half with a
-    matching Content-Length), "schema" (200, payload drifted; WOM only). Each server lists the
-    kinds it serves in `fault_kinds`. Faulted requests don't count against the rate limit,
-    except those answered normally.
+    matching Content-Length), "wrong_type" (200, valid JSON of the wrong type: a list wrapped in
+    an object, an object in a list), and the schema surprises, a normal answer drifted by the
+    server's `drift`: "unknown_fields" (new fields, metrics or message types), "missing_fields"
+    (optional fields left out), "null_fields" (null where a value was), "schema" (WOM: all three
+    at once). Each server lists the kinds it serves in `fault_kinds`. Faulted requests don't
+    count against the rate limit, except those answered normally.
     """
 
     kind: FaultKind
@@ -195,6 +204,10 @@ class LoopbackServer:
         """Return whether a request carried the API's credential header."""
         return False
 
+    def drift(self, payload: Any, kind: str) -> Any:
+        """Return a normal answer's JSON drifted the way a schema fault `kind` says."""
+        return payload
+
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> Self:
@@ -337,6 +350,18 @@ class LoopbackServer:
         if fault.kind == "drop":
             self._record(record, 0)
             self.hang_up(handler)
+            return
+        if fault.kind in PAYLOAD_FAULTS:
+            response = self._respond_safely(request)
+            if response.status == 200 and response.payload is not None:
+                payload = response.payload
+                if fault.kind == "wrong_type":
+                    payload = [payload] if isinstance(payload, dict) else {"items": payload}
+                else:
+                    payload = self.drift(payload, fault.kind)
+                rewritten = json_response(200, payload, response.content_type)
+                response.body, response.payload = rewritten.body, rewritten.payload
+            self.send(handler, record, response)
             return
         if fault.kind in TRANSPORT_FAULTS:
             if fault.kind == "timeout":

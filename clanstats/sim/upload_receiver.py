@@ -5,7 +5,8 @@
 
 It verifies `X-ClanStats-Signature: sha256=<HMAC-SHA256(secret, "<timestamp>." + body)>`, refuses
 timestamps more than `max_age` seconds from its clock (401) and an Idempotency-Key it has already
-accepted (409). `inject(Fault("503", times=2))` makes it fail the next requests first.
+accepted (409). `inject(Fault("503", times=2))` makes it fail the next requests first; a
+"malformed" fault takes the upload but garbles the answer (a proxy's page in place of the JSON).
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
-from clanstats.sim.loopback import Fault, LoopbackServer, Request, Response, json_response
+from clanstats.sim.loopback import (
+    MALFORMED_BODY,
+    Fault,
+    LoopbackServer,
+    Request,
+    Response,
+    json_response,
+)
 
 JSON_TYPE = "application/json"
 UPLOAD_PATH = "/upload"
@@ -37,7 +45,7 @@ class UploadReceiver(LoopbackServer):
     """An HTTP endpoint on loopback that accepts only correctly signed, fresh, new uploads."""
 
     fault_kinds: ClassVar[tuple[str, ...]] = (
-        "429", "500", "502", "503", "504", "timeout", "drop", "truncated",
+        "429", "500", "502", "503", "504", "timeout", "drop", "truncated", "malformed",
     )  # fmt: skip
 
     def __init__(
@@ -95,7 +103,10 @@ class UploadReceiver(LoopbackServer):
         return json_response(200, {"status": "accepted", "key": key}, JSON_TYPE)
 
     def fault_response(self, request: Request, fault: Fault) -> Response:
-        """Answer an injected 429 (with Retry-After) or 5xx."""
+        """Answer an injected 429 (with Retry-After) or 5xx, or garble a real answer."""
+        if fault.kind == "malformed":
+            response = self.respond(request)
+            return Response(response.status, MALFORMED_BODY, "text/html")
         response = _refuse(int(fault.kind), "try again later")
         if fault.kind == "429":
             response.headers["Retry-After"] = f"{fault.retry_after:g}"

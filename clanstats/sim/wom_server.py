@@ -21,12 +21,12 @@ import sys
 import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar, Literal
 from urllib.parse import unquote
 
 from clanstats.sim.clan import DAY_MS, HOUR_MS, PERIODS, SimConfig, SimulatedClan
 from clanstats.sim.loopback import (
+    MALFORMED_BODY,
     Fault,
     FaultKind,
     FixedWindowLimiter,
@@ -43,10 +43,10 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["FAULT_KINDS", "FakeWomServer", "Fault", "FaultKind", "RecordedRequest", "main"]
 
-# The fault kinds WOM serves: every shared kind but "504", plus its own "schema" drift.
+# The fault kinds WOM serves: every shared kind but "403" and "504".
 FAULT_KINDS: tuple[str, ...] = (
-    "429", "500", "502", "503", "timeout", "drop",
-    "malformed", "truncated", "truncated_json", "schema",
+    "429", "500", "502", "503", "timeout", "drop", "malformed", "truncated", "truncated_json",
+    "wrong_type", "schema", "unknown_fields", "missing_fields", "null_fields",
 )  # fmt: skip
 ErrorStyle = Literal["current", "legacy"]
 
@@ -60,7 +60,6 @@ _BAD_GATEWAY_HTML = (
     b"<html><head><title>502 Bad Gateway</title></head><body>"
     b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
 )
-_MALFORMED_BODY = b"<!DOCTYPE html><html><body><h1>Something went wrong</h1></body></html>"
 
 
 class ApiError(Exception):
@@ -370,31 +369,52 @@ class _WomApi:
 # --------------------------------------------------------------------------- faults on the wire
 
 
-def _drift_schema(payload: Any) -> Any:
+def _drift_schema(payload: Any, kinds: frozenset[str]) -> Any:
     """Return a copy of a payload drifted the way a changing API drifts.
 
-    Snapshot data gains an unknown boss and nulls in its first activity, Player objects lose
-    `ttm` and get a null `exp`, and bulk-gained metric lists gain an unknown metric.
+    "unknown_fields": snapshot data gains an unknown boss, bulk-gained metric lists an unknown
+    metric. "missing_fields": Player objects lose `ttm`, the first activity loses its `rank`.
+    "null_fields": Player objects get a null `exp`, the first activity a null rank and score.
     """
     if isinstance(payload, list):
-        drifted = [_drift_schema(item) for item in payload]
-        if drifted and all(
-            isinstance(i, dict) and "gained" in i and "metric" in i for i in drifted
+        drifted = [_drift_schema(item, kinds) for item in payload]
+        if (
+            "unknown_fields" in kinds
+            and drifted
+            and all(isinstance(i, dict) and "gained" in i and "metric" in i for i in drifted)
         ):
             drifted.append({"metric": _UNKNOWN_METRIC, "gained": 5, "start": 0, "end": 5})
         return drifted
     if not isinstance(payload, dict):
         return payload
-    drifted_dict = {key: _drift_schema(value) for key, value in payload.items()}
+    drifted_dict = {key: _drift_schema(value, kinds) for key, value in payload.items()}
     bosses, activities = drifted_dict.get("bosses"), drifted_dict.get("activities")
     if isinstance(bosses, dict) and isinstance(activities, dict):
-        bosses[_UNKNOWN_METRIC] = {"metric": _UNKNOWN_METRIC, "rank": 1234, "kills": 42, "ehb": 0}
+        if "unknown_fields" in kinds:
+            bosses[_UNKNOWN_METRIC] = {
+                "metric": _UNKNOWN_METRIC, "rank": 1234, "kills": 42, "ehb": 0,
+            }  # fmt: skip
         for activity in list(activities)[:1]:
-            activities[activity] = {**activities[activity], "rank": None, "score": None}
+            entry = dict(activities[activity])
+            if "missing_fields" in kinds:
+                entry.pop("rank", None)
+            if "null_fields" in kinds:
+                entry.update(rank=None, score=None)
+            activities[activity] = entry
     if "username" in drifted_dict and "displayName" in drifted_dict:
-        drifted_dict.pop("ttm", None)
-        drifted_dict["exp"] = None
+        if "missing_fields" in kinds:
+            drifted_dict.pop("ttm", None)
+        if "null_fields" in kinds:
+            drifted_dict["exp"] = None
     return drifted_dict
+
+
+_DRIFTS = {
+    "schema": frozenset({"unknown_fields", "missing_fields", "null_fields"}),
+    "unknown_fields": frozenset({"unknown_fields"}),
+    "missing_fields": frozenset({"missing_fields"}),
+    "null_fields": frozenset({"null_fields"}),
+}
 
 
 # --------------------------------------------------------------------------- the server
@@ -408,7 +428,7 @@ class FakeWomServer(LoopbackServer):
     first clan tracking the player. `clan` is the first clan, `clans` all of them by group id.
     """
 
-    fault_kinds: ClassVar[tuple[str, ...]] = tuple(k for k in FAULT_KINDS if k != "403")
+    fault_kinds: ClassVar[tuple[str, ...]] = FAULT_KINDS
 
     def __init__(
         self,
@@ -492,22 +512,9 @@ class FakeWomServer(LoopbackServer):
 
     # ------------------------------------------------------------------ faults
 
-    def serve_fault(
-        self,
-        handler: BaseHTTPRequestHandler,
-        request: Request,
-        record: RecordedRequest,
-        fault: Fault,
-    ) -> None:
-        """Answer a request the way `fault` says; "schema" drifts a normal answer."""
-        if fault.kind != "schema":
-            super().serve_fault(handler, request, record, fault)
-            return
-        response = self.respond(request)
-        if response.status == 200 and response.payload is not None:
-            drifted = _json_response(200, _drift_schema(response.payload))
-            response.body, response.payload = drifted.body, drifted.payload
-        self.send(handler, record, response)
+    def drift(self, payload: Any, kind: str) -> Any:
+        """Drift a normal answer for a schema fault ("schema" drifts every way at once)."""
+        return _drift_schema(payload, _DRIFTS[kind])
 
     def fault_response(self, request: Request, fault: Fault) -> _Response:
         """Return the canned answer of a status or malformed-body fault, with quota headers."""
@@ -524,7 +531,7 @@ class FakeWomServer(LoopbackServer):
             message = "Failed to load hiscores: Service is unavailable."
             response = self._error(ApiError(503, "HISCORES_SERVICE_UNAVAILABLE", message))
         else:
-            response = _Response(200, _MALFORMED_BODY, JSON_TYPE)
+            response = _Response(200, MALFORMED_BODY, JSON_TYPE)
         response.headers = {**quota_headers, **response.headers}
         return response
 

@@ -54,17 +54,17 @@ class Normaliser:
         return RUN_TIME if moment > self.clan_now else match.group(0)
 
 
+def table_names(conn: sqlite3.Connection) -> list[str]:
+    """Every table of a SQLite database but SQLite's own."""
+    query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    return [name for (name,) in conn.execute(query)]
+
+
 def database_contents(db: Path, norm: Normaliser) -> dict[str, list[tuple[Any, ...]]]:
     """Every clan-data table's rows, sorted, with run numbering and run times blanked."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-            if name not in RUN_BOOKKEEPING
-        ]
+        tables = [name for name in table_names(conn) if name not in RUN_BOOKKEEPING]
         contents = {}
         for table in sorted(tables):
             columns = [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]
