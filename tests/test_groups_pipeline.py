@@ -22,6 +22,8 @@ from clanstats.sim.chat import SimulatedChat
 from clanstats.sim.clan import SimulatedClan
 from clanstats.sim.discord_server import FakeDiscordServer, Fault
 from clanstats.sim.wom_server import FakeWomServer
+from tests.conftest import ENGINES, engine_kind
+from tests.databases import PostgresDatabases
 from tests.test_main_cli import query, run_main
 
 HOSTILE = '<img src=x onerror="alert(1)"> & Co'
@@ -87,22 +89,40 @@ def read(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
+@dataclass
+class FullRun:
+    """One whole pipeline run over the three groups, on one engine."""
+
+    data: Path
+    drive: Path
+    result: Any
+    database: str  # its URL
+    webhook_posts: list[Any]
+
+
+@pytest.fixture(scope="module", params=ENGINES)
 def full_run(
-    alliance: Alliance, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, Path, Any]:
-    """One whole pipeline run over the three groups; returns (data dir, drive, result)."""
+    request: pytest.FixtureRequest, alliance: Alliance, tmp_path_factory: pytest.TempPathFactory
+) -> FullRun:
+    """The whole pipeline over the three groups, once per engine."""
+    kind = engine_kind(request)
     data = tmp_path_factory.mktemp("alliance")
     drive = data / "drive"
     drive.mkdir()
     rules = data / "rules.yaml"
     rules.write_text(rules_text(alliance, drive=drive), encoding="utf-8")
-    result = run_main(data, timeout=300, **env(alliance, rules))
-    return data, drive, result
+    database = f"sqlite:///{(data / 'clanstats.db').as_posix()}"
+    if kind == "postgresql":
+        databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+        database = databases.url_of(databases.create(migrated=False))
+    posts_before = len(alliance.discord.webhook_posts)
+    result = run_main(data, timeout=300, DATABASE_URL=database, **env(alliance, rules))
+    posts = alliance.discord.webhook_posts[posts_before:]
+    return FullRun(data, drive, result, database, posts)
 
 
-def test_the_whole_pipeline_runs_per_group(full_run: tuple[Path, Path, Any]) -> None:
-    data, _, result = full_run
+def test_the_whole_pipeline_runs_per_group(full_run: FullRun) -> None:
+    data, result = full_run.data, full_run.result
     assert result.returncode == EXIT_OK, result.stderr + result.stdout
     out = data / "output"
     for slug in SLUGS:
@@ -118,10 +138,8 @@ def test_the_whole_pipeline_runs_per_group(full_run: tuple[Path, Path, Any]) -> 
     assert not (out / "clan_data.json").exists()  # nothing of a group at the top
 
 
-def test_each_group_holds_only_its_own_members(
-    alliance: Alliance, full_run: tuple[Path, Path, Any]
-) -> None:
-    data, _, _ = full_run
+def test_each_group_holds_only_its_own_members(alliance: Alliance, full_run: FullRun) -> None:
+    data = full_run.data
     for clan, slug in zip(alliance.clans, SLUGS, strict=True):
         own = {m["player"]["displayName"] for m in clan.group_details()["memberships"]}
         clan_data = read(data / "output" / slug / "clan_data.json")
@@ -131,13 +149,13 @@ def test_each_group_holds_only_its_own_members(
         public = read(data / "output" / slug / "public_summary.json")
         assert {m["name"] for m in public["members"]} <= own
     # Discord was read for the two groups that have it, and only those.
-    db = data / "clanstats.db"
-    groups_with_messages = {row[0] for row in query(db, "SELECT group_id FROM discord_messages")}
+    sql = "SELECT group_id FROM discord_messages"
+    groups_with_messages = {row[0] for row in query(full_run.database, sql)}
     assert groups_with_messages == {4242, 4243}
 
 
-def test_alliance_numbers_match_the_groups_data(full_run: tuple[Path, Path, Any]) -> None:
-    data, _, _ = full_run
+def test_alliance_numbers_match_the_groups_data(full_run: FullRun) -> None:
+    data = full_run.data
     alliance = read(data / "output" / "alliance.json")
     assert [g["slug"] for g in alliance["groups"]] == SLUGS
     assert alliance["groups"][1]["name"] == HOSTILE
@@ -160,11 +178,9 @@ def test_alliance_numbers_match_the_groups_data(full_run: tuple[Path, Path, Any]
     assert "<img src=x" not in page  # the hostile name travels only as escaped JSON
 
 
-def test_manifest_and_sync_carry_every_group(
-    alliance: Alliance, full_run: tuple[Path, Path, Any]
-) -> None:
-    data, drive, _ = full_run
-    rows = query(data / "clanstats.db", "SELECT DISTINCT group_id, path FROM output_manifest")
+def test_manifest_and_sync_carry_every_group(full_run: FullRun) -> None:
+    drive = full_run.drive
+    rows = query(full_run.database, "SELECT DISTINCT group_id, path FROM output_manifest")
     by_group: dict[int, set[str]] = {}
     for group_id, path in rows:
         by_group.setdefault(group_id, set()).add(path)
@@ -174,7 +190,7 @@ def test_manifest_and_sync_carry_every_group(
         assert all(path.startswith(f"{slug}/") for path in by_group[group_id])
         assert (drive / slug / "site" / "clanstats.md").is_file()
     assert (drive / "alliance.html").is_file()
-    titles = [post.payload["embeds"][0]["title"] for post in alliance.discord.webhook_posts]
+    titles = [post.payload["embeds"][0]["title"] for post in full_run.webhook_posts]
     assert sorted(titles) == sorted(f"{name} — weekly summary" for name in NAMES)
 
 
