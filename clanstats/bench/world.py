@@ -1,0 +1,163 @@
+"""The benchmark's world: simulated clans and their Discord, served on loopback, and the settings.
+
+Everything a stage reads comes from here, the way a user's `.env` and `rules.yaml` would give it:
+the stages run as separate processes and find the loopback servers through the environment.
+Messages are generated lazily by the simulation (a day's block at a time, as a client pages
+through them), so the benchmark process never holds a clan's history of messages.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from clanstats.bench.sizes import Size
+from clanstats.demo import write_rules_file, write_sync_targets
+from clanstats.errors import ConfigError
+from clanstats.sim.chat import ChatConfig, SimulatedChat
+from clanstats.sim.clan import SimConfig, SimulatedClan
+from clanstats.sim.discord_server import FakeDiscordServer
+from clanstats.sim.upload_receiver import UploadReceiver
+from clanstats.sim.wom_server import FakeWomServer
+
+API_KEY = "bench-key"
+UPLOAD_SECRET = "bench-upload-secret"  # shared with the loopback receiver, nothing real
+# The simulated APIs answer at once and grant far more than any stage asks, so the figures are
+# ClanStats' own; the WOM client still paces itself and reports any wait apart.
+WOM_PER_MINUTE = 100_000
+DISCORD_PER_SECOND = 100_000
+FIRST_GROUP_ID = 4242
+FIRST_GUILD_ID = 700_000_000_000_000_001
+REFRESH_EVERY_RUN = "refresh: {wom_state_hours: 0, wom_events_hours: 0, discord_hours: 0}\n"
+
+
+@dataclass
+class SimulatedGroup:
+    """One WOM group and, when the size has messages, its Discord server."""
+
+    clan: SimulatedClan
+    chat: SimulatedChat | None
+
+
+class BenchWorld:
+    """The simulated groups, their loopback servers and the environment the stages run in."""
+
+    def __init__(self, size: Size, folder: Path, database_url: str) -> None:
+        if size.groups > 1:
+            raise ConfigError(
+                f"--groups {size.groups}: this build serves one WOM group at a time; use --groups 1"
+            )
+        self.size = size
+        self.folder = folder
+        self.database_url = database_url
+        # The first run sees the history up to yesterday; the daily run's new day ends now, so
+        # transform's windows (relative to the real date) cover the simulated days.
+        start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=1)
+        self.groups = [_group(size, index, start) for index in range(size.groups)]
+        self._stack = ExitStack()
+        self.wom: FakeWomServer | None = None
+        self.discord: FakeDiscordServer | None = None
+        self.website: UploadReceiver | None = None
+        self.env: dict[str, str] = {}
+
+    def __enter__(self) -> BenchWorld:
+        group = self.groups[0]
+        self.wom = self._stack.enter_context(
+            FakeWomServer(group.clan, api_keys=(API_KEY,), limit_with_key=WOM_PER_MINUTE)
+        )
+        if group.chat is not None:
+            self.discord = self._stack.enter_context(
+                FakeDiscordServer(group.chat, rate_limit_per_second=DISCORD_PER_SECOND)
+            )
+        self.website = self._stack.enter_context(UploadReceiver(secret=UPLOAD_SECRET))
+        self.env = self._environment()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stack.close()
+
+    def advance_day(self) -> None:
+        """Let one day pass in every group: new snapshots, events and messages."""
+        for group in self.groups:
+            group.clan.advance(days=1)
+
+    def messages_served(self) -> int:
+        """Messages that exist by now in every group's Discord (the simulation's own count)."""
+        return sum(g.chat.count_messages() for g in self.groups if g.chat is not None)
+
+    def _environment(self) -> dict[str, str]:
+        """Every setting a stage reads, pinned so nothing comes from a user's `.env` or shell."""
+        assert self.wom is not None and self.website is not None
+        folder = self.folder
+        group = self.groups[0]
+        rules = write_rules_file(folder / "rules.yaml", group.clan.now.date())
+        with rules.open("a", encoding="utf-8") as file:
+            file.write(REFRESH_EVERY_RUN)
+        webhook = self.discord.webhook_url if self.discord is not None else ""
+        write_sync_targets(rules, folder / "drive", self.website.url)
+        identity = folder / "identity.csv"
+        identity.write_text("discord_user_id,rsn\n", encoding="utf-8")
+        env = {
+            "CLANSTATS_ENV_FILE": str(folder / "absent.env"),
+            "CLANSTATS_DATA_DIR": str(folder),
+            "DATABASE_URL": self.database_url,
+            "OUTPUT_DIR": str(folder / "output"),
+            "BACKUP_DIR": str(folder / "backups"),
+            "BACKUP_KEEP": "1",
+            "LOG_FILE": str(folder / "app.log"),
+            "LOG_LEVEL": "INFO",
+            "LOCAL_DRIVE_PATH": "",
+            "TIMEZONE": "UTC",
+            "WOM_GROUP_ID": str(group.clan.config.group_id),
+            "WOM_BASE_URL": self.wom.base_url,
+            "WOM_API_KEY": API_KEY,
+            "WOM_REQUESTS_PER_MINUTE": str(WOM_PER_MINUTE),
+            "WOM_BACKFILL_DAYS": str(self.size.days),
+            "WOM_USER_AGENT": "ClanStats benchmark (loopback only)",
+            "RULES_FILE": str(rules),
+            "IDENTITY_FILE": str(identity),
+            "CLANSTATS_UPLOAD_SECRET": UPLOAD_SECRET,
+            "CLANSTATS_DISCORD_WEBHOOK": webhook,
+            "DISCORD_BOT_TOKEN": "",
+            "DISCORD_GUILD_ID": "",
+            "DISCORD_CHANNEL_IDS": "",
+            "DISCORD_RELAY_CHANNEL_IDS": "",
+        }
+        if group.chat is not None and self.discord is not None:
+            env.update(
+                {
+                    "DISCORD_BOT_TOKEN": group.chat.bot_token,
+                    "DISCORD_GUILD_ID": str(group.chat.guild_id),
+                    "DISCORD_RELAY_CHANNEL_IDS": str(group.chat.relay_channel_id),
+                    "DISCORD_API_BASE": self.discord.api_base,
+                    "DISCORD_LOOKBACK_DAYS": str(self.size.days + 2),
+                }
+            )
+        return env
+
+
+def _group(size: Size, index: int, start: datetime) -> SimulatedGroup:
+    """Group `index` of a size: its own seed, ids and names, and its share of the messages."""
+    clan = SimulatedClan(
+        SimConfig(
+            seed=42 + index,
+            members=size.members_per_group,
+            days=size.days,
+            group_id=FIRST_GROUP_ID + index,
+            group_name=f"Bench Sim {index + 1}",
+            now=start,
+        )
+    )
+    if size.messages_per_group == 0:
+        return SimulatedGroup(clan, None)
+    chat = SimulatedChat(clan, _chat_config(index, message_scale=1.0))
+    natural = chat.count_messages()
+    # The simulation's volume follows clan size; scale it to the size's message count.
+    scale = size.messages_per_group / max(natural, 1)
+    return SimulatedGroup(clan, SimulatedChat(clan, _chat_config(index, message_scale=scale)))
+
+
+def _chat_config(index: int, *, message_scale: float) -> ChatConfig:
+    return ChatConfig(seed=11 + index, guild_id=FIRST_GUILD_ID + index, message_scale=message_scale)
