@@ -45,7 +45,7 @@ def _require_empty(url: str) -> None:
         with engine.connect() as connection:
             tables = inspect(connection).get_table_names()
     except SQLAlchemyError as exc:
-        reason = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         raise DatabaseError(
             f"--database-url: can't open the database ({reason[:160]}); check the URL, that "
             "the server runs and that the database exists (createdb NAME)"

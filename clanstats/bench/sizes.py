@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from clanstats.errors import ConfigError
 
@@ -57,7 +58,7 @@ def choose_size(
     """The named size with any custom figures in place of its own; ConfigError when unusable."""
     if name not in SIZES:
         raise ConfigError(f"--size {name}: unknown size; use one of {', '.join(SIZES)}")
-    changes = {
+    changes: dict[str, Any] = {
         key: value
         for key, value in (
             ("members", members),

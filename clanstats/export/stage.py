@@ -20,6 +20,13 @@ from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from clanstats.export.eleventy import bundle_paths
 from clanstats.export.public import build_public_summary
+from clanstats.fingerprint import (
+    last_written,
+    output_inputs,
+    outputs_intact,
+    remember,
+    unchanged,
+)
 from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
 from clanstats.outputs import record_output, write_atomically
@@ -28,6 +35,7 @@ from clanstats.settings import PROJECT_ROOT
 from clanstats.stage import StageContext, StageResult
 
 SCHEMA_PATH = PROJECT_ROOT / "assets" / "clan_data.schema.json"
+EXPORT_KINDS = ("json", "dashboard", "public_json", "eleventy")
 
 
 class ExportContractError(ClanStatsError):
@@ -43,6 +51,18 @@ def export_stage(context: StageContext) -> StageResult:
     today = now.astimezone(settings.timezone).date()
     out = settings.output_dir
     with Session(context.engine) as session:
+        inputs = output_inputs(
+            session,
+            group_id=group_id,
+            today=today,
+            timezone=settings.timezone.key,
+            files=(settings.rules_file,),
+            stale_after_hours=stale_after_hours(rules.refresh),
+        )
+        if unchanged(session, group_id, "export", inputs) and outputs_intact(
+            session, group_id, last_written(session, group_id, EXPORT_KINDS, out), out
+        ):
+            return StageResult(counts={"unchanged": "nothing new: files kept"})
         data = build_clan_data(
             session,
             group_id=group_id,
@@ -74,6 +94,7 @@ def export_stage(context: StageContext) -> StageResult:
                 kind=kind,
                 public=public_file,
             )
+        remember(session, group_id, "export", inputs)
     sizes = {path.name: len(content) for path, (content, _, _) in files.items()}
     return StageResult(
         counts={
