@@ -8,6 +8,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clanstats import __version__
 from clanstats.errors import (
@@ -22,6 +23,9 @@ from clanstats.logs import FILE_ONLY, console, setup_logging, silence_until_conf
 from clanstats.pipeline import PIPELINE, STAGES, run_pipeline, select_stages
 from clanstats.rules import load_rules
 from clanstats.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from clanstats.groups import Group
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
         label = "" if stage.in_pipeline else " (not part of a plain run)"
         command = commands.add_parser(
             stage.name, help=f"{stage.summary}{label}", description=stage.summary
+        )
+        command.add_argument(
+            "--group",
+            metavar="SLUG|ID",
+            help="run for this one group of rules.yaml `groups:` only (for debugging)",
         )
         if stage.name == "sync":
             command.add_argument(
@@ -220,17 +229,32 @@ def _stage_env(args: argparse.Namespace) -> dict[str, str]:
         from clanstats.sync.stage import DRY_RUN_ENV
 
         env[DRY_RUN_ENV] = "1"
+    if getattr(args, "group", None):
+        from clanstats.groups import GROUP_ENV
+
+        env[GROUP_ENV] = args.group
     return env
 
 
-def _show_sync_status(settings: Settings) -> int:
+def _groups(settings: Settings, args: argparse.Namespace) -> list[Group]:
+    """The configured groups (`--group` picks one); ConfigError when settings and rules clash."""
+    from clanstats.groups import configured_groups
+
+    return configured_groups(
+        settings, load_rules(settings.rules_file), getattr(args, "group", None)
+    )
+
+
+def _show_sync_status(settings: Settings, args: argparse.Namespace) -> int:
     from clanstats.db.engine import engine_for
-    from clanstats.harvest.wom import require_group_id
     from clanstats.sync.status import show_sync_status
 
-    group_id = require_group_id(settings)
+    groups = _groups(settings, args)
     _require_database(settings)
-    show_sync_status(engine_for(settings), group_id)
+    for group in groups:
+        if group.slug is not None:
+            console.print(f"[bold]{group.name}[/] ({group.slug})", markup=True, highlight=False)
+        show_sync_status(engine_for(settings), group.id)
     return 0
 
 
@@ -239,14 +263,16 @@ def _require_database(settings: Settings) -> None:
         raise ConfigError(f"there is no database at {settings.sqlite_path} yet: run main.py first")
 
 
-def _show_identity(settings: Settings) -> int:
+def _show_identity(settings: Settings, args: argparse.Namespace) -> int:
     from clanstats.db.engine import engine_for
-    from clanstats.harvest.wom import require_group_id
     from clanstats.identity_view import show_identity
 
-    group_id = require_group_id(settings)
+    groups = _groups(settings, args)
     _require_database(settings)
-    show_identity(engine_for(settings), group_id)
+    for group in groups:
+        if group.slug is not None:
+            console.print(f"[bold]{group.name}[/] ({group.slug})", markup=True, highlight=False)
+        show_identity(engine_for(settings), group.id)
     return 0
 
 
@@ -265,10 +291,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo_settings = load_settings(environ=demo_environment())
             setup_logging(demo_settings.log_file, demo_settings.log_level)
             if args.command == "identity":
-                return _show_identity(demo_settings)
+                return _show_identity(demo_settings, args)
             if args.command == "runs":
                 return _runs(demo_settings, args)
-            return _show_sync_status(demo_settings)
+            return _show_sync_status(demo_settings, args)
         extra_env = _stage_env(args)
         if args.demo:
             from clanstats.demo import run_demo
@@ -277,18 +303,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         setup_logging(settings.log_file, settings.log_level)
         if args.command == "identity":
-            return _show_identity(settings)
+            return _show_identity(settings, args)
         if args.command == "runs":
             return _runs(settings, args)
         if args.command in ("schedule", "backup", "restore", "optimize"):
             return _care(settings, args)
         if args.command == "sync" and args.status:
-            return _show_sync_status(settings)
+            return _show_sync_status(settings, args)
         stages = select_stages(args.command, args.start_from)
-        load_rules(settings.rules_file)  # a mistake there stops the run before it starts
+        # A mistake in rules.yaml, or between it and .env, stops the run before it starts.
+        alliance = bool(load_rules(settings.rules_file).groups)
+        if alliance or settings.wom_group_id is not None:
+            _groups(settings, args)
         if extra_env:
             return run_pipeline(settings, stages, env=extra_env)
-        if settings.wom_group_id is None:
+        if settings.wom_group_id is None and not alliance:
             console.print(
                 "[yellow]WOM_GROUP_ID is not set in .env, so this runs the demo clan. "
                 "Set it to your group's number to track your clan.[/]"

@@ -19,6 +19,7 @@ from clanstats.db.backup import integrity_ok
 from clanstats.db.engine import engine_for
 from clanstats.db.migrate import current_revision, head_revision
 from clanstats.errors import ClanStatsError, ConfigError
+from clanstats.groups import Group, configured_groups
 from clanstats.rules import FolderTarget, HttpTarget, Rules, SyncTarget, load_rules
 from clanstats.settings import PROJECT_ROOT, Settings, load_settings, raw_environment
 from clanstats.sync.folder import target_root
@@ -66,8 +67,23 @@ def run_doctor(
     if rules is not None:
         env = raw_environment(environ=environ)
         checks += [_sync_target(target, env) for target in rules.sync_targets]
+    if rules is not None and rules.groups:
+        groups_check, groups = _groups(settings, rules)
+        checks.append(groups_check)
+        checks += [_wom(group.settings, timeout, group.label) for group in groups]
+        return [*checks, _discord(settings, timeout)]
     checks += [_wom(settings, timeout), _discord(settings, timeout)]
     return checks
+
+
+def _groups(settings: Settings, rules: Rules) -> tuple[Check, list[Group]]:
+    """Whether rules.yaml `groups:` and .env agree; the groups to probe when they do."""
+    try:
+        groups = configured_groups(settings, rules)
+    except ConfigError as exc:
+        return Check("groups", False, str(exc), "fix groups: in rules.yaml or .env"), []
+    slugs = ", ".join(group.label for group in groups)
+    return Check("groups", True, f"{len(groups)} groups: {slugs}"), groups
 
 
 def all_ok(checks: list[Check]) -> bool:
@@ -165,9 +181,10 @@ def _sync_target(target: SyncTarget, env: Mapping[str, str]) -> Check:
 # --- services --------------------------------------------------------------------------------
 
 
-def _wom(settings: Settings, timeout: float) -> Check:
+def _wom(settings: Settings, timeout: float, label: str = "") -> Check:
+    name = f"Wise Old Man ({label})" if label else "Wise Old Man"
     if settings.wom_group_id is None:
-        return Check("Wise Old Man", None, "no WOM_GROUP_ID: the demo clan is used")
+        return Check(name, None, "no WOM_GROUP_ID: the demo clan is used")
     headers = {"User-Agent": settings.wom_user_agent}
     if settings.wom_api_key is not None:
         headers["x-api-key"] = settings.wom_api_key.value
@@ -177,17 +194,15 @@ def _wom(settings: Settings, timeout: float) -> Check:
         if response.status_code == 200:
             body = response.json()
             members = len(body.get("memberships", []))
-            return Check(
-                "Wise Old Man", True, f"group {body.get('name', '?')!r}, {members} members"
-            )
+            return Check(name, True, f"group {body.get('name', '?')!r}, {members} members")
         if response.status_code == 404:
             detail = f"group {settings.wom_group_id} not found"
-            return Check("Wise Old Man", False, detail, "check WOM_GROUP_ID")
+            return Check(name, False, detail, "check WOM_GROUP_ID")
         if response.status_code in (401, 403):
-            return Check("Wise Old Man", False, "API key refused", "fix or remove WOM_API_KEY")
-        return Check("Wise Old Man", False, f"answered HTTP {response.status_code}", "try later")
+            return Check(name, False, "API key refused", "fix or remove WOM_API_KEY")
+        return Check(name, False, f"answered HTTP {response.status_code}", "try later")
 
-    return _probe("Wise Old Man", url, headers, timeout, judge)
+    return _probe(name, url, headers, timeout, judge)
 
 
 def _discord(settings: Settings, timeout: float) -> Check:

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from clanstats.errors import ConfigError
+from clanstats.group_rules import GroupRule, group_problems
 
 PositiveInt = Annotated[int, Field(ge=0)]
 
@@ -174,6 +175,7 @@ class Rules(_Strict):
     refresh: RefreshRules = RefreshRules()
     sync_targets: list[SyncTarget] = []
     opt_out: list[str] = []
+    groups: list[GroupRule] = []
 
     @field_validator("ranks", "seasons", "goals", "sync_targets")
     @classmethod
@@ -210,11 +212,20 @@ def load_rules(path: Path) -> Rules:
     if not isinstance(data, dict):
         raise ConfigError(f"{path.name} line 1: expected sections like `activity:` and `ranks:`")
     try:
-        return Rules.model_validate(data)
+        rules = Rules.model_validate(data)
     except ValidationError as exc:
         lines = _line_index(node)
         problems = [_describe(error, lines) for error in exc.errors()[:5]]
         raise ConfigError(f"{path.name}: " + "; ".join(problems)) from None
+    clashes = group_problems(rules.groups)
+    if clashes:
+        lines = _line_index(node)
+        problems = [
+            _describe({"loc": loc, "type": "value_error", "input": value, "msg": message}, lines)
+            for loc, value, message in clashes[:5]
+        ]
+        raise ConfigError(f"{path.name}: " + "; ".join(problems)) from None
+    return rules
 
 
 def _describe(error: Any, lines: dict[tuple[Any, ...], int]) -> str:

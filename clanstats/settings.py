@@ -68,6 +68,14 @@ class Settings:
     discord_lookback_days: int = 400
     discord_api_base: str = DEFAULT_DISCORD_API_BASE
     identity_file: Path = PROJECT_ROOT / "identity.csv"
+    # With several groups (rules.yaml `groups:`), a group's view has output_dir OUTPUT_DIR/<slug>
+    # and output_root OUTPUT_DIR, the folder the manifest's paths are relative to.
+    output_root: Path | None = None
+
+    @property
+    def manifest_root(self) -> Path:
+        """The folder output-manifest paths are relative to (the top of OUTPUT_DIR)."""
+        return self.output_root or self.output_dir
 
     @property
     def discord_enabled(self) -> bool:
@@ -167,11 +175,7 @@ def _build(values: Mapping[str, str]) -> Settings:
     relays = get.parsed(
         "DISCORD_RELAY_CHANNEL_IDS", no_ids, _snowflakes, "channel ids separated by commas"
     )
-    if token and guild is None and not channels:
-        raise ConfigError(
-            "DISCORD_BOT_TOKEN is set but there is nothing to read: set DISCORD_GUILD_ID (every "
-            "text channel the bot can see) or DISCORD_CHANNEL_IDS"
-        )
+    # Whether a bot token has anything to read depends on rules.yaml `groups:` too: see groups.py.
     identity_file = get.optional_path("IDENTITY_FILE", base=PROJECT_ROOT)
     if identity_file is not None and not identity_file.is_file():
         raise ConfigError(

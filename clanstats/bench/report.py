@@ -16,7 +16,6 @@ from clanstats.bench.sizes import Size
 DAILY_SECONDS, NOTHING_NEW_SECONDS, MEMORY_MB, INTERACTIVE_MS = 60, 10, 1024, 1500
 WORK_SHOWN = (
     "new messages",
-    "messages/s",
     "new snapshots",
     "snapshots read",
     "days recomputed",
@@ -72,16 +71,23 @@ def _harvest_rate(first: ScenarioFigures) -> dict[str, Any]:
     harvest = next((s for s in first.stages if s.stage == "harvest"), None)
     if harvest is None:
         return {}
-    messages = harvest.counts.get("new messages", 0)
-    messages = messages if isinstance(messages, int) else 0
+    messages = int(summed(harvest.counts, "new messages"))
     return {
         "messages_served": first.messages_served,
         "messages_stored": messages,
         "harvest_seconds": harvest.seconds,
         "messages_per_second": round(messages / max(harvest.seconds, 0.01)),
         "discord_requests": harvest.requests.discord,
-        "discord_part_messages_per_second": harvest.counts.get("messages/s"),
     }
+
+
+def summed(counts: dict[str, Any], key: str) -> float:
+    """A count over every group: `key` alone, or `<group>: key` with several groups."""
+    return sum(
+        value
+        for name, value in counts.items()
+        if (name == key or name.endswith(f": {key}")) and isinstance(value, int | float)
+    )
 
 
 def targets(runs: list[ScenarioFigures], dashboard: dict[str, Any]) -> list[dict[str, Any]]:
@@ -126,6 +132,18 @@ def _target(name: str, measured: float, limit: float) -> dict[str, Any]:
     return {"target": name, "measured": round(measured, 2), "limit": limit, "met": measured < limit}
 
 
+def _work(counts: dict[str, Any]) -> list[str]:
+    """The counts shown in the table, summed over groups; text counts from the first group."""
+    shown = []
+    for key in WORK_SHOWN:
+        texts = [v for k, v in counts.items() if k == key or k.endswith(f": {key}")]
+        if texts and all(isinstance(v, int | float) for v in texts):
+            shown.append(f"{key} {summed(counts, key):g}")
+        elif texts:
+            shown.append(f"{key}: {texts[0]}")
+    return shown
+
+
 def print_report(report: dict[str, Any], console: Console | None = None) -> None:
     """Show the figures as tables."""
     console = console or Console(width=max(Console().width, 140))
@@ -146,7 +164,7 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
         table.add_row(run["name"], "backup + migrate", "", f"{run['prepare_seconds']:.1f}")
         for stage in run["stages"]:
             requests, counts = stage["requests"], stage["counts"]
-            work = ", ".join(f"{k} {counts[k]}" for k in WORK_SHOWN if k in counts)
+            work = ", ".join(_work(counts))
             table.add_row(
                 "",
                 stage["stage"],

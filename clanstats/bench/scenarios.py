@@ -185,13 +185,15 @@ class ScenarioRunner:
 
 
 def output_sizes(output_dir: Path) -> dict[str, int]:
-    """Bytes per output file (the Eleventy bundle as one `site/` entry)."""
+    """Bytes per output file (each Eleventy bundle as one `site/` entry)."""
     sizes: dict[str, int] = {}
     if not output_dir.is_dir():
         return sizes
     for path in sorted(output_dir.rglob("*")):
         if path.is_file() and not path.name.startswith("."):
-            relative = path.relative_to(output_dir)
-            key = f"{relative.parts[0]}/" if len(relative.parts) > 1 else relative.name
+            parts = path.relative_to(output_dir).parts
+            if "site" in parts:
+                parts = (*parts[: parts.index("site")], "site/")
+            key = "/".join(parts)
             sizes[key] = sizes.get(key, 0) + path.stat().st_size
     return sizes

@@ -8,6 +8,7 @@ through them), so the benchmark process never holds a clan's history of messages
 
 from __future__ import annotations
 
+import json
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from clanstats.bench.sizes import Size
 from clanstats.demo import write_rules_file, write_sync_targets
-from clanstats.errors import ConfigError
+from clanstats.sim.alliance import guild_id
 from clanstats.sim.chat import ChatConfig, SimulatedChat
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.discord_server import FakeDiscordServer
@@ -29,7 +30,6 @@ UPLOAD_SECRET = "bench-upload-secret"  # shared with the loopback receiver, noth
 WOM_PER_MINUTE = 100_000
 DISCORD_PER_SECOND = 100_000
 FIRST_GROUP_ID = 4242
-FIRST_GUILD_ID = 700_000_000_000_000_001
 REFRESH_EVERY_RUN = "refresh: {wom_state_hours: 0, wom_events_hours: 0, discord_hours: 0}\n"
 
 
@@ -45,10 +45,6 @@ class BenchWorld:
     """The simulated groups, their loopback servers and the environment the stages run in."""
 
     def __init__(self, size: Size, folder: Path, database_url: str) -> None:
-        if size.groups > 1:
-            raise ConfigError(
-                f"--groups {size.groups}: this build serves one WOM group at a time; use --groups 1"
-            )
         self.size = size
         self.folder = folder
         self.database_url = database_url
@@ -63,13 +59,13 @@ class BenchWorld:
         self.env: dict[str, str] = {}
 
     def __enter__(self) -> BenchWorld:
-        group = self.groups[0]
+        clans = [group.clan for group in self.groups]
         self.wom = self._stack.enter_context(
-            FakeWomServer(group.clan, api_keys=(API_KEY,), limit_with_key=WOM_PER_MINUTE)
+            FakeWomServer(clans, api_keys=(API_KEY,), limit_with_key=WOM_PER_MINUTE)
         )
-        if group.chat is not None:
+        if self.chats:
             self.discord = self._stack.enter_context(
-                FakeDiscordServer(group.chat, rate_limit_per_second=DISCORD_PER_SECOND)
+                FakeDiscordServer(self.chats, rate_limit_per_second=DISCORD_PER_SECOND)
             )
         self.website = self._stack.enter_context(UploadReceiver(secret=UPLOAD_SECRET))
         self.env = self._environment()
@@ -83,9 +79,14 @@ class BenchWorld:
         for group in self.groups:
             group.clan.advance(days=1)
 
+    @property
+    def chats(self) -> list[SimulatedChat]:
+        """Every group's Discord server (one bot, invited to each)."""
+        return [group.chat for group in self.groups if group.chat is not None]
+
     def messages_served(self) -> int:
         """Messages that exist by now in every group's Discord (the simulation's own count)."""
-        return sum(g.chat.count_messages() for g in self.groups if g.chat is not None)
+        return sum(chat.count_messages() for chat in self.chats)
 
     def _environment(self) -> dict[str, str]:
         """Every setting a stage reads, pinned so nothing comes from a user's `.env` or shell."""
@@ -95,6 +96,8 @@ class BenchWorld:
         rules = write_rules_file(folder / "rules.yaml", group.clan.now.date())
         with rules.open("a", encoding="utf-8") as file:
             file.write(REFRESH_EVERY_RUN)
+            if len(self.groups) > 1:
+                file.write(self._groups_section())
         webhook = self.discord.webhook_url if self.discord is not None else ""
         write_sync_targets(rules, folder / "drive", self.website.url)
         identity = folder / "identity.csv"
@@ -125,17 +128,38 @@ class BenchWorld:
             "DISCORD_CHANNEL_IDS": "",
             "DISCORD_RELAY_CHANNEL_IDS": "",
         }
-        if group.chat is not None and self.discord is not None:
+        if self.chats and self.discord is not None:
             env.update(
                 {
-                    "DISCORD_BOT_TOKEN": group.chat.bot_token,
-                    "DISCORD_GUILD_ID": str(group.chat.guild_id),
-                    "DISCORD_RELAY_CHANNEL_IDS": str(group.chat.relay_channel_id),
+                    # One bot for every group: the first server's (see FakeDiscordServer).
+                    "DISCORD_BOT_TOKEN": self.chats[0].bot_token,
                     "DISCORD_API_BASE": self.discord.api_base,
                     "DISCORD_LOOKBACK_DAYS": str(self.size.days + 2),
                 }
             )
+        if len(self.groups) > 1:
+            env["WOM_GROUP_ID"] = ""  # the groups and their Discord are in rules.yaml
+        elif group.chat is not None:
+            env["DISCORD_GUILD_ID"] = str(group.chat.guild_id)
+            env["DISCORD_RELAY_CHANNEL_IDS"] = str(group.chat.relay_channel_id)
         return env
+
+    def _groups_section(self) -> str:
+        """rules.yaml's `groups:`: every simulated group with its own Discord server."""
+        lines = ["groups:\n"]
+        for index, group in enumerate(self.groups):
+            config = group.clan.config
+            lines.append(
+                f"  - {{id: {config.group_id}, name: {json.dumps(config.group_name)}, "
+                f"slug: clan-{index + 1:02d}"
+            )
+            if group.chat is not None:
+                lines.append(
+                    f", discord: {{guild_id: {group.chat.guild_id}, "
+                    f"relay_channel_ids: [{group.chat.relay_channel_id}]}}"
+                )
+            lines.append("}\n")
+        return "".join(lines)
 
 
 def _group(size: Size, index: int, start: datetime) -> SimulatedGroup:
@@ -160,4 +184,5 @@ def _group(size: Size, index: int, start: datetime) -> SimulatedGroup:
 
 
 def _chat_config(index: int, *, message_scale: float) -> ChatConfig:
-    return ChatConfig(seed=11 + index, guild_id=FIRST_GUILD_ID + index, message_scale=message_scale)
+    # Guild ids a simulated day apart, so the servers' channel ids never collide.
+    return ChatConfig(seed=11 + index, guild_id=guild_id(index), message_scale=message_scale)

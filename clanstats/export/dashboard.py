@@ -33,16 +33,25 @@ SCRIPT_SAFE = str.maketrans(
 
 def render_dashboard(data: dict[str, Any]) -> str:
     """Return the dashboard page for clan_data as one self-contained HTML string."""
-    css = _own_source(CSS_PATH, "</style")
-    js = _own_source(JS_PATH, "</script")
+    return render_page(
+        TEMPLATE_PATH, css_path=CSS_PATH, js_path=JS_PATH, title=page_title(data), data=data
+    )
+
+
+def render_page(
+    template_path: Path, *, css_path: Path, js_path: Path, title: str, data: dict[str, Any]
+) -> str:
+    """Return a self-contained page: a template with its CSS, JS, CSP, title and data inline."""
+    css = _own_source(css_path, "</style")
+    js = _own_source(js_path, "</script")
     values = {
         "csp": content_security_policy(script=js, style=css),
-        "title": html.escape(page_title(data)),
+        "title": html.escape(title),
         "css": css,
         "js": js,
         "data": script_json(data),
     }
-    template = TEMPLATE_PATH.read_text(encoding="utf-8")
+    template = template_path.read_text(encoding="utf-8")
     # One pass: text substituted in (a name that looks like "{{ js }}") is never scanned again.
     return PLACEHOLDER.sub(lambda match: values[match.group(1)], template)
 

@@ -8,6 +8,7 @@ own contract never reaches a website.
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import jsonschema
 from sqlalchemy.orm import Session
 
 from clanstats.errors import ClanStatsError
+from clanstats.export.alliance import ALLIANCE_JSON, ALLIANCE_PAGE, build_alliance, render_alliance
 from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from clanstats.export.eleventy import bundle_paths
@@ -27,6 +29,7 @@ from clanstats.fingerprint import (
     remember,
     unchanged,
 )
+from clanstats.groups import ALLIANCE_GROUP_ID, GROUP_ENV, Group, for_each_group, groups_for_stage
 from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
 from clanstats.outputs import record_output, write_atomically
@@ -43,7 +46,71 @@ class ExportContractError(ClanStatsError):
 
 
 def export_stage(context: StageContext) -> StageResult:
-    """Build every export from the derived tables and write it to the output folder."""
+    """Export each configured group; with several, then the alliance overview at the top."""
+    exported: dict[int, dict[str, Any]] = {}
+
+    def export_one(group_context: StageContext) -> StageResult:
+        result, data = export_group(group_context)
+        exported[require_group_id(group_context.settings)] = data
+        return result
+
+    result = for_each_group(context, export_one)
+    rules, groups = groups_for_stage(context.settings)
+    # `--group` debugs one group: the overview would show the others as missing, so keep it.
+    if rules.groups and not os.environ.get(GROUP_ENV):
+        written = write_alliance(context, groups, exported)
+        result.counts["alliance files written"] = written
+    return result
+
+
+def write_alliance(
+    context: StageContext, groups: list[Group], exported: dict[int, dict[str, Any]]
+) -> int:
+    """Write alliance.json and alliance.html at the top of the output folder; record both."""
+    out = context.settings.output_dir
+    alliance = build_alliance(
+        [(group.id, group.name, group.label) for group in groups],
+        exported,
+        generated_at=datetime.now(UTC),
+    )
+    files = {
+        out / ALLIANCE_JSON: (_json(alliance), "alliance_json", False),
+        out / ALLIANCE_PAGE: (render_alliance(alliance).encode("utf-8"), "alliance_page", False),
+    }
+    write_and_record(context, files, group_id=ALLIANCE_GROUP_ID, output_dir=out)
+    return len(files)
+
+
+def write_and_record(
+    context: StageContext,
+    files: dict[Path, tuple[bytes, str, bool]],
+    *,
+    group_id: int,
+    output_dir: Path,
+    inputs: str | None = None,
+) -> None:
+    """Write each (content, kind, public) file atomically and add its manifest row.
+
+    `inputs` is the export's input fingerprint, stored with the rows (see `fingerprint`).
+    """
+    with Session(context.engine) as session, session.begin():
+        for path, (content, kind, public_file) in files.items():
+            write_atomically(path, content)
+            record_output(
+                session,
+                group_id=group_id,
+                stage_run_id=context.stage_run_id,
+                path=path,
+                output_dir=output_dir,
+                kind=kind,
+                public=public_file,
+            )
+        if inputs is not None:
+            remember(session, group_id, "export", inputs)
+
+
+def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
+    """Build every export of the context's group and write it to its output folder."""
     settings = context.settings
     group_id = require_group_id(settings)
     rules = load_rules(settings.rules_file)
@@ -59,10 +126,13 @@ def export_stage(context: StageContext) -> StageResult:
             files=(settings.rules_file,),
             stale_after_hours=stale_after_hours(rules.refresh),
         )
+        root = settings.manifest_root
+        kept = last_written(session, group_id, EXPORT_KINDS, root)
         if unchanged(session, group_id, "export", inputs) and outputs_intact(
-            session, group_id, last_written(session, group_id, EXPORT_KINDS, out), out
+            session, group_id, kept, root
         ):
-            return StageResult(counts={"unchanged": "nothing new: files kept"})
+            kept_data = json.loads((out / "clan_data.json").read_bytes())
+            return StageResult(counts={"unchanged": "nothing new: files kept"}), kept_data
         data = build_clan_data(
             session,
             group_id=group_id,
@@ -82,28 +152,17 @@ def export_stage(context: StageContext) -> StageResult:
     }
     for path, content in bundle_paths(out / "site", public).items():
         files[path] = (content, "eleventy", True)
-    with Session(context.engine) as session, session.begin():
-        for path, (content, kind, public_file) in files.items():
-            write_atomically(path, content)
-            record_output(
-                session,
-                group_id=group_id,
-                stage_run_id=context.stage_run_id,
-                path=path,
-                output_dir=out,
-                kind=kind,
-                public=public_file,
-            )
-        remember(session, group_id, "export", inputs)
-    sizes = {path.name: len(content) for path, (content, _, _) in files.items()}
-    return StageResult(
-        counts={
-            "files written": len(files),
-            "dashboard KB": round(sizes["clan_dashboard.html"] / 1024),
-            "members exported": len(data.get("members", [])),
-            "public members": len(public["members"]),
-        }
+    write_and_record(
+        context, files, group_id=group_id, output_dir=settings.manifest_root, inputs=inputs
     )
+    sizes = {path.name: len(content) for path, (content, _, _) in files.items()}
+    counts: dict[str, object] = {
+        "files written": len(files),
+        "dashboard KB": round(sizes["clan_dashboard.html"] / 1024),
+        "members exported": len(data.get("members", [])),
+        "public members": len(public["members"]),
+    }
+    return StageResult(counts=counts), data
 
 
 def check_against_schema(data: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from clanstats.db.models import BackfillProgress, Membership, Player
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError, SourceError
+from clanstats.groups import for_each_group
 from clanstats.harvest.fetchlog import record_fetch
 from clanstats.harvest.snapshots import SnapshotWriter
 from clanstats.harvest.wom import make_wom_client, require_group_id
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 
 
 def backfill_stage(context: StageContext) -> StageResult:
+    """Backfill each configured group in turn (one group failing leaves the others done)."""
+    return for_each_group(context, _backfill_configured_group)
+
+
+def _backfill_configured_group(context: StageContext) -> StageResult:
     """Fetch past snapshots for every current member not yet backfilled over the look-back."""
     settings = context.settings
     return backfill_group(

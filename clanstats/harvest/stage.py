@@ -1,7 +1,8 @@
-"""The harvest stage: Wise Old Man first, then Discord, for the configured group."""
+"""The harvest stage: Wise Old Man first, then Discord, for each configured group."""
 
 from __future__ import annotations
 
+from clanstats.groups import for_each_group
 from clanstats.harvest.discord_chat import harvest_discord
 from clanstats.harvest.wom import WomHarvest, make_wom_client, require_group_id
 from clanstats.rules import load_rules
@@ -9,6 +10,11 @@ from clanstats.stage import StageContext, StageResult
 
 
 def harvest_stage(context: StageContext) -> StageResult:
+    """Harvest each configured group; one group failing leaves the others harvested."""
+    return for_each_group(context, harvest_group)
+
+
+def harvest_group(context: StageContext) -> StageResult:
     """Harvest every WOM source, then every configured Discord channel, minus fresh ones."""
     settings = context.settings
     group_id = require_group_id(settings)

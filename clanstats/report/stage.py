@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from clanstats.fingerprint import output_inputs, outputs_intact, remember, unchanged
+from clanstats.groups import for_each_group
 from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
 from clanstats.outputs import record_output
@@ -16,7 +17,12 @@ from clanstats.stage import StageContext, StageResult
 
 
 def report_stage(context: StageContext) -> StageResult:
-    """Write `clan_report_summary_merged.xlsx` into the output folder."""
+    """Write each configured group's workbook (several groups: into OUTPUT_DIR/<slug>/)."""
+    return for_each_group(context, report_group)
+
+
+def report_group(context: StageContext) -> StageResult:
+    """Write `clan_report_summary_merged.xlsx` into the group's output folder."""
     settings = context.settings
     group_id = require_group_id(settings)
     now = datetime.now(settings.timezone)
@@ -33,7 +39,7 @@ def report_stage(context: StageContext) -> StageResult:
             settings=(settings.discord_enabled,),
         )
         if unchanged(session, group_id, "report", inputs) and outputs_intact(
-            session, group_id, [path], settings.output_dir
+            session, group_id, [path], settings.manifest_root
         ):
             return StageResult(counts={"unchanged": "nothing new: workbook kept"})
     counts = write_report(
@@ -52,7 +58,7 @@ def report_stage(context: StageContext) -> StageResult:
             group_id=group_id,
             stage_run_id=context.stage_run_id,
             path=path,
-            output_dir=settings.output_dir,
+            output_dir=settings.manifest_root,
             kind="workbook",
             public=False,
         )

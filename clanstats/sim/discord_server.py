@@ -25,7 +25,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
@@ -135,10 +135,27 @@ MISSING_ACCESS = DiscordError(403, 50001, "Missing Access")
 
 
 class _DiscordApi:
-    """The Discord routes over a SimulatedChat; each returns a JSON value."""
+    """The Discord routes over one or more SimulatedChats (guilds); each returns a JSON value.
 
-    def __init__(self, chat: SimulatedChat, message_content: bool) -> None:
-        self.chat = chat
+    Guild routes go to the chat of that guild id, channel routes to the chat owning the
+    channel. The bot is the first chat's app, invited to every guild.
+    """
+
+    def __init__(self, chats: Sequence[SimulatedChat], message_content: bool) -> None:
+        self.chats = {chat.guild_id: chat for chat in chats}
+        if len(self.chats) != len(chats):
+            ids = [chat.guild_id for chat in chats]
+            raise ValueError(f"every chat needs its own ChatConfig.guild_id, got {ids}")
+        self._channel_owner: dict[int, SimulatedChat] = {}
+        for chat in chats:
+            for channel_id in [*chat.channel_ids.values(), *chat.thread_ids.values()]:
+                if channel_id in self._channel_owner:
+                    raise ValueError(
+                        f"guilds {self._channel_owner[channel_id].guild_id} and {chat.guild_id}"
+                        f" share channel id {channel_id}: pick guild ids days apart"
+                    )
+                self._channel_owner[channel_id] = chat
+        self.chat = chats[0]
         self.message_content = message_content
         routes: list[tuple[str, Callable[..., Any]]] = [
             ("/users/@me", self.me),
@@ -189,44 +206,41 @@ class _DiscordApi:
 
     def guild(self, guild: str, query: dict[str, str], **_: Any) -> Json:
         """GET /guilds/{id}[?with_counts=true]."""
-        self._guild(guild)
-        return self.chat.guild(with_counts=query.get("with_counts", "").lower() in ("1", "true"))
+        return self._guild(guild).guild(
+            with_counts=query.get("with_counts", "").lower() in ("1", "true")
+        )
 
     def guild_channels(self, guild: str, **_: Any) -> list[Json]:
         """GET /guilds/{id}/channels: every channel, readable or not, as Discord lists them."""
-        self._guild(guild)
-        return self.chat.guild_channels()
+        return self._guild(guild).guild_channels()
 
     def active_threads(self, guild: str, **_: Any) -> Json:
         """GET /guilds/{id}/threads/active."""
-        self._guild(guild)
-        return {"threads": self.chat.active_threads(), "members": []}
+        return {"threads": self._guild(guild).active_threads(), "members": []}
 
     def members(self, guild: str, query: dict[str, str], **_: Any) -> list[Json]:
         """GET /guilds/{id}/members?limit=&after=."""
-        self._guild(guild)
+        chat = self._guild(guild)
         limit = _limit(query, 1, 1, _MEMBER_LIMIT)
         after = _snowflake("after", query.get("after", "0"))
-        return self.chat.guild_members(after=after, limit=limit)
+        return chat.guild_members(after=after, limit=limit)
 
     def channel(self, channel: str, **_: Any) -> Json:
         """GET /channels/{id}: a text channel or a thread."""
-        return self._readable(channel)
+        return self._readable(channel)[1]
 
     def messages(self, channel: str, query: dict[str, str], **_: Any) -> list[Json]:
         """GET /channels/{id}/messages?limit=&before=|after=|around=, newest first."""
-        found = self._readable(channel)
+        chat, found = self._readable(channel)
         limit = _limit(query, _DEFAULT_MESSAGES, 1, _MESSAGE_LIMIT)
         anchors = {k: _snowflake(k, query[k]) for k in ("before", "after", "around") if k in query}
         if len(anchors) > 1:
             raise _invalid("before", "BASE_TYPE_BAD", "Only one of before, after and around.")
-        return self.chat.history(
-            int(found["id"]), limit=limit, content=self.message_content, **anchors
-        )
+        return chat.history(int(found["id"]), limit=limit, content=self.message_content, **anchors)
 
     def archived_threads(self, channel: str, query: dict[str, str], **_: Any) -> Json:
         """GET /channels/{id}/threads/archived/public?before=ISO8601&limit=."""
-        found = self._readable(channel)
+        chat, found = self._readable(channel)
         if found["type"] != 0:
             raise DiscordError(400, 50024, "Cannot execute action on this channel type")
         limit = _limit(query, _DEFAULT_THREADS, 1, _THREAD_LIMIT)
@@ -237,35 +251,43 @@ class _DiscordApi:
             except ValueError:
                 message = f'Value "{query["before"]}" is not a valid ISO8601 timestamp.'
                 raise _invalid("before", "DATE_TIME_TYPE_PARSE", message) from None
-        threads = self.chat.archived_threads(int(found["id"]), before_ms=before_ms)
+        threads = chat.archived_threads(int(found["id"]), before_ms=before_ms)
         return {"threads": threads[:limit], "members": [], "has_more": len(threads) > limit}
 
     # ------------------------------------------------------------------ checks
 
-    def _guild(self, raw_id: str) -> None:
-        """Refuse a malformed (400) or unknown (404) guild id."""
-        if _snowflake("guild_id", raw_id) != self.chat.guild_id:
+    def _guild(self, raw_id: str) -> SimulatedChat:
+        """Return the chat of a guild id; 400 when malformed, 404 when unknown."""
+        chat = self.chats.get(_snowflake("guild_id", raw_id))
+        if chat is None:
             raise UNKNOWN_GUILD
+        return chat
 
-    def _readable(self, raw_id: str) -> Json:
-        """Return a channel or thread the bot may read; 404 unknown, 403 without access."""
+    def _readable(self, raw_id: str) -> tuple[SimulatedChat, Json]:
+        """Return a readable channel or thread and its chat; 404 unknown, 403 without access."""
         channel_id = _snowflake("channel_id", raw_id)
-        found = self.chat.channel(channel_id)
-        if found is None:
+        chat = self._channel_owner.get(channel_id)
+        found = chat.channel(channel_id) if chat is not None else None
+        if chat is None or found is None:
             raise UNKNOWN_CHANNEL
-        if self.chat.is_forbidden(channel_id):
+        if chat.is_forbidden(channel_id):
             raise MISSING_ACCESS
-        return found
+        return chat, found
 
 
 class FakeDiscordServer(LoopbackServer):
-    """A Discord REST API v10 server on loopback, backed by a SimulatedChat."""
+    """A Discord REST API v10 server on loopback, backed by one SimulatedChat or several.
+
+    Given a list of chats (each with its own `ChatConfig.guild_id`, days apart so their
+    channel ids differ) it serves every guild to one bot: the first chat's (`chat.bot_token`).
+    `chat` is the first chat, `chats` all of them by guild id.
+    """
 
     fault_kinds: ClassVar[tuple[str, ...]] = tuple(k for k in FAULT_KINDS if k != "schema")
 
     def __init__(
         self,
-        chat: SimulatedChat,
+        chat: SimulatedChat | Sequence[SimulatedChat],
         *,
         message_content: bool = True,
         rate_limit_per_second: float = 50,
@@ -274,11 +296,15 @@ class FakeDiscordServer(LoopbackServer):
     ) -> None:
         if rate_limit_per_second <= 0:
             raise ValueError(f"rate_limit_per_second must be > 0, got {rate_limit_per_second}")
+        chats = [chat] if isinstance(chat, SimulatedChat) else list(chat)
+        if not chats:
+            raise ValueError("FakeDiscordServer needs at least one chat")
+        self._api = _DiscordApi(chats, message_content)
         super().__init__(host=host, port=port)
-        self.chat = chat
+        self.chat = chats[0]
+        self.chats: dict[int, SimulatedChat] = dict(self._api.chats)
         self.message_content = message_content
         self.rate_limit_per_second = rate_limit_per_second
-        self._api = _DiscordApi(chat, message_content)
         # A slow limit becomes one request per 1/rate seconds; a fast one, N per second.
         window = max(1.0, 1.0 / rate_limit_per_second)
         self._bucket_limit = max(1, round(rate_limit_per_second * window))

@@ -19,7 +19,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar, Literal
@@ -141,11 +141,18 @@ def _integer(query: dict[str, str], name: str, default: int) -> int:
 
 
 class _WomApi:
-    """The WOM routes over a SimulatedClan; each returns a JSON value or a ready _Response."""
+    """The WOM routes over one or more SimulatedClans, routed by group id.
 
-    def __init__(self, clan: SimulatedClan) -> None:
-        self.clan = clan
-        self._feeds: dict[tuple[str, datetime], list[Any]] = {}
+    Each view gets the clan a request is about (`clan=`) and returns a JSON value or a ready
+    _Response. Player routes go to the first clan that tracks the player.
+    """
+
+    def __init__(self, clans: Sequence[SimulatedClan]) -> None:
+        self.clans = {clan.config.group_id: clan for clan in clans}
+        if len(self.clans) != len(clans):
+            ids = [clan.config.group_id for clan in clans]
+            raise ValueError(f"every clan needs its own group_id, got {ids}")
+        self._feeds: dict[tuple[int, str, datetime], list[Any]] = {}
         group = r"/groups/(?P<group>[^/]+)"
         player = r"/players/(?P<player>[^/]+)"
         routes: list[tuple[str, str, Callable[..., Any]]] = [
@@ -175,87 +182,90 @@ class _WomApi:
             if match and route_method == method:
                 arguments = {k: unquote(v) for k, v in match.groupdict().items()}
                 if "group" in arguments:
-                    self._check_group(arguments.pop("group"))
-                result = view(query=query, body=body, **arguments)
+                    clan = self._group(arguments.pop("group"))
+                else:
+                    clan = self._player_clan(arguments["player"])
+                result = view(clan=clan, query=query, body=body, **arguments)
                 return result if isinstance(result, _Response) else _json_response(200, result)
         raise ApiError(404, "ENDPOINT_NOT_FOUND", f"Endpoint not found: {method} {path}")
 
     # ------------------------------------------------------------------ group routes
 
-    def group_details(self, **_: Any) -> Any:
+    def group_details(self, clan: SimulatedClan, **_: Any) -> Any:
         """GET /groups/:id."""
-        return self.clan.group_details()
+        return clan.group_details()
 
-    def bulk_hiscores(self, **_: Any) -> Any:
+    def bulk_hiscores(self, clan: SimulatedClan, **_: Any) -> Any:
         """GET /groups/:id/bulk-hiscores."""
-        return self.clan.bulk_hiscores()
+        return clan.bulk_hiscores()
 
-    def bulk_gained(self, query: dict[str, str], **_: Any) -> Any:
+    def bulk_gained(self, clan: SimulatedClan, query: dict[str, str], **_: Any) -> Any:
         """GET /groups/:id/bulk-gained?period= or ?startDate=&endDate=."""
-        return self.clan.bulk_gained(*self._range(query))
+        return clan.bulk_gained(*self._range(clan, query))
 
-    def gained(self, query: dict[str, str], **_: Any) -> Any:
+    def gained(self, clan: SimulatedClan, query: dict[str, str], **_: Any) -> Any:
         """GET /groups/:id/gained?metric=&period=."""
-        return self.clan.group_gained(self._metric(query), *self._range(query))
+        return clan.group_gained(self._metric(clan, query), *self._range(clan, query))
 
-    def hiscores(self, query: dict[str, str], **_: Any) -> Any:
+    def hiscores(self, clan: SimulatedClan, query: dict[str, str], **_: Any) -> Any:
         """GET /groups/:id/hiscores?metric=."""
-        return self.clan.group_hiscores(self._metric(query))
+        return clan.group_hiscores(self._metric(clan, query))
 
-    def records(self, query: dict[str, str], **_: Any) -> Any:
+    def records(self, clan: SimulatedClan, query: dict[str, str], **_: Any) -> Any:
         """GET /groups/:id/records?metric=&period= (paged)."""
-        metric, period = self._metric(query), query.get("period", "")
+        metric, period = self._metric(clan, query), query.get("period", "")
         if period not in PERIODS:
             raise ApiError(400, "INVALID_PERIOD", f"Invalid period: {period}.")
         page = _page(query)
-        return self.clan.group_records(metric, period)[page]
+        return clan.group_records(metric, period)[page]
 
-    def achievements(self, query: dict[str, str], **_: Any) -> Any:
+    def achievements(self, clan: SimulatedClan, query: dict[str, str], **_: Any) -> Any:
         """GET /groups/:id/achievements (paged, newest first)."""
         page = _page(query)
-        return self._feed("achievements", self.clan.achievements)[page]
+        return self._feed(clan, "achievements", clan.achievements)[page]
 
-    def name_changes(self, query: dict[str, str], **_: Any) -> Any:
+    def name_changes(self, clan: SimulatedClan, query: dict[str, str], **_: Any) -> Any:
         """GET /groups/:id/name-changes (paged, newest first)."""
         page = _page(query)
-        return self._feed("name_changes", self.clan.name_changes)[page]
+        return self._feed(clan, "name_changes", clan.name_changes)[page]
 
-    def activity(self, query: dict[str, str], **_: Any) -> Any:
+    def activity(self, clan: SimulatedClan, query: dict[str, str], **_: Any) -> Any:
         """GET /groups/:id/activity (paged, newest first)."""
         page = _page(query)
-        return self._feed("activity", self.clan.activity)[page]
+        return self._feed(clan, "activity", clan.activity)[page]
 
-    def _feed(self, name: str, build: Callable[[], list[Any]]) -> list[Any]:
+    def _feed(self, clan: SimulatedClan, name: str, build: Callable[[], list[Any]]) -> list[Any]:
         """A whole event feed as of the clan's now, built once and paged from then on.
 
         Building a feed walks every member's history; a client paging 100 pages would otherwise
         pay for it 100 times.
         """
-        key = (name, self.clan.now)
+        key = (clan.config.group_id, name, clan.now)
         if key not in self._feeds:
-            self._feeds = {k: v for k, v in self._feeds.items() if k[1] == key[1]}
+            # Keep other groups' feeds; drop this group's feeds from an earlier now.
+            self._feeds = {k: v for k, v in self._feeds.items() if k[0] != key[0] or k[2] == key[2]}
             self._feeds[key] = build()
         return self._feeds[key]
 
-    def competitions(self, **_: Any) -> Any:
+    def competitions(self, clan: SimulatedClan, **_: Any) -> Any:
         """GET /groups/:id/competitions."""
-        return self.clan.competitions()
+        return clan.competitions()
 
-    def statistics(self, **_: Any) -> Any:
+    def statistics(self, clan: SimulatedClan, **_: Any) -> Any:
         """GET /groups/:id/statistics; 400 for a group without stats."""
-        statistics = self.clan.group_statistics()
+        statistics = clan.group_statistics()
         if statistics is None:
             raise ApiError(400, "BAD_REQUEST", "Couldn't find any stats for this group.")
         return statistics
 
-    def csv(self, **_: Any) -> _Response:
+    def csv(self, clan: SimulatedClan, **_: Any) -> _Response:
         """GET /groups/:id/csv as text/csv."""
-        csv = self.clan.members_csv()
+        csv = clan.members_csv()
         if "\n" not in csv:  # the header alone
             raise ApiError(400, "BAD_REQUEST", "Group has no members.")
         return _Response(200, csv.encode(), CSV_TYPE)
 
-    def update_all(self, body: bytes, **_: Any) -> Any:
+    def update_all(self, clan: SimulatedClan, body: bytes, **_: Any) -> Any:
         """POST /groups/:id/update-all with {verificationCode}."""
         try:
             payload = json.loads(body or b"{}")
@@ -265,9 +275,9 @@ class _WomApi:
         if not code:
             message = "Parameter 'verificationCode' is undefined."
             raise ApiError(400, "VALIDATION_ERROR", message)
-        if code != self.clan.verification_code:
+        if code != clan.verification_code:
             raise ApiError(403, "INCORRECT_VERIFICATION_CODE", "Incorrect verification code.")
-        count = self.clan.outdated_member_count()
+        count = clan.outdated_member_count()
         message = (
             f"{count} outdated (updated > 24h ago) players are being updated. "
             "This can take up to a few minutes."
@@ -276,50 +286,67 @@ class _WomApi:
 
     # ------------------------------------------------------------------ player routes
 
-    def player_details(self, player: str, **_: Any) -> Any:
+    def player_details(self, clan: SimulatedClan, player: str, **_: Any) -> Any:
         """GET /players/:username."""
-        return self._found(self.clan.player_details(player))
+        return self._found(clan.player_details(player))
 
-    def player_snapshots(self, player: str, query: dict[str, str], **_: Any) -> Any:
+    def player_snapshots(
+        self, clan: SimulatedClan, player: str, query: dict[str, str], **_: Any
+    ) -> Any:
         """GET /players/:username/snapshots (newest first, limit <= 200)."""
         page = _page(query, _SNAPSHOT_PAGE_LIMIT)
-        start, end = self._optional_range(query)
-        return self._found(self.clan.player_snapshots(player, start, end))[page]
+        start, end = self._optional_range(clan, query)
+        return self._found(clan.player_snapshots(player, start, end))[page]
 
-    def player_timeline(self, player: str, query: dict[str, str], **_: Any) -> Any:
+    def player_timeline(
+        self, clan: SimulatedClan, player: str, query: dict[str, str], **_: Any
+    ) -> Any:
         """GET /players/:username/snapshots/timeline?metric=."""
-        metric = self._metric(query)
-        start, end = self._optional_range(query)
-        return self._found(self.clan.player_timeline(player, metric, start, end))
+        metric = self._metric(clan, query)
+        start, end = self._optional_range(clan, query)
+        return self._found(clan.player_timeline(player, metric, start, end))
 
     # ------------------------------------------------------------------ parameters
 
-    def _check_group(self, raw_id: str) -> None:
-        """Refuse a non-numeric group id (400) or another group (404)."""
+    def _group(self, raw_id: str) -> SimulatedClan:
+        """Return the clan of a group id; 400 when it isn't a number, 404 for no served group."""
         if not raw_id.isdigit():
             raise ApiError(400, "VALIDATION_ERROR", "Parameter 'id' is not a valid number.")
-        if int(raw_id) != self.clan.config.group_id:
+        clan = self.clans.get(int(raw_id))
+        if clan is None:
             raise ApiError(404, "GROUP_NOT_FOUND", "Group not found.")
+        return clan
 
-    def _metric(self, query: dict[str, str]) -> str:
+    def _player_clan(self, username: str) -> SimulatedClan:
+        """Return the first clan tracking a player (the first clan when none does: a 404)."""
+        clans = list(self.clans.values())
+        if len(clans) > 1:
+            for clan in clans:
+                if clan.player_details(username) is not None:
+                    return clan
+        return clans[0]
+
+    def _metric(self, clan: SimulatedClan, query: dict[str, str]) -> str:
         """Return the required `metric` parameter, checked against the served metrics."""
         metric = query.get("metric")
         if not metric:
             raise ApiError(400, "VALIDATION_ERROR", "Parameter 'metric' is undefined.")
-        if metric.lower() not in self.clan.metrics:
+        if metric.lower() not in clan.metrics:
             raise ApiError(400, "VALIDATION_ERROR", f"Invalid enum value for 'metric': {metric}.")
         return metric.lower()
 
-    def _range(self, query: dict[str, str]) -> tuple[datetime, datetime]:
+    def _range(self, clan: SimulatedClan, query: dict[str, str]) -> tuple[datetime, datetime]:
         """Return the window a `period` or a `startDate`/`endDate` pair asks for."""
-        start, end = self._optional_range(query)
+        start, end = self._optional_range(clan, query)
         if start is None or end is None:
             raise ApiError(400, "VALIDATION_ERROR", "Invalid period and start/end dates.")
         return start, end
 
-    def _optional_range(self, query: dict[str, str]) -> tuple[datetime | None, datetime | None]:
+    def _optional_range(
+        self, clan: SimulatedClan, query: dict[str, str]
+    ) -> tuple[datetime | None, datetime | None]:
         """Return (start, end) from `period` or dates; (None, None) when neither is given."""
-        now = self.clan.now
+        now = clan.now
         if "period" in query:
             return now - timedelta(milliseconds=_parse_period(query["period"])), now
         start_text, end_text = query.get("startDate"), query.get("endDate")
@@ -374,13 +401,18 @@ def _drift_schema(payload: Any) -> Any:
 
 
 class FakeWomServer(LoopbackServer):
-    """A Wise Old Man API v2 server on loopback, backed by a SimulatedClan."""
+    """A Wise Old Man API v2 server on loopback, backed by one SimulatedClan or several.
+
+    Given a list of clans (each with its own `SimConfig.group_id`) it serves every one of them,
+    routing `/groups/:id/...` by group id (404 for any other id) and `/players/:name` to the
+    first clan tracking the player. `clan` is the first clan, `clans` all of them by group id.
+    """
 
     fault_kinds: ClassVar[tuple[str, ...]] = tuple(k for k in FAULT_KINDS if k != "403")
 
     def __init__(
         self,
-        clan: SimulatedClan,
+        clan: SimulatedClan | Sequence[SimulatedClan],
         *,
         api_keys: Collection[str] = ("demo-key",),
         limit_without_key: int = 20,
@@ -390,13 +422,17 @@ class FakeWomServer(LoopbackServer):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        clans = [clan] if isinstance(clan, SimulatedClan) else list(clan)
+        if not clans:
+            raise ValueError("FakeWomServer needs at least one clan")
+        self._api = _WomApi(clans)
         super().__init__(host=host, port=port)
-        self.clan = clan
+        self.clan = clans[0]
+        self.clans: dict[int, SimulatedClan] = dict(self._api.clans)
         self.api_keys = frozenset(api_keys)
         self.limit_without_key = limit_without_key
         self.limit_with_key = limit_with_key
         self.error_style = error_style
-        self._api = _WomApi(clan)
         self._limiter = FixedWindowLimiter(window_seconds)
 
     @property

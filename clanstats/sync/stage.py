@@ -3,6 +3,10 @@
 A target that fails (a bad path, a missing secret, a receiver that says no) adds one line to the
 stage's failures and the others still run. With CLANSTATS_SYNC_DRY_RUN=1 nothing is sent or
 written; each target lists what would change.
+
+With several groups (rules.yaml `groups:`) each group is synced on its own: its files keep their
+`<slug>/` folder, a target's `files` patterns apply inside each group's folder, and the Discord
+target posts one summary per group. Then folder targets also get the alliance overview.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -18,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from clanstats.db.models import OutputFile
 from clanstats.errors import ClanStatsError
+from clanstats.groups import ALLIANCE_GROUP_ID, GROUP_ENV, for_each_group, groups_for_stage
 from clanstats.harvest.wom import require_group_id
 from clanstats.logs import console
 from clanstats.rules import DiscordTarget, FolderTarget, HttpTarget, SyncTarget, load_rules
@@ -45,25 +50,53 @@ class SyncRun:
     files: Sequence[OutputFile]
     dry_run: bool
     project_root: Path = PROJECT_ROOT
+    summary_dir: Path | None = None  # where the Discord post reads from; default output_dir
 
 
 def sync_stage(context: StageContext) -> StageResult:
     """Deliver the newest outputs to every target in rules.yaml; one line per failed target."""
-    settings = context.settings
-    group_id = require_group_id(settings)
-    targets = load_rules(settings.rules_file).sync_targets
+    targets = load_rules(context.settings.rules_file).sync_targets
     if not targets:
         return StageResult(counts={"sync targets": "none configured"})
+    result = for_each_group(context, sync_group)
+    rules, _ = groups_for_stage(context.settings)
+    if rules.groups and not os.environ.get(GROUP_ENV):
+        folders = [target for target in targets if isinstance(target, FolderTarget)]
+        alliance = _run(context, ALLIANCE_GROUP_ID, context.settings.output_dir)
+        part = sync_targets(alliance, folders)
+        result.counts.update({f"alliance: {key}": value for key, value in part.counts.items()})
+        result.failures.extend(f"alliance: {failure}" for failure in part.failures)
+    return result
+
+
+def sync_group(context: StageContext) -> StageResult:
+    """Deliver one group's newest outputs to every target."""
+    settings = context.settings
+    targets = load_rules(settings.rules_file).sync_targets
+    run = _run(context, require_group_id(settings), settings.manifest_root)
+    if settings.output_root is None:
+        return sync_targets(run, targets)
+    # One of several groups: its files sit in <slug>/, and the patterns apply inside it.
+    slug = settings.output_dir.relative_to(settings.output_root).as_posix()
+    scoped = [
+        target
+        if isinstance(target, DiscordTarget)
+        else target.model_copy(update={"files": [f"{slug}/{p}" for p in target.files]})
+        for target in targets
+    ]
+    return sync_targets(replace(run, summary_dir=settings.output_dir), scoped)
+
+
+def _run(context: StageContext, group_id: int, output_dir: Path) -> SyncRun:
     with Session(context.engine) as session:
         files = latest_outputs(session, group_id=group_id)
-    run = SyncRun(
+    return SyncRun(
         engine=context.engine,
         group_id=group_id,
-        output_dir=settings.output_dir,
+        output_dir=output_dir,
         files=files,
         dry_run=os.environ.get(DRY_RUN_ENV) == "1",
     )
-    return sync_targets(run, targets)
 
 
 def sync_targets(run: SyncRun, targets: Sequence[SyncTarget]) -> StageResult:
@@ -125,7 +158,7 @@ def deliver(run: SyncRun, target: SyncTarget) -> TargetOutcome:
     assert isinstance(target, DiscordTarget)
     return post_summary(
         target,
-        output_dir=run.output_dir,
+        output_dir=run.summary_dir or run.output_dir,
         webhook_url=env_value(target.webhook_env, target=target.name),
         last_posted=last.started_at if last else None,
         now=utcnow(),

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from clanstats.fingerprint import remember, transform_inputs, unchanged
+from clanstats.groups import for_each_group
 from clanstats.harvest.wom import require_group_id
 from clanstats.rules import Rules, load_rules
 from clanstats.stage import StageContext, StageResult
@@ -75,7 +76,12 @@ def run_transform(
 
 
 def transform_stage(context: StageContext) -> StageResult:
-    """Derive every table for the configured group in one transaction."""
+    """Derive every table for each configured group, each group in its own transaction."""
+    return for_each_group(context, transform_group)
+
+
+def transform_group(context: StageContext) -> StageResult:
+    """Derive every table for the context's group in one transaction."""
     settings = context.settings
     group_id = require_group_id(settings)
     # Read (and validate) the officers' files before touching anything: a mistake there stops
