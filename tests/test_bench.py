@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,28 @@ def test_an_unknown_option_is_an_argument_error() -> None:
     with pytest.raises(SystemExit) as stop:
         main(["--members", "many"])
     assert stop.value.code == 2
+
+
+def test_a_server_database_with_tables_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    server = "postgresql://postgres@127.0.0.1:5432/postgres"
+    name = f"clanstats_bench_test_{os.getpid()}"
+    try:
+        admin = psycopg.connect(server, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    with admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+        try:
+            with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as db:
+                db.execute("CREATE TABLE officers_notes (id integer)")
+            url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+            assert main(["--database-url", url]) == 2
+            err = capsys.readouterr().err
+            assert "the database already holds 1 table(s)" in err
+            with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as db:
+                tables = db.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+                assert tables.fetchone() == (1,)
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -6,10 +6,11 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from clanstats.db.engine import make_engine
+from clanstats.db.models import DiscordMessage
 from clanstats.errors import ConfigError, DatabaseError
 from clanstats.settings import load_settings, sqlite_path_from_url
 
@@ -54,7 +55,7 @@ def _require_empty(url: str) -> None:
         engine.dispose()
     if tables:
         raise ConfigError(
-            f"--database-url: the database already has {len(tables)} tables; the benchmark "
+            f"--database-url: the database already holds {len(tables)} table(s); the benchmark "
             "fills its database with a simulated clan, so give it an empty one (createdb NAME)"
         )
 
@@ -70,3 +71,9 @@ def database_bytes(engine: Engine) -> int:
     with engine.connect() as connection:
         size = connection.scalar(text("SELECT pg_database_size(current_database())"))
     return int(size or 0)
+
+
+def stored_messages(engine: Engine) -> int:
+    """Discord messages in the database, every group."""
+    with engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(DiscordMessage)) or 0)
