@@ -6,10 +6,11 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from clanstats.bench.child import PEAK_FILE_ENV
 from clanstats.sim.discord_server import FakeDiscordServer
 from clanstats.sim.upload_receiver import UploadReceiver
 from clanstats.sim.wom_server import FakeWomServer
@@ -25,17 +26,26 @@ class ProcessFigures:
     error: str
 
 
-def run_measured(
-    command: Sequence[str], *, env: Mapping[str, str], cwd: Path, stderr_file: Path
+def run_module_measured(
+    module: str, *, env: Mapping[str, str], cwd: Path, stderr_file: Path
 ) -> ProcessFigures:
-    """Run a command to its end; its own peak memory comes from the OS, not from this process."""
+    """Run `python -m module` to its end, with its own peak memory (not this process's)."""
+    peak_file = stderr_file.with_suffix(".peak")
+    peak_file.unlink(missing_ok=True)
     started = time.perf_counter()
     with stderr_file.open("wb") as stderr:
         process = subprocess.Popen(
-            list(command), cwd=cwd, env=dict(env), stdout=subprocess.DEVNULL, stderr=stderr
+            [sys.executable, "-m", "clanstats.bench.child", module],
+            cwd=cwd,
+            env={**env, PEAK_FILE_ENV: str(peak_file)},
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
         )
         exit_code, peak = _wait_with_peak_memory(process)
     seconds = time.perf_counter() - started
+    if peak_file.exists():
+        # The stage's own figure; wait4's includes this process's size at fork on Linux.
+        peak = float(peak_file.read_text(encoding="ascii"))
     error = ""
     if exit_code != 0:
         lines = stderr_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()

@@ -1,7 +1,8 @@
 """The three scenarios, each a pipeline run the way `main.py` does it, one stage at a time.
 
 Like `main.py`: back the database up and migrate it, record a pipeline run, then run each stage
-as `python -m scripts.<stage>` in its own process, then the weekly optimize when it is due.
+module `scripts.<stage>` in its own process (through `clanstats.bench.child`, which records the
+process's own peak memory), then the weekly optimize when it is due.
 Unlike `main.py`, each stage process is waited for with its peak memory, and the loopback
 servers' requests are counted per stage.
 """
@@ -9,7 +10,6 @@ servers' requests are counted per stage.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,7 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from clanstats.bench.database import database_bytes, stored_messages
-from clanstats.bench.measure import RequestCounter, RequestTally, run_measured
+from clanstats.bench.measure import RequestCounter, RequestTally, run_module_measured
 from clanstats.bench.world import BenchWorld
 from clanstats.db.care import optimize, optimize_due
 from clanstats.db.prepare import prepare_database
@@ -161,8 +161,8 @@ class ScenarioRunner:
             "PYTHONIOENCODING": "utf-8",
         }
         self.counter.start()
-        process = run_measured(
-            [sys.executable, "-m", f"scripts.{stage}"],
+        process = run_module_measured(
+            f"scripts.{stage}",
             env=env,
             cwd=PROJECT_ROOT,
             stderr_file=self.world.folder / f"{stage}.stderr.txt",
