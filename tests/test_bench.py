@@ -101,10 +101,18 @@ def test_a_run_with_nothing_new_stores_and_derives_nothing(figures: dict[str, An
     assert harvest["new messages"] == 0
     assert harvest["new snapshots"] == 0
     transform = _stage(nothing, "transform")["counts"]
-    assert transform["snapshots read"] == 0
-    assert transform["days recomputed"] == 0
-    sync = _stage(nothing, "sync")["requests"]
-    assert sync["uploads"] == 0
+    assert transform == {
+        "snapshots read": 0,
+        "days recomputed": 0,
+        "derived": "nothing new: tables kept",
+    }
+    assert _stage(nothing, "report")["counts"] == {"unchanged": "nothing new: workbook kept"}
+    assert _stage(nothing, "export")["counts"] == {"unchanged": "nothing new: files kept"}
+    assert _stage(nothing, "sync")["requests"]["uploads"] == 0
+    # The daily run before it had a new day: everything was derived and written again.
+    daily = _runs(figures)["daily"]
+    assert "derived" not in _stage(daily, "transform")["counts"]
+    assert _stage(daily, "export")["counts"]["files written"] >= 4
 
 
 def test_targets_are_judged_against_the_figures(figures: dict[str, Any]) -> None:
