@@ -130,16 +130,18 @@ goals:
     return path
 
 
-def write_sync_targets(rules_file: Path, drive: Path, upload_url: str) -> None:
-    """Deliver the outputs to a stand-in Drive folder, a website and a Discord channel."""
+def write_sync_targets(
+    rules_file: Path, drive: Path, upload_url: str, *, discord_post: bool = True
+) -> None:
+    """Deliver the outputs to a stand-in Drive folder, a website and (if wanted) Discord."""
     drive.mkdir(exist_ok=True)
+    post = "  - {name: discord, kind: discord, webhook_env: CLANSTATS_DISCORD_WEBHOOK}\n"
     with rules_file.open("a", encoding="utf-8") as rules:
         rules.write(
             "sync_targets:\n"
             f"  - {{name: drive, kind: folder, path: {json.dumps(drive.as_posix())}}}\n"
             f"  - {{name: website, kind: http, url: {json.dumps(upload_url)}, "
-            "secret_env: CLANSTATS_UPLOAD_SECRET}\n"
-            "  - {name: discord, kind: discord, webhook_env: CLANSTATS_DISCORD_WEBHOOK}\n"
+            "secret_env: CLANSTATS_UPLOAD_SECRET}\n" + (post if discord_post else "")
         )
 
 

@@ -11,6 +11,9 @@ import pytest
 
 from clanstats.bench.cli import main
 from clanstats.bench.scenarios import DAILY, FIRST
+from clanstats.bench.sizes import choose_size
+from clanstats.bench.world import BenchWorld
+from clanstats.rules import load_rules
 
 MEMBERS, DAYS, MESSAGES = 6, 5, 300
 
@@ -204,3 +207,24 @@ def test_a_server_database_with_tables_is_refused(capsys: pytest.CaptureFixture[
                 assert tables.fetchone() == (1,)
         finally:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_a_size_without_messages_sets_up_no_discord(tmp_path: Path) -> None:
+    size = choose_size("S", members=4, days=3, messages=0)
+    with BenchWorld(size, tmp_path, "sqlite:///unused.db") as world:
+        assert world.discord is None and world.chats == []
+        assert world.env["DISCORD_BOT_TOKEN"] == ""
+        rules = Path(world.env["RULES_FILE"]).read_text(encoding="utf-8")
+    assert "kind: http" in rules and "kind: discord" not in rules
+    assert "groups:" not in rules
+
+
+def test_several_groups_each_get_their_own_discord_server_in_the_rules(tmp_path: Path) -> None:
+    size = choose_size("S", members=6, days=20, messages=600, groups=3)
+    with BenchWorld(size, tmp_path, "sqlite:///unused.db") as world:
+        assert len(world.groups) == 3 and len(world.chats) == 3
+        assert world.env["WOM_GROUP_ID"] == ""
+        rules = load_rules(Path(world.env["RULES_FILE"]))
+    assert [g.id for g in rules.groups] == [g.clan.config.group_id for g in world.groups]
+    guilds = {g.discord.guild_id for g in rules.groups if g.discord is not None}
+    assert guilds == {chat.guild_id for chat in world.chats}

@@ -99,7 +99,9 @@ class BenchWorld:
             if len(self.groups) > 1:
                 file.write(self._groups_section())
         webhook = self.discord.webhook_url if self.discord is not None else ""
-        write_sync_targets(rules, folder / "drive", self.website.url)
+        write_sync_targets(
+            rules, folder / "drive", self.website.url, discord_post=self.discord is not None
+        )
         identity = folder / "identity.csv"
         identity.write_text("discord_user_id,rsn\n", encoding="utf-8")
         env = {
