@@ -46,7 +46,7 @@ def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None
     clan = SimulatedClan(_demo_config())
     chat = SimulatedChat(clan)
     identity_file = _write_identity_file(clan, chat)
-    rules_file = _write_rules_file(clan.now.date())
+    rules_file = write_rules_file(DEMO_DIR / "rules.yaml", clan.now.date())
     with (
         FakeWomServer(
             clan, api_keys=(DEMO_API_KEY,), limit_with_key=DEMO_REQUESTS_PER_MINUTE
@@ -78,7 +78,7 @@ def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None
             f"{clan.config.days} days of history; WOM at {server.base_url}, "
             f"Discord at {discord_server.api_base}"
         )
-        _write_sync_targets(rules_file, website.url)
+        write_sync_targets(rules_file, DEMO_DIR / "drive", website.url)
         exit_code = run_pipeline(settings, _with_backfill(stages), env={**env, **(extra_env or {})})
     console.print(
         f"Demo database, log and outputs are in {DEMO_DIR}. "
@@ -103,8 +103,8 @@ def demo_environment() -> dict[str, str]:
     }
 
 
-def _write_rules_file(today: date) -> Path:
-    """The demo clan's rules: its rank ladder, a season under way and goals sized for it."""
+def write_rules_file(path: Path, today: date) -> Path:
+    """Write the demo clan's rules: its rank ladder, a season under way and goals sized for it."""
     season_start, season_end = today - timedelta(days=45), today + timedelta(days=45)
     text = f"""# Made by the demo (see rules.example.yaml for every key).
 activity: {{quiet_after_days: 7, inactive_after_days: 30, new_member_days: 14}}
@@ -129,22 +129,22 @@ goals:
   - {{name: "1,500 boss kills", metric: boss_kills, target: 1500}}
   - {{name: "800 messages", metric: messages, target: 800}}
 """
-    path = DEMO_DIR / "rules.yaml"
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def _write_sync_targets(rules_file: Path, upload_url: str) -> None:
-    """Deliver the demo's outputs to a stand-in Drive folder, a website and a Discord channel."""
-    drive = DEMO_DIR / "drive"
+def write_sync_targets(
+    rules_file: Path, drive: Path, upload_url: str, *, discord_post: bool = True
+) -> None:
+    """Deliver the outputs to a stand-in Drive folder, a website and (if wanted) Discord."""
     drive.mkdir(exist_ok=True)
+    post = "  - {name: discord, kind: discord, webhook_env: CLANSTATS_DISCORD_WEBHOOK}\n"
     with rules_file.open("a", encoding="utf-8") as rules:
         rules.write(
             "sync_targets:\n"
             f"  - {{name: drive, kind: folder, path: {json.dumps(drive.as_posix())}}}\n"
             f"  - {{name: website, kind: http, url: {json.dumps(upload_url)}, "
-            "secret_env: CLANSTATS_UPLOAD_SECRET}\n"
-            "  - {name: discord, kind: discord, webhook_env: CLANSTATS_DISCORD_WEBHOOK}\n"
+            "secret_env: CLANSTATS_UPLOAD_SECRET}\n" + (post if discord_post else "")
         )
 
 

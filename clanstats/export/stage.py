@@ -23,6 +23,13 @@ from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from clanstats.export.eleventy import bundle_paths
 from clanstats.export.public import build_public_summary
+from clanstats.fingerprint import (
+    last_written,
+    output_inputs,
+    outputs_intact,
+    remember,
+    unchanged,
+)
 from clanstats.groups import ALLIANCE_GROUP_ID, GROUP_ENV, Group, for_each_group, groups_for_stage
 from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
@@ -32,6 +39,7 @@ from clanstats.settings import PROJECT_ROOT
 from clanstats.stage import StageContext, StageResult
 
 SCHEMA_PATH = PROJECT_ROOT / "assets" / "clan_data.schema.json"
+EXPORT_KINDS = ("json", "dashboard", "public_json", "eleventy")
 
 
 class ExportContractError(ClanStatsError):
@@ -80,8 +88,12 @@ def write_and_record(
     *,
     group_id: int,
     output_dir: Path,
+    inputs: str | None = None,
 ) -> None:
-    """Write each (content, kind, public) file atomically and add its manifest row."""
+    """Write each (content, kind, public) file atomically and add its manifest row.
+
+    `inputs` is the export's input fingerprint, stored with the rows (see `fingerprint`).
+    """
     with Session(context.engine) as session, session.begin():
         for path, (content, kind, public_file) in files.items():
             write_atomically(path, content)
@@ -96,6 +108,8 @@ def write_and_record(
                 public=public_file,
             )
             crash_point("export.mid-manifest")
+        if inputs is not None:
+            remember(session, group_id, "export", inputs)
 
 
 def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
@@ -107,6 +121,21 @@ def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
     today = now.astimezone(settings.timezone).date()
     out = settings.output_dir
     with Session(context.engine) as session:
+        inputs = output_inputs(
+            session,
+            group_id=group_id,
+            today=today,
+            timezone=settings.timezone.key,
+            files=(settings.rules_file,),
+            stale_after_hours=stale_after_hours(rules.refresh),
+        )
+        root = settings.manifest_root
+        kept = last_written(session, group_id, EXPORT_KINDS, root)
+        if unchanged(session, group_id, "export", inputs) and outputs_intact(
+            session, group_id, kept, root
+        ):
+            kept_data = json.loads((out / "clan_data.json").read_bytes())
+            return StageResult(counts={"unchanged": "nothing new: files kept"}), kept_data
         data = build_clan_data(
             session,
             group_id=group_id,
@@ -126,7 +155,9 @@ def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
     }
     for path, content in bundle_paths(out / "site", public).items():
         files[path] = (content, "eleventy", True)
-    write_and_record(context, files, group_id=group_id, output_dir=settings.manifest_root)
+    write_and_record(
+        context, files, group_id=group_id, output_dir=settings.manifest_root, inputs=inputs
+    )
     sizes = {path.name: len(content) for path, (content, _, _) in files.items()}
     counts: dict[str, object] = {
         "files written": len(files),

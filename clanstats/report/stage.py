@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from clanstats.crashpoints import crash_point
+from clanstats.fingerprint import output_inputs, outputs_intact, remember, unchanged
 from clanstats.groups import for_each_group
 from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
@@ -27,6 +28,21 @@ def report_group(context: StageContext) -> StageResult:
     group_id = require_group_id(settings)
     now = datetime.now(settings.timezone)
     path = settings.output_dir / REPORT_FILE
+    stale_hours = stale_after_hours(load_rules(settings.rules_file).refresh)
+    with Session(context.engine) as session:
+        inputs = output_inputs(
+            session,
+            group_id=group_id,
+            today=now.date(),
+            timezone=settings.timezone.key,
+            files=(settings.rules_file,),
+            stale_after_hours=stale_hours,
+            settings=(settings.discord_enabled,),
+        )
+        if unchanged(session, group_id, "report", inputs) and outputs_intact(
+            session, group_id, [path], settings.manifest_root
+        ):
+            return StageResult(counts={"unchanged": "nothing new: workbook kept"})
     counts = write_report(
         context.engine,
         path,
@@ -35,7 +51,7 @@ def report_group(context: StageContext) -> StageResult:
         now=now,
         timezone=settings.timezone,
         discord_expected=settings.discord_enabled,
-        stale_after=timedelta(hours=stale_after_hours(load_rules(settings.rules_file).refresh)),
+        stale_after=timedelta(hours=stale_hours),
     )
     crash_point("report.before-manifest")
     with Session(context.engine) as session, session.begin():
@@ -48,4 +64,5 @@ def report_group(context: StageContext) -> StageResult:
             kind="workbook",
             public=False,
         )
+        remember(session, group_id, "report", inputs)
     return StageResult(counts=counts)

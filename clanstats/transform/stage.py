@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from clanstats.crashpoints import crash_point
+from clanstats.fingerprint import remember, transform_inputs, unchanged
 from clanstats.groups import for_each_group
 from clanstats.harvest.wom import require_group_id
 from clanstats.rules import Rules, load_rules
@@ -33,6 +34,7 @@ from clanstats.transform.seasons import derive_season_scores
 from clanstats.transform.status import derive_member_status
 
 Derivation = Callable[..., dict[str, object]]
+NOTHING_NEW = {"snapshots read": 0, "days recomputed": 0, "derived": "nothing new: tables kept"}
 
 
 def derivations() -> list[Derivation]:
@@ -89,13 +91,24 @@ def transform_group(context: StageContext) -> StageResult:
     # the stage with the previous derived tables intact.
     rules = load_rules(settings.rules_file)
     manual = read_identity_file(settings.identity_file)
+    today = datetime.now(settings.timezone).date()
     with Session(context.engine) as session, session.begin():
+        inputs = transform_inputs(
+            session,
+            group_id=group_id,
+            today=today,
+            timezone=settings.timezone.key,
+            files=(settings.rules_file, settings.identity_file),
+        )
+        if unchanged(session, group_id, "transform", inputs):
+            return StageResult(counts=dict(NOTHING_NEW))
         counts = run_transform(
             session,
             group_id=group_id,
             rules=rules,
             manual=manual,
             timezone=settings.timezone,
-            today=datetime.now(settings.timezone).date(),
+            today=today,
         )
+        remember(session, group_id, "transform", inputs)
     return StageResult(counts=counts)

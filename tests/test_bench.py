@@ -1,0 +1,230 @@
+"""The benchmark end to end at a tiny size, and its command line's bad inputs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clanstats.bench.cli import main
+from clanstats.bench.scenarios import DAILY, FIRST
+from clanstats.bench.sizes import choose_size
+from clanstats.bench.world import BenchWorld
+from clanstats.rules import load_rules
+
+MEMBERS, DAYS, MESSAGES = 6, 5, 300
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One tiny benchmark run's JSON."""
+    folder = tmp_path_factory.mktemp("bench")
+    out = folder / "bench.json"
+    argv = ["--size", "S", "--members", str(MEMBERS), "--days", str(DAYS)]
+    argv += ["--messages", str(MESSAGES), "--json", str(out), "--keep", str(folder / "work")]
+    assert main(argv) == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _runs(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {run["name"].split(" ")[0]: run for run in figures["scenarios"]}
+
+
+def _stage(run: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(stage for stage in run["stages"] if stage["stage"] == name)
+
+
+def test_every_scenario_runs_every_stage_in_its_own_measured_process(
+    figures: dict[str, Any],
+) -> None:
+    runs = _runs(figures)
+    assert [tuple(s["stage"] for s in run["stages"]) for run in runs.values()] == [
+        FIRST,
+        DAILY,
+        DAILY,
+    ]
+    for run in runs.values():
+        assert run["exit_code"] == 0
+        assert run["seconds"] >= sum(stage["seconds"] for stage in run["stages"])
+        assert run["database_bytes"] > 0
+        for stage in run["stages"]:
+            assert stage["exit_code"] == 0, stage["error"]
+            assert stage["seconds"] > 0
+            # A stage process imports Python and SQLAlchemy: tens of MB at least.
+            assert stage["peak_memory_mb"] is None or stage["peak_memory_mb"] > 20
+    assert figures["size"] == {
+        "name": "S (custom)",
+        "members": MEMBERS,
+        "days": DAYS,
+        "messages": MESSAGES,
+        "groups": 1,
+    }
+    assert figures["database"] == "sqlite"
+
+
+def test_requests_are_counted_per_source(figures: dict[str, Any]) -> None:
+    runs = _runs(figures)
+    first_harvest = _stage(runs["first"], "harvest")["requests"]
+    assert first_harvest["wom"] > 0 and first_harvest["discord"] > 0
+    assert first_harvest["wom_per_member"] == 0
+    # The backfill is the one place with a request per member.
+    assert _stage(runs["first"], "backfill")["requests"]["wom_per_member"] >= MEMBERS * 0.8
+    for name in ("daily", "nothing"):
+        assert sum(s["requests"]["wom_per_member"] for s in runs[name]["stages"]) == 0
+        assert _stage(runs[name], "harvest")["requests"]["wom"] > 0
+        for stage in ("transform", "report", "export"):
+            requests = _stage(runs[name], stage)["requests"]
+            assert requests["wom"] == requests["discord"] == 0
+    first_sync = _stage(runs["first"], "sync")["requests"]
+    assert first_sync["uploads"] >= 1
+
+
+def test_discord_volume_and_storage_figures(figures: dict[str, Any]) -> None:
+    harvest = figures["discord_harvest"]
+    # Every message of the channels the bot may read; a few sit in the one it may not.
+    assert 0.8 * harvest["messages_served"] <= harvest["messages_stored"]
+    assert harvest["messages_stored"] <= harvest["messages_served"]
+    assert abs(harvest["messages_served"] - MESSAGES) < MESSAGES * 0.3
+    assert harvest["messages_per_second"] > 0
+    storage = figures["storage"]
+    assert storage["bytes_per_member_day"] == round(storage["database_bytes"] / (MEMBERS * DAYS), 1)
+    outputs = _runs(figures)["daily"]["output_bytes"]
+    for name in ("clan_data.json", "clan_dashboard.html", "clan_report_summary_merged.xlsx"):
+        assert outputs[name] > 0
+    assert figures["dashboard"]["bytes"] == outputs["clan_dashboard.html"]
+    assert {"interactive_ms", "skipped"} & set(figures["dashboard"])
+
+
+def test_a_run_with_nothing_new_stores_and_derives_nothing(figures: dict[str, Any]) -> None:
+    nothing = _runs(figures)["nothing"]
+    harvest = _stage(nothing, "harvest")["counts"]
+    assert harvest["new messages"] == 0
+    assert harvest["new snapshots"] == 0
+    transform = _stage(nothing, "transform")["counts"]
+    assert transform == {
+        "snapshots read": 0,
+        "days recomputed": 0,
+        "derived": "nothing new: tables kept",
+    }
+    assert _stage(nothing, "report")["counts"] == {"unchanged": "nothing new: workbook kept"}
+    assert _stage(nothing, "export")["counts"] == {"unchanged": "nothing new: files kept"}
+    assert _stage(nothing, "sync")["requests"]["uploads"] == 0
+    # The daily run before it had a new day: everything was derived and written again.
+    daily = _runs(figures)["daily"]
+    assert "derived" not in _stage(daily, "transform")["counts"]
+    assert _stage(daily, "export")["counts"]["files written"] >= 4
+
+
+def test_targets_are_judged_against_the_figures(figures: dict[str, Any]) -> None:
+    targets = {t["target"].split(" ")[0]: t for t in figures["targets"]}
+    assert {"daily", "no", "a", "peak"} <= set(targets)
+    assert targets["no"]["measured"] == 0 and targets["no"]["met"]
+    for target in figures["targets"]:
+        assert target["met"] == (target["measured"] < target["limit"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--size", "XL"], "--size XL: unknown size; use one of S, M, L"),
+        (["--members", "0"], "--members 0: use 1 (one per group) to 50000"),
+        (["--days", "1"], "--days 1: use 2 to 3650"),
+        (["--groups", "0"], "--groups 0: use 1 to 50"),
+        (["--messages", "-5"], "--messages -5: use 0 (no Discord) or more"),
+        (["--database-url", "mysql://x/y"], "DATABASE_URL (hidden) is not valid"),
+        (["--database-url", "sqlite:///:memory:"], "an in-memory database can't be shared"),
+    ],
+)
+def test_bad_arguments_are_refused_in_one_line(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_database_that_already_exists_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = tmp_path / "clan.db"
+    existing.write_bytes(b"")
+    assert main(["--database-url", f"sqlite:///{existing.as_posix()}"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert existing.read_bytes() == b""
+
+
+def test_an_unreachable_server_database_is_a_database_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Port 9 on loopback: nothing listens there.
+    code = main(["--database-url", "postgresql+psycopg://bench@127.0.0.1:9/none"])
+    assert code == 4
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("bench: --database-url: can't open the database")
+    assert len(err.splitlines()) == 1
+
+
+def test_json_and_keep_folders_are_checked_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--json", str(tmp_path / "missing" / "out.json")]) == 2
+    assert "its folder doesn't exist" in capsys.readouterr().err
+    assert main(["--keep", str(tmp_path)]) == 2
+    assert "already exists; name a new folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unknown_option_is_an_argument_error() -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(["--members", "many"])
+    assert stop.value.code == 2
+
+
+def test_a_server_database_with_tables_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    psycopg = pytest.importorskip("psycopg")
+    server = "postgresql://postgres@127.0.0.1:5432/postgres"
+    name = f"clanstats_bench_test_{os.getpid()}"
+    try:
+        admin = psycopg.connect(server, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
+    with admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+        try:
+            with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as db:
+                db.execute("CREATE TABLE officers_notes (id integer)")
+            url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+            assert main(["--database-url", url]) == 2
+            err = capsys.readouterr().err
+            assert "the database already holds 1 table(s)" in err
+            with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as db:
+                tables = db.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+                assert tables.fetchone() == (1,)
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_a_size_without_messages_sets_up_no_discord(tmp_path: Path) -> None:
+    size = choose_size("S", members=4, days=3, messages=0)
+    with BenchWorld(size, tmp_path, "sqlite:///unused.db") as world:
+        assert world.discord is None and world.chats == []
+        assert world.env["DISCORD_BOT_TOKEN"] == ""
+        rules = Path(world.env["RULES_FILE"]).read_text(encoding="utf-8")
+    assert "kind: http" in rules and "kind: discord" not in rules
+    assert "groups:" not in rules
+
+
+def test_several_groups_each_get_their_own_discord_server_in_the_rules(tmp_path: Path) -> None:
+    size = choose_size("S", members=6, days=20, messages=600, groups=3)
+    with BenchWorld(size, tmp_path, "sqlite:///unused.db") as world:
+        assert len(world.groups) == 3 and len(world.chats) == 3
+        assert world.env["WOM_GROUP_ID"] == ""
+        rules = load_rules(Path(world.env["RULES_FILE"]))
+    assert [g.id for g in rules.groups] == [g.clan.config.group_id for g in world.groups]
+    guilds = {g.discord.guild_id for g in rules.groups if g.discord is not None}
+    assert guilds == {chat.guild_id for chat in world.chats}
