@@ -26,8 +26,8 @@ TODAY = date(2026, 11, 18)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = clan_database(tmp_path)
+def engine(migrated_url: str) -> Engine:
+    engine = clan_database(migrated_url)
     add_player(engine, 1)
     add_player(engine, 2)
     return engine

@@ -3,7 +3,9 @@
 Normalised, and nothing else: timestamps later than the simulated clan's "now" (the moments of
 the run itself: `generated_at`, the workbook's "Written ...", fetch and run times),
 `backfill_progress.since` (the run's clock minus WOM_BACKFILL_DAYS), surrogate `id` columns
-and `stage_run_id` (numbering of rows and runs). The bookkeeping tables
+and `stage_run_id` (numbering of rows and runs), and the stages' input fingerprints
+(`transform_state` keys `fingerprint:*`: digests that take in row ids and fetch-log outcomes, so
+they differ whenever the run history does). The bookkeeping tables
 of runs and deliveries (pipeline_runs, stage_runs, fetch_log, output_manifest, sync_history,
 alembic_version) differ by design between an interrupted and an uninterrupted history and are
 left out; every clan-data table, raw and derived, is compared row for row.
@@ -31,6 +33,7 @@ RUN_BOOKKEEPING = {
 }
 RUN_COLUMNS = {"id", "stage_run_id"}
 RUN_CLOCK_COLUMNS = {("backfill_progress", "since")}
+FINGERPRINT = "fingerprint:"
 ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)?")
 RUN_TIME = "<run time>"
 
@@ -72,6 +75,8 @@ def database_contents(db: Path, norm: Normaliser) -> dict[str, list[tuple[Any, .
                 c for c in columns if c not in RUN_COLUMNS and (table, c) not in RUN_CLOCK_COLUMNS
             ]
             rows = conn.execute(f'SELECT {", ".join(kept)} FROM "{table}"').fetchall()
+            if table == "transform_state":
+                rows = [row for row in rows if not str(row[1]).startswith(FINGERPRINT)]
             contents[table] = sorted((tuple(norm.value(v) for v in row) for row in rows), key=repr)
         return contents
     finally:
