@@ -91,6 +91,17 @@ def test_discord_volume_and_storage_figures(figures: dict[str, Any]) -> None:
     assert harvest["messages_per_second"] > 0
     storage = figures["storage"]
     assert storage["bytes_per_member_day"] == round(storage["database_bytes"] / (MEMBERS * DAYS), 1)
+    parts = storage["bytes_per_member_day_by_part"]
+    assert set(parts) == {
+        "wom snapshots",
+        "wom events and roster",
+        "discord",
+        "derived",
+        "bookkeeping",
+    }
+    assert all(value > 0 for value in parts.values()), parts
+    # The parts are the tables' pages; the file adds only its header and free pages.
+    assert sum(parts.values()) <= storage["bytes_per_member_day"] + 1
     outputs = _runs(figures)["daily"]["output_bytes"]
     for name in ("clan_data.json", "clan_dashboard.html", "clan_report_summary_merged.xlsx"):
         assert outputs[name] > 0

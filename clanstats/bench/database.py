@@ -73,6 +73,63 @@ def database_bytes(engine: Engine) -> int:
     return int(size or 0)
 
 
+# What the bytes are for: the raw game data (WOM snapshots are the comparable "per member-day"
+# figure), the raw chat metadata, what transform derives from them, and run bookkeeping.
+STORAGE_PARTS = {
+    "wom snapshots": ("snapshots", "snapshot_values", "current_values"),
+    "wom events and roster": (
+        "players",
+        "memberships",
+        "membership_events",
+        "achievements",
+        "name_changes",
+        "competitions",
+        "gain_windows",
+        "window_gains",
+        "metrics",
+        "wom_groups",
+        "backfill_progress",
+        "gain_baselines",
+    ),
+    "discord": ("discord_messages", "discord_users", "discord_channels", "relay_names"),
+}
+BOOKKEEPING = (
+    "pipeline_runs",
+    "stage_runs",
+    "fetch_log",
+    "output_manifest",
+    "sync_history",
+    "harvest_cursors",
+    "transform_state",
+    "alembic_version",
+)
+
+
+def storage_by_part(engine: Engine) -> dict[str, int]:
+    """Bytes per part of the database (tables with their indexes): raw WOM, Discord, derived."""
+    sizes = _table_bytes(engine)
+    parts = {part: sum(sizes.pop(t, 0) for t in tables) for part, tables in STORAGE_PARTS.items()}
+    parts["bookkeeping"] = sum(sizes.pop(t, 0) for t in BOOKKEEPING)
+    parts["derived"] = sum(sizes.values())
+    return parts
+
+
+def _table_bytes(engine: Engine) -> dict[str, int]:
+    """Each table's bytes on disk, its indexes included."""
+    if engine.dialect.name == "sqlite":
+        # dbstat names each b-tree; sqlite_master says which table an index belongs to.
+        query = (
+            "SELECT m.tbl_name, SUM(d.pgsize) FROM dbstat d JOIN sqlite_master m "
+            "ON m.name = d.name GROUP BY m.tbl_name"
+        )
+    else:
+        query = (
+            "SELECT relname, pg_total_relation_size(relid) FROM pg_catalog.pg_statio_user_tables"
+        )
+    with engine.connect() as connection:
+        return {str(name): int(size or 0) for name, size in connection.execute(text(query))}
+
+
 def stored_messages(engine: Engine) -> int:
     """Discord messages in the database, every group."""
     with engine.connect() as connection:

@@ -50,6 +50,10 @@ def build_report(
         "storage": {
             "database_bytes": runs[-1].database_bytes,
             "bytes_per_member_day": round(runs[-1].database_bytes / size.member_days, 1),
+            "bytes_per_member_day_by_part": {
+                part: round(stored / size.member_days, 1)
+                for part, stored in runs[-1].storage_parts.items()
+            },
         },
         "discord_harvest": _harvest_rate(first),
     }
@@ -191,6 +195,11 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
         f"database {storage['database_bytes'] / 1e6:.1f} MB = "
         f"{storage['bytes_per_member_day']} bytes per member-day; a daily run grew it "
         f"{storage.get('daily_growth_bytes_per_member', '?')} bytes per member"
+    )
+    parts = storage.get("bytes_per_member_day_by_part", {})
+    console.print(
+        "bytes per member-day by part: "
+        + ", ".join(f"{part} {value:,.0f}" for part, value in parts.items())
     )
     if harvest:
         console.print(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from clanstats.bench.database import database_bytes, stored_messages
+from clanstats.bench.database import database_bytes, storage_by_part, stored_messages
 from clanstats.bench.measure import RequestCounter, RequestTally, run_module_measured
 from clanstats.bench.world import BenchWorld
 from clanstats.db.care import optimize, optimize_due
@@ -60,6 +60,7 @@ class ScenarioFigures:
     prepare_seconds: float = 0.0
     optimize_seconds: float = 0.0
     database_bytes: int = 0
+    storage_parts: dict[str, int] = field(default_factory=dict)
     output_bytes: dict[str, int] = field(default_factory=dict)
     messages_served: int = 0
     messages_stored: int = 0
@@ -147,6 +148,7 @@ class ScenarioRunner:
             figures.optimize_seconds = round(time.perf_counter() - started, 2)
         finish_pipeline_run(self.engine, run_id, exit_code=exit_code, error=error)
         figures.database_bytes = database_bytes(self.engine)
+        figures.storage_parts = storage_by_part(self.engine)
         figures.messages_stored = stored_messages(self.engine)
         figures.output_bytes = output_sizes(self.settings.output_dir)
         return figures
