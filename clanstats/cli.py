@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -286,12 +286,22 @@ def _groups(settings: Settings, args: argparse.Namespace) -> list[Group]:
 def _show_sync_status(settings: Settings, args: argparse.Namespace) -> int:
     from clanstats.sync.status import show_sync_status
 
+    return _show_per_group(settings, args, "sync status", show_sync_status)
+
+
+def _show_per_group(
+    settings: Settings,
+    args: argparse.Namespace,
+    purpose: str,
+    show: Callable[[Engine, int], object],
+) -> int:
+    """Show one view of the database for each configured group, titled when there are several."""
     groups = _groups(settings, args)
-    engine = _open_database(settings, "sync status")
+    engine = _open_database(settings, purpose)
     for group in groups:
         if group.slug is not None:
             console.print(f"[bold]{group.name}[/] ({group.slug})", markup=True, highlight=False)
-        show_sync_status(engine, group.id)
+        show(engine, group.id)
     return 0
 
 
@@ -312,13 +322,7 @@ def _open_database(settings: Settings, purpose: str) -> Engine:
 def _show_identity(settings: Settings, args: argparse.Namespace) -> int:
     from clanstats.identity_view import show_identity
 
-    groups = _groups(settings, args)
-    engine = _open_database(settings, "identity")
-    for group in groups:
-        if group.slug is not None:
-            console.print(f"[bold]{group.name}[/] ({group.slug})", markup=True, highlight=False)
-        show_identity(engine, group.id)
-    return 0
+    return _show_per_group(settings, args, "identity", show_identity)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

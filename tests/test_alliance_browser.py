@@ -12,27 +12,17 @@ from typing import Any
 import pytest
 
 from clanstats.export.alliance import build_alliance, render_alliance
-from tests.conftest import sqlite_demo_database
-from tests.databases import SharedDatabase
-from tests.test_dashboard_browser import Opener, browser, open_page
-from tests.test_export_clan_data import HOSTILE_NAMES, build, hostile_copy
+from tests.test_dashboard_browser import Opener, browser, data, open_page
+from tests.test_export_clan_data import HOSTILE_NAMES
 
-__all__ = ["browser", "open_page"]  # fixtures used by name below
+__all__ = ["browser", "data", "open_page"]  # fixtures used by name below
 
 GROUP_NAMES = ("<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>", "Plain")
 
 
 @pytest.fixture(scope="module")
-def alliance(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def alliance(data: dict[str, Any]) -> dict[str, Any]:
     """Two groups with the demo clan's data (hostile member names) and one with none."""
-    # The page is what's tested, so one engine's data is enough: SQLite's.
-    database = sqlite_demo_database(tmp_path_factory)
-    demo = SharedDatabase("sqlite", f"sqlite:///{database.as_posix()}", database.parent)
-    engine = hostile_copy(demo, tmp_path_factory.mktemp("alliance") / "clanstats.db")
-    try:
-        data = build(engine)
-    finally:
-        engine.dispose()
     groups = [(1, GROUP_NAMES[0], "one"), (2, GROUP_NAMES[1], "two"), (3, GROUP_NAMES[2], "three")]
     return build_alliance(groups, {1: data, 2: data}, generated_at=datetime.now(UTC))
 
