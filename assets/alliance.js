@@ -5,6 +5,9 @@
   const data = JSON.parse(document.getElementById("alliance-data").textContent);
   const numbers = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 0 });
   const hours = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 1 });
+  // Cards are narrow: 400.4M rather than 400,446,728 (the table keeps the exact figure); en-US
+  // because en-GB writes "400.4m", which reads as metres to a player.
+  const compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumFractionDigits: 1 });
 
   function el(tag, text, className) {
     const node = document.createElement(tag);
@@ -15,6 +18,10 @@
 
   function count(value) {
     return value === null || value === undefined ? "—" : numbers.format(value);
+  }
+
+  function short(value) {
+    return value === null || value === undefined ? "—" : compact.format(value);
   }
 
   function hour(value) {
@@ -34,9 +41,9 @@
       ["Active", count(t.status_counts.active)],
       ["Quiet", count(t.status_counts.quiet)],
       ["Inactive", count(t.status_counts.inactive)],
-      ["XP, 7 days", count(t.gains["7d"].xp)],
-      ["XP, 30 days", count(t.gains["30d"].xp)],
-      ["Messages, 7 days", count(t.gains["7d"].messages)],
+      ["XP, 7 days", short(t.gains["7d"].xp)],
+      ["XP, 30 days", short(t.gains["30d"].xp)],
+      ["Messages, 7 days", short(t.gains["7d"].messages)],
       ["Goals met", `${count(t.goals.met)} / ${count(t.goals.total)}`],
       ["Promotions due", count(t.promotions_due)],
     ];
@@ -114,7 +121,10 @@
     for (const group of data.groups) body.append(row(group));
   }
 
-  document.getElementById("generated").textContent = `Generated ${data.generated_at}`;
+  const generated = new Date(data.generated_at);
+  document.getElementById("generated").textContent = Number.isNaN(generated.getTime())
+    ? `Generated ${data.generated_at}`
+    : `Generated ${generated.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" })}`;
   totals();
   table();
   window.__clanstatsReady = true; // what the browser tests wait for
