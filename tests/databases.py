@@ -164,6 +164,29 @@ class SharedDatabase:
         return self.postgres.url_of(name)
 
 
+def run_stage_script(
+    data_dir: Path, stage: str, database_url: str, group_id: int
+) -> subprocess.CompletedProcess[str]:
+    """`python -m scripts.<stage>` alone (no .env, no rules file) on the given database."""
+    env = {
+        **os.environ,
+        "CLANSTATS_ENV_FILE": str(data_dir / "absent.env"),
+        "CLANSTATS_DATA_DIR": str(data_dir),
+        "DATABASE_URL": database_url,
+        "WOM_GROUP_ID": str(group_id),
+        "RULES_FILE": "",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", f"scripts.{stage}"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def run_demo_pipeline(folder: Path, database_url: str | None = None) -> None:
     """`main.py --demo` into `folder` (its database: `folder/clanstats.db` or `database_url`)."""
     env = {**os.environ, "CLANSTATS_DEMO_DIR": str(folder)}

@@ -5,9 +5,7 @@ The concurrency test runs on both engines; the rest need a PostgreSQL server (TE
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -18,31 +16,15 @@ from sqlalchemy import make_url, text
 from clanstats.db.engine import engine_for, make_engine
 from clanstats.doctor import run_doctor
 from clanstats.errors import EXIT_DATABASE, EXIT_OK
-from clanstats.settings import PROJECT_ROOT, load_settings
-from tests.databases import ENABLE_POSTGRES, query, server_url
+from clanstats.settings import load_settings
+from tests.databases import ENABLE_POSTGRES, query, run_stage_script, server_url
 from tests.test_report_safety import GROUP, hostile_clan, write
 
 pg_only = pytest.mark.parametrize("database_kind", ["postgresql"], indirect=True)
 
 
 def run_stage(data_dir: Path, stage: str, database_url: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "CLANSTATS_ENV_FILE": str(data_dir / "absent.env"),
-        "CLANSTATS_DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "WOM_GROUP_ID": str(GROUP),
-        "RULES_FILE": "",
-    }
-    return subprocess.run(
-        [sys.executable, "-m", f"scripts.{stage}"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_stage_script(data_dir, stage, database_url, GROUP)
 
 
 def server() -> str:

@@ -7,10 +7,8 @@ Discord server, then transform.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -53,7 +51,7 @@ from clanstats.stage import StageResult
 from clanstats.transform.stage import run_transform
 from clanstats.wom.client import WomClient
 from tests.conftest import ENGINES, engine_kind
-from tests.databases import PostgresDatabases, SharedDatabase
+from tests.databases import PostgresDatabases, SharedDatabase, run_stage_script
 
 GROUP = 4242
 SIM_NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
@@ -418,23 +416,7 @@ def test_the_stage_script_writes_the_workbook_into_the_output_folder(
 ) -> None:
     built.engine.dispose()  # PostgreSQL copies only a database nobody is connected to
     database = built.database.copy(tmp_path / "copy.db")
-    env = {
-        **os.environ,
-        "CLANSTATS_ENV_FILE": str(tmp_path / "absent.env"),
-        "CLANSTATS_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": database,
-        "WOM_GROUP_ID": str(GROUP),
-        "RULES_FILE": "",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "scripts.report"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_stage_script(tmp_path, "report", database, GROUP)
     assert done.returncode == 0, done.stderr
     written = tmp_path / "output" / REPORT_FILE
     assert load_workbook(written, read_only=True).sheetnames == SHEETS
