@@ -21,7 +21,6 @@ import json
 import logging
 import math
 import re
-import signal
 import sys
 import threading
 import time
@@ -45,6 +44,7 @@ from clanstats.sim.loopback import (
     Response,
     format_seconds,
     json_response,
+    serve_until_stopped,
 )
 from clanstats.sim.shapes import Json
 from clanstats.sim.snowflakes import parse_discord_time
@@ -514,11 +514,6 @@ def _bucket_headers(template: str, quota: Quota) -> dict[str, str]:
 # --------------------------------------------------------------------------- command line
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    """Treat SIGTERM like Ctrl-C so the server closes cleanly."""
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     """Serve a simulated clan Discord until Ctrl-C; print the API base first."""
     parser = argparse.ArgumentParser(description="Serve a simulated clan Discord over REST.")
@@ -539,7 +534,6 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.chat_seed, message_scale=args.message_scale, timezone=args.timezone
     )
     chat = SimulatedChat(clan, config)
-    signal.signal(signal.SIGTERM, _interrupt)
     with FakeDiscordServer(
         chat,
         message_content=not args.no_message_content,
@@ -553,11 +547,7 @@ def main(argv: list[str] | None = None) -> int:
             role = {chat.relay_channel_id: " (relay)", chat.forbidden_channel_id: " (403)"}
             logger.info("  #%s %d%s", name, channel_id, role.get(channel_id, ""))
         logger.info("Ctrl-C stops")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            logger.info("stopped")
+        serve_until_stopped(logger)
     return 0
 
 

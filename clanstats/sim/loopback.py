@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import re
+import signal
 import socket
 import threading
 import time
@@ -474,3 +475,17 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Send access logs to the module logger instead of stderr."""
         logger.debug(format, *args)
+
+
+def serve_until_stopped(log: logging.Logger) -> None:
+    """Block a fake server's command line until Ctrl-C or SIGTERM (treated alike)."""
+
+    def _interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        log.info("stopped")

@@ -16,9 +16,7 @@ import json
 import logging
 import math
 import re
-import signal
 import sys
-import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -36,6 +34,7 @@ from clanstats.sim.loopback import (
     Request,
     format_seconds,
     json_response,
+    serve_until_stopped,
 )
 from clanstats.sim.loopback import Response as _Response
 
@@ -539,11 +538,6 @@ class FakeWomServer(LoopbackServer):
 # --------------------------------------------------------------------------- command line
 
 
-def _interrupt(signum: int, frame: object) -> None:
-    """Treat SIGTERM like Ctrl-C so the server closes cleanly."""
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     """Serve a simulated clan until Ctrl-C; print the base URL first."""
     parser = argparse.ArgumentParser(description="Serve a simulated clan over the WOM API v2.")
@@ -566,7 +560,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     clan = SimulatedClan(config)
     keys = tuple(args.api_key or ("demo-key",))
-    signal.signal(signal.SIGTERM, _interrupt)
     with FakeWomServer(clan, api_keys=keys, host=args.host, port=args.port) as server:
         print(server.base_url, flush=True)
         logger.info(
@@ -575,11 +568,7 @@ def main(argv: list[str] | None = None) -> int:
             clan.verification_code,
             ", ".join(keys),
         )
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            logger.info("stopped")
+        serve_until_stopped(logger)
     return 0
 
 
