@@ -10,9 +10,10 @@ import json
 import os
 import shutil
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
+from clanstats import clock
 from clanstats.logs import console, setup_logging
 from clanstats.pipeline import STAGES, Stage, run_pipeline
 from clanstats.settings import PROJECT_ROOT, load_settings
@@ -170,7 +171,7 @@ def _write_identity_file(clan: SimulatedClan, chat: SimulatedChat) -> Path:
 
 
 def _demo_config() -> SimConfig:
-    today_noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    today_noon = clock.now().replace(hour=12, minute=0, second=0, microsecond=0)
     return SimConfig(
         seed=DEMO_CLAN.seed, members=DEMO_CLAN.members, days=DEMO_CLAN.days, now=today_noon
     )

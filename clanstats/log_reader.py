@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from clanstats.clock import utcnow
 from clanstats.logs import LOG_BACKUPS
-from clanstats.runlog import utcnow
 
 # app.log's `%(asctime)s` prefix: local time with milliseconds.
 LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) ")

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
 from clanstats.errors import ConfigError
-from clanstats.runlog import utcnow
 
 
 def write_atomically(target: Path, data: bytes) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rich.table import Table
 from sqlalchemy import Engine
 
+from clanstats import clock
 from clanstats.db.care import optimize, optimize_due
 from clanstats.db.engine import engine_for
 from clanstats.db.prepare import prepare_database
@@ -137,6 +138,7 @@ def _run_stage_process(
     env = {
         **os.environ,
         **extra_env,
+        **clock.child_environment(),
         PIPELINE_RUN_ENV: str(run_id),
         STAGE_RUN_ENV: str(stage_run_id),
         "PYTHONIOENCODING": "utf-8",

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
+from clanstats.clock import utcnow
 from clanstats.db.models import PipelineRun, StageRun
-
-
-def utcnow() -> datetime:
-    """Naive UTC now: every timestamp in the database is naive UTC."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def start_pipeline_run(engine: Engine, stages: list[str]) -> int:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+from clanstats import clock
 from clanstats.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,9 @@ def raw_environment(
 def _build(values: Mapping[str, str]) -> Settings:
     """Validate raw strings into Settings; first bad value raises ConfigError."""
     get = _Reader(values)
+    now = get.text("CLANSTATS_NOW", "")
+    if now:
+        clock.start_at(now)  # tests and reproducing a past day only
     data_dir = get.path("CLANSTATS_DATA_DIR", PROJECT_ROOT, base=PROJECT_ROOT)
     api_key = get.text("WOM_API_KEY", "")
     group_id = get.parsed("WOM_GROUP_ID", None, _positive_int, "a whole number such as 1234")

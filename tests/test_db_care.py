@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from clanstats.clock import utcnow
 from clanstats.db.backup import integrity_ok
 from clanstats.db.care import (
     list_backups,
@@ -22,7 +23,6 @@ from clanstats.db.models import FetchLog
 from clanstats.db.pg_dump import dump_ok
 from clanstats.errors import ConfigError, DatabaseError, RunLockedError
 from clanstats.lock import run_lock
-from clanstats.runlog import utcnow
 from clanstats.settings import Settings, load_settings
 from tests.databases import query
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, inspect, select, text
 
+from clanstats.clock import utcnow
 from clanstats.db.backup import BACKUP_GLOB, backup_sqlite, integrity_ok, prune_backups
 from clanstats.db.engine import engine_for
 from clanstats.db.migrate import current_revision
@@ -24,7 +25,6 @@ from clanstats.db.models import FetchLog
 from clanstats.db.pg_dump import DUMP_GLOB, dump_ok, dump_postgres, restore_postgres
 from clanstats.errors import ConfigError, DatabaseError
 from clanstats.lock import run_lock
-from clanstats.runlog import utcnow
 from clanstats.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 from sqlalchemy.orm import Session
 
+from clanstats import clock
 from clanstats.crashpoints import crash_point
 from clanstats.errors import ClanStatsError
 from clanstats.export.alliance import ALLIANCE_JSON, ALLIANCE_PAGE, build_alliance, render_alliance
@@ -72,7 +72,7 @@ def write_alliance(
     alliance = build_alliance(
         [(group.id, group.name, group.label) for group in groups],
         exported,
-        generated_at=datetime.now(UTC),
+        generated_at=clock.now(),
     )
     files = {
         out / ALLIANCE_JSON: (_json(alliance), "alliance_json", False),
@@ -117,7 +117,7 @@ def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
     settings = context.settings
     group_id = require_group_id(settings)
     rules = load_rules(settings.rules_file)
-    now = datetime.now(UTC)
+    now = clock.now()
     today = now.astimezone(settings.timezone).date()
     out = settings.output_dir
     with Session(context.engine) as session:

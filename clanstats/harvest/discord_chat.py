@@ -25,13 +25,13 @@ from tqdm import tqdm
 
 from clanstats.chat.features import is_question, length_bucket, relay_line
 from clanstats.chat.snowflakes import snowflake_at
+from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import DiscordChannel, DiscordMessage, DiscordUser, HarvestCursor
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError
 from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
 from clanstats.harvest.freshness import fetched_within, skipped_label
-from clanstats.runlog import utcnow
 from clanstats.settings import Settings
 from clanstats.stage import StageResult
 

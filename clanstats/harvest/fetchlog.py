@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from clanstats.clock import utcnow
 from clanstats.db.models import FetchLog
-from clanstats.runlog import utcnow
 
 
 def record_fetch(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from clanstats import clock
 from clanstats.crashpoints import crash_point
 from clanstats.fingerprint import output_inputs, outputs_intact, remember, unchanged
 from clanstats.groups import for_each_group
@@ -26,7 +27,7 @@ def report_group(context: StageContext) -> StageResult:
     """Write `clan_report_summary_merged.xlsx` into the group's output folder."""
     settings = context.settings
     group_id = require_group_id(settings)
-    now = datetime.now(settings.timezone)
+    now = clock.now().astimezone(settings.timezone)
     path = settings.output_dir / REPORT_FILE
     stale_hours = stale_after_hours(load_rules(settings.rules_file).refresh)
     with Session(context.engine) as session:

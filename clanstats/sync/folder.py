@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
+from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
 from clanstats.errors import ConfigError
 from clanstats.outputs import remove_stale_temps, sha256_of
 from clanstats.rules import FolderTarget
-from clanstats.runlog import utcnow
 from clanstats.sync.history import TargetOutcome
 
 log = logging.getLogger(__name__)

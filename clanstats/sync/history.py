@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from clanstats.clock import utcnow
 from clanstats.db.models import SyncHistory
-from clanstats.runlog import utcnow
 
 OUTCOMES = ("ok", "partial", "failed", "skipped")
 

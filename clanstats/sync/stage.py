@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
 from clanstats.errors import ClanStatsError
@@ -27,7 +28,6 @@ from clanstats.groups import ALLIANCE_GROUP_ID, GROUP_ENV, for_each_group, group
 from clanstats.harvest.wom import require_group_id
 from clanstats.logs import console
 from clanstats.rules import DiscordTarget, FolderTarget, HttpTarget, SyncTarget, load_rules
-from clanstats.runlog import utcnow
 from clanstats.settings import PROJECT_ROOT
 from clanstats.stage import StageContext, StageResult
 from clanstats.sync.discord_post import post_summary
