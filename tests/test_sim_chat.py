@@ -6,7 +6,7 @@ import re
 import time
 import tracemalloc
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -245,6 +245,41 @@ def test_counts_match_the_messages(sim_chat: SimulatedChat) -> None:
         == len(readable)
         == sim_chat.count_messages(sim_chat.readable_channel_ids())
     )
+
+
+# --------------------------------------------------------------------------- awkward cases
+
+
+def test_rejoiners_keep_their_account_and_speak_in_game_only_as_members() -> None:
+    clan = SimulatedClan(
+        SimConfig(
+            seed=5, members=40, days=40, now=SIM_NOW, leavers=0.2, name_changers=0.2,
+            rejoiners=4, name_reuse=4,
+        )
+    )  # fmt: skip
+    chat = SimulatedChat(clan)
+    rejoiners = {p for p in clan.player_ids() if len(clan.stays(p)) > 1}
+    accounts = Counter(u["player_id"] for u in chat.users() if u["player_id"] is not None)
+    assert set(accounts.values()) == {1}  # one account per player, however many stays
+    assert len(rejoiners & set(accounts)) >= 3
+    facts = chat.message_facts(SIM_NOW + timedelta(days=8))  # the late rejoiner is back
+    voices = [f for f in facts if f.relay_player_id in rejoiners]
+    assert all(f.relay_player_id in clan.members_at(f.sent_at) for f in voices)
+    [late] = [p for p in rejoiners if clan.stays(p)[1][0] > SIM_NOW]
+    back = clan.stays(late)[1][0]
+    assert any(f.sent_at >= back for f in voices if f.relay_player_id == late)
+    away = [
+        f
+        for f in facts
+        if f.author_player_id in rejoiners and f.author_player_id not in clan.members_at(f.sent_at)
+    ]
+    assert away  # on Discord they still chat a little while away
+    # Players in a twist are named in the relay as WOM names them at that moment.
+    twisted = rejoiners | {r.owner_id for r in clan.name_reuses()}
+    twisted |= {r.previous_owner_id for r in clan.name_reuses()}
+    named = [f for f in facts if f.relay_player_id in twisted]
+    assert named
+    assert all(f.relay_name == clan.display_name_at(f.relay_player_id, f.sent_at) for f in named)
 
 
 # --------------------------------------------------------------------------- time

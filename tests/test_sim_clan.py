@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -352,9 +353,179 @@ def test_config_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
         SimConfig(leavers=1.5)
     with pytest.raises(ValueError):
+        SimConfig(rejoiners=-1)
+    with pytest.raises(ValueError):
+        SimConfig(name_reuse=-2)
+    with pytest.raises(ValueError):
+        SimConfig(unknown_last_changed=1.01)
+    with pytest.raises(ValueError):
         SimConfig(now=datetime(2026, 1, 1))  # naive
     with pytest.raises(ValueError):
         SimConfig(extra_metrics=("zulrah",))
+
+
+# --------------------------------------------------------------------------- awkward cases
+
+TWISTABLE = SimConfig(seed=5, members=40, days=40, now=SIM_NOW, leavers=0.2, name_changers=0.2)
+MS = timedelta(milliseconds=1)
+
+
+def test_awkward_cases_are_off_by_default(sim_clan: SimulatedClan) -> None:
+    config = SimConfig()
+    assert (config.rejoiners, config.name_reuse, config.unknown_last_changed) == (0, 0, 0.0)
+    assert all(len(sim_clan.stays(p)) <= 1 for p in sim_clan.player_ids())
+    assert all(sim_clan.stays(p) for p in sim_clan.player_ids())  # no outsiders
+    assert sim_clan.name_reuses() == []
+    players = [m["player"] for m in sim_clan.group_details()["memberships"]]
+    assert all(player["lastChangedAt"] for player in players)
+
+
+def without_last_changed(clan: SimulatedClan) -> Any:
+    """Return the clan's answers as JSON values, lastChangedAt blanked."""
+    text = everything(clan) + clan.members_csv()
+    text = re.sub(r'"lastChangedAt": (null|"[^"]*")', '"lastChangedAt": null', text)
+    return re.sub(r",[^,\n]*,([^,\n]*,[^,\n]*)$", r",?,\1", text, flags=re.MULTILINE)
+
+
+def test_a_new_case_leaves_every_other_draw_alone() -> None:
+    base = SimConfig(seed=11, members=15, days=20, now=SIM_NOW)
+    plain, unknown = SimulatedClan(base), SimulatedClan(replace(base, unknown_last_changed=0.4))
+    assert everything(plain) != everything(unknown)
+    assert without_last_changed(plain) == without_last_changed(unknown)
+    rejoining = SimulatedClan(replace(base, rejoiners=2))
+    rejoiners = {p for p in rejoining.player_ids() if len(rejoining.stays(p)) > 1}
+    assert len(rejoiners) == 2
+    for player_id in set(plain.player_ids()) - rejoiners:
+        assert plain.snapshot_history(player_id, SIM_NOW) == rejoining.snapshot_history(
+            player_id, SIM_NOW
+        )
+        assert plain.stays(player_id) == rejoining.stays(player_id)
+
+
+def test_rejoiners_leave_and_join_again_at_the_lowest_rank() -> None:
+    clan = SimulatedClan(replace(TWISTABLE, rejoiners=4))
+    window = SIM_NOW - timedelta(days=40)
+    rejoiners = {p: clan.stays(p) for p in clan.player_ids() if len(clan.stays(p)) > 1}
+    assert len(rejoiners) == 4
+    assert len(clan.group_details()["memberships"]) == 40
+    later = []
+    for player_id, [(joined, left), (back, gone)] in rejoiners.items():
+        assert left is not None and gone is None
+        assert joined < window < left < back and left < SIM_NOW
+        assert clan.role_at(player_id, back) == "recruit"
+        assert player_id in clan.members_at(left - MS)
+        assert player_id not in clan.members_at(left) | clan.members_at(back - MS)
+        assert player_id in clan.members_at(back)
+        if back > SIM_NOW:
+            later.append(player_id)
+            assert timedelta(days=2) <= back - SIM_NOW <= timedelta(days=6)
+        # WOM tracks players, not memberships: snapshots go on while they are away.
+        away = [m for m, _ in clan.snapshot_history(player_id, SIM_NOW) if left < m < back]
+        assert away
+    assert len(later) == 1
+    events = [e for e in reversed(clan.activity()) if e["playerId"] in rejoiners]
+    for player_id in rejoiners:
+        kinds = [(e["type"], e["role"]) for e in events if e["playerId"] == player_id]
+        kinds = [(kind, role) for kind, role in kinds if kind != "changed_role"]
+        assert [kind for kind, _ in kinds] == (
+            ["joined", "left"] if player_id in later else ["joined", "left", "joined"]
+        )
+        assert player_id in later or kinds[-1] == ("joined", "recruit")
+
+
+def test_a_rejoiner_is_served_as_a_new_membership() -> None:
+    clan = SimulatedClan(replace(TWISTABLE, rejoiners=2))
+    [(early, early_stays), (late, late_stays)] = sorted(
+        ((p, clan.stays(p)) for p in clan.player_ids() if len(clan.stays(p)) > 1),
+        key=lambda item: item[1][1][0],
+    )
+    memberships = {m["playerId"]: m for m in clan.group_details()["memberships"]}
+    assert late not in memberships
+    assert late not in {entry["player"]["id"] for entry in clan.bulk_hiscores()}
+    late_name = clan.display_name_at(late, SIM_NOW)
+    late_details = clan.player_details(late_name)
+    assert late_details is not None
+    assert parse(late_details["updatedAt"]) > late_stays[0][1]  # tracked while away
+    membership = memberships[early]
+    assert parse(membership["createdAt"]) == early_stays[1][0]
+    assert membership["role"] == "recruit"
+    synced = membership["clientSyncJoinedAt"]
+    assert synced is None or parse(synced).date() == early_stays[1][0].date()
+    row = next(
+        line for line in clan.members_csv().splitlines()
+        if line.startswith(membership["player"]["displayName"] + ",")
+    )  # fmt: skip
+    assert row.split(",")[1] == "recruit"
+    assert row.split(",")[5] == (synced or "")
+    clan.advance(7)
+    memberships = {m["playerId"]: m for m in clan.group_details()["memberships"]}
+    assert parse(memberships[late]["createdAt"]) == late_stays[1][0]
+    assert memberships[late]["role"] == "recruit"
+
+
+def test_name_reuse_hands_old_names_to_other_players() -> None:
+    clan = SimulatedClan(replace(TWISTABLE, name_reuse=4))
+    reuses = clan.name_reuses()
+    assert len(reuses) == 4
+    first = reuses[0]
+    assert timedelta(hours=19) <= first.at - SIM_NOW <= timedelta(hours=42)
+    assert all(reuse.released_at <= SIM_NOW for reuse in reuses[1:])
+    for reuse in reuses:
+        assert timedelta(hours=1) <= reuse.at - reuse.released_at <= timedelta(hours=12)
+        assert reuse.owner_id != reuse.previous_owner_id
+        assert reuse.owner_id not in clan.members_at(reuse.at)
+        assert clan.username_owner_at(reuse.name, reuse.released_at - MS) == reuse.previous_owner_id
+        assert clan.username_owner_at(reuse.name, reuse.at - MS) is None
+        assert clan.username_owner_at(reuse.name, reuse.at) == reuse.owner_id
+        assert clan.display_name_at(reuse.owner_id, reuse.at - MS) == reuse.owner_old_name
+    # Odd reuses go to former members when one is free, the others to outsiders.
+    assert [bool(clan.stays(reuse.owner_id)) for reuse in reuses] == [False, True, False, True]
+    owners = {reuse.owner_id for reuse in reuses}
+    assert not owners & {change["playerId"] for change in clan.name_changes()}
+    for reuse in reuses[1:]:
+        details = clan.player_details(reuse.name)
+        assert details is not None and details["id"] == reuse.owner_id
+
+
+def test_a_stale_name_answers_for_its_new_owner_after_the_reuse() -> None:
+    clan = SimulatedClan(replace(TWISTABLE, name_reuse=1))
+    [reuse] = clan.name_reuses()
+    details = clan.player_details(reuse.name)
+    assert details is not None and details["id"] == reuse.previous_owner_id
+    clan.advance(2)
+    details = clan.player_details(reuse.name)
+    assert details is not None and details["id"] == reuse.owner_id
+    assert details["displayName"] == reuse.name
+    snapshots = clan.player_snapshots(reuse.name)
+    assert snapshots and {s["playerId"] for s in snapshots} == {reuse.owner_id}
+    # WOM updates a player when it approves their new name.
+    assert reuse.at + timedelta(minutes=1) in [parse(s["createdAt"]) for s in snapshots]
+    timeline = clan.player_timeline(reuse.name, "overall")
+    assert timeline is not None and len(timeline) == len(snapshots)
+    renamed = clan.display_name_at(reuse.previous_owner_id, clan.now)
+    previous = clan.player_details(renamed)
+    assert previous is not None and previous["id"] == reuse.previous_owner_id
+    [change] = [c for c in clan.name_changes() if c["playerId"] == reuse.previous_owner_id]
+    assert (change["oldName"], change["newName"]) == (reuse.name, renamed)
+
+
+def test_unknown_last_changed_nulls_a_share_of_players() -> None:
+    clan = SimulatedClan(replace(TWISTABLE, unknown_last_changed=0.25))
+    unknown = [
+        p
+        for p in clan.player_ids()
+        if clan.last_changed_at(p, SIM_NOW) is None and clan.last_progressed_at(p, SIM_NOW)
+    ]
+    assert 0 < len(unknown) <= round(0.25 * len(clan.player_ids()))
+    memberships = clan.group_details()["memberships"]
+    nulls = {m["playerId"] for m in memberships if m["player"]["lastChangedAt"] is None}
+    assert nulls and nulls <= set(unknown)
+    clan.advance(3)
+    later = {m["playerId"] for m in clan.group_details()["memberships"]}
+    assert nulls & later <= {
+        m["playerId"] for m in clan.group_details()["memberships"]
+        if m["player"]["lastChangedAt"] is None
+    }  # fmt: skip
 
 
 def test_default_now_is_today_noon_utc() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import datetime
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -327,6 +329,34 @@ def test_every_request_is_recorded(wom_server: FakeWomServer) -> None:
     assert log[0].at <= log[1].at <= log[2].at
     wom_server.reset_requests()
     assert wom_server.requests == []
+
+
+def test_a_stale_username_and_a_rejoiner_over_http() -> None:
+    clan = SimulatedClan(
+        SimConfig(
+            seed=5, members=40, days=40, now=SIM_NOW, leavers=0.2, name_changers=0.2,
+            rejoiners=2, name_reuse=1,
+        )
+    )  # fmt: skip
+    [reuse] = clan.name_reuses()
+    [late] = [
+        p for p in clan.player_ids() if len(clan.stays(p)) > 1 and p not in clan.members_at(SIM_NOW)
+    ]
+    path = f"/players/{quote(reuse.name)}"
+    with FakeWomServer(clan, limit_with_key=10_000, limit_without_key=10_000) as server:
+        assert get(server, path).json()["id"] == reuse.previous_owner_id
+        members = get(server, f"/groups/{GROUP}").json()["memberships"]
+        assert late not in {m["playerId"] for m in members}
+        clan.advance(7)
+        assert get(server, path).json()["id"] == reuse.owner_id
+        snapshots = get(server, f"{path}/snapshots?limit=200").json()
+        assert {s["playerId"] for s in snapshots} == {reuse.owner_id}
+        changes = get(server, f"/groups/{GROUP}/name-changes?limit=50").json()
+        assert reuse.name in {c["oldName"] for c in changes}
+        members = get(server, f"/groups/{GROUP}").json()["memberships"]
+        [rejoined] = [m for m in members if m["playerId"] == late]
+        assert rejoined["role"] == "recruit"
+        assert datetime.fromisoformat(rejoined["createdAt"]) == clan.stays(late)[1][0]
 
 
 def test_server_serves_a_500_member_clan_quickly() -> None:

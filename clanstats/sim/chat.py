@@ -12,8 +12,9 @@ year of about a million messages is never held at once. History starts `clan.con
 before the clan's `now` at construction; `clan.advance()` makes new messages appear.
 
 Every message text carries a marker matching `TEXT_MARKER` (see `text_markers()`), so tests can
-prove a harvester stored no text. `users()`, `expected_counts()`, `questions()` and
-`question_replies()` are ground truth for tests; a harvester must not rely on them.
+prove a harvester stored no text. `users()`, `expected_counts()`, `questions()`,
+`question_replies()` and `message_facts()` are ground truth for tests; a harvester must not
+rely on them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import base64
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -33,13 +35,13 @@ from clanstats.sim.chat_layout import Channel, Thread, build_layout, build_strea
 from clanstats.sim.chat_rhythm import Rhythm
 from clanstats.sim.chat_streams import Stream, Voices
 from clanstats.sim.chat_text import TEXT_MARKER
-from clanstats.sim.chat_truth import ChatTruth, speaker_name
+from clanstats.sim.chat_truth import ChatTruth, MessageFact, speaker_name
 from clanstats.sim.clan import SimulatedClan
 from clanstats.sim.clock import DAY_MS, to_ms
 from clanstats.sim.roster import standardize_username
 from clanstats.sim.shapes import Json
 
-__all__ = ["TEXT_MARKER", "ChatConfig", "SimulatedChat"]
+__all__ = ["TEXT_MARKER", "ChatConfig", "MessageFact", "SimulatedChat"]
 
 _TOKEN_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
@@ -296,9 +298,18 @@ class SimulatedChat:
 
     def readable_channel_ids(self) -> list[int]:
         """Return the channels and threads (created by now) a harvester can read."""
-        now = self.now_ms
-        ids = [c.id for c in self._layout.channels if not c.forbidden]
-        return ids + [t.id for t in self._layout.threads if t.created_ms <= now and not t.forbidden]
+        return self._readable_ids(self.now_ms)
+
+    def message_facts(self, until: datetime | None = None) -> list[MessageFact]:
+        """Return a MessageFact per readable message sent at or before `until`, in id order.
+
+        Covers `readable_channel_ids()` as of `until` (default: the clan's now). The chat is
+        fixed when built, so a later `until` gives the messages that will be there by then.
+        Ground truth for tests; a harvester must not rely on it.
+        """
+        until_ms = self.now_ms if until is None else to_ms(until)
+        streams = [self._stream(i) for i in self._readable_ids(until_ms)]
+        return self._truth.facts(streams, until_ms)
 
     def count_messages(self, channel_ids: Iterable[int] | None = None) -> int:
         """Return how many messages exist by now (every channel and thread by default)."""
@@ -342,6 +353,12 @@ class SimulatedChat:
         if stream is None:
             raise KeyError(f"unknown channel {channel_id}")
         return stream
+
+    def _readable_ids(self, at_ms: int) -> list[int]:
+        """Return the channels and threads (created by `at_ms`) a harvester can read."""
+        ids = [c.id for c in self._layout.channels if not c.forbidden]
+        threads = self._layout.threads
+        return ids + [t.id for t in threads if t.created_ms <= at_ms and not t.forbidden]
 
     def _streams(self, channel_ids: Iterable[int] | None) -> list[Stream]:
         """Return the streams of the given channels (default: the readable ones)."""

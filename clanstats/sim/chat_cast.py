@@ -6,6 +6,11 @@ About 80% of current members have a Discord account, named so identity matching 
 their server nick to the in-game name). One friend shares a member's normalised name, so the
 pair is ambiguous. Ex-members, friends, a relay bot, a utility bot and an events webhook
 complete the cast. `Speaker`s are the in-game voices the relay channel repeats.
+
+A rejoiner (`SimConfig.rejoiners`) keeps one account: while away it chats a little, as an
+ex-member does, and their in-game voice is silent. Players in a twist (rejoiners, and both
+sides of a reused name) take their in-game names from the clan's name history, so relay lines
+show the name WOM gives them at that moment, renames after `now` included.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from clanstats.sim.clan import SimulatedClan, to_ms
-from clanstats.sim.clock import DAY_MS, NEVER_MS
+from clanstats.sim.clock import DAY_MS, NEVER_MS, iso_ms
 from clanstats.sim.roster import standardize_username
 from clanstats.sim.shapes import Json
 from clanstats.sim.snowflakes import snowflake
@@ -54,6 +59,7 @@ class ChatUser:
     left_clan_ms: int = NEVER_MS  # ex-members chat much less afterwards
     staff: bool = False
     chattiness: float = 0.0  # relative; 0 is a lurker
+    back_ms: int = NEVER_MS  # rejoined the clan: chats as a member again from then
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,7 @@ class Speaker:
     leave_ms: int
     rate: float  # relative; 0 never speaks
     user_index: int  # their Discord account, -1 without one
+    back_ms: int = NEVER_MS  # rejoined the clan: speaks again from then
 
     def name_at(self, at_ms: int) -> str:
         """Return the display name the relay shows at a moment."""
@@ -96,6 +103,27 @@ def _ms(text: str) -> int:
     return round(datetime.fromisoformat(text).timestamp() * 1000)
 
 
+def _twist_renames(clan: SimulatedClan) -> dict[int, Json]:
+    """Return the renames of players in a twist, from the clan's name history.
+
+    Shaped like WOM name changes (oldName, newName, resolvedAt). Without twists it is empty,
+    so a default clan's cast is unchanged.
+    """
+    twisted = {reuse.owner_id for reuse in clan.name_reuses()}
+    twisted |= {reuse.previous_owner_id for reuse in clan.name_reuses()}
+    if clan.config.rejoiners:
+        twisted |= {p for p in clan.player_ids() if len(clan.stays(p)) > 1}
+    renames: dict[int, Json] = {}
+    for player_id in sorted(twisted):
+        history = clan.name_history(player_id)
+        if len(history) > 1:
+            (_, old), (resolved, new) = history[0], history[1]
+            assert resolved is not None  # every name but the first has a moment
+            at = iso_ms(to_ms(resolved))
+            renames[player_id] = {"oldName": old, "newName": new, "resolvedAt": at}
+    return renames
+
+
 def build_cast(clan: SimulatedClan, rng: np.random.Generator, *, origin_ms: int) -> Cast:
     """Draw the Discord accounts and in-game voices of a clan as of its `now`."""
     builder = _CastBuilder(clan, rng, origin_ms)
@@ -112,11 +140,13 @@ class _CastBuilder:
 
     def __init__(self, clan: SimulatedClan, rng: np.random.Generator, origin_ms: int) -> None:
         self.rng = rng
+        self.clan = clan
         self.now_ms = to_ms(clan.now)
         self.origin_ms = origin_ms
         self.memberships = clan.group_details()["memberships"]
         self.activity = clan.activity()
         self.renames = {change["playerId"]: change for change in clan.name_changes()}
+        self.renames.update(_twist_renames(clan))
         self.cast = Cast(member_count=len(self.memberships))
         self.usernames: set[str] = set()
         self.ids: set[int] = set()
@@ -134,9 +164,10 @@ class _CastBuilder:
         styles = self.styles(len(with_discord))
         for index, membership in enumerate(self.memberships):
             player = membership["player"]
-            changed = player.get("lastChangedAt")
-            quiet = changed is None or self.now_ms - _ms(changed) > _QUIET_AFTER_MS
-            join_ms = _ms(membership["createdAt"])
+            changed_ms = self.progressed_ms(player)
+            quiet = changed_ms is None or self.now_ms - changed_ms > _QUIET_AFTER_MS
+            # A rejoiner's account dates from their first stay; they were away in between.
+            join_ms, left_ms, back_ms = self.absence(player["id"], _ms(membership["createdAt"]))
             user_index = -1
             if index in with_discord:
                 silent = self.rng.random() < (0.4 if quiet else 0.15)
@@ -146,6 +177,8 @@ class _CastBuilder:
                     kind="member",
                     player_id=int(membership["playerId"]),
                     joined_ms=join_ms,
+                    left_clan_ms=left_ms,
+                    back_ms=back_ms,
                     staff=membership["role"] in STAFF_ROLES,
                     chattiness=0.0 if silent else float(self.rng.lognormal(0.0, _CHATTINESS_SIGMA)),
                 )
@@ -153,7 +186,7 @@ class _CastBuilder:
             # Members who stopped playing say nothing in game; a few players never chat.
             mute = quiet or self.rng.random() < 0.1
             rate = 0.0 if mute else float(self.rng.lognormal(0.0, 0.9))
-            self.add_speaker(player, join_ms, NEVER_MS, rate, user_index)
+            self.add_speaker(player, join_ms, left_ms, rate, user_index, back_ms)
         relay_only = [s for s in self.cast.speakers if s.user_index < 0]
         if relay_only and not any(s.rate > 0 for s in relay_only):
             # Someone must speak only through the relay, or a harvester can't be tested on it.
@@ -165,11 +198,16 @@ class _CastBuilder:
         joined = {
             e["playerId"]: _ms(e["createdAt"]) for e in self.activity if e["type"] == "joined"
         }
+        # Rejoiners back in the clan already have their account and voice, from add_members.
+        done = {int(m["playerId"]) for m in self.memberships}
         for event in self.activity:
             if event["type"] != "left" or event["playerId"] not in joined:
                 continue
+            if event["playerId"] in done:
+                continue
+            done.add(event["playerId"])
             player, left_ms = event["player"], _ms(event["createdAt"])
-            join_ms = joined[event["playerId"]]
+            join_ms, _, back_ms = self.absence(player["id"], joined[event["playerId"]])
             user_index = -1
             if self.rng.random() < EX_MEMBER_DISCORD_SHARE:
                 user = self.human(
@@ -179,11 +217,12 @@ class _CastBuilder:
                     player_id=int(event["playerId"]),
                     joined_ms=join_ms,
                     left_clan_ms=left_ms,
+                    back_ms=back_ms,
                     chattiness=float(self.rng.lognormal(-0.3, _CHATTINESS_SIGMA)),
                 )
                 user_index = self.add(user)
             rate = float(self.rng.lognormal(0.0, 0.9))
-            self.add_speaker(player, join_ms, left_ms, rate, user_index)
+            self.add_speaker(player, join_ms, left_ms, rate, user_index, back_ms)
 
     def add_friends(self) -> None:
         """Add a few Discord regulars who aren't in the clan."""
@@ -248,6 +287,27 @@ class _CastBuilder:
 
     # ------------------------------------------------------------------ helpers
 
+    def absence(self, player_id: int, join_ms: int) -> tuple[int, int, int]:
+        """Return (first join, first leave, rejoin) of a rejoiner; (join_ms, NEVER, NEVER) else.
+
+        The cast models at most one absence, which is all `SimConfig.rejoiners` draws.
+        """
+        stays = self.clan.stays(player_id)
+        if len(stays) < 2:
+            return join_ms, NEVER_MS, NEVER_MS
+        (first, left), (back, _) = stays[0], stays[1]
+        assert left is not None  # a stay followed by another has ended
+        return to_ms(first), to_ms(left), to_ms(back)
+
+    def progressed_ms(self, player: Json) -> int | None:
+        """Return when a player last made progress: lastChangedAt, or the truth WOM hides."""
+        changed = player.get("lastChangedAt")
+        if changed is not None:
+            return _ms(changed)
+        # Whether someone plays doesn't hinge on WOM knowing it (`unknown_last_changed`).
+        progressed = self.clan.last_progressed_at(player["id"], self.clan.now)
+        return to_ms(progressed) if progressed is not None else None
+
     def styles(self, count: int) -> list[str]:
         """Return naming styles for `count` accounts, every style present when there's room."""
         drawn = [str(s) for s in self.rng.choice(_STYLES, size=count, p=_STYLE_WEIGHTS)]
@@ -304,20 +364,29 @@ class _CastBuilder:
         return len(self.cast.users) - 1
 
     def add_speaker(
-        self, player: Json, join_ms: int, leave_ms: int, rate: float, user_index: int
+        self,
+        player: Json,
+        join_ms: int,
+        leave_ms: int,
+        rate: float,
+        user_index: int,
+        back_ms: int = NEVER_MS,
     ) -> None:
         """Append an in-game voice, remembering the name it used before a rename."""
         change = self.renames.get(player["id"])
+        # A twist's rename may come after `now`; the feed's renames are the current names.
+        name = change["newName"] if change else player["displayName"]
         self.cast.speakers.append(
             Speaker(
                 player_id=int(player["id"]),
-                name=player["displayName"],
+                name=name,
                 old_name=change["oldName"] if change else None,
                 renamed_ms=_ms(change["resolvedAt"]) if change else 0,
                 join_ms=join_ms,
                 leave_ms=leave_ms,
                 rate=rate,
                 user_index=user_index,
+                back_ms=back_ms,
             )
         )
 

@@ -197,7 +197,9 @@ def build_streams(
     ex_member = np.array([users[i].kind == "ex_member" for i in humans], dtype=bool)
     from_ms = np.array([users[i].joined_ms for i in humans], dtype=np.int64)
     until_ms = np.array([users[i].left_clan_ms for i in humans], dtype=np.int64)
-    after = np.where(ex_member, _EX_MEMBER_FACTOR, 1.0)
+    back_ms = np.array([users[i].back_ms for i in humans], dtype=np.int64)
+    # Rejoiners back in the clan are members who were ex-members for a while.
+    after = np.where(ex_member | (until_ms < NEVER_MS), _EX_MEMBER_FACTOR, 1.0)
 
     def chat(
         index: int, channel: Channel, rates: np.ndarray, commands: float = 0, posts: float = 0
@@ -214,6 +216,7 @@ def build_streams(
             from_ms=from_ms[present],
             until_ms=until_ms[present],
             after_factor=after[present],
+            back_ms=back_ms[present],
             command_share=commands,
             webhook_per_day=posts,
         )
@@ -233,10 +236,13 @@ def build_streams(
 
 
 def _relay_stream(index: int, channel: Channel, cast: Cast, daily: float, origin_ms: int) -> Stream:
-    """Return the relay channel's stream: in-game voices, which stop when a player leaves."""
+    """Return the relay channel's stream: in-game voices, silent while a player is away."""
     speakers = cast.speakers
     rates = np.array([s.rate for s in speakers])
-    current = np.array([s.leave_ms == NEVER_MS for s in speakers], dtype=bool)
+    # Members now, or coming back (a rejoiner's leave_ms is their first leave).
+    current = np.array(
+        [s.leave_ms == NEVER_MS or s.back_ms < NEVER_MS for s in speakers], dtype=bool
+    )
     total = float(rates[current].sum()) or 1.0
     present = rates > 0
     return Stream(
@@ -250,6 +256,7 @@ def _relay_stream(index: int, channel: Channel, cast: Cast, daily: float, origin
         from_ms=np.array([s.join_ms for s in speakers], dtype=np.int64)[present],
         until_ms=np.array([s.leave_ms for s in speakers], dtype=np.int64)[present],
         after_factor=np.zeros(int(present.sum())),
+        back_ms=np.array([s.back_ms for s in speakers], dtype=np.int64)[present],
         relay=True,
         system_per_day=0.3 + 0.01 * cast.member_count,
     )
@@ -257,8 +264,9 @@ def _relay_stream(index: int, channel: Channel, cast: Cast, daily: float, origin
 
 def _thread_stream(index: int, thread: Thread, cast: Cast, daily: float) -> Stream:
     """Return a thread's stream: its participants, busy while the thread lives."""
+    users = cast.users
     authors = np.array(thread.participants, dtype=np.int64)
-    chattiness = np.array([cast.users[i].chattiness for i in thread.participants])
+    chattiness = np.array([users[i].chattiness for i in thread.participants])
     rates = daily * chattiness / chattiness.sum() if len(authors) else chattiness
     return Stream(
         index=index,
@@ -268,7 +276,8 @@ def _thread_stream(index: int, thread: Thread, cast: Cast, daily: float) -> Stre
         end_ms=thread.ends_ms,
         authors=authors,
         rates=rates,
-        from_ms=np.array([cast.users[i].joined_ms for i in thread.participants], dtype=np.int64),
-        until_ms=np.full(len(authors), NEVER_MS, dtype=np.int64),
-        after_factor=np.ones(len(authors)),
+        from_ms=np.array([users[i].joined_ms for i in thread.participants], dtype=np.int64),
+        until_ms=np.array([users[i].left_clan_ms for i in thread.participants], dtype=np.int64),
+        after_factor=np.full(len(authors), _EX_MEMBER_FACTOR),  # a rejoiner, while away
+        back_ms=np.array([users[i].back_ms for i in thread.participants], dtype=np.int64),
     )

@@ -43,8 +43,9 @@ class Stream:
     """One channel or thread's posters, with how much and when they post.
 
     `authors` are user indexes (speaker indexes for a relay stream); `rates` their expected
-    messages on an average day; nobody posts before `from_ms`, and after `until_ms` an author's
-    rate is multiplied by `after_factor` (0 stops them; ex-members still chat a little).
+    messages on an average day; nobody posts before `from_ms`, and from `until_ms` until
+    `back_ms` (a rejoin; NEVER_MS for most) an author's rate is multiplied by `after_factor`
+    (0 stops them; ex-members still chat a little).
     """
 
     index: int  # < 1024: it fills the snowflakes' worker and process bits
@@ -57,6 +58,7 @@ class Stream:
     from_ms: np.ndarray
     until_ms: np.ndarray
     after_factor: np.ndarray
+    back_ms: np.ndarray
     relay: bool = False
     command_share: float = 0.0
     webhook_per_day: float = 0.0
@@ -128,12 +130,13 @@ def generate_day(
     if high <= low:
         return _empty_block()
     rng = np.random.default_rng(np.random.SeedSequence([seed, stream.index, day_start_ms]))
-    leaving = day_start_ms >= stream.until_ms
-    factor = np.where(leaving, stream.after_factor, 1.0)
+    away = (day_start_ms >= stream.until_ms) & (day_start_ms < stream.back_ms)
+    factor = np.where(away, stream.after_factor, 1.0)
     rates = stream.rates * (stream.from_ms < high) * factor
     ms, who = _draw(rng, rates, weights, day_start_ms)
     keep = (ms >= low) & (ms < high) & (ms >= stream.from_ms[who])
-    keep &= (ms < stream.until_ms[who]) | (stream.after_factor[who] > 0)
+    present = (ms < stream.until_ms[who]) | (ms >= stream.back_ms[who])
+    keep &= present | (stream.after_factor[who] > 0)
     ms, who = ms[keep], who[keep]
     parts = _Parts([], [], [], [], [])
     if stream.relay:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -11,7 +13,31 @@ from clanstats.sim.chat_cast import Cast
 from clanstats.sim.chat_history import History
 from clanstats.sim.chat_streams import QUESTION, RELAY_LINE_KINDS, RELAY_QUESTION, Block, Stream
 from clanstats.sim.chat_text import marker
+from clanstats.sim.clock import from_ms
 from clanstats.sim.shapes import Json
+
+
+@dataclass(frozen=True)
+class MessageFact:
+    """Ground truth about one message, for tests; a harvester must not rely on it.
+
+    `author_player_id` is the WOM id of the member or ex-member the author account belongs
+    to (None for friends and bots). A relay line (`**Name**: text`) has the relay bot as its
+    author and names its in-game speaker: `relay_name` as the line shows it and
+    `relay_player_id`; both are None for every other message, relay system lines included.
+    """
+
+    message_id: int
+    channel_id: int
+    sent_at: datetime
+    author_id: int
+    author_player_id: int | None
+    is_bot: bool
+    is_webhook: bool
+    relay_name: str | None
+    relay_player_id: int | None
+    is_question: bool
+    reply_to_message_id: int | None
 
 
 def speaker_name(cast: Cast, block: Block, i: int) -> str | None:
@@ -91,6 +117,32 @@ class ChatTruth:
                 }
             )
         return found
+
+    def facts(self, streams: Iterable[Stream], until_ms: int) -> list[MessageFact]:
+        """Return a MessageFact per message sent by `until_ms`, in id (so time) order."""
+        found = [self.fact(stream, block, i) for stream, block, i in self.each(streams, until_ms)]
+        found.sort(key=lambda fact: fact.message_id)
+        return found
+
+    def fact(self, stream: Stream, block: Block, i: int) -> MessageFact:
+        """Return the MessageFact of message `i` of a block."""
+        author = self._cast.users[int(block.author[i])]
+        kind, target = int(block.kind[i]), int(block.ref[i])
+        relayed = kind in RELAY_LINE_KINDS
+        speaker = self._cast.speakers[int(block.speaker[i])] if relayed else None
+        return MessageFact(
+            message_id=int(block.ids[i]),
+            channel_id=stream.channel_id,
+            sent_at=from_ms(int(block.ms[i])),
+            author_id=author.id,
+            author_player_id=author.player_id,
+            is_bot=author.bot,
+            is_webhook=author.kind == "webhook",
+            relay_name=speaker.name_at(int(block.ms[i])) if speaker is not None else None,
+            relay_player_id=speaker.player_id if speaker is not None else None,
+            is_question=kind in (QUESTION, RELAY_QUESTION),
+            reply_to_message_id=int(block.ids[target]) if target >= 0 else None,
+        )
 
     def markers(self, streams: Iterable[Stream], now_ms: int) -> Iterator[str]:
         """Yield the marker of every message, oldest first per stream."""

@@ -3,7 +3,11 @@
 Everything is seeded from `SimConfig.seed`: the roster (`roster`), each player's metric growth
 (`progression`, calibrated in `tuning`), a daily play timeline generated lazily (`timeline`), and
 achievements and competitions (`events`). Answers read the clan as of `now` (`state`,
-`group_stats`) and become WOM JSON (`shapes`) only when a method is called.
+`group_stats`) and become WOM JSON (`shapes`) only when a method is called. Awkward cases
+(rejoiners, reused names, unknown lastChangedAt) are off by default (`roster_twists`).
+
+The methods under "ground truth" answer in plain Python values what every output must say,
+computed from the simulation itself; they are for tests, and a harvester must not rely on them.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from clanstats.sim import group_stats, shapes
-from clanstats.sim.clock import DAY_MS, HOUR_MS, PERIODS, iso_ms, to_ms
+from clanstats.sim.clock import DAY_MS, HOUR_MS, NEVER_MS, PERIODS, from_ms, iso_ms, to_ms
 from clanstats.sim.events import (
     Achieved,
     achievement_definitions,
@@ -26,8 +30,9 @@ from clanstats.sim.events import (
 from clanstats.sim.metrics import ACTIVITIES, BOSSES, COMPUTED, SKILLS
 from clanstats.sim.progression import Layout, build_progression, combat_levels
 from clanstats.sim.roster import ROLE_LADDER, build_roster, standardize_username
+from clanstats.sim.roster_twists import apply_twists
 from clanstats.sim.shapes import Json, Rows, json_values, snapshot_data
-from clanstats.sim.state import NowState, build_state
+from clanstats.sim.state import NowState, build_state, player_last_changed_ms, snapshot_days
 from clanstats.sim.timeline import Timeline, build_play_model
 
 __all__ = [
@@ -35,6 +40,7 @@ __all__ = [
     "HOUR_MS",
     "PERIODS",
     "ROLE_LADDER",
+    "NameReuse",
     "SimConfig",
     "SimulatedClan",
     "iso_ms",
@@ -45,7 +51,29 @@ __all__ = [
 
 @dataclass(frozen=True)
 class SimConfig:
-    """Everything that shapes a simulated clan; the same config always gives the same clan."""
+    """Everything that shapes a simulated clan; the same config always gives the same clan.
+
+    `now` below is the start `now` (the config's). `leavers`, `name_changers` and `quiet` are
+    shares of `members`. The awkward cases are off by default, and at their defaults the clan
+    is exactly what it was before they existed:
+
+    - `rejoiners`: up to that many players leave during the window and join again, once, at
+      the lowest rank, and stay (`roster_twists.add_rejoiners`). The first is one of the
+      clan's leavers, who is away at `now` and rejoins 2-6 days after it (with no leavers, a
+      long-standing member leaves 10-60% into the window instead, so `now` has one member
+      fewer). Each other one is a long-standing member (not the owner, quiet, or a later
+      leaver) who left 10-60% into the window and rejoined before `now`, so the member count
+      at `now` is unchanged. WOM keeps snapshotting rejoiners while they are away.
+    - `name_reuse`: up to that many renamed players' old names (at most every rename there
+      is) are taken, 1-12 hours after the rename resolves, by a player who isn't a member
+      then (`add_name_reuse`). Reuse 0 is of the first rename after `now` (if any), moved to
+      resolve 18-30 hours after `now`; the rest are of renames resolved by `now`, newest
+      first. Odd reuses (1, 3, ...) go to a former member when one has left by then, the
+      others to a new outsider (tracked by WOM, never in the clan). WOM snapshots the new
+      owner a minute after the reuse. `name_reuses()` lists them.
+    - `unknown_last_changed`: the share of all players (rounded; the same players at every
+      moment) whose `lastChangedAt` WOM serves as null.
+    """
 
     seed: int = 7
     members: int = 50
@@ -57,16 +85,20 @@ class SimConfig:
     leavers: float = 0.08
     name_changers: float = 0.06
     quiet: float = 0.15
+    rejoiners: int = 0
+    name_reuse: int = 0
+    unknown_last_changed: float = 0.0
 
     def __post_init__(self) -> None:
         """Reject settings the simulation can't honour."""
-        if self.members < 0:
-            raise ValueError(f"members must be >= 0, got {self.members}")
+        for name in ("members", "rejoiners", "name_reuse"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.days < 1:
             raise ValueError(f"days must be >= 1, got {self.days}")
         if self.now is not None and self.now.utcoffset() is None:
             raise ValueError("now must be timezone-aware (UTC)")
-        for name in ("leavers", "name_changers", "quiet"):
+        for name in ("leavers", "name_changers", "quiet", "unknown_last_changed"):
             share = getattr(self, name)
             if not 0.0 <= share <= 1.0:
                 raise ValueError(f"{name} must be within 0..1, got {share}")
@@ -74,6 +106,22 @@ class SimConfig:
         for metric in self.extra_metrics:
             if metric in standard or not re.fullmatch(r"[a-z][a-z0-9_]*", metric):
                 raise ValueError(f"extra metric {metric!r} must be a new snake_case name")
+
+
+@dataclass(frozen=True)
+class NameReuse:
+    """Ground truth for tests: a renamed player's old name, taken by another player.
+
+    From `released_at` `/players/<name>` is a 404 until `at`; from `at` on it answers for
+    `owner_id`, who was called `owner_old_name` before.
+    """
+
+    name: str
+    previous_owner_id: int
+    owner_id: int
+    owner_old_name: str
+    released_at: datetime  # when the previous owner's rename away from `name` resolved
+    at: datetime
 
 
 class SimulatedClan:
@@ -91,7 +139,9 @@ class SimulatedClan:
         self._start_ms = to_ms(start)
         self._now_ms = self._start_ms
         self._lock = threading.RLock()
-        roster_seed, progress_seed, extras_seed = np.random.SeedSequence(self.config.seed).spawn(3)
+        # A fourth child leaves the first three, and so every pre-existing draw, unchanged.
+        seeds = np.random.SeedSequence(self.config.seed).spawn(4)
+        roster_seed, progress_seed, extras_seed, twist_seed = seeds
         self._layout = Layout(self.config.extra_metrics)
         self._roster = build_roster(
             members=self.config.members,
@@ -102,6 +152,16 @@ class SimulatedClan:
             now_ms=self._start_ms,
             rng=np.random.default_rng(roster_seed),
         )
+        apply_twists(
+            self._roster,
+            twist_seed,
+            rejoiners=self.config.rejoiners,
+            name_reuse=self.config.name_reuse,
+            unknown_last_changed=self.config.unknown_last_changed,
+            now_ms=self._start_ms,
+            days=self.config.days,
+        )
+        self._index = {int(player_id): i for i, player_id in enumerate(self._roster.ids)}
         progress_rng = np.random.default_rng(progress_seed)
         self._progress = build_progression(self._roster, self._layout, progress_rng)
         window_ms = self._start_ms - self.config.days * DAY_MS
@@ -226,7 +286,7 @@ class SimulatedClan:
                 (
                     state.player(player),
                     roster.role_at(player, state.now_ms),
-                    roster.client_sync_ms[player],
+                    roster.client_sync_at(player, state.now_ms),
                 )
                 for player in state.members
             )
@@ -357,7 +417,157 @@ class SimulatedClan:
                 for i, day in enumerate(days.tolist())
             ]
 
+    # ------------------------------------------------------------------ ground truth
+    # Plain values straight from the simulation, for tests; a harvester must not rely on them.
+
+    def player_ids(self) -> list[int]:
+        """Return every WOM id the simulation knows: members, former, future and outsiders.
+
+        Ground truth for tests; a harvester must not rely on it.
+        """
+        return sorted(self._index)
+
+    def snapshot_history(
+        self, player_id: int, until: datetime
+    ) -> list[tuple[datetime, dict[str, float]]]:
+        """Return every WOM snapshot of a player taken at or before `until`, oldest first.
+
+        Each is (createdAt, {metric: value as WOM serves it, -1 when unranked}) over every
+        metric in `metrics`: experience, kills, score or computed value. `until` may be past
+        `now`: the snapshots WOM will have taken by then. Ground truth for tests; a harvester
+        must not rely on it.
+        """
+        player = self._player(player_id)
+        with self._lock:
+            days = snapshot_days(self._timeline, player, to_ms(until))
+            players = np.full(len(days), player)
+            frame = self._progress.frame(players, self._timeline.hours_at(players, days))
+            moments = self._timeline.t_ms[player, days].tolist()
+        metrics = self._layout.metrics
+        return [
+            (from_ms(moment), dict(zip(metrics, values, strict=True)))
+            for moment, values in zip(moments, json_values(self._layout, frame.values), strict=True)
+        ]
+
+    def stays(self, player_id: int) -> list[tuple[datetime, datetime | None]]:
+        """Return a player's stays in the clan as (joined, left or None), oldest first.
+
+        [] for an outsider. Ground truth for tests; a harvester must not rely on it.
+        """
+        return [
+            (from_ms(join), None if leave == NEVER_MS else from_ms(leave))
+            for join, leave in self._roster.stays(self._player(player_id))
+        ]
+
+    def members_at(self, moment: datetime) -> set[int]:
+        """Return the WOM ids of the clan's members at a moment.
+
+        Ground truth for tests; a harvester must not rely on it.
+        """
+        at_ms, roster = to_ms(moment), self._roster
+        return {int(roster.ids[p]) for p in range(roster.size) if roster.is_member(p, at_ms)}
+
+    def display_name_at(self, player_id: int, moment: datetime) -> str:
+        """Return a player's display name at a moment (their first name before any rename).
+
+        Ground truth for tests; a harvester must not rely on it.
+        """
+        return self._roster.name_at(self._player(player_id), to_ms(moment))
+
+    def name_history(self, player_id: int) -> list[tuple[datetime | None, str]]:
+        """Return a player's display names, oldest first, each with when it took effect.
+
+        The first name's moment is None (they had it when WOM first saw them); renames,
+        those after `now` included, follow. Ground truth for tests; a harvester must not rely
+        on it.
+        """
+        player = self._player(player_id)
+        history: list[tuple[datetime | None, str]] = [(None, self._roster.names[player])]
+        change = self._roster.name_changes[player]
+        if change is not None:
+            history.append((from_ms(change.resolved_ms), change.new))
+        return history
+
+    def username_owner_at(self, username: str, moment: datetime) -> int | None:
+        """Return the WOM id `/players/<username>` answers for at a moment, None for a 404.
+
+        Names compare as OSRS does (`standardize_username`); WOM knows a player from when it
+        starts tracking them. Ground truth for tests; a harvester must not rely on it.
+        """
+        key, at_ms, roster = standardize_username(username), to_ms(moment), self._roster
+        for player in range(roster.size):
+            if roster.registered_ms[player] > at_ms:
+                continue
+            if standardize_username(roster.name_at(player, at_ms)) == key:
+                return int(roster.ids[player])
+        return None
+
+    def last_changed_at(self, player_id: int, moment: datetime) -> datetime | None:
+        """Return the `lastChangedAt` WOM serves for a player at a moment.
+
+        None when WOM doesn't know it (`unknown_last_changed`) or has no snapshot of them yet.
+        Ground truth for tests; a harvester must not rely on it.
+        """
+        player = self._player(player_id)
+        if player in self._roster.unknown_changed:
+            return None
+        changed = self._last_progressed_ms(player, to_ms(moment))
+        return from_ms(changed) if changed is not None else None
+
+    def last_progressed_at(self, player_id: int, moment: datetime) -> datetime | None:
+        """Return when a player's values last changed as of a moment, as WOM would date it.
+
+        The `lastChangedAt` WOM serves, even for players it serves null for; None before the
+        first snapshot. Ground truth for tests; a harvester must not rely on it.
+        """
+        changed = self._last_progressed_ms(self._player(player_id), to_ms(moment))
+        return from_ms(changed) if changed is not None else None
+
+    def role_at(self, player_id: int, moment: datetime) -> str:
+        """Return a player's clan rank at a moment.
+
+        Between stays, the rank they left with; before their first join, the rank they join
+        at; `recruit` for an outsider. Ground truth for tests; a harvester must not rely on it.
+        """
+        return self._roster.role_at(self._player(player_id), to_ms(moment))
+
+    def name_reuses(self) -> list[NameReuse]:
+        """Return every reuse of an old name, in `name_reuse` order (see `SimConfig`).
+
+        Ground truth for tests; a harvester must not rely on it.
+        """
+        ids, names = self._roster.ids, self._roster.names
+        return [
+            NameReuse(
+                name=reuse.name,
+                previous_owner_id=int(ids[reuse.previous_owner]),
+                owner_id=int(ids[reuse.owner]),
+                owner_old_name=names[reuse.owner],
+                released_at=from_ms(self._released_ms(reuse.previous_owner)),
+                at=from_ms(reuse.at_ms),
+            )
+            for reuse in self._roster.reused_names
+        ]
+
     # ------------------------------------------------------------------ internals
+
+    def _player(self, player_id: int) -> int:
+        """Return a WOM id's roster index; KeyError for an id the simulation doesn't know."""
+        player = self._index.get(int(player_id))
+        if player is None:
+            raise KeyError(f"no simulated player has WOM id {player_id}")
+        return player
+
+    def _released_ms(self, player: int) -> int:
+        """Return when a renamed player's rename resolved."""
+        change = self._roster.name_changes[player]
+        assert change is not None  # only renamed players' names are reused
+        return change.resolved_ms
+
+    def _last_progressed_ms(self, player: int, at_ms: int) -> int | None:
+        """Return when a player's values last changed as of `at_ms`, None before a snapshot."""
+        with self._lock:
+            return player_last_changed_ms(player, at_ms, self._progress, self._timeline)
 
     def _column(self, metric: str) -> int:
         """Return a metric's frame column; ValueError for an unknown metric."""

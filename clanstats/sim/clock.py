@@ -30,3 +30,8 @@ def to_ms(moment: datetime) -> int:
     if moment.utcoffset() is None:
         raise ValueError("datetimes must be timezone-aware (UTC)")
     return round(moment.timestamp() * 1000)
+
+
+def from_ms(ms: int) -> datetime:
+    """Return epoch milliseconds as an aware UTC datetime."""
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=int(ms))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -66,7 +66,7 @@ def standardize_username(name: str) -> str:
     return re.sub(r"[-_\s]", " ", name).strip().lower()
 
 
-def _share(count: int, fraction: float) -> int:
+def share_of(count: int, fraction: float) -> int:
     """Return `fraction` of `count`, rounded half up."""
     return math.floor(count * fraction + 0.5)
 
@@ -80,6 +80,16 @@ class NameChange:
     new: str
     created_ms: int
     resolved_ms: int
+
+
+@dataclass(frozen=True)
+class ReusedName:
+    """A renamed player's old name, taken by another player WOM tracks (`owner`) at `at_ms`."""
+
+    name: str
+    previous_owner: int
+    owner: int
+    at_ms: int
 
 
 class MemberEvent(NamedTuple):
@@ -109,11 +119,49 @@ class Roster:
     name_changes: list[NameChange | None]
     roles: list[list[tuple[int, str]]]
     client_sync_ms: list[int | None]
+    # Rejoiners' later stays (join, leave or NEVER_MS); their first is join_ms..leave_ms.
+    rejoins: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    # Players WOM keeps snapshotting after they leave (leavers' snapshots stop otherwise).
+    tracked_on: set[int] = field(default_factory=set)
+    unknown_changed: set[int] = field(default_factory=set)  # WOM serves lastChangedAt: null
+    reused_names: list[ReusedName] = field(default_factory=list)
 
     @property
     def size(self) -> int:
         """Return the number of simulated players, members or not."""
         return len(self.ids)
+
+    def stays(self, player: int) -> list[tuple[int, int]]:
+        """Return a player's stays in the clan as (join, leave or NEVER_MS), oldest first."""
+        if self.join_ms[player] >= NEVER_MS:
+            return []  # an outsider WOM tracks, never in the clan
+        first = (int(self.join_ms[player]), int(self.leave_ms[player]))
+        return [first, *self.rejoins.get(player, [])]
+
+    def stay_start_ms(self, player: int, at_ms: int) -> int:
+        """Return when the player's stay at `at_ms` (or last stay before it) began.
+
+        Before their first join it is that first join: WOM's membership createdAt.
+        """
+        start = int(self.join_ms[player])
+        for join, _ in self.rejoins.get(player, []):
+            if join <= at_ms:
+                start = join
+        return start
+
+    def client_sync_at(self, player: int, at_ms: int) -> int | None:
+        """Return when the in-game clan saw the player join the stay at `at_ms`, if known."""
+        synced = self.client_sync_ms[player]
+        if synced is None or player not in self.rejoins:
+            return synced
+        start = self.stay_start_ms(player, at_ms)
+        return start - start % DAY_MS
+
+    def tracked_until(self) -> np.ndarray:
+        """Return, per player, when WOM stops snapshotting them (NEVER_MS: it never does)."""
+        until = self.leave_ms.copy()
+        until[sorted(self.tracked_on)] = NEVER_MS
+        return until
 
     def name_at(self, player: int, at_ms: int) -> str:
         """Return a player's display name at a moment."""
@@ -132,32 +180,44 @@ class Roster:
 
     def is_member(self, player: int, at_ms: int) -> bool:
         """Return whether a player is in the clan at a moment."""
+        if player in self.rejoins:
+            return any(join <= at_ms < leave for join, leave in self.stays(player))
         return bool(self.join_ms[player] <= at_ms < self.leave_ms[player])
 
     def member_count(self, at_ms: int) -> int:
         """Return how many players are in the group at a moment."""
-        return int(((self.join_ms <= at_ms) & (at_ms < self.leave_ms)).sum())
+        first_stays = int(((self.join_ms <= at_ms) & (at_ms < self.leave_ms)).sum())
+        later_stays = sum(
+            join <= at_ms < leave for stays in self.rejoins.values() for join, leave in stays
+        )
+        return first_stays + later_stays
 
     def membership_events(self) -> list[MemberEvent]:
-        """Return every joined / changed_role / left event, newest first."""
+        """Return every joined / changed_role / left event, newest first.
+
+        A rejoiner has a joined (at the lowest rank) and maybe a left event per stay; rank
+        changes are reported only within a stay.
+        """
         events: list[MemberEvent] = []
         for player in range(self.size):
-            roles = self.roles[player]
-            events.append(
-                MemberEvent(int(self.join_ms[player]), player, "joined", roles[0][1], None)
-            )
-            for (since, role), (_, previous) in zip(roles[1:], roles, strict=False):
-                events.append(MemberEvent(since, player, "changed_role", role, previous))
-            left_ms = int(self.leave_ms[player])
-            if left_ms != NEVER_MS:
-                events.append(
-                    MemberEvent(left_ms, player, "left", self.role_at(player, left_ms), None)
-                )
+            for join, leave in self.stays(player):
+                events += self._stay_events(player, join, leave)
         events.sort(key=lambda event: (-event.at_ms, int(self.ids[event.player])))
         return events
 
+    def _stay_events(self, player: int, join: int, leave: int) -> list[MemberEvent]:
+        """Return the joined, changed_role and left events of one stay, in time order."""
+        roles = self.roles[player]
+        events = [MemberEvent(join, player, "joined", self.role_at(player, join), None)]
+        for (since, role), (_, previous) in zip(roles[1:], roles, strict=False):
+            if join < since < leave:
+                events.append(MemberEvent(since, player, "changed_role", role, previous))
+        if leave != NEVER_MS:
+            events.append(MemberEvent(leave, player, "left", self.role_at(player, leave), None))
+        return events
 
-def _generate_names(count: int, rng: np.random.Generator) -> list[str]:
+
+def generate_names(count: int, rng: np.random.Generator) -> list[str]:
     """Return `count` OSRS-like display names, unique even when compared as usernames."""
     names: list[str] = []
     seen: set[str] = set()
@@ -180,13 +240,13 @@ def _generate_names(count: int, rng: np.random.Generator) -> list[str]:
     return names
 
 
-def _choose(rng: np.random.Generator, pool: np.ndarray, count: int) -> np.ndarray:
+def choose(rng: np.random.Generator, pool: np.ndarray, count: int) -> np.ndarray:
     """Return up to `count` distinct items of `pool`, in pool order."""
     count = min(count, len(pool))
     return np.sort(rng.choice(pool, size=count, replace=False)) if count else pool[:0]
 
 
-def _uniform_ms(rng: np.random.Generator, low: int, high: int) -> int:
+def uniform_ms(rng: np.random.Generator, low: int, high: int) -> int:
     """Return a whole millisecond drawn uniformly from [low, high) (low when the span is empty)."""
     return int(rng.uniform(low, max(high, low + 1)))
 
@@ -202,10 +262,10 @@ def build_roster(
     rng: np.random.Generator,
 ) -> Roster:
     """Draw every player who is, was or will be a member, with their life in the clan."""
-    n_new = _share(members, _NEW_MEMBER_SHARE) if members > 1 else 0
+    n_new = share_of(members, _NEW_MEMBER_SHARE) if members > 1 else 0
     n_old = members - n_new
-    n_left = _share(members, leaver_share)
-    n_future = _share(members, _FUTURE_JOINER_SHARE)
+    n_left = share_of(members, leaver_share)
+    n_future = share_of(members, _FUTURE_JOINER_SHARE)
     size = members + n_left + n_future
     window_ms = now_ms - days * DAY_MS
     horizon_ms = now_ms + days * DAY_MS
@@ -227,9 +287,9 @@ def build_roster(
 
     owner = int(old[np.argmin(join[old])]) if n_old else -1
     others = old[old != owner]
-    quiet = _choose(rng, others, _share(members, quiet_share))
+    quiet = choose(rng, others, share_of(members, quiet_share))
     stayers = np.setdiff1d(others, quiet)
-    future_leavers = _choose(rng, stayers, _share(members, leaver_share))
+    future_leavers = choose(rng, stayers, share_of(members, leaver_share))
     leave[future_leavers] = rng.uniform(now_ms + HOUR_MS, horizon_ms, len(future_leavers))
 
     # WOM often tracked an account before it joined; newcomers are tracked when they join.
@@ -248,8 +308,8 @@ def build_roster(
     player_ids = np.empty(size, dtype=np.int64)
     player_ids[np.argsort(registered, kind="stable")] = ids  # older accounts have lower ids
 
-    renames = _share(members, name_change_share)
-    names = _generate_names(size + 2 * renames + 1, rng)
+    renames = share_of(members, name_change_share)
+    names = generate_names(size + 2 * renames + 1, rng)
     roster = Roster(
         ids=player_ids,
         join_ms=join,
@@ -294,19 +354,19 @@ def _assign_roles(
         roster.roles[owner] = [(int(roster.join_ms[owner]), "owner")]
     members = len(old)
     candidates = old[(old != owner) & (ranks[old] < lowest) & (ranks[old] > 1)]
-    for player in _choose(rng, candidates, _share(members, _PROMOTED_SHARE)).tolist():
+    for player in choose(rng, candidates, share_of(members, _PROMOTED_SHARE)).tolist():
         rank = ROLE_RANK[roster.roles[player][0][1]]
-        since = _uniform_ms(rng, max(window_ms, int(roster.join_ms[player])), now_ms)
+        since = uniform_ms(rng, max(window_ms, int(roster.join_ms[player])), now_ms)
         roster.roles[player] = [
             (int(roster.join_ms[player]), ROLE_LADDER[rank + 1]),
             (since, ROLE_LADDER[rank]),
         ]
     stayers = old[(old != owner) & (roster.leave_ms[old] == NEVER_MS)]
     stayers = stayers[[ROLE_RANK[roster.roles[p][-1][1]] > 2 for p in stayers.tolist()]]
-    for player in _choose(rng, stayers, _share(members, _PROMOTED_SHARE / 2)).tolist():
+    for player in choose(rng, stayers, share_of(members, _PROMOTED_SHARE / 2)).tolist():
         rank = ROLE_RANK[roster.roles[player][-1][1]]
         roster.roles[player].append(
-            (_uniform_ms(rng, now_ms + HOUR_MS, horizon_ms), ROLE_LADDER[rank - 1])
+            (uniform_ms(rng, now_ms + HOUR_MS, horizon_ms), ROLE_LADDER[rank - 1])
         )
 
 
@@ -328,9 +388,9 @@ def _assign_name_changes(
     for player in in_window:
         low = max(window_ms, int(roster.registered_ms[player])) + HOUR_MS
         high = min(now_ms, int(roster.leave_ms[player])) - HOUR_MS
-        moments.append((player, _uniform_ms(rng, low, high)))
+        moments.append((player, uniform_ms(rng, low, high)))
     for player in later:
-        moments.append((player, _uniform_ms(rng, now_ms + HOUR_MS, now_ms + days * DAY_MS)))
+        moments.append((player, uniform_ms(rng, now_ms + HOUR_MS, now_ms + days * DAY_MS)))
     moments.sort(key=lambda item: item[1])
     for index, (player, resolved) in enumerate(moments):
         created = resolved - int(rng.uniform(0.1, 12) * HOUR_MS)

@@ -142,9 +142,16 @@ def player(
         "tt200m": tt200m,
         "registeredAt": iso_ms(int(roster.registered_ms[index])),
         "updatedAt": iso_ms(updated_ms) if updated_ms is not None else None,
-        "lastChangedAt": iso_ms(changed_ms) if changed_ms is not None else None,
+        "lastChangedAt": _last_changed(roster, index, changed_ms),
         "lastImportedAt": None,
     }
+
+
+def _last_changed(roster: Roster, index: int, changed_ms: int | None) -> str | None:
+    """Return lastChangedAt: null when unknown, as WOM serves it for some players."""
+    if changed_ms is None or index in roster.unknown_changed:
+        return None
+    return iso_ms(changed_ms)
 
 
 def player_details(player_json: Json, combat_level: int, latest: Json | None) -> Json:
@@ -220,13 +227,14 @@ def membership(
 ) -> Json:
     """Return one membership with its player."""
     changes = [since for since, _ in roster.roles[index] if since <= now_ms]
-    synced = roster.client_sync_ms[index]
+    synced = roster.client_sync_at(index, now_ms)
+    # WOM recreates a membership when a player rejoins: createdAt is this stay's start.
     return {
         "playerId": int(roster.ids[index]),
         "groupId": group_id,
         "role": roster.role_at(index, now_ms),
         "clientSyncJoinedAt": iso_ms(synced) if synced is not None else None,
-        "createdAt": iso_ms(int(roster.join_ms[index])),
+        "createdAt": iso_ms(roster.stay_start_ms(index, now_ms)),
         "updatedAt": iso_ms(max(changes)),
         "player": player_json,
     }

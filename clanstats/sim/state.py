@@ -74,7 +74,11 @@ def build_state(
         )
     members = [p for p in range(roster.size) if roster.is_member(p, now_ms)]
     members.sort(
-        key=lambda p: (ROLE_RANK[roster.role_at(p, now_ms)], roster.join_ms[p], roster.ids[p])
+        key=lambda p: (
+            ROLE_RANK[roster.role_at(p, now_ms)],
+            roster.stay_start_ms(p, now_ms),
+            roster.ids[p],
+        )
     )
     by_username = {
         standardize_username(roster.name_at(p, now_ms)): p
@@ -124,3 +128,27 @@ def _last_changed_ms(
         high[searching[same]] = middle[same]
         low[searching[~same]] = middle[~same] + 1
     return timeline.t_ms[tracked, day_of[everyone, low]]
+
+
+def snapshot_days(timeline: Timeline, player: int, until_ms: int) -> np.ndarray:
+    """Return the days on which WOM snapshotted a player at or before `until_ms`, oldest first."""
+    timeline.ensure(timeline.day_of(until_ms) + 1)
+    moments = timeline.t_ms[player]
+    return np.flatnonzero(timeline.updated[player] & (moments <= until_ms))
+
+
+def player_last_changed_ms(
+    player: int, at_ms: int, progress: Progression, timeline: Timeline
+) -> int | None:
+    """Return when a player's first snapshot with their values as of `at_ms` was taken.
+
+    The one-player twin of `_last_changed_ms`; None before WOM's first snapshot of them.
+    """
+    days = snapshot_days(timeline, player, at_ms)
+    if not len(days):
+        return None
+    players = np.full(len(days), player)
+    raw = progress.raw(players, timeline.hours_at(players, days))
+    # Values only grow, so the snapshots equal to the latest are a run at the end.
+    first = int(np.argmax((raw == raw[-1]).all(axis=1)))
+    return int(timeline.t_ms[player, days[first]])

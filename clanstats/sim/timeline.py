@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clanstats.sim.clock import DAY_MS, MINUTE_MS
+from clanstats.sim.clock import DAY_MS, MINUTE_MS, NEVER_MS
 from clanstats.sim.roster import Roster
 from clanstats.sim.tuning import COMPONENTS, PROFILES
 
@@ -24,8 +24,9 @@ class PlayModel:
     log_hours: np.ndarray
     shares: np.ndarray  # (P, components)
     registered_ms: np.ndarray
-    leave_ms: np.ndarray
+    tracked_until_ms: np.ndarray  # WOM stops snapshotting a player then (NEVER_MS: never)
     quiet_ms: np.ndarray
+    renamed_ms: np.ndarray  # a reused name taken: WOM snapshots them on approval (or NEVER_MS)
 
 
 def build_play_model(roster: Roster, rng: np.random.Generator) -> PlayModel:
@@ -40,9 +41,37 @@ def build_play_model(roster: Roster, rng: np.random.Generator) -> PlayModel:
         log_hours=log_hours,
         shares=shares,
         registered_ms=roster.registered_ms,
-        leave_ms=roster.leave_ms,
+        tracked_until_ms=roster.tracked_until(),
         quiet_ms=roster.quiet_ms,
+        renamed_ms=_name_taken_ms(roster),
     )
+
+
+def _name_taken_ms(roster: Roster) -> np.ndarray:
+    """Return when each player took a reused name (NEVER_MS for everyone else)."""
+    taken = np.full(roster.size, NEVER_MS, dtype=np.int64)
+    for reuse in roster.reused_names:
+        taken[reuse.owner] = reuse.at_ms
+    return taken
+
+
+@dataclass(frozen=True)
+class _ForcedSnapshots:
+    """One block's update moments and flags, where some snapshots are certain."""
+
+    block: int
+    day_start: np.ndarray
+    t_ms: np.ndarray
+    updated: np.ndarray
+    origin_ms: int
+
+    def at(self, moments: np.ndarray) -> None:
+        """Make each player's update on the day of their moment happen then (or at day end)."""
+        day = (moments - self.origin_ms) // DAY_MS - self.block * _BLOCK_DAYS
+        rows = np.flatnonzero((day >= 0) & (day < _BLOCK_DAYS))
+        columns = day[rows]
+        self.t_ms[rows, columns] = np.minimum(moments[rows], self.day_start[columns] + DAY_MS - 1)
+        self.updated[rows, columns] = True
 
 
 class Timeline:
@@ -97,23 +126,16 @@ class Timeline:
         )
         t_ms = day_start[None, :] + (fraction * DAY_MS).astype(np.int64)
         updated = np.where(active, roll < _UPDATE_WHEN_PLAYING, roll < _UPDATE_WHEN_IDLE)
-        self._force_first_snapshots(block, day_start, t_ms, updated)
-        updated &= (t_ms >= model.registered_ms[:, None]) & (t_ms < model.leave_ms[:, None])
-        return t_ms, updated, daily
-
-    def _force_first_snapshots(
-        self, block: int, day_start: np.ndarray, t_ms: np.ndarray, updated: np.ndarray
-    ) -> None:
-        """Snapshot newcomers a minute after WOM starts tracking them, veterans on day 0."""
-        model = self.model
-        first_ms = model.registered_ms + MINUTE_MS
-        first_day = (first_ms - self.origin_ms) // DAY_MS - block * _BLOCK_DAYS
-        rows = np.flatnonzero((first_day >= 0) & (first_day < _BLOCK_DAYS))
-        columns = first_day[rows]
-        t_ms[rows, columns] = np.minimum(first_ms[rows], day_start[columns] + DAY_MS - 1)
-        updated[rows, columns] = True
+        # Newcomers are snapshotted a minute after WOM starts tracking them, veterans on day 0.
+        forced = _ForcedSnapshots(block, day_start, t_ms, updated, self.origin_ms)
+        forced.at(model.registered_ms + MINUTE_MS)
         if block == 0:
             updated[model.registered_ms < self.origin_ms, 0] = True
+        # WOM updates a player when it approves their name change (only reuses model that).
+        forced.at(model.renamed_ms + MINUTE_MS)
+        tracked = (t_ms >= model.registered_ms[:, None]) & (t_ms < model.tracked_until_ms[:, None])
+        updated &= tracked
+        return t_ms, updated, daily
 
     def _append(self, blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
         """Append generated blocks in one go, continuing the running totals."""
