@@ -41,6 +41,7 @@
       ["Active", count(t.status_counts.active)],
       ["Quiet", count(t.status_counts.quiet)],
       ["Inactive", count(t.status_counts.inactive)],
+      ["Not enough history yet", count(t.status_counts.unknown)],
       ["XP, 7 days", short(t.gains["7d"].xp)],
       ["XP, 30 days", short(t.gains["30d"].xp)],
       ["Messages, 7 days", short(t.gains["7d"].messages)],
@@ -56,7 +57,7 @@
   }
 
   const COLUMNS = [
-    "Group", "Members", "Active", "Quiet", "Inactive",
+    "Group", "Members", "Active", "Quiet", "Inactive", "Not enough history yet",
     "XP 7d", "XP 30d", "EHP 7d", "EHP 30d", "EHB 7d", "EHB 30d",
     "Messages 7d", "Messages 30d", "Goals met", "Promotions due", "Top gainer (7d XP)", "Data",
   ];
@@ -98,7 +99,8 @@
     const top = group.top_gainer;
     const values = [
       count(group.members), count(group.status_counts.active), count(group.status_counts.quiet),
-      count(group.status_counts.inactive), count(g["7d"].xp), count(g["30d"].xp),
+      count(group.status_counts.inactive), count(group.status_counts.unknown),
+      count(g["7d"].xp), count(g["30d"].xp),
       hour(g["7d"].ehp), hour(g["30d"].ehp), hour(g["7d"].ehb), hour(g["30d"].ehb),
       count(g["7d"].messages), count(g["30d"].messages),
       `${count(group.goals.met)} / ${count(group.goals.total)}`, count(group.promotions_due),

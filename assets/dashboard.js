@@ -23,12 +23,14 @@
     boss_kills: { label: "Boss kills", long: "boss kills" },
     messages: { label: "Messages", long: "messages" },
   };
+  // unknown: ClanStats hasn't watched the member long enough to tell; neutral, never "inactive".
   const STATUS = {
     active: { label: "Active", tone: "good", order: 0 },
     new: { label: "New", tone: "info", order: 1 },
-    quiet: { label: "Quiet", tone: "warn", order: 2 },
-    inactive: { label: "Inactive", tone: "bad", order: 3 },
-    left: { label: "Left", tone: "neutral", order: 4 },
+    unknown: { label: "Not enough history yet", tone: "neutral", order: 2 },
+    quiet: { label: "Quiet", tone: "warn", order: 3 },
+    inactive: { label: "Inactive", tone: "bad", order: 4 },
+    left: { label: "Left", tone: "neutral", order: 5 },
   };
   const CHAT_PLAY = ["both", "plays, doesn't chat", "chats, doesn't play", "neither", "not on Discord"];
   const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
@@ -485,6 +487,7 @@
     const week = k.clan_gains["7d"];
     const month = k.clan_gains["30d"];
     const counts = k.status_counts;
+    const heldBack = data.promotions.filter((p) => !p.is_due && p.held_back).length;
     const cards = [
       [
         "members",
@@ -498,7 +501,12 @@
         "Active",
         fmtCount(counts.active),
         counts.active,
-        `${counts.new} new · ${counts.quiet} quiet · ${counts.inactive} inactive`,
+        [
+          `${counts.new} new · ${counts.quiet} quiet · ${counts.inactive} inactive`,
+          counts.unknown ? `${counts.unknown} not enough history yet` : null,
+        ]
+          .filter(Boolean)
+          .join(" · "),
       ],
       ["xp_7d", "XP, 7 days", fmtCount(week.xp), week.xp, `30 days: ${fmtCount(month.xp)}`],
       ["ehp_30d", "EHP, 30 days", fmtHours(month.ehp), month.ehp, "efficient hours played"],
@@ -524,7 +532,13 @@
         k.engagement_average,
         "average score out of 100",
       ],
-      ["promotions_due", "Promotions due", fmtCount(k.promotions_due), k.promotions_due, "by the rank rules"],
+      [
+        "promotions_due",
+        "Promotions due",
+        fmtCount(k.promotions_due),
+        k.promotions_due,
+        heldBack ? `by the rank rules · ${heldBack} held back` : "by the rank rules",
+      ],
       [
         "removal_candidates",
         "Removal candidates",
@@ -620,10 +634,11 @@
       el("p", { className: "goal-summary muted" }, `${reached} of ${items.length} reached · ${left}`),
     );
     for (const goal of items) {
-      const share = goal.target > 0 ? Math.min(1, goal.progress / goal.target) : 1;
+      // The export's whole percent (floored, 100 only when met): the workbook shows the same.
+      const percent = goal.percent;
       const measure = goal.metric === "ehp" || goal.metric === "ehb" ? goal.metric : "xp";
       const fill = el("span");
-      fill.style.width = `${share * 100}%`;
+      fill.style.width = `${percent}%`;
       body.append(
         el(
           "div",
@@ -635,7 +650,7 @@
             el(
               "span",
               { attrs: { title: `${exact(goal.progress)} of ${exact(goal.target)}` } },
-              `${fmtMeasure(measure, goal.progress)} of ${fmtMeasure(measure, goal.target)} · ${whole.format(Math.floor(share * 100))}%`,
+              `${fmtMeasure(measure, goal.progress)} of ${fmtMeasure(measure, goal.target)} · ${percent}%`,
             ),
           ),
           el(
@@ -647,7 +662,7 @@
                 "aria-label": goal.name,
                 "aria-valuemin": 0,
                 "aria-valuemax": 100,
-                "aria-valuenow": Math.round(share * 100),
+                "aria-valuenow": percent,
               },
             },
             fill,
@@ -999,9 +1014,17 @@
 
   // --- trends ----------------------------------------------------------------------------
 
+  /** "Fri 20 Nov", and for today's partial row "Fri 20 Nov, today so far". */
+  function trendDay(day) {
+    const when = `${weekdayShort.format(parseDay(day.day))} ${fmtDay(day.day)}`;
+    return day.partial ? `${when}, today so far` : when;
+  }
+
   /**
    * A day-by-day chart: bars and/or lines over data.trends with a shared y axis, and a readout
-   * that follows the pointer or the arrow keys (the chart is focusable).
+   * that follows the pointer or the arrow keys (the chart is focusable). Today's row (partial)
+   * is drawn apart, on a light band: a hollow dashed bar, or a hollow point reached by a dotted
+   * step, so a day that isn't over never reads as a collapse or joins a line of full days.
    */
   function timeChart(container, readout, options) {
     const days = data.trends;
@@ -1026,6 +1049,18 @@
         tabindex: 0,
         "aria-label": `${options.label}. Use the left and right arrow keys to read each day.`,
         "data-chart": options.id,
+      });
+      days.forEach((day, i) => {
+        if (day.partial)
+          chart.append(
+            svg("rect", {
+              class: "partial-band",
+              x: x(i) - step / 2,
+              y: pad.top,
+              width: step,
+              height: plotH,
+            }),
+          );
       });
       for (const tick of ticks) {
         chart.append(
@@ -1052,25 +1087,30 @@
           const barW = Math.max(1, step * 0.72);
           days.forEach((day, i) => {
             const v = day[s.key];
-            if (v === null || v <= 0) return;
-            chart.append(
-              svg("rect", {
-                class: s.cls,
-                x: x(i) - barW / 2,
-                y: y(v),
-                width: barW,
-                height: Math.max(0.5, y(0) - y(v)),
-                rx: Math.min(2, barW / 3),
-              }),
-            );
+            if (v === null || (v <= 0 && !day.partial)) return;
+            const bar = svg("rect", {
+              class: day.partial ? `${s.cls} partial-bar` : s.cls,
+              x: x(i) - barW / 2,
+              y: y(Math.max(0, v)),
+              width: barW,
+              // Today's bar stays visible however little the day has gained so far.
+              height: Math.max(day.partial ? 2 : 0.5, y(0) - y(Math.max(0, v))),
+              rx: Math.min(2, barW / 3),
+              "data-partial": day.partial ? "" : null,
+            });
+            if (day.partial) {
+              bar.append(svg("title", null, `${trendDay(day)}: ${s.format(v)} ${s.unit}`));
+            }
+            chart.append(bar);
           });
         } else {
-          // Lines break at days without data instead of dropping to 0.
+          // Lines break at days without data instead of dropping to 0, and end at the last full
+          // day: today's point is drawn apart below.
           const runs = [];
           let run = [];
           days.forEach((day, i) => {
             const v = day[s.key];
-            if (v === null) {
+            if (v === null || day.partial) {
               if (run.length) runs.push(run);
               run = [];
             } else run.push([x(i), y(v)]);
@@ -1091,6 +1131,24 @@
             }
             chart.append(svg("path", { class: s.cls, d: line }));
           }
+          days.forEach((day, i) => {
+            const v = day[s.key];
+            if (!day.partial || v === null) return;
+            const before = i > 0 && !days[i - 1].partial ? days[i - 1][s.key] : null;
+            if (before !== null) {
+              const from = `M${x(i - 1).toFixed(1)} ${y(before).toFixed(1)}`;
+              const to = `L${x(i).toFixed(1)} ${y(v).toFixed(1)}`;
+              chart.append(svg("path", { class: `${s.cls} partial-step`, d: from + to }));
+            }
+            const dot = { class: "partial-dot", cx: x(i), cy: y(v), r: 3.5, "data-series": s.key };
+            chart.append(
+              svg(
+                "circle",
+                { ...dot, "data-partial": "" },
+                svg("title", null, `${trendDay(day)}: ${s.format(v)} ${s.unit}`),
+              ),
+            );
+          });
         }
       }
       const cursor = svg("line", { class: "cursor", y1: pad.top, y2: pad.top + plotH, visibility: "hidden" });
@@ -1103,7 +1161,7 @@
         cursor.setAttribute("x2", x(index));
         cursor.setAttribute("visibility", "visible");
         clear(readout);
-        const when = `${weekdayShort.format(parseDay(day.day))} ${fmtDay(day.day)}${day.day === data.today ? " (so far)" : ""}: `;
+        const when = `${trendDay(day)}: `;
         readout.append(
           el("strong", null, when),
           series.map((s) => `${s.format(day[s.key])} ${s.unit}`).join(" · "),
@@ -1153,8 +1211,13 @@
       timeChart(holder, readout, { ...options, id });
     };
     const swatch = (cls, text) => el("li", null, el("span", { className: `swatch ${cls}` }), text);
+    // Today isn't over: its hollow mark is explained in every chart's legend.
+    const partial = days.some((d) => d.partial);
+    const soFar = () =>
+      partial ? swatch("swatch-partial", "Today so far (dashed: the day isn't over)") : null;
     if (hasXp) {
-      block("Clan XP per day", "xp", [swatch("swatch-xp", "XP gained (days without snapshots are blank)")], {
+      const legend = [swatch("swatch-xp", "XP gained (days without snapshots are blank)"), soFar()];
+      block("Clan XP per day", "xp", legend, {
         label: "Clan XP gained per day",
         axis: (v) => fmtCount(v),
         series: [{ key: "xp", kind: "bar", cls: "bar-xp", format: fmtCount, unit: "XP" }],
@@ -1180,6 +1243,7 @@
       [
         hasMessages ? swatch("swatch-msg", "Discord messages") : null,
         swatch("swatch-active", "Members with XP or a message"),
+        soFar(),
       ],
       { label: "Messages and active members per day", axis: (v) => fmtCount(v), series: activity },
     );
@@ -1717,8 +1781,10 @@
       return;
     }
     const due = rows.filter((p) => p.is_due);
+    // Rank rules met, but inactive or a removal candidate: listed apart with the reason, once.
+    const held = rows.filter((p) => !p.is_due && p.held_back);
     const next = rows
-      .filter((p) => !p.is_due && p.next_rank && p.readiness !== null)
+      .filter((p) => !p.is_due && !p.held_back && p.next_rank && p.readiness !== null)
       .sort((a, b) => b.readiness - a.readiness);
     body.append(el("p", { className: "section-label" }, `Due now (${due.length})`));
     body.append(
@@ -1739,6 +1805,31 @@
           )
         : empty("Nobody is due a promotion right now."),
     );
+    if (held.length) {
+      body.append(el("p", { className: "section-label" }, `Held back (${held.length})`));
+      body.append(
+        limitedList(
+          held,
+          PHONE ? 3 : 5,
+          (p) =>
+            el(
+              "div",
+              { className: "promo held", data: { heldBack: "" } },
+              el("span", { className: "who" }, el("strong", null, p.name)),
+              badge("Held back", "warn"),
+              el(
+                "span",
+                { className: "met" },
+                `${p.current_role || "no role"} · rules met for `,
+                el("strong", null, p.eligible_rank),
+              ),
+              el("small", null, `Not due: ${p.held_back}`),
+            ),
+          () => el("div", { className: "stack" }),
+          "held back",
+        ),
+      );
+    }
     body.append(el("p", { className: "section-label" }, "Closest to their next rank"));
     body.append(
       next.length
@@ -1890,12 +1981,12 @@
         ),
       );
     }
-    if (data.version !== 1) {
+    if (data.version !== 2) {
       banner.append(
         el(
           "p",
           { className: "banner tone-warn" },
-          `This file's data is format version ${data.version}; this page was made for version 1, so some panels may be incomplete.`,
+          `This file's data is format version ${data.version}; this page was made for version 2, so some panels may be incomplete.`,
         ),
       );
     }

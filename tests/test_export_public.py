@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,16 +20,14 @@ from clanstats.db.models import (
     SeasonScore,
     WomGroup,
 )
-from clanstats.export.eleventy import bundle_files
 from clanstats.export.public import build_public_summary
 from clanstats.outputs import write_atomically, write_file_atomically
 from clanstats.rules import Rules
-from clanstats.settings import PROJECT_ROOT
+from tests.eleventy_site import built_page, needs_eleventy
 
 GROUP = 3
 TODAY = date(2026, 11, 20)
 HOSTILE = "<img src=x onerror=alert(1)>"
-ELEVENTY = PROJECT_ROOT / "tests" / "eleventy" / "node_modules" / ".bin" / "eleventy"
 
 
 @pytest.fixture
@@ -172,7 +168,9 @@ def test_only_whitelisted_fields_go_public(engine: Engine) -> None:
     assert "no XP and no messages" not in text  # officers' notes stay private
     assert "messages" not in json.dumps(public["members"])  # no per-person Discord numbers
     assert "Gone" not in text  # former members aren't listed
-    assert public["goals"] == [{"name": "XP", "target": 100, "progress": 150, "achieved": True}]
+    assert public["goals"] == [
+        {"name": "XP", "target": 100, "progress": 150, "achieved": True, "percent": 100}
+    ]
 
 
 def test_opted_out_members_vanish_under_any_of_their_names(engine: Engine) -> None:
@@ -183,27 +181,11 @@ def test_opted_out_members_vanish_under_any_of_their_names(engine: Engine) -> No
     assert public["season"]["standings"] == [{"place": 2, "name": "Alice", "points": 10.0}]
 
 
-@pytest.mark.skipif(
-    not ELEVENTY.exists() or shutil.which("node") is None,
-    reason="Eleventy isn't installed: install Node.js, then run `npm ci --prefix tests/eleventy`",
-)
+@needs_eleventy
 def test_the_bundle_builds_with_real_eleventy_and_escapes_names(
     engine: Engine, tmp_path: Path
 ) -> None:
-    site = tmp_path / "my site"
-    for name, content in bundle_files(summary(engine, Rules())).items():
-        (site / name).parent.mkdir(parents=True, exist_ok=True)
-        (site / name).write_bytes(content)
-    built = subprocess.run(
-        [str(ELEVENTY), "--input", str(site), "--output", str(tmp_path / "_site"), "--quiet"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert built.returncode == 0, built.stdout + built.stderr
-    page = (tmp_path / "_site" / "clan" / "index.html").read_text(encoding="utf-8")
+    page = built_page(summary(engine, Rules()), tmp_path)
     assert "<h1" in page and "Clan</h1>" in page
     assert "<td>Alice</td>" in page and "1500" in page
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and HOSTILE not in page

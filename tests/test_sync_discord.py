@@ -23,7 +23,9 @@ PUBLIC = {
         {"name": "Lynx Titan", "gains": {"7d": {"xp": 1_500_000}}},
         {"name": "Idle Ian", "gains": {"7d": {"xp": 0}}},
     ],
-    "goals": [{"name": "Slayer week", "target": 1000, "progress": 500, "achieved": False}],
+    "goals": [
+        {"name": "Slayer week", "target": 1000, "progress": 999, "achieved": False, "percent": 99}
+    ],
     "season": {"name": "Winter", "standings": [{"place": 1, "name": "Zezima", "points": 42.0}]},
 }
 CLAN_DATA = {
@@ -57,7 +59,8 @@ def test_the_embed_holds_gainers_goals_season_and_recent_public_milestones() -> 
     assert (
         fields["Top gainers (7 days XP)"] == "1. Lynx Titan — 1,500,000 XP\n2. Zezima — 900,000 XP"
     )
-    assert fields["This week's goals"] == "⏳ Slayer week: 500 / 1,000 (50%)"
+    # 99.9% rounds to 100% but the goal isn't met: the public summary's floored percent.
+    assert fields["This week's goals"] == "⏳ Slayer week: 999 / 1,000 (99%)"
     assert fields["Season: Winter — top 5"] == "1. Zezima — 42.0 pts"
     assert fields["New milestones"] == "Zezima: 99 Cooking"
 

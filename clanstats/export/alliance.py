@@ -23,7 +23,7 @@ TEMPLATE_PATH = PROJECT_ROOT / "templates" / "alliance.html"
 CSS_PATH = PROJECT_ROOT / "assets" / "alliance.css"
 JS_PATH = PROJECT_ROOT / "assets" / "alliance.js"
 DASHBOARD_FILE = "clan_dashboard.html"
-STATUSES = ("active", "quiet", "inactive")
+STATUSES = ("active", "quiet", "inactive", "unknown")  # unknown: not enough history yet
 WINDOWS = ("7d", "30d")
 MEASURES = ("xp", "ehp", "ehb", "messages")
 

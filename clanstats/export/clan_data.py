@@ -34,16 +34,19 @@ from clanstats.db.models import (
     WomGroup,
 )
 from clanstats.harvest.freshness import fetches_by_family
+from clanstats.percent import goal_percent
 from clanstats.transform.chat_rhythm import HEATMAP_DAYS
 
-VERSION = 1
+# 2: statuses gained `unknown`; goals `percent`, trend days `partial`, promotions `held_back`.
+VERSION = 2
 STALE_AFTER_HOURS = 26
 MEMBER_PERIODS = ("7d", "30d", "90d", "365d")
 GAINER_PERIODS = ("7d", "30d", "90d")
 GAME_MEASURES = ("xp", "ehp", "ehb", "boss_kills")
 MEMBER_MEASURES = (*GAME_MEASURES, "messages")
 GAINER_MEASURES = ("xp", "ehp", "ehb")
-STATUSES = ("active", "quiet", "inactive", "new", "left")
+# `unknown`: not watched long enough to tell ("not enough history yet"), never inactive.
+STATUSES = ("active", "quiet", "inactive", "unknown", "new", "left")
 SOURCE_FAMILIES = {"wom": "Wise Old Man", "discord": "Discord"}
 TOP_GAINERS = 10
 TOP_KILLERS = 3
@@ -309,12 +312,13 @@ def _streaks(statuses: list[MemberStatus], names: dict[int, str]) -> Json:
 
 
 def _promotions(session: Session, group_id: int, names: dict[int, str]) -> list[Json]:
-    """Everyone on the ladder: due first, then the closest to their next rank."""
+    """Everyone on the ladder: due first, then held back, then the closest to their next rank."""
     rows = session.scalars(select(Promotion).where(Promotion.group_id == group_id)).all()
     ordered = sorted(
         rows,
         key=lambda p: (
             not p.is_due,
+            not p.held_back,
             -(p.readiness if p.readiness is not None else -1),
             names.get(p.player_id, "").lower(),
         ),
@@ -330,6 +334,7 @@ def _promotions(session: Session, group_id: int, names: dict[int, str]) -> list[
             "rule_met": p.rule_met,
             "missing": p.missing,
             "readiness": p.readiness,
+            "held_back": p.held_back,
         }
         for p in ordered
     ]
@@ -385,7 +390,9 @@ def _heatmap(session: Session, group_id: int) -> Json:
 
 
 def _trends(session: Session, group_id: int, today: date, chat_known: bool) -> list[Json]:
-    return _clan_days(session, group_id, today - timedelta(days=TREND_DAYS - 1), today, chat_known)
+    """The trend days, oldest first; today's row is `partial`: the day so far, not a full day."""
+    days = _clan_days(session, group_id, today - timedelta(days=TREND_DAYS - 1), today, chat_known)
+    return [{**day, "partial": day["day"] == today.isoformat()} for day in days]
 
 
 def _clan_days(
@@ -495,6 +502,7 @@ def _goals(session: Session, group_id: int, today: date) -> Json:
                 "target": _number(row.metric, row.target),
                 "progress": _number(row.metric, row.progress),
                 "achieved": row.achieved,
+                "percent": goal_percent(row.progress, row.target),
             }
             for row in rows
         ],

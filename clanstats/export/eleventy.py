@@ -30,7 +30,7 @@ This week the clan gained {{ clanstats.totals.xp_7d | round | int }} XP and
 <ul class="clanstats-goals">
 {%- for goal in clanstats.goals %}
   <li>{{ goal.name | e }}: {{ goal.progress | round | int }} of {{ goal.target | round | int }}
-  {%- if goal.achieved %} (done){% endif %}</li>
+  ({{ goal.percent }}%){%- if goal.achieved %} (done){% endif %}</li>
 {%- endfor %}
 </ul>
 {% endif %}
@@ -52,7 +52,9 @@ This week the clan gained {{ clanstats.totals.xp_7d | round | int }} XP and
   <tbody>
 {%- for member in clanstats.members %}
     <tr>
-      <td>{{ member.name | e }}</td><td>{{ member.role | e }}</td><td>{{ member.status | e }}</td>
+      <td>{{ member.name | e }}</td><td>{{ member.role | e }}</td>
+      <td>{% if member.status == "unknown" %}not enough history yet
+        {%- else %}{{ member.status | e }}{% endif %}</td>
       <td>{% if member.gains["30d"] %}{{ member.gains["30d"].xp | round | int }}{% endif %}</td>
     </tr>
 {%- endfor %}

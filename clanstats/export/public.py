@@ -25,6 +25,7 @@ from clanstats.db.models import (
     SeasonScore,
     WomGroup,
 )
+from clanstats.percent import goal_percent
 from clanstats.rules import Rules
 
 PUBLIC_VERSION = 1
@@ -118,7 +119,13 @@ def _clan_totals(session: Session, group_id: int, today: date) -> dict[str, floa
 
 def _goals(session: Session, group_id: int) -> list[dict[str, Any]]:
     return [
-        {"name": g.goal, "target": g.target, "progress": g.progress, "achieved": g.achieved}
+        {
+            "name": g.goal,
+            "target": g.target,
+            "progress": g.progress,
+            "achieved": g.achieved,
+            "percent": goal_percent(g.progress, g.target),
+        }
         for g in session.scalars(
             select(GoalWeek)
             .where(GoalWeek.group_id == group_id, GoalWeek.is_current.is_(True))

@@ -25,7 +25,9 @@ from clanstats.report.queries import (
 
 HISTORY_DAYS = 365  # the Clan days sheet and the member-count chart
 RECENT_DAYS = 90  # milestones shown, leavers still listed, the XP and messages chart
-STATUS_ORDER = {"active": 0, "new": 1, "quiet": 2, "inactive": 3}
+# Current members' order on the sheets; `unknown` (not watched long enough to tell) sits with
+# the new members, before anyone the rules call quiet or inactive.
+STATUS_ORDER = {"active": 0, "new": 1, "unknown": 2, "quiet": 3, "inactive": 4}
 
 
 @dataclass(frozen=True)

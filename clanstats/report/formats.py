@@ -15,11 +15,13 @@ NUMBER_FORMATS: dict[str, str | None] = {
     "dec1": "#,##0.0",
     "score": "0.0",
     "pct": "0%",
+    # A whole percent written as the number itself (33 shows "33%"): nothing left to round up.
+    "percent": '0"%"',
     "rank": "0",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
-NUMERIC_KINDS = frozenset({"int", "dec1", "score", "pct", "rank"})
+NUMERIC_KINDS = frozenset({"int", "dec1", "score", "pct", "percent", "rank"})
 
 FONT = "Calibri"
 HEADER_FILL, HEADER_FONT = "#1F4E78", "#FFFFFF"
@@ -28,14 +30,18 @@ EXPLANATION_FONT = "#595959"
 MUTED_FONT = "#808080"  # former members
 TOTAL_FILL = "#F2F2F2"
 
-# (fill, font) per member status; officers read red as "act on this".
+# (fill, font) per member status; officers read red as "act on this". `unknown` (not watched
+# long enough to tell) is a neutral slate: neither good nor bad, and not the grey of former members.
 STATUS_COLOURS = {
     "active": ("#C6EFCE", "#006100"),
     "new": ("#DDEBF7", "#1F4E78"),
+    "unknown": ("#E4E8EE", "#3B4A5E"),
     "quiet": ("#FFEB9C", "#9C5700"),
     "inactive": ("#FFC7CE", "#9C0006"),
     "left": ("#EDEDED", "#7F7F7F"),
 }
+# How a status reads in a cell where its key alone would mislead; the others read as themselves.
+STATUS_LABELS = {"unknown": "not enough history yet"}
 # (fill, font) per data-freshness state on the Summary.
 FRESHNESS_COLOURS = {
     "ok": ("#C6EFCE", "#006100"),
@@ -52,6 +58,11 @@ DATA_BAR = "#9DC3E6"  # light, so the number on the bar stays readable
 
 # Chart series.
 CHART_XP, CHART_MESSAGES, CHART_MEMBERS = "#2E75B6", "#ED7D31", "#70AD47"
+
+
+def status_label(status: str) -> str:
+    """A member status as officers read it ("unknown" -> "not enough history yet")."""
+    return STATUS_LABELS.get(status, status)
 
 
 class Formats:

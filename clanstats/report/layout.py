@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from clanstats.report.formats import DATA_BAR, NUMERIC_KINDS, Formats
+from clanstats.report.formats import DATA_BAR, NUMERIC_KINDS, Formats, status_label
 
 T = TypeVar("T")
 MAX_CELL_TEXT = 32_767  # Excel's limit; longer text would make Excel "repair" the file
@@ -121,6 +121,8 @@ def write_table(
                 cell_format = formats.status(str(value))
             else:
                 cell_format = formats.cell(kind, muted=dim)
+            if kind == "status":
+                value = status_label(str(value))
             write_value(sheet, index, left + offset, value, cell_format)
             widths[offset] = max(widths[offset], _shown_width(value, kind))
     if set_widths:
@@ -144,12 +146,26 @@ def write_section(sheet: Worksheet, formats: Formats, row: int, text: str, col: 
     return row + 1
 
 
-def add_data_bars(sheet: Worksheet, first: int, last: int, col: int) -> None:
-    """Solid data bars on one column's data rows (no-op for an empty table)."""
-    if last >= first:
-        sheet.conditional_format(
-            first, col, last, col, {"type": "data_bar", "bar_color": DATA_BAR, "bar_solid": True}
-        )
+def add_data_bars(
+    sheet: Worksheet,
+    first: int,
+    last: int,
+    col: int,
+    *,
+    scale: tuple[float, float] | None = None,
+) -> None:
+    """Solid data bars on one column's data rows (no-op for an empty table).
+
+    `scale` (lowest, highest) fixes the bar's ends, for values with a scale of their own (a
+    percent); without it the column's own smallest and largest values are the ends.
+    """
+    if last < first:
+        return
+    options = {"type": "data_bar", "bar_color": DATA_BAR, "bar_solid": True}
+    if scale is not None:
+        low, high = scale
+        options |= {"min_type": "num", "min_value": low, "max_type": "num", "max_value": high}
+    sheet.conditional_format(first, col, last, col, options)
 
 
 def add_colour_scale(

@@ -101,6 +101,7 @@ class PromotionRow:
     rule_met: str | None
     missing: str | None
     readiness: float | None
+    held_back: str | None  # why a member whose rules are met is not due; None otherwise
 
 
 @dataclass(frozen=True)

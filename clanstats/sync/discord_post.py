@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from clanstats import clock
 from clanstats.report.workbook import REPORT_FILE
 from clanstats.rules import DiscordTarget
 from clanstats.sync.history import TargetOutcome
@@ -169,7 +170,8 @@ def _goals(public: Json) -> list[str]:
     for goal in public.get("goals", []):
         mark = "✅" if goal.get("achieved") else "⏳"
         target = goal.get("target") or 0
-        share = f" ({goal['progress'] / target:.0%})" if target else ""
+        # The public summary's percent: the one rounding rule (never 100% before it is met).
+        share = f" ({goal['percent']}%)" if "percent" in goal else ""
         lines.append(f"{mark} {goal['name']}: {goal['progress']:,.0f} / {target:,.0f}{share}")
     return lines
 
@@ -182,7 +184,7 @@ def _season(season: Json) -> list[str]:
 
 
 def _milestones(clan_data: Json, shown: set[str]) -> list[str]:
-    today = date.fromisoformat(clan_data.get("today", date.today().isoformat()))
+    today = date.fromisoformat(clan_data.get("today", clock.utcnow().date().isoformat()))
     since = today - timedelta(days=MILESTONE_DAYS)
     return [
         f"{row['name']}: {row['title']}"

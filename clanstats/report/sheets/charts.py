@@ -1,12 +1,18 @@
-"""The Summary's native Excel charts, drawn from the Clan days sheet."""
+"""The Summary's native Excel charts, drawn from the Clan days sheet.
+
+They end at yesterday: today is not over, and its numbers so far would read as a collapse.
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from clanstats.report.data import RECENT_DAYS, ReportData
-from clanstats.report.formats import CHART_MEMBERS, CHART_MESSAGES, CHART_XP, FONT
+from clanstats.report.formats import CHART_MEMBERS, CHART_MESSAGES, CHART_XP, FONT, Formats
+from clanstats.report.layout import write_note
 from clanstats.report.sheets.clan_days import FIRST_DATA_ROW, HEADERS, SHEET
 
 CHART_SIZE = {"width": 760, "height": 330}
@@ -14,16 +20,32 @@ AXIS_FONT = {"name": FONT, "size": 9}
 
 
 def add_summary_charts(
-    workbook: Workbook, sheet: Worksheet, data: ReportData, row: int, col: int
+    workbook: Workbook, sheet: Worksheet, formats: Formats, data: ReportData, row: int, col: int
 ) -> int:
-    """Insert the activity and membership charts at (row, col); return the row below them."""
-    if not data.days:
+    """Insert the activity and membership charts at (row, col) and the note under them.
+
+    Return the row below them. Without a full day (only today, or no day at all) there is no
+    chart and no note.
+    """
+    full_days = full_day_count(data)
+    if not full_days:
         return row
-    last = FIRST_DATA_ROW + len(data.days) - 1
+    # Clan days lists the days oldest first and today (if there) last: its row is left out.
+    last = FIRST_DATA_ROW + full_days - 1
     recent_first = max(FIRST_DATA_ROW, last - RECENT_DAYS + 1)
     sheet.insert_chart(row, col, _activity_chart(workbook, recent_first, last))
     sheet.insert_chart(row + 18, col, _members_chart(workbook, FIRST_DATA_ROW, last))
-    return row + 36
+    yesterday = data.today - timedelta(days=1)
+    note = (
+        f"The charts end at yesterday ({yesterday:%a %d %b}): today is not over, so its numbers "
+        f"so far are left out (the {SHEET} sheet lists them)."
+    )
+    return write_note(sheet, formats, row + 36, note, col)
+
+
+def full_day_count(data: ReportData) -> int:
+    """How many of the clan days are over: every one before today."""
+    return sum(day.day < data.today for day in data.days)
 
 
 def _series(first: int, last: int, header: str, **style: object) -> dict[str, object]:
@@ -38,7 +60,7 @@ def _series(first: int, last: int, header: str, **style: object) -> dict[str, ob
 
 
 def _activity_chart(workbook: Workbook, first: int, last: int) -> object:
-    """Daily XP (columns) and messages (a line on the right axis) over the last 90 days."""
+    """Daily XP (columns) and messages (a line on the right axis) over the 90 days to yesterday."""
     chart = workbook.add_chart({"type": "column"})
     chart.add_series(_series(first, last, "XP", fill={"color": CHART_XP}, gap=40))
     messages = workbook.add_chart({"type": "line"})
@@ -53,7 +75,10 @@ def _activity_chart(workbook: Workbook, first: int, last: int) -> object:
     )
     chart.combine(messages)
     chart.set_title(
-        {"name": f"XP and messages per day, last {RECENT_DAYS} days", "name_font": {"size": 12}}
+        {
+            "name": f"XP and messages per day, the {RECENT_DAYS} days to yesterday",
+            "name_font": {"size": 12},
+        }
     )
     chart.set_x_axis(_date_axis(major_days=14))
     chart.set_y_axis(
@@ -71,7 +96,7 @@ def _activity_chart(workbook: Workbook, first: int, last: int) -> object:
 
 
 def _members_chart(workbook: Workbook, first: int, last: int) -> object:
-    """Members and active members per day over the year."""
+    """Members and active members per day over the year to yesterday."""
     chart = workbook.add_chart({"type": "line"})
     chart.add_series(_series(first, last, "Members", line={"color": CHART_MEMBERS, "width": 2.25}))
     chart.add_series(
@@ -82,7 +107,9 @@ def _members_chart(workbook: Workbook, first: int, last: int) -> object:
             line={"color": CHART_XP, "width": 1.25},
         )
     )
-    chart.set_title({"name": "Members and active members per day", "name_font": {"size": 12}})
+    chart.set_title(
+        {"name": "Members and active members per day, to yesterday", "name_font": {"size": 12}}
+    )
     chart.set_x_axis(_date_axis(major_days=30))
     chart.set_y_axis(
         {

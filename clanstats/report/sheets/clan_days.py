@@ -34,7 +34,8 @@ def write_clan_days(workbook: Workbook, formats: Formats, data: ReportData) -> N
         SHEET,
         "Clan days",
         f"The clan's members, joins, leaves, active members and totals per day for the "
-        f"{HISTORY_DAYS} days to {data.today:%Y-%m-%d} (clan time), oldest first.",
+        f"{HISTORY_DAYS} days to {data.today:%Y-%m-%d} (clan time), oldest first; the last row, "
+        "today, is the day so far.",
     )
     if not data.days:
         write_note(sheet, formats, FIRST_ROW, "No clan days yet: run harvest and transform.")

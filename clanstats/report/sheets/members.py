@@ -31,6 +31,7 @@ def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         f"Members of {data.clan_name}",
         f"Every member on {data.today:%Y-%m-%d}, by status then 30-day XP. 7d/30d/90d/365d = "
         "the last 7/30/90/365 days up to today (clan time); an empty cell means no data. "
+        "Not enough history yet: ClanStats hasn't watched them long enough to tell. "
         f"Grey rows at the end: members who left in the last {RECENT_DAYS} days.",
         pages_wide=2,
     )
@@ -84,7 +85,7 @@ def member_columns(gains: Gains) -> list[Column[Member]]:
     columns: list[Column[Member]] = [
         Column("Name", "text", lambda m: m.display_name, width=24),
         Column("Role", "text", lambda m: m.role),
-        Column("Status", "status", lambda m: m.status, width=10),
+        Column("Status", "status", lambda m: m.status),  # fitted: "not enough history yet"
         Column("Joined", "date", lambda m: m.joined_on),
         Column("Tenure (days)", "int", lambda m: m.tenure_days, width=9),
         Column("Last active", "date", lambda m: m.last_active_on),

@@ -17,6 +17,7 @@ from clanstats.report.layout import (
 from clanstats.report.queries import Member, PromotionRow
 
 QUIET_STATUSES = ("quiet", "inactive")
+HELD_BACK = "held back"
 
 
 def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> None:
@@ -28,7 +29,8 @@ def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> No
         "Inactive members and removal candidates",
         f"Current members on {data.today:%Y-%m-%d} who are quiet or inactive (days without XP or "
         "a message, thresholds in rules.yaml) or removal candidates (removal rules), with the "
-        "reason; candidates first, longest quiet first.",
+        "reason; candidates first, longest quiet first. Members with not enough history yet "
+        "aren't listed.",
     )
     rows = [m for m in data.current_members if m.removal_candidate or m.status in QUIET_STATUSES]
     if not rows:
@@ -76,8 +78,9 @@ def write_promotions(workbook: Workbook, formats: Formats, data: ReportData) -> 
         "Promotions",
         "Promotions",
         f"Current members on {data.today:%Y-%m-%d} against the rank ladder in rules.yaml: who is "
-        "due for which rank and the rule they meet first, then how ready the rest are for their "
-        "next rank and what they still miss.",
+        "due for which rank and the rule they meet first, then who meets a rank's rules but is "
+        "held back (inactive or a removal candidate) and why, then how ready the rest are for "
+        "their next rank and what they still miss.",
     )
     members = {m.player_id: m for m in data.current_members}
     rows = [p for p in data.promotions if p.player_id in members]
@@ -89,35 +92,55 @@ def write_promotions(workbook: Workbook, formats: Formats, data: ReportData) -> 
             "No promotion data: add a rank ladder (`ranks:`) to rules.yaml and run transform.",
         )
         return
-    rows.sort(key=lambda p: (not p.is_due, -(p.readiness or 0.0), data.name(p.player_id).lower()))
+    rows.sort(
+        key=lambda p: (_promotion_rank(p), -(p.readiness or 0.0), data.name(p.player_id).lower())
+    )
     columns: list[Column[PromotionRow]] = [
         Column("Name", "text", lambda p: data.name(p.player_id), width=24),
         Column("Role now", "text", lambda p: p.current_role),
-        Column("Due", "text", lambda p: p.is_due, width=6),
+        Column("Due", "text", _due, width=10),
         Column("Promote to", "text", lambda p: p.eligible_rank if p.is_due else None),
+        Column("Held back", "text", lambda p: p.held_back if not p.is_due else None, width=72),
         Column("Rule met", "text", lambda p: p.rule_met, width=72),
         Column("Next rank", "text", lambda p: p.next_rank),
         Column("Ready for next", "pct", lambda p: p.readiness, width=9),
         Column("Still missing", "text", lambda p: p.missing, width=42),
-        Column("Status", "status", lambda p: members[p.player_id].status, width=10),
+        Column("Status", "status", lambda p: members[p.player_id].status),
         Column("Tenure (days)", "int", lambda p: members[p.player_id].tenure_days, width=9),
     ]
     end = write_table(sheet, formats, FIRST_ROW, columns, rows)
     sheet.freeze_panes(FIRST_ROW + 1, 1)
-    fill, font = STATUS_COLOURS["active"]
-    sheet.conditional_format(
-        FIRST_ROW + 1,
-        2,
-        end - 1,
-        2,
-        {
-            "type": "cell",
-            "criteria": "==",
-            "value": '"yes"',
-            "format": formats.make(bg_color=fill, font_color=font, bold=True),
-        },
-    )
-    add_data_bars(sheet, FIRST_ROW + 1, end - 1, 6)
+    # Green for due, amber for held back: the two answers an officer acts on.
+    for answer, status in (("yes", "active"), (HELD_BACK, "quiet")):
+        fill, font = STATUS_COLOURS[status]
+        sheet.conditional_format(
+            FIRST_ROW + 1,
+            2,
+            end - 1,
+            2,
+            {
+                "type": "cell",
+                "criteria": "==",
+                "value": f'"{answer}"',
+                "format": formats.make(bg_color=fill, font_color=font, bold=True),
+            },
+        )
+    headers = [column.header for column in columns]
+    add_data_bars(sheet, FIRST_ROW + 1, end - 1, headers.index("Ready for next"))
+
+
+def _promotion_rank(promotion: PromotionRow) -> int:
+    """Where a promotion row sorts: due first, then held back, then the rest."""
+    if promotion.is_due:
+        return 0
+    return 1 if promotion.held_back else 2
+
+
+def _due(promotion: PromotionRow) -> str:
+    """The Due column: "yes", "held back" (rules met, not due: see Held back) or "no"."""
+    if promotion.is_due:
+        return "yes"
+    return HELD_BACK if promotion.held_back else "no"
 
 
 def _days_since(member: Member, data: ReportData) -> int | None:

@@ -11,8 +11,9 @@ from typing import TypeVar
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from clanstats.report.data import ReportData
-from clanstats.report.formats import STATUS_COLOURS, Formats
+from clanstats.percent import goal_percent
+from clanstats.report.data import STATUS_ORDER, ReportData
+from clanstats.report.formats import Formats, status_label
 from clanstats.report.freshness import STALE_AFTER, Freshness
 from clanstats.report.layout import (
     FIRST_ROW,
@@ -52,7 +53,8 @@ def write_summary(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         f"{data.clan_name}: ClanStats report",
         f"The clan on {data.today:%A %d %B %Y} (clan time, {data.timezone}): is the data fresh, "
         "who is in, the last 7 and 30 days (up to today), this week's goals and the season's "
-        f"top {SEASON_TOP}. Written {data.now:%Y-%m-%d %H:%M}.",
+        f"top {SEASON_TOP}. The charts end at yesterday: today is not over yet. "
+        f"Written {data.now:%Y-%m-%d %H:%M}.",
     )
     for col, width in enumerate((30, 23, 13, 13, 26)):
         sheet.set_column(col, col, width)
@@ -61,7 +63,7 @@ def write_summary(workbook: Workbook, formats: Formats, data: ReportData) -> Non
     row = _recent(sheet, formats, data, row + 1)
     row = _goals(sheet, formats, data, row + 1)
     _seasons(sheet, formats, data, row + 1)
-    add_summary_charts(workbook, sheet, data, FIRST_ROW, CHART_COLUMN)
+    add_summary_charts(workbook, sheet, formats, data, FIRST_ROW, CHART_COLUMN)
 
 
 def _table(
@@ -119,20 +121,23 @@ def _members_now(sheet: Worksheet, formats: Formats, data: ReportData, row: int)
     current = data.current_members
     statuses = Counter(m.status for m in current)
     due = {p.player_id for p in data.promotions if p.is_due}
-    figures = [
-        ("Members", len(current)),
-        *((status.capitalize(), statuses[status]) for status in STATUS_COLOURS if status != "left"),
-        ("Removal candidates", sum(m.removal_candidate for m in current)),
-        ("Promotions due", sum(m.player_id in due for m in current)),
+    held = {p.player_id for p in data.promotions if p.held_back and not p.is_due}
+    # (label, count, the status it counts: its colour; None for other figures)
+    figures: list[tuple[str, int, str | None]] = [
+        ("Members", len(current), None),
+        *((status_label(s).capitalize(), statuses[s], s) for s in STATUS_ORDER),
+        ("Removal candidates", sum(m.removal_candidate for m in current), None),
+        ("Promotions due", sum(m.player_id in due for m in current), None),
+        ("Promotions held back", sum(m.player_id in held for m in current), None),
     ]
-    columns: list[Column[tuple[str, int]]] = [
+    columns: list[Column[tuple[str, int, str | None]]] = [
         Column("Measure", "text", lambda f: f[0]),
         Column("Now", "int", lambda f: f[1]),
     ]
     end = _table(sheet, formats, row, columns, figures)
-    for index, (label, _) in enumerate(figures, start=row + 1):
-        if label.lower() in STATUS_COLOURS:
-            sheet.write_string(index, 0, label, formats.status(label.lower(), align="left"))
+    for index, (label, _, status) in enumerate(figures, start=row + 1):
+        if status is not None:
+            sheet.write_string(index, 0, label, formats.status(status, align="left"))
     return end
 
 
@@ -183,14 +188,14 @@ def _goals(sheet: Worksheet, formats: Formats, data: ReportData, row: int) -> in
         Column("Goal", "text", lambda g: g.goal),
         Column("Progress", "int", lambda g: g.progress, kind_of=kind),
         Column("Target", "int", lambda g: g.target, kind_of=kind),
-        Column("Done", "pct", lambda g: g.progress / g.target if g.target else None),
+        Column("Done", "percent", lambda g: goal_percent(g.progress, g.target)),
         Column("Met", "text", lambda g: "met" if g.achieved else "not yet"),
     ]
     end = _table(sheet, formats, row, columns, data.goals)
     for index, goal in enumerate(data.goals, start=row + 1):
         state = "active" if goal.achieved else "quiet"
         sheet.write_string(index, 4, "met" if goal.achieved else "not yet", formats.status(state))
-    add_data_bars(sheet, row + 1, end - 1, 3)
+    add_data_bars(sheet, row + 1, end - 1, 3, scale=(0, 100))  # 44% fills 44% of the cell
     return end
 
 
