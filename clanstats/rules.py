@@ -53,6 +53,13 @@ class RemovalRules(_Strict):
     no_activity_days: PositiveInt = 30
 
 
+class PromotionRules(_Strict):
+    """Whether a member the rank rules would promote is held back while inactive."""
+
+    # Inactive members and removal candidates are not due a promotion, even if they qualify.
+    hold_inactive: bool = True
+
+
 class Rank(_Strict):
     """A rank and what a member needs for it (any WOM metric, plus tenure and messages)."""
 
@@ -181,6 +188,7 @@ class Rules(_Strict):
     activity: ActivityRules = ActivityRules()
     removal: RemovalRules = RemovalRules()
     ranks: list[Rank] = []
+    promotions: PromotionRules = PromotionRules()
     seasons: list[Season] = []
     goals: list[Goal] = []
     custom_period: CustomPeriod | None = None

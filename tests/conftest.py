@@ -146,3 +146,8 @@ def migrated_engine(migrated_url: str) -> Iterator[Engine]:
     engine = make_engine(migrated_url)
     yield engine
     engine.dispose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the `slow` end-to-end tests first, so parallel workers (-n) finish together."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

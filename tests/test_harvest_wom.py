@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from clanstats.db.engine import make_engine
 from clanstats.db.models import (
     Achievement,
+    BackfillProgress,
     CurrentValue,
     FetchLog,
     GainWindow,
@@ -106,7 +107,17 @@ def test_first_run_stores_the_whole_clan(
         assert {row.outcome for row in session.scalars(select(FetchLog))} == {"ok"}
     paths = [r.path for r in wom_server.requests]
     assert not [p for p in paths if p.startswith(PER_MEMBER)]
-    assert sum("bulk-gained" in p for p in paths) == 3
+    # No local history yet: one bulk-gained call per window, each for its exact span (WOM's
+    # `month` is 31 days and it has no 90-day period).
+    asked = [r.query for r in wom_server.requests if r.path.endswith("/bulk-gained")]
+    starts = sorted(q["startDate"] for q in asked)
+    assert starts == [
+        f"{day}T00:00:00.000Z" for day in ("2025-11-21", "2026-08-23", "2026-10-22", "2026-11-14")
+    ]
+    assert all("period" not in q and q["endDate"].startswith("2026-11-20T12:00") for q in asked)
+    with Session(engine) as session:
+        stored = set(session.execute(select(GainWindow.period, GainWindow.start_date)).all())
+    assert {period for period, _ in stored} == {"7d", "30d", "90d", "365d"}
 
 
 def test_stored_values_match_what_wom_served(
@@ -140,9 +151,28 @@ def test_a_quiet_day_costs_at_most_ten_requests_for_500_members(engine: Engine) 
         result = harvester(engine, server)()
         paths = [r.path for r in server.requests]
     assert result.failures == []
+    # The clan's state (2), the event feeds (4) and, while no member's history reaches back
+    # past a window, that window's gains (one call each, never frozen at the first run's).
     assert len(paths) <= 10, paths
     assert not [p for p in paths if p.startswith(PER_MEMBER)]
-    assert "bulk-gained" not in " ".join(paths)
+    assert sum(p.endswith("/bulk-gained") for p in paths) == 4
+
+
+def test_windows_that_history_covers_need_no_call(engine: Engine) -> None:
+    clan = SimulatedClan(SimConfig(seed=3, members=12, days=30, now=NOW))
+    with FakeWomServer(clan, limit_with_key=10_000) as server:
+        harvester(engine, server)()
+        naive_now = NOW.replace(tzinfo=None)
+        # A backfill reaching back past the 365-day window's start covers every window.
+        backfill_group(
+            engine, fast_client(server), group_id=GROUP, days=366, stage_run_id=None, now=naive_now
+        )
+        server.reset_requests()
+        result = harvester(engine, server)()
+        paths = [r.path for r in server.requests]
+    assert result.failures == []
+    assert not [p for p in paths if p.endswith("/bulk-gained")]
+    assert count(engine, GainWindow) == 0  # the first run's windows are no longer needed
 
 
 def test_a_new_day_adds_snapshots_and_only_new_events(
@@ -382,3 +412,51 @@ def test_backfill_is_paced_resumable_and_exact(
             assert by_time[when]["overall"] == expected
             checked += 1
     assert checked > 0
+
+
+def test_backfill_never_stores_another_players_history(engine: Engine) -> None:
+    # Bug 5: a member renames and someone else takes their old name; a backfill that asks WOM
+    # by the old name gets the other player's snapshots, which must never become the member's.
+    clan = SimulatedClan(
+        SimConfig(seed=3, members=20, days=30, now=NOW, name_changers=0.2, name_reuse=1)
+    )
+    reuse = clan.name_reuses()[0]  # 19-42 hours after NOW
+    member = reuse.previous_owner_id
+    with FakeWomServer(clan, limit_with_key=10_000) as server:
+        harvester(engine, server)()  # stores the member under the name about to be reused
+        clan.now = reuse.at + timedelta(hours=1)
+        later = clan.now.replace(tzinfo=None)
+        stale = backfill_group(
+            engine, fast_client(server), group_id=GROUP, days=30, stage_run_id=None, now=later
+        )
+        assert stale.failures == []
+        assert stale.counts["names now another player's (run harvest, then backfill again)"] == 1
+        assert len(snapshot_times(engine, member)) == 1, "only the harvest's own snapshot"
+        assert member not in backfilled(engine), "left to do, not marked done"
+        # The next harvest stores the new name; the next backfill gets the member's own history.
+        harvester(engine, server)()
+        backfill_group(
+            engine, fast_client(server), group_id=GROUP, days=30, stage_run_id=None, now=later
+        )
+        own = {
+            datetime.fromisoformat(s["createdAt"].replace("Z", "+00:00")).replace(tzinfo=None)
+            for s in clan.player_snapshots(clan.display_name_at(member, clan.now)) or []
+        }
+    assert set(snapshot_times(engine, member)) <= own  # every snapshot stored is their own
+    assert member in backfilled(engine)
+
+
+def snapshot_times(engine: Engine, player_id: int) -> list[datetime]:
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                select(Snapshot.taken_at)
+                .where(Snapshot.player_id == player_id)
+                .order_by(Snapshot.taken_at)
+            )
+        )
+
+
+def backfilled(engine: Engine) -> set[int]:
+    with Session(engine) as session:
+        return set(session.scalars(select(BackfillProgress.player_id)))

@@ -272,8 +272,8 @@ def add_messages(engine: Engine, rows: list[dict[str, Any]]) -> None:
         session.execute(insert(DiscordMessage), [{**base, **row} for row in rows])
 
 
-def mid(day: date, minute: int) -> int:
-    return snowflake_at(at(day) + timedelta(minutes=minute))
+def mid(day: date, minute: int, *, hour: int = 12) -> int:
+    return snowflake_at(at(day, hour) + timedelta(minutes=minute))
 
 
 def test_messages_questions_and_answers_per_member_day(engine: Engine) -> None:
@@ -299,29 +299,46 @@ def test_messages_questions_and_answers_per_member_day(engine: Engine) -> None:
 
 
 def test_a_new_identity_link_recounts_old_messages(engine: Engine) -> None:
-    add_messages(engine, [{"message_id": mid(d(-1), 1), "author_id": 12}])
+    add_messages(engine, [{"message_id": mid(d(-3), 1), "author_id": 12}])  # Cara, still in
     transform(engine)
     assert activity(engine) == {}
     counts = transform(engine, manual=[ManualLink(2, 12, "Cara")])
     assert counts["days recomputed"] >= 1
-    assert activity(engine) == {(3, d(-1)): (None, None, 1, 0, 0)}
+    assert activity(engine) == {(3, d(-3)): (None, None, 1, 0, 0)}
 
 
-def test_period_gains_use_history_then_wom_then_partial_else_nothing(engine: Engine) -> None:
-    snapshot(engine, 1, at(d(-10)), overall=100)  # covers the 7-day window
-    snapshot(engine, 1, at(d(-1)), overall=160)
-    snapshot(engine, 2, at(d(-2)), overall=5)  # history starts inside every window
-    snapshot(engine, 2, at(d(0)), overall=8)
+def test_nothing_said_after_leaving_is_credited(engine: Engine) -> None:
+    # Cara left at noon on day -2: her message that morning counts, the ones after don't.
+    add_messages(
+        engine,
+        [
+            {"message_id": mid(d(-2), 1, hour=9), "author_id": 12},
+            {"message_id": mid(d(-2), 2, hour=15), "author_id": 12},
+            {"message_id": mid(d(-1), 3), "author_id": 12},
+        ],
+    )
+    transform(engine, manual=[ManualLink(2, 12, "Cara")])
+    assert activity(engine) == {(3, d(-2)): (None, None, 1, 0, 0)}
+
+
+def midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def wom_window(
+    engine: Engine, player: int, period: str, start: datetime, gains: dict[str, float]
+) -> None:
+    """Store WOM's bulk-gained answer for one member and one window, as harvest does."""
     with Session(engine) as session, session.begin():
-        overall = session.scalar(select(Metric.id).where(Metric.name == "overall"))
+        ids = dict(session.execute(select(Metric.name, Metric.id)).all())
         session.execute(
             insert(GainWindow),
             [
                 {
                     "group_id": GROUP,
-                    "player_id": 2,
-                    "period": "month",
-                    "start_date": at(d(-30)),
+                    "player_id": player,
+                    "period": period,
+                    "start_date": start,
                     "end_date": at(d(0)),
                     "fetched_at": at(d(0)),
                 }
@@ -332,25 +349,39 @@ def test_period_gains_use_history_then_wom_then_partial_else_nothing(engine: Eng
             [
                 {
                     "group_id": GROUP,
-                    "player_id": 2,
-                    "period": "month",
-                    "metric_id": overall,
-                    "gained": 1234,
+                    "player_id": player,
+                    "period": period,
+                    "metric_id": ids[metric],
+                    "gained": gained,
                 }
+                for metric, gained in gains.items()
             ],
         )
-    rules = Rules(custom_period=CustomPeriod(name="Event", start=d(-1), end=d(0)))
-    transform(engine, rules=rules)
+
+
+def period_gains(engine: Engine, metric: str = "xp") -> dict[tuple[int, str], tuple[float, str]]:
     with Session(engine) as session:
-        found = {
+        return {
             (pid, period): (gained, source)
             for pid, period, gained, source in session.execute(
                 select(
                     PeriodGain.player_id, PeriodGain.period, PeriodGain.gained, PeriodGain.source
-                ).where(PeriodGain.metric == "xp")
+                ).where(PeriodGain.metric == metric)
             )
         }
-    assert found == {
+
+
+def test_period_gains_use_history_then_wom_then_partial_else_nothing(engine: Engine) -> None:
+    snapshot(engine, 1, at(d(-10)), overall=100)  # covers the 7-day window
+    snapshot(engine, 1, at(d(-1)), overall=160)
+    snapshot(engine, 2, at(d(-2)), overall=5)  # history starts inside every window
+    snapshot(engine, 2, at(d(0)), overall=8)
+    # WOM's answer for exactly today's 30-day window, and a stale one for yesterday's 90 days.
+    wom_window(engine, 2, "30d", midnight(d(-29)), {"overall": 1234})
+    wom_window(engine, 2, "90d", midnight(d(-90)), {"overall": 999})
+    rules = Rules(custom_period=CustomPeriod(name="Event", start=d(-1), end=d(0)))
+    transform(engine, rules=rules)
+    assert period_gains(engine) == {
         (1, "7d"): (60, "history"),
         (1, "custom"): (60, "history"),
         (1, "30d"): (60, "partial"),
@@ -358,11 +389,35 @@ def test_period_gains_use_history_then_wom_then_partial_else_nothing(engine: Eng
         (1, "365d"): (60, "partial"),
         (2, "7d"): (3, "partial"),
         (2, "30d"): (1234, "wom"),
-        (2, "90d"): (3, "partial"),
+        (2, "90d"): (3, "partial"),  # yesterday's 90 days are another span: not used
         (2, "365d"): (3, "partial"),
         (2, "custom"): (3, "history"),
     }
     # Cara has no snapshot at all: no row in any window ("no data", not 0).
+
+
+def test_one_snapshot_in_a_window_is_no_data_not_zero(engine: Engine) -> None:
+    snapshot(engine, 1, at(d(0)), overall=100)  # a first run: one snapshot, no history
+    transform(engine)
+    assert period_gains(engine) == {}
+
+
+def test_ehp_and_ehb_are_counted_once(engine: Engine) -> None:
+    # Bug 1: EHP and EHB are both a metric and a total; their gain was added twice.
+    snapshot(engine, 1, at(d(-10)), overall=100, ehp=10.0, ehb=2.0, zulrah=5, vorkath=1)
+    snapshot(engine, 1, at(d(-1)), overall=160, ehp=14.648, ehb=3.5, zulrah=9, vorkath=3)
+    transform(engine)
+    week = {m: period_gains(engine, m)[(1, "7d")][0] for m in ("xp", "ehp", "ehb", "boss_kills")}
+    assert week == pytest.approx({"xp": 60, "ehp": 4.648, "ehb": 1.5, "boss_kills": 6})
+    assert period_gains(engine, "zulrah")[(1, "7d")][0] == 4
+
+
+def test_a_wom_window_gives_the_totals_of_its_metrics(engine: Engine) -> None:
+    snapshot(engine, 2, at(d(0)), overall=8, ehp=1.0, zulrah=2)
+    wom_window(engine, 2, "7d", midnight(d(-6)), {"overall": 500, "ehp": 2.25, "zulrah": 3})
+    transform(engine)
+    week = {m: period_gains(engine, m).get((2, "7d")) for m in ("xp", "ehp", "boss_kills")}
+    assert week == {"xp": (500, "wom"), "ehp": (2.25, "wom"), "boss_kills": (3, "wom")}
 
 
 def test_clan_days_count_members_joins_and_leaves(engine: Engine) -> None:

@@ -20,6 +20,7 @@ from clanstats.db.models import (
     CurrentValue,
     DailyActivity,
     Membership,
+    MemberStatus,
     Metric,
     Player,
     Promotion,
@@ -205,6 +206,7 @@ def test_the_example_ladder(engine: Engine) -> None:
         "rule_met": "sergeant: tenure 75/60 days, EHP 300/250, messages 24/20",
         "missing": "105 more days, 450 EHP, 110 EHB",
         "readiness": 0.361,
+        "held_back": None,
     }
     assert rows[2] == {
         "player_id": 2,
@@ -215,6 +217,7 @@ def test_the_example_ladder(engine: Engine) -> None:
         "rule_met": None,
         "missing": "40 more days, 150 EHP, 17 more messages",
         "readiness": 0.294,
+        "held_back": None,
     }
     assert (rows[3]["eligible_rank"], rows[3]["next_rank"], rows[3]["is_due"]) == (
         "recruit",
@@ -231,6 +234,7 @@ def test_the_example_ladder(engine: Engine) -> None:
         "rule_met": None,
         "missing": None,
         "readiness": None,
+        "held_back": None,
     }
     assert rows[5] == {
         "player_id": 5,
@@ -241,6 +245,7 @@ def test_the_example_ladder(engine: Engine) -> None:
         "rule_met": None,
         "missing": "role not on the rank ladder",
         "readiness": None,
+        "held_back": None,
     }
     assert 6 not in rows
     assert (rows[7]["next_rank"], rows[7]["missing"], rows[7]["readiness"]) == (
@@ -256,6 +261,7 @@ def test_the_example_ladder(engine: Engine) -> None:
     assert rows[9]["next_rank"] is None
     assert counts == {
         "promotions due": 2,
+        "promotions held back": 0,
         "ranks configured": 4,
         "roles not on the rank ladder": 1,
     }
@@ -330,6 +336,52 @@ def test_skill_and_boss_labels_in_missing(engine: Engine) -> None:
     assert promotions(engine)[1]["missing"] == "3.4M Strength XP, 12 Vorkath kills"
 
 
+def set_status(engine: Engine, pid: int, status: str, reason: str | None = None) -> None:
+    """A member_status row, as the status derivation (which runs first) leaves it."""
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(MemberStatus),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": pid,
+                    "display_name": f"Player {pid}",
+                    "status": status,
+                    "last_active_on": ago(45),
+                    "removal_candidate": reason is not None,
+                    "removal_reason": reason,
+                }
+            ],
+        )
+
+
+def test_inactive_members_and_removal_candidates_are_held_back(engine: Engine) -> None:
+    # Bug 6: a member on the removal list was "due" for corporal. All three qualify for it.
+    for pid in (1, 2, 3):
+        add_member(engine, pid, "recruit", joined=ago(100), values={"overall": 12e6})
+    set_status(engine, 1, "active")
+    set_status(engine, 2, "inactive")
+    set_status(engine, 3, "quiet", reason="never active since tracking began 2026-08-12")
+
+    counts = run(engine, EXAMPLE_LADDER)
+    rows = promotions(engine)
+
+    assert [rows[pid]["is_due"] for pid in (1, 2, 3)] == [True, False, False]
+    assert rows[2]["held_back"] == "inactive: no XP and no messages for 45 days"
+    assert rows[3]["held_back"] == (
+        "removal candidate: never active since tracking began 2026-08-12"
+    )
+    # They still qualify: officers see the rank they would get once active again.
+    assert {rows[pid]["eligible_rank"] for pid in (1, 2, 3)} == {"corporal"}
+    assert (counts["promotions due"], counts["promotions held back"]) == (1, 2)
+
+    off = Rules.model_validate(
+        {**EXAMPLE_LADDER.model_dump(), "promotions": {"hold_inactive": False}}
+    )
+    run(engine, off)
+    assert [promotions(engine)[pid]["is_due"] for pid in (1, 2, 3)] == [True, True, True]
+
+
 def test_no_ranks_configured_leaves_no_rows(engine: Engine) -> None:
     add_member(engine, 1, "recruit", joined=ago(100))
     run(engine, EXAMPLE_LADDER)
@@ -355,6 +407,7 @@ def test_rerun_changes_nothing(engine: Engine) -> None:
         == second_counts
         == {
             "promotions due": 1,  # corporal
+            "promotions held back": 0,
             "ranks configured": 4,
             "roles not on the rank ladder": 1,
         }

@@ -3,6 +3,8 @@
 Every expected value below was worked out by hand from the rows each test inserts; today is
 2026-11-20 and the rules are the defaults (quiet after 7 days, inactive after 30, new for 14;
 removal after 30 days in the clan and 30 days without activity) unless a test says otherwise.
+Unless a test says otherwise, a member has been watched (has a stored snapshot) since joining,
+and WOM doesn't know when their stats last changed.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from clanstats.db.models import (
     IdentityLink,
     Membership,
     MemberStatus,
+    PeriodGain,
     Player,
     RelayName,
+    Snapshot,
     WomGroup,
 )
 from clanstats.rules import Rules
@@ -33,6 +37,7 @@ OTHER_GROUP = 2
 TODAY = date(2026, 11, 20)
 T = datetime(2026, 11, 20, 12)
 BERLIN = ZoneInfo("Europe/Berlin")
+SINCE_JOINING = date(1, 1, 1)  # add_member's default: the first snapshot is from the join
 
 
 def ago(days: int) -> date:
@@ -66,8 +71,11 @@ def add_member(
     joined: date | datetime | None,
     left: date | datetime | None = None,
     group: int = GROUP,
+    watched: date | datetime | None = SINCE_JOINING,
+    last_changed: date | datetime | None = None,
 ) -> None:
-    """A player and their membership."""
+    """A player, their membership, their first stored snapshot and WOM's lastChangedAt."""
+    first_snapshot = utc(joined) if watched is SINCE_JOINING else utc(watched)
     with Session(engine) as session, session.begin():
         session.execute(
             insert(Player),
@@ -78,9 +86,15 @@ def add_member(
                     "username": f"p{pid}",
                     "display_name": f"Player {pid}",
                     "first_seen_at": T,
+                    "last_changed_at": utc(last_changed),
                 }
             ],
         )
+        if first_snapshot is not None:
+            session.execute(
+                insert(Snapshot),
+                [{"group_id": group, "player_id": pid, "taken_at": first_snapshot}],
+            )
         session.execute(
             insert(Membership),
             [
@@ -123,17 +137,18 @@ def statuses(engine: Engine) -> dict[int, dict[str, Any]]:
 
 
 def test_status_follows_days_since_last_active_with_boundaries(engine: Engine) -> None:
+    # "quiet_after_days: 7" means no XP and no messages for 7 days: idle 6 is active, 7 quiet.
     add_member(engine, 1, joined=ago(200))
-    add_days(engine, 1, [ago(7)], xp=500.0)  # exactly quiet_after_days: still active
+    add_days(engine, 1, [ago(7)], xp=500.0)  # exactly quiet_after_days: quiet
     add_member(engine, 2, joined=ago(200))
-    add_days(engine, 2, [ago(8)], messages=2)  # one day more: quiet
+    add_days(engine, 2, [ago(6)], messages=2)  # one day less: still active
     add_member(engine, 3, joined=ago(200))
-    add_days(engine, 3, [ago(30)], ehp=0.5)  # exactly inactive_after_days: still quiet
+    add_days(engine, 3, [ago(29)], ehp=0.5)  # one day short of inactive_after_days: quiet
     add_member(engine, 4, joined=ago(200))
-    add_days(engine, 4, [ago(31)], boss_kills=1.0)  # one day more: inactive
+    add_days(engine, 4, [ago(30)], boss_kills=1.0)  # exactly inactive_after_days: inactive
     add_member(engine, 5, joined=ago(13))  # joined 13 days ago: new, activity or not
-    add_member(engine, 6, joined=ago(14))  # 14 days: no longer new; never active -> from joining
-    add_member(engine, 7, joined=None)  # unknown join, never active: inactive
+    add_member(engine, 6, joined=ago(14))  # 14 days: no longer new; watched 14 days idle: quiet
+    add_member(engine, 7, joined=None, watched=None)  # never seen at all: not enough history
     add_member(engine, 8, joined=ago(100), left=ago(10))
     add_days(engine, 8, [ago(10)], xp=100.0)
     add_member(engine, 9, joined=ago(200))
@@ -146,25 +161,26 @@ def test_status_follows_days_since_last_active_with_boundaries(engine: Engine) -
 
     found = {pid: row["status"] for pid, row in statuses(engine).items()}
     assert found == {
-        1: "active",
-        2: "quiet",
+        1: "quiet",
+        2: "active",
         3: "quiet",
         4: "inactive",
         5: "new",
         6: "quiet",
-        7: "inactive",
+        7: "unknown",
         8: "left",
         9: "inactive",
         10: "active",
     }
-    # Removal candidates: 3 (30 idle days), 4 (31) and 9 (never active), all 200 days in.
+    # Removal candidates: 4 (30 idle days) and 9 (never active in 200 watched days).
     assert counts == {
         "active": 2,
         "quiet": 3,
-        "inactive": 3,
+        "inactive": 2,
+        "unknown": 1,
         "new": 1,
         "left": 1,
-        "removal candidates": 3,
+        "removal candidates": 2,
     }
 
 
@@ -218,10 +234,14 @@ def test_removal_candidates_and_their_reasons(engine: Engine) -> None:
     add_days(engine, 1, [ago(n) for n in range(30)], xp=0.0)  # WOM saw no gains
     add_member(engine, 2, joined=ago(210))
     add_days(engine, 2, [ago(29)], messages=1)  # inside the 30-day window
-    add_member(engine, 3, joined=ago(31))  # never active, no snapshots
-    add_member(engine, 4, joined=ago(30))  # tenure 30 is not more than 30
+    add_member(engine, 3, joined=ago(31))  # never active, watched (no WOM update) since joining
+    add_member(engine, 4, joined=ago(29))  # tenure 29 is short of 30
     add_member(engine, 5, joined=ago(300), left=ago(5))  # leavers are never candidates
-    add_member(engine, 6, joined=None)  # unknown tenure can't exceed the minimum
+    add_member(engine, 6, joined=None)  # unknown tenure can't reach the minimum
+    # A first run: one snapshot today. Without WOM's lastChangedAt nothing says they're idle.
+    add_member(engine, 7, joined=ago(300), watched=TODAY)
+    # With it, WOM's word is evidence: last change 45 days ago.
+    add_member(engine, 8, joined=ago(300), watched=TODAY, last_changed=ago(45))
 
     run(engine)
     rows = statuses(engine)
@@ -235,13 +255,63 @@ def test_removal_candidates_and_their_reasons(engine: Engine) -> None:
         2: (False, None),
         3: (
             True,
-            "never active since joining 2026-10-20; in the clan 31 days; "
+            "never active since tracking began 2026-10-20; in the clan 31 days; "
             "no WOM update in that time",
         ),
         4: (False, None),
         5: (False, None),
         6: (False, None),
+        7: (False, None),
+        8: (
+            True,
+            "no XP and no messages for 45 days (last active 2026-10-06); in the clan 300 days; "
+            "no WOM update in that time",
+        ),
     }
+    assert (rows[7]["status"], rows[8]["status"]) == ("unknown", "inactive")
+    assert rows[8]["last_xp_on"] == ago(45)
+
+
+def test_wom_window_gains_are_evidence_on_a_first_run(engine: Engine) -> None:
+    # First runs with no lastChangedAt: WOM's own exact-window gains still say who played.
+    for pid in (1, 2, 3):
+        add_member(engine, pid, joined=ago(300), watched=TODAY)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(PeriodGain),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": 1,
+                    "period": "7d",
+                    "metric": "xp",
+                    "gained": 1500.0,
+                    "source": "wom",
+                },
+                {
+                    "group_id": GROUP,
+                    "player_id": 2,
+                    "period": "30d",
+                    "metric": "boss_kills",
+                    "gained": 4.0,
+                    "source": "wom",
+                },
+                {
+                    "group_id": GROUP,
+                    "player_id": 3,
+                    "period": "7d",
+                    "metric": "xp",
+                    "gained": 0.0,
+                    "source": "wom",
+                },
+            ],
+        )
+    run(engine)
+    rows = statuses(engine)
+    # A gain in the last 7 days: active. In the last 30 only: not inactive, but quiet or active
+    # can't be told apart yet. Nothing gained: no evidence either way.
+    assert [rows[pid]["status"] for pid in (1, 2, 3)] == ["active", "unknown", "unknown"]
+    assert not any(rows[pid]["removal_candidate"] for pid in (1, 2, 3))
 
 
 def test_removal_follows_the_rules_file(engine: Engine) -> None:

@@ -195,8 +195,10 @@ class CurrentValue(Base):
 
 
 class GainWindow(Base):
-    """A member's span in a WOM window (week, month, year) from bulk-gained on a first run.
+    """A member's span in one of transform's windows (7d, 30d, 90d, 365d, custom) per WOM.
 
+    Fetched from bulk-gained for the exact window (`start_date` is the window's first clan-time
+    midnight) on runs where local history doesn't cover some member; replaced on every fetch.
     A member with no row here had no snapshots in that window: "no data", not 0.
     """
 
@@ -576,6 +578,8 @@ class Promotion(Base):
     rule_met: Mapped[str | None] = mapped_column(String(300))
     missing: Mapped[str | None] = mapped_column(String(300))
     readiness: Mapped[float | None] = mapped_column(Float)
+    # Why a member whose rank rules are met is not due (inactive, a removal candidate).
+    held_back: Mapped[str | None] = mapped_column(String(200))
 
 
 class PersonalRecord(Base):

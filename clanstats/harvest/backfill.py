@@ -8,12 +8,15 @@ a player whose history is stored is recorded in `backfill_progress` and skipped 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
+from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import BackfillProgress, Membership, Player
 from clanstats.db.upsert import upsert
@@ -22,7 +25,6 @@ from clanstats.groups import for_each_group
 from clanstats.harvest.fetchlog import record_fetch
 from clanstats.harvest.snapshots import SnapshotWriter
 from clanstats.harvest.wom import make_wom_client, require_group_id
-from clanstats.runlog import utcnow
 from clanstats.stage import StageContext, StageResult
 from clanstats.wom.client import WomClient, WomPlayerUnavailable
 from clanstats.wom.shapes import decoded_snapshot
@@ -69,13 +71,28 @@ def backfill_group(
             raise ConfigError("backfill needs the member list first: run `python main.py harvest`")
     result = StageResult()
     players = snapshots = skipped = 0
+    renamed: list[str] = []
     for player_id, username in tqdm(pending, desc="backfill", unit="player", leave=False):
         started, before = utcnow(), client.stats.requests
         try:
             pages = client.player_snapshots(
                 username, start=since.replace(tzinfo=UTC), end=now.replace(tzinfo=UTC)
             )
-            fetched = [s for page in pages for s in map(decoded_snapshot, page) if s is not None]
+            items = [item for page in pages for item in page]
+            other = _other_owner(items, player_id)
+            if other is not None:
+                # After a name change the old name can be someone else's: their history must
+                # never be stored as this member's. Left pending: the next harvest renames.
+                log.warning(
+                    "backfill skipped %s: WOM's %r is now player %s, not %s",
+                    username,
+                    username,
+                    other,
+                    player_id,
+                )
+                renamed.append(username)
+                continue
+            fetched = [s for s in map(decoded_snapshot, items) if s is not None]
             status = "done"
         except WomPlayerUnavailable as exc:
             log.warning("backfill skipped %s: %s", username, exc)
@@ -121,7 +138,23 @@ def backfill_group(
     }
     if skipped:
         result.counts["players WOM won't show (opted out, banned)"] = skipped
+    if renamed:
+        result.counts["names now another player's (run harvest, then backfill again)"] = len(
+            renamed
+        )
     return result
+
+
+def _other_owner(snapshots: list[Any], player_id: int) -> int | str | None:
+    """The player a name answered for when it isn't this member (None: all theirs).
+
+    A snapshot without a player id can't be vouched for, so it counts as someone else's.
+    """
+    for snapshot in snapshots:
+        owner = snapshot.get("playerId") if isinstance(snapshot, Mapping) else None
+        if owner != player_id:
+            return owner if isinstance(owner, int) else "unknown"
+    return None
 
 
 def _pending_members(engine: Engine, group_id: int, since: datetime) -> list[tuple[int, str]]:

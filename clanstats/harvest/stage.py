@@ -19,7 +19,8 @@ def harvest_group(context: StageContext) -> StageResult:
     """Harvest every WOM source, then every configured Discord channel, minus fresh ones."""
     settings = context.settings
     group_id = require_group_id(settings)
-    refresh = load_rules(settings.rules_file).refresh
+    rules = load_rules(settings.rules_file)
+    refresh = rules.refresh
     result = WomHarvest(
         engine=context.engine,
         client=make_wom_client(settings),
@@ -27,6 +28,8 @@ def harvest_group(context: StageContext) -> StageResult:
         stage_run_id=context.stage_run_id,
         lookback_days=settings.backfill_days,
         refresh=refresh,
+        timezone=settings.timezone,
+        custom_period=rules.custom_period,
     ).run()
     crash_point("harvest.after-wom")
     harvest_discord(

@@ -11,23 +11,26 @@ import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, exists, func, insert, select, update
+from sqlalchemy import Engine, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import (
     Achievement,
+    BackfillProgress,
     Competition,
-    FetchLog,
     GainWindow,
     HarvestCursor,
     Membership,
     MembershipEvent,
     NameChange,
     Player,
+    Snapshot,
     WindowGain,
     WomGroup,
 )
@@ -36,18 +39,17 @@ from clanstats.errors import ConfigError, SourceError
 from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
 from clanstats.harvest.freshness import fetched_within, skipped_label
 from clanstats.harvest.snapshots import DecodedSnapshot, MetricRegistry, SnapshotWriter
-from clanstats.rules import RefreshRules
-from clanstats.runlog import utcnow
+from clanstats.rules import CustomPeriod, RefreshRules
 from clanstats.settings import Settings
 from clanstats.stage import StageResult
+from clanstats.windows import Window, gain_windows, local_day
 from clanstats.wom.client import EventKind, WomClient
 from clanstats.wom.shapes import decoded_snapshot, parse_time, player_id_of, player_row
 
 log = logging.getLogger(__name__)
 
 Writer = Callable[[Session], int]
-GAIN_WINDOWS = ("week", "month", "year")
-# Sources refreshed together (rules.yaml `refresh`); first-run gains are fetched once anyway.
+# Sources refreshed together (rules.yaml `refresh`); window gains follow the state's interval.
 STATE_SOURCES = ("wom:roster", "wom:hiscores")
 EVENT_SOURCES = ("wom:activity", "wom:achievements", "wom:name-changes", "wom:competitions")
 NO_INTERVALS = RefreshRules(wom_state_hours=0, wom_events_hours=0, discord_hours=0)
@@ -79,6 +81,13 @@ class WomHarvest:
     lookback_days: int
     now: datetime = field(default_factory=utcnow)
     refresh: RefreshRules = field(default_factory=lambda: NO_INTERVALS)
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    custom_period: CustomPeriod | None = None
+
+    @property
+    def windows(self) -> list[Window]:
+        """Transform's gain windows as of this harvest's clan day."""
+        return gain_windows(local_day(self.now, self.timezone), self.custom_period)
 
     def run(self) -> StageResult:
         """Fetch and store every WOM source; a failing source is reported, the rest kept."""
@@ -498,24 +507,42 @@ class WomHarvest:
         return write
 
     def _gains(self) -> Writer | None:
-        """On a first run, fetch week/month/year gains so windows have numbers before history."""
-        with Session(self.engine) as session:
-            fetched = exists().where(
-                FetchLog.group_id == self.group_id,
-                FetchLog.source == "wom:gains",
-                FetchLog.outcome == "ok",
+        """WOM's gains for each window that local history doesn't cover for some member.
+
+        One bulk-gained call per such window, asked for the window's exact span (WOM's own
+        `month` is 31 days and it has no 90-day period), fetched again on every run that needs
+        it so the numbers never freeze; a window every member's history covers needs no call.
+        """
+        needed = self._uncovered_windows()
+        stored = self._stored_window_starts()
+        state_fresh = fetched_within(
+            self.engine, self.group_id, STATE_SOURCES, self.refresh.wom_state_hours, self.now
+        )
+        if state_fresh is not None and all(
+            stored.get(w.name) == w.start_instant(self.timezone) for w in needed
+        ):
+            return None  # nothing new since these were fetched for today's windows
+        end = self.now
+        fetched = {
+            window: self.client.bulk_gained(
+                self.group_id,
+                start=window.start_instant(self.timezone).replace(tzinfo=UTC),
+                end=min(window.end_instant(self.timezone), end).replace(tzinfo=UTC),
             )
-            if session.scalar(select(fetched)):
-                return None
-        windows = {p: self.client.bulk_gained(self.group_id, period=p) for p in GAIN_WINDOWS}
+            for window in needed
+        }
 
         def write(session: Session) -> int:
+            # Rows of windows not fetched now belong to another day's windows: drop them.
+            for table in (WindowGain, GainWindow):
+                session.execute(delete(table).where(table.group_id == self.group_id))
             known = self._known_players(session)
             spans: list[dict[str, Any]] = []
             gains: list[dict[str, Any]] = []
-            for period, entries in windows.items():
+            for window, entries in fetched.items():
+                start = window.start_instant(self.timezone)
                 for entry in entries:
-                    span = self._gain_span(period, entry, known)
+                    span = self._gain_span(window.name, start, entry, known)
                     if span is not None:
                         spans.append(span)
                         gains += _gain_rows(span, entry["data"])
@@ -529,19 +556,67 @@ class WomHarvest:
 
         return write
 
-    def _gain_span(self, period: str, entry: Any, known: set[int]) -> dict[str, Any] | None:
+    def _uncovered_windows(self) -> list[Window]:
+        """The windows some current member's stored history doesn't reach back past."""
+        uncovered = []
+        with Session(self.engine) as session:
+            for window in self.windows:
+                start = window.start_instant(self.timezone)
+                if start >= self.now:
+                    continue  # a custom period that hasn't begun: nothing to ask for
+                earlier = exists().where(
+                    Snapshot.group_id == Membership.group_id,
+                    Snapshot.player_id == Membership.player_id,
+                    Snapshot.taken_at < start,
+                )
+                backfilled = exists().where(
+                    BackfillProgress.group_id == Membership.group_id,
+                    BackfillProgress.player_id == Membership.player_id,
+                    BackfillProgress.status == "done",
+                    BackfillProgress.since <= start,
+                )
+                missing = session.scalar(
+                    select(func.count())
+                    .select_from(Membership)
+                    .where(
+                        Membership.group_id == self.group_id,
+                        Membership.left_at.is_(None),
+                        ~earlier,
+                        ~backfilled,
+                    )
+                )
+                if missing:
+                    uncovered.append(window)
+        return uncovered
+
+    def _stored_window_starts(self) -> dict[str, datetime]:
+        """Each stored WOM window's start, by window name."""
+        with Session(self.engine) as session:
+            return dict(
+                session.execute(
+                    select(GainWindow.period, func.min(GainWindow.start_date))
+                    .where(GainWindow.group_id == self.group_id)
+                    .group_by(GainWindow.period)
+                ).all()
+            )
+
+    def _gain_span(
+        self, period: str, start: datetime, entry: Any, known: set[int]
+    ) -> dict[str, Any] | None:
+        """A member's row of a fetched window; `start_date` is the window's own start."""
         if not isinstance(entry, Mapping):
             return None
         player_id = player_id_of(entry.get("player"))
-        start, end = parse_time(entry.get("startDate")), parse_time(entry.get("endDate"))
-        if player_id not in known or start is None or end is None:
+        first, last = parse_time(entry.get("startDate")), parse_time(entry.get("endDate"))
+        if player_id not in known or first is None or last is None:
             return None
         return {
             "group_id": self.group_id,
             "player_id": player_id,
             "period": period,
+            # The window asked for, so transform can tell today's windows from older fetches.
             "start_date": start,
-            "end_date": end,
+            "end_date": last,
             "fetched_at": self.now,
         }
 

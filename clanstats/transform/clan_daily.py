@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from clanstats.db.models import ClanDaily, DailyActivity, Membership
-from clanstats.transform.daily_gains import local_day
+from clanstats.db.models import ClanDaily, DailyActivity
+from clanstats.transform.stays import load_stays
+from clanstats.windows import local_day
 
 TOTALS = ("xp", "ehp", "ehb", "boss_kills", "messages")
 
@@ -26,14 +27,14 @@ def derive_clan_daily(
     session.execute(delete(ClanDaily).where(ClanDaily.group_id == group_id))
     if first is None:
         return {"clan days": 0}
+    # Every stay counts: a member who left and came back is in on the days of each stay.
     stays = [
         (
             local_day(joined, timezone) if joined else first,
             local_day(left, timezone) if left else None,
         )
-        for joined, left in session.execute(
-            select(Membership.joined_at, Membership.left_at).where(Membership.group_id == group_id)
-        )
+        for player in load_stays(session, group_id).values()
+        for joined, left in player.periods
     ]
     joins = Counter(joined for joined, _ in stays)
     leaves = Counter(left for _, left in stays if left is not None)
@@ -52,7 +53,8 @@ def derive_clan_daily(
         values = {"xp": xp, "ehp": ehp, "ehb": ehb, "boss_kills": kills, "messages": messages}
         for name, value in values.items():
             sums[day][name] += value or 0
-        active[day] += any((xp or 0, ehp or 0, kills or 0, messages or 0))
+        # An active member gained XP, EHP, EHB or boss kills, or wrote a message that day.
+        active[day] += any((xp or 0, ehp or 0, ehb or 0, kills or 0, messages or 0))
     rows: list[dict[str, Any]] = []
     members = sum(1 for joined, left in stays if joined < first and (left is None or left >= first))
     day = first

@@ -2,13 +2,15 @@
 
 A day is recomputed only when new snapshots or new messages touch it. When the identity links
 change (an officer edits identity.csv, a rename is matched), whose messages are whose changes
-too, so every day is recomputed once.
+too, so every day is recomputed once; when a leave or a return is learnt, the days from it on.
+Nothing a member says or does while out of the clan (see `stays`) is credited to them.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -28,9 +30,10 @@ from clanstats.db.models import (
     RelayName,
     Snapshot,
 )
-from clanstats.transform.daily_gains import local_day
 from clanstats.transform.state import read_state, write_state
+from clanstats.transform.stays import NO_STAYS, Stays
 from clanstats.util import chunked
+from clanstats.windows import local_day
 
 MESSAGE_WATERMARK = "last_message_id"
 IDENTITY_FINGERPRINT = "identity_fingerprint"
@@ -62,10 +65,14 @@ def update_daily_activity(
     group_id: int,
     timezone: ZoneInfo,
     game_days: Iterable[tuple[int, date]],
+    stays: Mapping[int, Stays],
+    changed_stays: AbstractSet[int] = frozenset(),
 ) -> int:
-    """Recompute the days touched by new snapshots or messages; return how many days."""
+    """Recompute the days touched by new snapshots, messages or stays; return how many days."""
     speakers = _speakers(session, group_id)
     days = {day for _, day in game_days}
+    if changed_stays:
+        days |= _days_since_absences(session, group_id, timezone, stays, changed_stays)
     watermark = int(read_state(session, group_id, MESSAGE_WATERMARK, "0"))
     newest = session.scalar(
         select(func.max(DiscordMessage.message_id)).where(DiscordMessage.group_id == group_id)
@@ -76,7 +83,7 @@ def update_daily_activity(
         days |= _message_days(session, group_id, timezone, after_id=watermark)
     # A month of days at a time keeps memory flat on a first run over years of history.
     for chunk in chunked(sorted(days), DAYS_PER_REBUILD):
-        _rebuild_days(session, group_id, timezone, list(chunk), speakers)
+        _rebuild_days(session, group_id, timezone, list(chunk), speakers, stays)
     write_state(session, group_id, IDENTITY_FINGERPRINT, speakers.fingerprint())
     if newest is not None:
         write_state(session, group_id, MESSAGE_WATERMARK, str(newest))
@@ -117,6 +124,22 @@ def _every_day(session: Session, group_id: int, timezone: ZoneInfo) -> set[date]
     return days
 
 
+def _days_since_absences(
+    session: Session,
+    group_id: int,
+    timezone: ZoneInfo,
+    stays: Mapping[int, Stays],
+    players: AbstractSet[int],
+) -> set[date]:
+    """The days with data from the earliest absence of these players on (every day if unknown)."""
+    starts = [start for pid in players for start, _ in stays.get(pid, NO_STAYS).absences]
+    every = _every_day(session, group_id, timezone)
+    if any(not stays.get(pid, NO_STAYS).absences for pid in players) or not starts:
+        return every  # an absence was withdrawn: its days may hold anything
+    first = local_day(min(starts), timezone)
+    return {day for day in every if day >= first}
+
+
 def _message_days(
     session: Session, group_id: int, timezone: ZoneInfo, *, after_id: int
 ) -> set[date]:
@@ -136,7 +159,12 @@ def _utc_bounds(days: list[date], timezone: ZoneInfo) -> tuple[datetime, datetim
 
 
 def _rebuild_days(
-    session: Session, group_id: int, timezone: ZoneInfo, days: list[date], speakers: Speakers
+    session: Session,
+    group_id: int,
+    timezone: ZoneInfo,
+    days: list[date],
+    speakers: Speakers,
+    stays: Mapping[int, Stays],
 ) -> None:
     """Replace the daily_activity rows of these days with freshly computed ones."""
     wanted = set(days)
@@ -166,12 +194,12 @@ def _rebuild_days(
         )
     ):
         day = local_day(taken_at, timezone)
-        if day in wanted:
+        if day in wanted and not stays.get(player_id, NO_STAYS).away_at(taken_at):
             entry = row(player_id, day)
             for column in GAME_COLUMNS:
                 entry[column] = entry[column] or 0.0  # a snapshot that day: gains are known
     _add_game_gains(session, group_id, days, row)
-    _add_chat(session, group_id, timezone, days, wanted, speakers, row)
+    _add_chat(session, group_id, timezone, days, wanted, speakers, stays, row)
     for chunk in chunked(days, 500):
         session.execute(
             delete(DailyActivity).where(
@@ -207,6 +235,7 @@ def _add_chat(
     days: list[date],
     wanted: set[date],
     speakers: Speakers,
+    stays: Mapping[int, Stays],
     row: Any,
 ) -> None:
     """Count each player's messages, questions and answers to others' questions per day."""
@@ -229,9 +258,12 @@ def _add_chat(
     asked = _questions_asked(session, group_id, {m.reply_to_message_id for m in messages}, speakers)
     for message_id, author_id, relay_name, is_question, reply_to in messages:
         player_id = speakers.player_of(author_id, relay_name)
-        day = local_day(snowflake_time(message_id), timezone)
+        sent_at = snowflake_time(message_id)
+        day = local_day(sent_at, timezone)
         if player_id is None or day not in wanted:
             continue
+        if stays.get(player_id, NO_STAYS).away_at(sent_at):
+            continue  # said after leaving or while away: not the member's activity
         entry = row(player_id, day)
         entry["messages"] += 1
         entry["questions"] += bool(is_question)

@@ -1,18 +1,23 @@
 """Daily gains per metric, read incrementally from the sparse snapshots.
 
-Each new snapshot's changed values are compared with the player's baseline (their values at
-the last snapshot already turned into gains); a rise is that day's gain. Unknown values (WOM's
--1) never produce a gain, and neither does a fall (a hiscores correction). A snapshot older than
-what a player's baseline already covers (a backfill) makes that player's gains be rebuilt from
-their whole history, so the numbers always equal a from-scratch run.
+Each new snapshot's changed values are compared with the player's baseline (their last known
+value of each metric, from the last snapshot already turned into gains); a rise is that day's
+gain. Unknown values (WOM's -1) never produce a gain and never replace a known baseline, so the
+next known value is measured from the last known one. A fall (a hiscores correction) is no
+gain. A rise measured across a time the player was out of the clan (see `stays`) is not
+credited: it mixes what they did away with what they did in it. A snapshot older than what a
+player's baseline already covers (a backfill), or a newly learnt leave or return, makes that
+player's gains be rebuilt from their whole history, so the numbers always equal a from-scratch
+run.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
@@ -21,7 +26,9 @@ from sqlalchemy.orm import Session
 from clanstats.db.models import DailyGain, GainBaseline, Snapshot, SnapshotValue
 from clanstats.db.upsert import upsert
 from clanstats.transform.state import read_state, write_state
+from clanstats.transform.stays import NO_STAYS, Stays
 from clanstats.util import chunked
+from clanstats.windows import local_day
 
 WATERMARK = "last_snapshot_id"
 PLAYERS_PER_BATCH = 50
@@ -37,13 +44,18 @@ class GainsUpdate:
     players_rebuilt: int = 0
 
 
-def local_day(moment: datetime, timezone: ZoneInfo) -> date:
-    """The clan-time date of a naive UTC datetime."""
-    return moment.replace(tzinfo=UTC).astimezone(timezone).date()
+def update_daily_gains(
+    session: Session,
+    group_id: int,
+    timezone: ZoneInfo,
+    stays: Mapping[int, Stays],
+    changed_stays: AbstractSet[int] = frozenset(),
+) -> GainsUpdate:
+    """Turn snapshots stored since the last run into daily gains; return what changed.
 
-
-def update_daily_gains(session: Session, group_id: int, timezone: ZoneInfo) -> GainsUpdate:
-    """Turn snapshots stored since the last run into daily gains; return what changed."""
+    `changed_stays` are players whose leaves or returns changed since the last run: their
+    gains are rebuilt even without a new snapshot.
+    """
     update = GainsUpdate()
     watermark = int(read_state(session, group_id, WATERMARK, "0"))
     new = session.execute(
@@ -51,7 +63,7 @@ def update_daily_gains(session: Session, group_id: int, timezone: ZoneInfo) -> G
         .where(Snapshot.group_id == group_id, Snapshot.id > watermark)
         .order_by(Snapshot.player_id, Snapshot.taken_at)
     ).all()
-    if not new:
+    if not new and not changed_stays:
         return update
     # Every snapshot up to the watermark has been read: that is how far each player is covered.
     covered = dict(
@@ -62,6 +74,14 @@ def update_daily_gains(session: Session, group_id: int, timezone: ZoneInfo) -> G
         ).all()
     )
     rebuild = {pid for _, pid, taken in new if pid in covered and taken <= covered[pid]}
+    # A return or leave learnt now, or new snapshots reaching across an absence, change what
+    # earlier rises are credited: such players are read again from their first snapshot.
+    rebuild |= {pid for pid in changed_stays if pid in covered}
+    rebuild |= {
+        pid
+        for _, pid, taken in new
+        if pid in covered and stays.get(pid, NO_STAYS).separates(covered[pid], taken)
+    }
     if rebuild:
         update.touched |= _forget_players(session, group_id, rebuild)
         update.players_rebuilt = len(rebuild)
@@ -69,10 +89,12 @@ def update_daily_gains(session: Session, group_id: int, timezone: ZoneInfo) -> G
     to_read += _all_snapshots(session, group_id, rebuild)
     to_read.sort(key=lambda row: (row[1], row[2]))
     # A batch of players at a time keeps memory flat: a first run may read years of snapshots.
+    previous = {pid: taken for pid, taken in covered.items() if pid not in rebuild}
     for batch in _player_batches(to_read, PLAYERS_PER_BATCH):
-        _read_batch(session, group_id, timezone, batch, update)
+        _read_batch(session, group_id, timezone, batch, update, stays, previous)
     update.snapshots_read = len(to_read)
-    write_state(session, group_id, WATERMARK, str(max(sid for sid, _, _ in new)))
+    if new:
+        write_state(session, group_id, WATERMARK, str(max(sid for sid, _, _ in new)))
     return update
 
 
@@ -98,18 +120,39 @@ def _read_batch(
     timezone: ZoneInfo,
     snapshots: list[tuple[int, int, datetime]],
     update: GainsUpdate,
+    stays: Mapping[int, Stays],
+    previous: Mapping[int, datetime],
 ) -> None:
-    """Turn one batch of players' snapshots into gains and baselines."""
+    """Turn one batch of players' snapshots into gains and baselines.
+
+    `previous` is each player's last snapshot already read (none for a player read from the
+    start).
+    """
     baselines = _baselines(session, group_id, {pid for _, pid, _ in snapshots})
     gains: dict[tuple[int, date, int], float] = defaultdict(float)
     changed: dict[tuple[int, int], tuple[float | None, datetime]] = {}
+    last_taken: dict[int, datetime | None] = {}
+    unknown: dict[int, set[int]] = defaultdict(set)  # metrics whose latest value is -1
     for _, player_id, taken_at, values in _with_values(session, snapshots):
         baseline = baselines.setdefault(player_id, {})
+        before_at = last_taken.get(player_id, previous.get(player_id))
+        credited = not stays.get(player_id, NO_STAYS).separates(before_at, taken_at)
+        if not credited:
+            # Across an absence a metric unknown before it has no baseline worth keeping.
+            for metric_id in unknown[player_id]:
+                baseline.pop(metric_id, None)
+        last_taken[player_id] = taken_at
         day = local_day(taken_at, timezone)
         update.touched.add((player_id, day))
         for metric_id, value in values:
+            if value is None:
+                unknown[player_id].add(metric_id)
+                if not credited:
+                    baseline.pop(metric_id, None)  # unknown from the return on: start afresh
+                continue
+            unknown[player_id].discard(metric_id)
             before = baseline.get(metric_id)
-            if before is not None and value is not None and value > before:
+            if credited and before is not None and value > before:
                 gains[(player_id, day, metric_id)] += value - before
             baseline[metric_id] = value
             changed[(player_id, metric_id)] = (value, taken_at)

@@ -1,5 +1,8 @@
 """What players gained in a metric over a range of days while they were in the clan.
 
+Counted from the day a player first joined (WOM's feed and roster) to the day they left, less
+the days they were away between two stays (see `stays`); their joining and leaving days count.
+
 A metric is a WOM metric name (`overall`, `vorkath`, ...) read from `daily_gains`, or one of the
 aggregates read from `daily_activity`: xp (= overall), ehp, ehb, boss_kills, messages, questions
 and answers. Days are clan-time dates; memberships are stored as naive UTC datetimes.
@@ -8,7 +11,6 @@ and answers. Days are clan-time dates; memberships are stored as naive UTC datet
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain
 from zoneinfo import ZoneInfo
@@ -16,25 +18,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clanstats.db.models import DailyActivity, DailyGain, Membership, Metric
-from clanstats.transform.daily_gains import local_day
+from clanstats.db.models import DailyActivity, DailyGain, Metric
+from clanstats.transform.stays import load_stays
+from clanstats.windows import local_day
 
 DEFAULT_TIMEZONE = ZoneInfo("UTC")
 AGGREGATES = ("xp", "ehp", "ehb", "boss_kills", "messages", "questions", "answers")
-
-
-@dataclass(frozen=True)
-class Stay:
-    """A player's (latest) stay in the clan in clan-time days; None: open at that end."""
-
-    joined_on: date | None
-    left_on: date | None
-
-    def covers(self, day: date) -> bool:
-        """Whether the player was in the clan on this day (join and leave days count)."""
-        return (self.joined_on is None or self.joined_on <= day) and (
-            self.left_on is None or day <= self.left_on
-        )
 
 
 def week_start(day: date) -> date:
@@ -42,19 +31,12 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def clan_stays(session: Session, *, group_id: int, timezone: ZoneInfo) -> dict[int, Stay]:
-    """Each player's stay in the clan, current and former members alike."""
-    rows = session.execute(
-        select(Membership.player_id, Membership.joined_at, Membership.left_at).where(
-            Membership.group_id == group_id
-        )
-    )
+def first_joined_days(session: Session, *, group_id: int, timezone: ZoneInfo) -> dict[int, date]:
+    """The clan day each player first joined, as far as WOM's feed and roster say."""
     return {
-        player_id: Stay(
-            joined_on=local_day(joined, timezone) if joined else None,
-            left_on=local_day(left, timezone) if left else None,
-        )
-        for player_id, joined, left in rows
+        pid: local_day(stays.first_joined, timezone)
+        for pid, stays in load_stays(session, group_id).items()
+        if stays.first_joined is not None
     }
 
 
@@ -85,15 +67,22 @@ def gains_in_clan(
 ) -> Iterator[tuple[int, date, str, float]]:
     """Yield (player, day, metric, gain) for non-zero gains in [start, end] while in the clan."""
     wanted = set(metrics)
-    stays = clan_stays(session, group_id=group_id, timezone=timezone)
+    stays = load_stays(session, group_id)
+    joined = first_joined_days(session, group_id=group_id, timezone=timezone)
     rows = chain(
         _aggregate_gains(session, group_id, [m for m in AGGREGATES if m in wanted], start, end),
         _wom_gains(session, group_id, wanted - set(AGGREGATES), start, end),
     )
     for player_id, day, metric, gained in rows:
-        stay = stays.get(player_id)
-        # A player with no membership row was never in the clan as far as we know.
-        if gained and stay is not None and stay.covers(day):
+        # Never a member as far as we know, before they first joined, after they left or while
+        # away: not the clan's doing.
+        first = joined.get(player_id)
+        if (
+            gained
+            and player_id in stays
+            and (first is None or first <= day)
+            and not stays[player_id].away_on(day, timezone)
+        ):
             yield player_id, day, metric, gained
 
 

@@ -1,17 +1,25 @@
 """Period gains: what each member gained over the last 7, 30, 90 and 365 days (and a custom range).
 
-Where the member's local history covers the window (a snapshot before its first day) the gain is
-the sum of their daily gains, source `history`. Where it doesn't, WOM's own window gains fetched
-on the first run stand in (week, month and year), source `wom`. A member whose history starts
-inside the window gets what that history shows, source `partial`. A member with none of these
-has no row: "no data", never 0.
+Per member and window (see `clanstats.windows`), the first source that applies:
+
+- `history`: local history reaches back past the window's start (a stored snapshot before its
+  first clan-time midnight, or a finished backfill that reached back that far): the sum of the
+  member's credited daily gains over the window's days.
+- `wom`: WOM's gains for exactly this window, fetched by harvest for today's windows (one
+  bulk-gained call per window, fetched again on every run that needs it).
+- `partial`: at least two stored snapshots inside the window: their credited daily gains, a
+  lower bound of what the member gained.
+- none of these: no row, "no data", never 0.
+
+A member with a row gets the totals xp (overall), ehp, ehb and boss_kills (every boss summed),
+0 when nothing rose, and a row for each metric that rose. Members visible on Discord (a linked
+account or a known relay name) get messages, questions and answers for every window.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections import Counter, defaultdict
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,6 +27,7 @@ from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
+    BackfillProgress,
     DailyActivity,
     DailyGain,
     GainWindow,
@@ -30,69 +39,59 @@ from clanstats.db.models import (
     WindowGain,
 )
 from clanstats.rules import Rules
-from clanstats.transform.daily_gains import local_day
+from clanstats.windows import Window, gain_windows
 
-WINDOW_DAYS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
-WOM_PERIOD = {"7d": "week", "30d": "month", "365d": "year"}
 # Aggregates every member row carries when there is data, so 0 reads as "gained nothing".
 GAME_TOTALS = ("xp", "ehp", "ehb", "boss_kills")
 CHAT_TOTALS = ("messages", "questions", "answers")
-METRIC_TOTALS = {"overall": "xp", "ehp": "ehp", "ehb": "ehb"}
+# The metric behind each total that is a single WOM metric; boss_kills sums every boss.
+TOTAL_OF_METRIC = {"overall": "xp", "ehp": "ehp", "ehb": "ehb"}
+SOURCES = ("history", "wom", "partial")
 
-
-@dataclass(frozen=True)
-class Window:
-    """A named, inclusive range of clan days."""
-
-    name: str
-    start: date
-    end: date
-
-
-def windows(today: date, rules: Rules) -> list[Window]:
-    """The standard windows ending today, plus the rules file's custom period."""
-    found = [Window(name, today - timedelta(days=n - 1), today) for name, n in WINDOW_DAYS.items()]
-    if rules.custom_period is not None:
-        found.append(Window("custom", rules.custom_period.start, rules.custom_period.end))
-    return found
+# A member's gain per metric id over a window.
+Gains = dict[int, float]
 
 
 def derive_period_gains(
     session: Session, *, group_id: int, today: date, rules: Rules, timezone: ZoneInfo
 ) -> dict[str, object]:
-    """Replace the group's period gains; return how many members each source served."""
-    first_day = {
-        pid: local_day(first, timezone)
-        for pid, first in session.execute(
+    """Replace the group's period gains; return how many members each source served (30 days)."""
+    names, bosses = _metric_names(session)
+    first_snapshot = dict(
+        session.execute(
             select(Snapshot.player_id, func.min(Snapshot.taken_at))
             .where(Snapshot.group_id == group_id)
             .group_by(Snapshot.player_id)
-        )
-    }
-    names, bosses = _metric_names(session)
+        ).all()
+    )
+    backfilled = _backfilled_since(session, group_id)
+    all_windows = gain_windows(today, rules.custom_period)
+    histories = _histories(session, group_id, all_windows)
+    inside = _snapshots_inside(session, group_id, all_windows, timezone)
     on_discord = _visible_on_discord(session, group_id)
     rows: list[dict[str, Any]] = []
-    served: dict[str, int] = defaultdict(int)
-    all_windows = windows(today, rules)
-    histories = _histories(session, group_id, all_windows, names, bosses)
+    served: Counter[str] = Counter()
     for window in all_windows:
+        start = window.start_instant(timezone)
+        wom = _wom(session, group_id, window.name, start)
         history = histories[window.name]
-        chat = _chat(session, group_id, window)
-        wom = _wom(session, group_id, WOM_PERIOD.get(window.name), names, bosses)
-        for player_id, start in first_day.items():
-            if start < window.start:
+        for player_id in sorted(first_snapshot.keys() | wom.keys()):
+            first = first_snapshot.get(player_id)
+            reached = backfilled.get(player_id)
+            if (first is not None and first < start) or (reached is not None and reached <= start):
                 source, gains = "history", history.get(player_id, {})
             elif player_id in wom:
                 source, gains = "wom", wom[player_id]
-            elif start <= window.end:
+            elif inside[window.name][player_id] >= 2:
                 source, gains = "partial", history.get(player_id, {})
             else:
                 continue
-            served[source] += window.name == "30d"
-            totals = {total: gains.get(total, 0.0) for total in GAME_TOTALS}
-            for metric, gained in {**gains, **totals}.items():
+            if window.name == "30d":
+                served[source] += 1
+            for metric, gained in _with_totals(gains, names, bosses).items():
                 rows.append(_row(group_id, player_id, window.name, metric, gained, source))
-        for player_id in on_discord:
+        chat = _chat(session, group_id, window)
+        for player_id in sorted(on_discord):
             counts = chat.get(player_id, {})
             for metric in CHAT_TOTALS:
                 rows.append(
@@ -101,7 +100,21 @@ def derive_period_gains(
     session.execute(delete(PeriodGain).where(PeriodGain.group_id == group_id))
     if rows:
         session.execute(insert(PeriodGain), rows)
-    return {f"30-day gains from {source}": count for source, count in sorted(served.items())}
+    return {f"30-day gains from {source}": served[source] for source in SOURCES}
+
+
+def _with_totals(gains: Gains, names: dict[int, str], bosses: set[int]) -> dict[str, float]:
+    """Each metric that rose by name, plus the four totals (each metric counted once)."""
+    by_name = {names[metric_id]: gained for metric_id, gained in gains.items() if gained}
+    totals = dict.fromkeys(GAME_TOTALS, 0.0)
+    for metric_id, gained in gains.items():
+        name = names[metric_id]
+        if metric_id in bosses:
+            totals["boss_kills"] += gained
+        elif name in TOTAL_OF_METRIC:
+            totals[TOTAL_OF_METRIC[name]] += gained
+    # ehp and ehb are both a metric and a total: the same number under the same key.
+    return {**by_name, **totals}
 
 
 def _row(
@@ -123,20 +136,19 @@ def _metric_names(session: Session) -> tuple[dict[int, str], set[int]]:
     return names, bosses
 
 
-def _add(
-    gains: dict[str, float], name: str, metric_id: int, gained: float, bosses: set[int]
-) -> None:
-    """Add a metric's gain and the totals it feeds (overall -> xp, bosses -> boss_kills)."""
-    gains[name] = gains.get(name, 0.0) + gained
-    total = "boss_kills" if metric_id in bosses else METRIC_TOTALS.get(name)
-    if total is not None:
-        gains[total] = gains.get(total, 0.0) + gained
+def _backfilled_since(session: Session, group_id: int) -> dict[int, datetime]:
+    """How far back each finished backfill reached: history from there on is complete."""
+    return dict(
+        session.execute(
+            select(BackfillProgress.player_id, BackfillProgress.since).where(
+                BackfillProgress.group_id == group_id, BackfillProgress.status == "done"
+            )
+        ).all()
+    )
 
 
-def _histories(
-    session: Session, group_id: int, spans: list[Window], names: dict[int, str], bosses: set[int]
-) -> dict[str, dict[int, dict[str, float]]]:
-    """Every window's gains per player and metric, from one pass over daily_gains."""
+def _histories(session: Session, group_id: int, spans: list[Window]) -> dict[str, dict[int, Gains]]:
+    """Every window's credited gains per player and metric, from one pass over daily_gains."""
     sums = [
         func.sum(case((DailyGain.day.between(w.start, w.end), DailyGain.gained), else_=0.0))
         for w in spans
@@ -150,37 +162,70 @@ def _histories(
         )
         .group_by(DailyGain.player_id, DailyGain.metric_id)
     )
-    found: dict[str, dict[int, dict[str, float]]] = {w.name: defaultdict(dict) for w in spans}
+    found: dict[str, dict[int, Gains]] = {w.name: defaultdict(dict) for w in spans}
     for player_id, metric_id, *gained in session.execute(query):
         for window, amount in zip(spans, gained, strict=True):
             if amount:
-                _add(found[window.name][player_id], names[metric_id], metric_id, amount, bosses)
+                found[window.name][player_id][metric_id] = float(amount)
     return found
 
 
-def _wom(
-    session: Session, group_id: int, period: str | None, names: dict[int, str], bosses: set[int]
-) -> dict[int, dict[str, float]]:
-    """WOM's window gains for a period, per player with data; unknown (-1) gains left out."""
-    if period is None:
-        return {}
-    gains: dict[int, dict[str, float]] = {
+def _snapshots_inside(
+    session: Session, group_id: int, spans: list[Window], timezone: ZoneInfo
+) -> dict[str, Counter[int]]:
+    """How many stored snapshots each player has inside each window."""
+    counts = [
+        func.sum(
+            case(
+                (
+                    (Snapshot.taken_at >= w.start_instant(timezone))
+                    & (Snapshot.taken_at < w.end_instant(timezone)),
+                    1,
+                ),
+                else_=0,
+            )
+        )
+        for w in spans
+    ]
+    found: dict[str, Counter[int]] = {w.name: Counter() for w in spans}
+    for player_id, *inside in session.execute(
+        select(Snapshot.player_id, *counts)
+        .where(
+            Snapshot.group_id == group_id,
+            Snapshot.taken_at >= min(w.start_instant(timezone) for w in spans),
+        )
+        .group_by(Snapshot.player_id)
+    ):
+        for window, count in zip(spans, inside, strict=True):
+            found[window.name][player_id] = int(count or 0)
+    return found
+
+
+def _wom(session: Session, group_id: int, window: str, start: datetime) -> dict[int, Gains]:
+    """WOM's gains for exactly this window, per player it lists; unknown (-1) gains left out.
+
+    Only a fetch for this very window counts: rows fetched for yesterday's windows (a harvest
+    skipped as fresh since) are another span of days.
+    """
+    gains: dict[int, Gains] = {
         pid: {}
         for pid in session.scalars(
             select(GainWindow.player_id).where(
-                GainWindow.group_id == group_id, GainWindow.period == period
+                GainWindow.group_id == group_id,
+                GainWindow.period == window,
+                GainWindow.start_date == start,
             )
         )
     }
     for player_id, metric_id, gained in session.execute(
         select(WindowGain.player_id, WindowGain.metric_id, WindowGain.gained).where(
             WindowGain.group_id == group_id,
-            WindowGain.period == period,
+            WindowGain.period == window,
             WindowGain.gained.is_not(None),
         )
     ):
         if player_id in gains and gained is not None:
-            _add(gains[player_id], names[metric_id], metric_id, gained, bosses)
+            gains[player_id][metric_id] = float(gained)
     return gains
 
 

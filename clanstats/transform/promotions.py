@@ -7,7 +7,9 @@ levels from their current XP, `overall` left out, an unknown skill counted as le
 metric's name (the member's current value at least the number). A requirement on a metric the
 database has never seen, or on a value unknown for the member, is not met.
 
-- eligible rank: the highest rank whose requirements are all met; due when above their rank.
+- eligible rank: the highest rank whose requirements are all met; due when above their rank,
+  unless they are `inactive` or a removal candidate (see `status`): then they are held back and
+  `held_back` says why (rules.yaml `promotions: {hold_inactive: false}` turns this off).
 - next rank: the rank above the higher of their rank and the eligible one (None at the top).
   `missing` lists what they lack for it ("12 more days, 40 EHB, 3 more messages") and
   `readiness` is the mean over its requirements of min(1, have / need), from 0 to 1.
@@ -25,7 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from clanstats.db.models import CurrentValue, DailyActivity, Metric, Promotion
+from clanstats.db.models import CurrentValue, DailyActivity, MemberStatus, Metric, Promotion
 from clanstats.rules import Rank, Rules
 from clanstats.transform.levels import OVERALL, total_level
 from clanstats.transform.status import UTC_ZONE, Member, load_members
@@ -35,6 +37,7 @@ MESSAGES = "messages_30d"
 TOTAL_LEVEL = "total_level"
 MESSAGE_DAYS = 30
 TEXT_LIMIT = 300  # the width of the rule_met and missing columns
+HOLD_LIMIT = 200  # the width of the held_back column
 OFF_LADDER = "role not on the rank ladder"
 
 
@@ -101,12 +104,19 @@ def derive_promotions(
         session, group_id=group_id, today=today, ladder=ladder, members=members, kinds=kinds
     )
     rows = [promotion_row(m, facts[m.player_id], ladder=ladder, kinds=kinds) for m in members]
+    holds = (
+        _holds(session, group_id=group_id, today=today) if rules.promotions.hold_inactive else {}
+    )
     for row in rows:
         row["group_id"] = group_id
+        why = holds.get(row["player_id"])
+        if row["is_due"] and why is not None:
+            row["is_due"], row["held_back"] = False, _fit(why, HOLD_LIMIT)
     if rows:
         session.execute(insert(Promotion), rows)
     return {
         "promotions due": sum(row["is_due"] for row in rows),
+        "promotions held back": sum(row.get("held_back") is not None for row in rows),
         "ranks configured": len(ladder),
         "roles not on the rank ladder": sum(row["missing"] == OFF_LADDER for row in rows),
     }
@@ -125,6 +135,7 @@ def promotion_row(
         "rule_met": None,
         "missing": None,
         "readiness": None,
+        "held_back": None,
     }
     position = rank_position(member.role, ladder)
     if position is None:
@@ -249,9 +260,32 @@ def _requirement_kind(name: str, kinds: Mapping[str, str]) -> str | None:
     return "member" if name in (TENURE, MESSAGES, TOTAL_LEVEL) else kinds.get(name)
 
 
-def _fit(text: str) -> str:
+def _fit(text: str, limit: int = TEXT_LIMIT) -> str:
     """Cut text to the column's width."""
-    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _holds(session: Session, *, group_id: int, today: date) -> dict[int, str]:
+    """Why each inactive member or removal candidate is held back from a promotion."""
+    holds = {}
+    for pid, status, candidate, reason, last_active in session.execute(
+        select(
+            MemberStatus.player_id,
+            MemberStatus.status,
+            MemberStatus.removal_candidate,
+            MemberStatus.removal_reason,
+            MemberStatus.last_active_on,
+        ).where(MemberStatus.group_id == group_id)
+    ):
+        if candidate:
+            holds[pid] = f"removal candidate: {reason}"
+        elif status == "inactive":
+            holds[pid] = (
+                f"inactive: no XP and no messages for {(today - last_active).days} days"
+                if last_active is not None
+                else "inactive: never active since tracking began"
+            )
+    return holds
 
 
 def _metric_kinds(session: Session) -> dict[str, str]:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from clanstats import clock
 from clanstats.crashpoints import crash_point
 from clanstats.fingerprint import remember, transform_inputs, unchanged
 from clanstats.groups import for_each_group
@@ -32,6 +33,7 @@ from clanstats.transform.promotions import derive_promotions
 from clanstats.transform.records import derive_personal_records
 from clanstats.transform.seasons import derive_season_scores
 from clanstats.transform.status import derive_member_status
+from clanstats.transform.stays import changed_absences, load_stays, remember_absences
 
 Derivation = Callable[..., dict[str, object]]
 NOTHING_NEW = {"snapshots read": 0, "days recomputed": 0, "derived": "nothing new: tables kept"}
@@ -63,8 +65,11 @@ def run_transform(
     """Bring every derived table up to date; return counts for the run summary."""
     started = time.perf_counter()
     counts: dict[str, object] = dict(link_identities(session, group_id, manual).counts())
-    gains = update_daily_gains(session, group_id, timezone)
-    days = update_daily_activity(session, group_id, timezone, gains.touched)
+    stays = load_stays(session, group_id)
+    changed = changed_absences(session, group_id, stays)
+    gains = update_daily_gains(session, group_id, timezone, stays, changed)
+    days = update_daily_activity(session, group_id, timezone, gains.touched, stays, changed)
+    remember_absences(session, group_id, stays)
     counts["snapshots read"] = gains.snapshots_read
     counts["days recomputed"] = days
     crash_point("transform.after-daily-gains")
@@ -91,7 +96,7 @@ def transform_group(context: StageContext) -> StageResult:
     # the stage with the previous derived tables intact.
     rules = load_rules(settings.rules_file)
     manual = read_identity_file(settings.identity_file)
-    today = datetime.now(settings.timezone).date()
+    today = clock.today(settings.timezone)
     with Session(context.engine) as session, session.begin():
         inputs = transform_inputs(
             session,

@@ -4,12 +4,20 @@ Days are dates in the clan's timezone; "the last N days" are today and the N - 1
 A game day has a gain > 0 in XP, EHP, EHB or boss kills; a chat day has messages > 0; an active
 day is either. A day without a `daily_activity` row is a day without activity.
 
+- last game activity (`last_xp_on`): the later of their last game day and the day of WOM's
+  `lastChangedAt` (when WOM last saw any of their hiscores change), which a first run already
+  has. Last active: the later of that and their last chat day.
+- idle: days since last active. Evidence: when neither `lastChangedAt` nor a game day is known,
+  ClanStats has watched their game only since their first stored snapshot, so the *observed*
+  idle is at most that many days; otherwise it is the idle. A game gain in WOM's own gains for
+  an N-day window (source `wom` in `period_gains`) means idle < N, whatever else is known.
 - status: `left` once they have left; `new` while they joined fewer than `new_member_days` ago;
-  else by the days since their last active day (since joining if never active; `inactive` if
-  that is unknown too): up to `quiet_after_days` `active`, up to `inactive_after_days` `quiet`,
-  beyond that `inactive`.
-- removal candidate: a current member in the clan more than `min_tenure_days` days without an
-  active day in the last `no_activity_days` days.
+  `active` while idle < `quiet_after_days`; else by observed idle: `inactive` from
+  `inactive_after_days`, `quiet` from `quiet_after_days`, else `unknown` ("not enough history
+  yet": never called inactive without evidence). `quiet_after_days: 7` means no XP and no
+  messages for 7 days makes a member quiet.
+- removal candidate: a current member in the clan at least `min_tenure_days` days whose observed
+  idle is at least `no_activity_days`.
 - streaks: runs of consecutive active days. The current one ends today, or yesterday while today
   has no activity yet (0 for leavers); the best is the longest, and a tie keeps the earlier one.
 - engagement score, 0 to 100, over the last 30 days (None for members who left):
@@ -30,7 +38,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -38,17 +46,22 @@ from clanstats.db.models import (
     IdentityLink,
     Membership,
     MemberStatus,
+    PeriodGain,
     Player,
     RelayName,
+    Snapshot,
 )
 from clanstats.rules import ActivityRules, RemovalRules, Rules
-from clanstats.transform.daily_gains import local_day
+from clanstats.transform.stays import NO_STAYS, load_stays
+from clanstats.windows import WINDOW_DAYS, local_day
 
 RECENT_DAYS = 30  # the window of the engagement score and chat/play
 CHAT_PLAY_DAYS = 3  # days of one kind, and none of the other, that make a one-sided member
 ONE_DAY = timedelta(days=1)
+NEVER = 10**6  # idle days of a member never seen active
 UTC_ZONE = ZoneInfo("UTC")
-STATUSES = ("active", "quiet", "inactive", "new", "left")
+GAME_MEASURES = ("xp", "ehp", "ehb", "boss_kills")
+STATUSES = ("active", "quiet", "inactive", "unknown", "new", "left")
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,16 @@ class Member:
         if self.joined_on is None:
             return None
         return max(0, ((self.left_on or today) - self.joined_on).days)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What WOM and the stored history say about how long a member's game has been watched."""
+
+    last_changed_on: date | None = None  # the clan day of WOM's lastChangedAt
+    watched_since: date | None = None  # the clan day of their first stored snapshot
+    # The shortest of WOM's exact windows (days) in which WOM saw them gain: idle < that.
+    wom_gain_within: int | None = None
 
 
 @dataclass
@@ -127,6 +150,7 @@ def derive_member_status(
     """Replace the group's `member_status` rows with each member's standing as of today."""
     members = load_members(session, group_id=group_id, timezone=timezone)
     activity = _load_activity(session, group_id=group_id, today=today)
+    evidence = _load_evidence(session, group_id=group_id, timezone=timezone)
     on_discord = _on_discord(session, group_id=group_id)
     rows = [
         status_row(
@@ -135,6 +159,7 @@ def derive_member_status(
             today=today,
             rules=rules,
             on_discord=member.player_id in on_discord,
+            evidence=evidence.get(member.player_id, Evidence()),
         )
         for member in members
     ]
@@ -147,23 +172,37 @@ def derive_member_status(
 
 
 def status_row(
-    member: Member, activity: Activity, *, today: date, rules: Rules, on_discord: bool
+    member: Member,
+    activity: Activity,
+    *,
+    today: date,
+    rules: Rules,
+    on_discord: bool,
+    evidence: Evidence = Evidence(),
 ) -> dict[str, Any]:
     """One member's `member_status` values (without the group id)."""
-    last_xp = max(activity.game_days, default=None)
+    last_xp = _latest(max(activity.game_days, default=None), evidence.last_changed_on)
     last_message = max(activity.chat_days, default=None)
-    last_active = max((d for d in (last_xp, last_message) if d is not None), default=None)
+    last_active = _latest(last_xp, last_message)
+    idle = None if last_active is None else (today - last_active).days
+    observed = observed_idle(idle, game_known=last_xp is not None, evidence=evidence, today=today)
+    if evidence.wom_gain_within is not None:
+        # WOM saw a gain within its window: they can't have been idle that long.
+        idle = min(NEVER if idle is None else idle, evidence.wom_gain_within - 1)
+        observed = min(observed, idle)
     tenure = member.tenure_days(today)
     current, best, best_end = streaks(activity.active_days, today)
     recent = _last_days(today, RECENT_DAYS)
     game_days = len(activity.game_days & recent)
     chat_days = len(activity.chat_days & recent)
-    reason = removal_reason(member, activity, last_active, today=today, rules=rules.removal)
+    reason = removal_reason(
+        member, activity, last_active, observed, today=today, rules=rules.removal, evidence=evidence
+    )
     return {
         "player_id": member.player_id,
         "display_name": member.display_name,
         "role": member.role,
-        "status": member_status(member, last_active, today=today, rules=rules.activity),
+        "status": member_status(member, idle, observed, today=today, rules=rules.activity),
         "joined_on": member.joined_on,
         "left_on": member.left_on,
         "tenure_days": tenure,
@@ -180,40 +219,50 @@ def status_row(
     }
 
 
+def observed_idle(idle: int | None, *, game_known: bool, evidence: Evidence, today: date) -> int:
+    """How many idle days there is evidence for (see the module docstring)."""
+    seen = NEVER if idle is None else idle
+    if game_known:
+        return seen
+    # Neither WOM nor our history has seen them play: we know only the days we have watched.
+    watched = 0 if evidence.watched_since is None else (today - evidence.watched_since).days
+    return max(0, min(seen, watched))
+
+
 def member_status(
-    member: Member, last_active: date | None, *, today: date, rules: ActivityRules
+    member: Member, idle: int | None, observed: int, *, today: date, rules: ActivityRules
 ) -> str:
-    """left, new, active, quiet or inactive (see the module docstring)."""
+    """left, new, active, quiet, inactive or unknown (see the module docstring)."""
     if member.has_left:
         return "left"
     if member.joined_on is not None and (today - member.joined_on).days < rules.new_member_days:
         return "new"
-    since = last_active or member.joined_on
-    if since is None:
-        return "inactive"
-    idle = (today - since).days
-    if idle <= rules.quiet_after_days:
+    if idle is not None and idle < rules.quiet_after_days:
         return "active"
-    return "quiet" if idle <= rules.inactive_after_days else "inactive"
+    if observed >= rules.inactive_after_days:
+        return "inactive"
+    return "quiet" if observed >= rules.quiet_after_days else "unknown"
 
 
 def removal_reason(
     member: Member,
     activity: Activity,
     last_active: date | None,
+    observed: int,
     *,
     today: date,
     rules: RemovalRules,
+    evidence: Evidence = Evidence(),
 ) -> str | None:
     """Why a current member is a removal candidate, or None when they are not one."""
     tenure = member.tenure_days(today)
-    if member.has_left or tenure is None or tenure <= rules.min_tenure_days:
+    if member.has_left or tenure is None or tenure < rules.min_tenure_days:
         return None
-    window = _last_days(today, rules.no_activity_days)
-    if last_active is not None and last_active in window:
+    if observed < rules.no_activity_days:
         return None
     if last_active is None:
-        reason = f"never active since joining {member.joined_on}; in the clan {tenure} days"
+        since = evidence.watched_since
+        reason = f"never active since tracking began {since}; in the clan {tenure} days"
     else:
         idle = (today - last_active).days
         reason = (
@@ -221,7 +270,7 @@ def removal_reason(
             f"in the clan {tenure} days"
         )
     # Without a snapshot WOM never saw them play or not: officers should check before removing.
-    if not activity.snapshot_days & window:
+    if not activity.snapshot_days & _last_days(today, rules.no_activity_days):
         reason += "; no WOM update in that time"
     return reason
 
@@ -287,6 +336,62 @@ def _load_activity(session: Session, *, group_id: int, today: date) -> dict[int,
         if messages:
             member.chat_days.add(day)
     return activity
+
+
+def _load_evidence(session: Session, *, group_id: int, timezone: ZoneInfo) -> dict[int, Evidence]:
+    """Each player's WOM lastChangedAt day (unless inside an absence) and first snapshot day."""
+    stays = load_stays(session, group_id)
+    first = dict(
+        session.execute(
+            select(Snapshot.player_id, func.min(Snapshot.taken_at))
+            .where(Snapshot.group_id == group_id)
+            .group_by(Snapshot.player_id)
+        ).all()
+    )
+    changed = dict(
+        session.execute(
+            select(Player.player_id, Player.last_changed_at).where(Player.group_id == group_id)
+        ).all()
+    )
+    found = {}
+    gained_within = _wom_gain_windows(session, group_id=group_id)
+    for player_id in first.keys() | changed.keys():
+        moment = changed.get(player_id)
+        if moment is not None and stays.get(player_id, NO_STAYS).away_at(moment):
+            moment = None  # a change WOM saw while they were out of the clan isn't theirs to us
+        since = first.get(player_id)
+        found[player_id] = Evidence(
+            last_changed_on=local_day(moment, timezone) if moment is not None else None,
+            watched_since=local_day(since, timezone) if since is not None else None,
+            wom_gain_within=gained_within.get(player_id),
+        )
+    return found
+
+
+def _wom_gain_windows(session: Session, *, group_id: int) -> dict[int, int]:
+    """Per player, the shortest window WOM's own gains (period source `wom`) show a game gain in.
+
+    Period gains are derived first; a first run has WOM's exact windows there, so a member WOM
+    saw gain this week is active even when WOM doesn't say when they last changed.
+    """
+    found: dict[int, int] = {}
+    for player_id, period in session.execute(
+        select(PeriodGain.player_id, PeriodGain.period).where(
+            PeriodGain.group_id == group_id,
+            PeriodGain.source == "wom",
+            PeriodGain.metric.in_(GAME_MEASURES),
+            PeriodGain.period.in_(list(WINDOW_DAYS)),
+            PeriodGain.gained > 0,
+        )
+    ):
+        days = WINDOW_DAYS[period]
+        found[player_id] = min(days, found.get(player_id, days))
+    return found
+
+
+def _latest(*days: date | None) -> date | None:
+    """The latest of the known days."""
+    return max((day for day in days if day is not None), default=None)
 
 
 def _on_discord(session: Session, *, group_id: int) -> set[int]:

@@ -31,13 +31,15 @@ from clanstats.sim.upload_receiver import UploadReceiver
 from tests.reliability.compare import Normaliser, database_contents, differences, table_names
 from tests.reliability.world import ClanWorld, clan_today, query, rules_text
 
-# Tables the harvest updates in place by design (latest state); the rest only ever gain rows.
+# Tables the harvest updates in place by design (latest state; WOM's window gains are fetched
+# afresh for each day's windows); the rest only ever gain rows.
 STATE_TABLES = {
     "wom_groups",
     "players",
     "memberships",
     "competitions",
     "gain_windows",
+    "window_gains",
     "harvest_cursors",
     "discord_channels",
     "discord_users",
