@@ -3,8 +3,9 @@
 The reliability suite (`tests/reliability/`) sets `CLANSTATS_CRASH_AT` to a point's name, such
 as `transform.after-daily-gains`, and the process dies at once the first time it reaches that
 `crash_point(...)` call: SIGKILL, so no `finally`, no rollback, no flush runs, like a power cut
-or a killed task. `name@N` dies on the Nth time instead (say, mid-batch). Without the variable,
-or with another name, `crash_point` does nothing; it is never set in normal use.
+or a killed task. `name@N` dies on the Nth time instead (say, mid-batch), and `name@N:INT`
+sends SIGINT instead (a Ctrl-C at exactly that point, not at the mercy of a timer). Without the
+variable, or with another name, `crash_point` does nothing; it is never set in normal use.
 """
 
 from __future__ import annotations
@@ -22,11 +23,15 @@ def crash_point(name: str) -> None:
     wanted = os.environ.get(CRASH_AT_ENV)
     if not wanted:
         return
-    point, _, nth = wanted.partition("@")
+    where, _, how = wanted.partition(":")
+    point, _, nth = where.partition("@")
     if point != name:
         return
     _passes[name] = _passes.get(name, 0) + 1
     if _passes[name] < (int(nth) if nth.isdigit() else 1):
+        return
+    if how == "INT":
+        os.kill(os.getpid(), signal.SIGINT)  # Python raises KeyboardInterrupt right here
         return
     kill = getattr(signal, "SIGKILL", None)
     if kill is None:  # Windows has no SIGKILL; _exit skips cleanup just the same

@@ -14,7 +14,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -229,30 +228,22 @@ def _has_rows(engine: Engine, sql: str) -> bool:
         return False
 
 
-def _stop_part_way(tmp_path: Path, target_url: str, table: str, stop: int) -> tuple[int, str]:
-    """Start a copy in tiny batches, send `stop` once `table` has rows; its exit code, stderr."""
+def _stop_part_way(tmp_path: Path, target_url: str, table: str, stop: str) -> tuple[int, str]:
+    """Copy in tiny batches, stopped (`KILL` or `INT`) right after `table`'s third batch.
+
+    The stop comes from a named crash point, not a timer: the same batch whatever the load.
+    """
     command = ["migrate-db", "--to", target_url, "--batch-size", "5"]
-    process = subprocess.Popen(
+    crash = f"migrate.after-batch.{table}@3" + (":INT" if stop == "INT" else "")
+    result = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "main.py"), *command],
-        env=_environ(tmp_path),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        env=_environ(tmp_path, CLANSTATS_CRASH_AT=crash),
+        capture_output=True,
         text=True,
+        timeout=120,
+        check=False,
     )
-    engine = make_engine(target_url)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            if _has_rows(engine, f"SELECT count(*) FROM {table}"):
-                break
-            time.sleep(0.01)
-        assert process.poll() is None, "the copy finished before it could be stopped"
-        process.send_signal(stop)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        process.kill()
-        engine.dispose()
-    return process.returncode, stderr
+    return result.returncode, result.stderr
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="SIGKILL is POSIX only")
@@ -265,8 +256,8 @@ def test_a_killed_copy_resumes_without_duplicates(
         if kind == "postgres"
         else sqlite_url(tmp_path / "copy.db")
     )
-    # daily_gains has thousands of rows: a thousand batches of 5, so the kill lands inside it.
-    _stop_part_way(tmp_path, target_url, "daily_gains", signal.SIGKILL)
+    # daily_gains has thousands of rows: the kill lands after its third batch of 5.
+    _stop_part_way(tmp_path, target_url, "daily_gains", "KILL")
     copied = count(target_url, "SELECT count(*) FROM daily_gains")
     assert 0 < copied < count(sqlite_url(source), "SELECT count(*) FROM daily_gains")
     result = migrate(tmp_path, "--to", target_url, "--batch-size", "500")
@@ -280,7 +271,7 @@ def test_ctrl_c_keeps_the_batches_copied_and_says_how_to_continue(
     source: Path, tmp_path: Path
 ) -> None:
     target_url = sqlite_url(tmp_path / "copy.db")
-    code, stderr = _stop_part_way(tmp_path, target_url, "daily_gains", signal.SIGINT)
+    code, stderr = _stop_part_way(tmp_path, target_url, "daily_gains", "INT")
     assert code == EXIT_INTERRUPTED
     assert "Interrupted: every batch copied so far is kept" in stderr
     assert count(target_url, "SELECT count(*) FROM daily_gains") > 0

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Row, Table, func, select, text
 
+from clanstats.crashpoints import crash_point
 from clanstats.db.checksum import canonical_row
 from clanstats.db.keyset import Key, key_columns, key_of, last_key, page_after, rows_up_to
 
@@ -85,6 +86,7 @@ def copy_table(
         copied += len(rows)
         if advance is not None:
             advance(len(rows))
+        crash_point(f"migrate.after-batch.{table.name}")
 
 
 def reset_sequences(target: Engine, tables: Sequence[Table]) -> int:
