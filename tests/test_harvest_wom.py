@@ -460,3 +460,38 @@ def snapshot_times(engine: Engine, player_id: int) -> list[datetime]:
 def backfilled(engine: Engine) -> set[int]:
     with Session(engine) as session:
         return set(session.scalars(select(BackfillProgress.player_id)))
+
+
+class SameSecondClan(SimulatedClan):
+    """A clan whose newest 120 achievements share one second, as one big WOM update leaves them."""
+
+    extra: list[dict[str, object]]
+
+    def achievements(self) -> list[dict[str, object]]:
+        feed = super().achievements()
+        newest = feed[0]["createdAt"]
+        for item in feed[:120]:
+            item["createdAt"] = newest
+        return [*getattr(self, "extra", []), *feed]
+
+
+def test_event_feeds_stop_at_what_is_stored_even_within_one_second(engine: Engine) -> None:
+    # Issue 15: the cursor is a time; events stamped that same second were read again, page
+    # after page, on every run. They are told apart by who and what, so one page is enough.
+    clan = SameSecondClan(SimConfig(seed=5, members=80, days=150, now=NOW))
+    feed = clan.achievements()
+    assert len({a["createdAt"] for a in feed[:120]}) == 1 and len(feed) > 150
+    with FakeWomServer(clan, limit_with_key=10_000) as server:
+        harvester(engine, server)()
+        stored = count(engine, Achievement)
+        server.reset_requests()
+        again = harvester(engine, server)()
+        pages = [r for r in server.requests if r.path.endswith("/achievements")]
+        assert (again.counts["new achievements"], len(pages)) == (0, 1)
+        # A new achievement stamped that very second is still taken, once.
+        clan.extra = [{**feed[0], "threshold": 987_654_321, "name": "A new one"}]
+        clan.now = NOW + timedelta(minutes=1)  # the server builds a feed once per `now`
+        later = harvester(engine, server)()
+        harvester(engine, server)()
+    assert later.counts["new achievements"] == 1
+    assert count(engine, Achievement) == stored + 1

@@ -297,10 +297,15 @@ class WomHarvest:
     ) -> Writer:
         """Page a feed newest first until what is stored (or the look-back) is reached.
 
-        WOM dates achievements it can't date at 1970-01-01; they fall outside any look-back.
+        The cursor is the newest stored event's time. Events at exactly that time are told
+        apart by their identity (`_event_key`): one already stored means the feed has reached
+        what is stored, so a page of events sharing the cursor's second isn't read again and
+        again, and a new event stamped the same second is still taken. WOM dates achievements
+        it can't date at 1970-01-01; they fall outside any look-back.
         """
         source = f"wom:{kind}"
         cursor = self._cursor(source)
+        stored_at_cursor = self._stored_event_keys(kind, cursor) if cursor is not None else set()
         floor = self.now - timedelta(days=self.lookback_days)
         items: list[Mapping[str, Any]] = []
         for page in self.client.iter_group_events(self.group_id, kind):
@@ -309,7 +314,8 @@ class WomHarvest:
                 created = parse_time(item.get("createdAt")) if isinstance(item, Mapping) else None
                 if created is None:
                     continue
-                if created < floor or (cursor is not None and created < cursor):
+                older = created < floor or (cursor is not None and created < cursor)
+                if older or (created == cursor and _event_key(kind, item) in stored_at_cursor):
                     reached_stored = True
                     continue
                 items.append(item)
@@ -349,6 +355,31 @@ class WomHarvest:
                 )
             )
         return datetime.fromisoformat(position) if position else None
+
+    def _stored_event_keys(self, kind: EventKind, at: datetime) -> set[tuple[Any, ...]]:
+        """The identities of the stored events of a feed stamped exactly `at`."""
+        with Session(self.engine) as session:
+            if kind == "achievements":
+                rows = session.execute(
+                    select(Achievement.player_id, Achievement.metric, Achievement.threshold).where(
+                        Achievement.group_id == self.group_id, Achievement.achieved_at == at
+                    )
+                )
+            elif kind == "activity":
+                rows = session.execute(
+                    select(MembershipEvent.player_id, MembershipEvent.kind).where(
+                        MembershipEvent.group_id == self.group_id,
+                        MembershipEvent.occurred_at == at,
+                        MembershipEvent.source == "wom",
+                    )
+                )
+            else:
+                rows = session.execute(
+                    select(NameChange.id).where(
+                        NameChange.group_id == self.group_id, NameChange.created_at == at
+                    )
+                )
+            return {tuple(row) for row in rows}
 
     def _known_players(self, session: Session) -> set[int]:
         return set(
@@ -643,6 +674,16 @@ def _gain_rows(span: Mapping[str, Any], data: Any) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _event_key(kind: EventKind, item: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What tells one event of a feed from another stamped the same second (as stored)."""
+    if kind == "achievements":
+        player = player_id_of(item.get("player")) or player_id_of(item)
+        return (player, str(item.get("metric"))[:64], item.get("threshold"))
+    if kind == "activity":
+        return (player_id_of(item.get("player")) or player_id_of(item), item.get("type"))
+    return (item.get("id"),)
 
 
 def _str_or_none(value: Any) -> str | None:
