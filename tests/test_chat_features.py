@@ -19,6 +19,12 @@ from clanstats.chat.snowflakes import snowflake_at, snowflake_time
         ("gz on the pet!", False),
         ("check https://example.com/?q=1 lol", False),
         ("is this right? https://x.y", True),
+        ("should we run a sotw next week", True),
+        ("can someone help me with vorkath", True),
+        ("isn't it double xp this weekend", True),
+        ("should be around 8pm uk time", False),  # an answer, not a question
+        ("can't believe they nerfed it", False),
+        ("have fun everyone at the event", False),
         ("", None),
         ("   ", None),
     ],

@@ -283,13 +283,18 @@ def check_period_gains(engine: Engine, truth: Truth, problems: list[str]) -> Non
         engine, PeriodGain, "player_id", "period", "metric", "gained", "source"
     ):
         stored.setdefault((pid, period), {})[metric] = (gained, source)
-    players = set(truth.stored) | {pid for pid, _ in stored}
+    players = set(truth.stored) | set(truth.chat_days) | {pid for pid, _ in stored}
     for pid in sorted(players):
         for window in WINDOWS:
             have = stored.get((pid, window), {})
             want = truth.period_gain(pid, window)
             game = {m: v for m, v in have.items() if m not in ("messages", "questions", "answers")}
             label = f"player {pid} {window}"
+            if truth.on_discord(pid):
+                chat = truth.chat_between(pid, *truth.window(window))
+                stored_chat = {m: have.get(m, (None,))[0] for m in chat}
+                if stored_chat != chat:
+                    problems.append(f"{label} chat: stored {stored_chat}, truth {chat}")
             if want is None:
                 if game:
                     problems.append(f"{label}: stored {sorted(game)[:4]}..., truth: no data")
@@ -309,13 +314,6 @@ def check_period_gains(engine: Engine, truth: Truth, problems: list[str]) -> Non
                 problems.append(f"{label}: gains truth doesn't have: {sorted(extra)[:5]}")
             if want.source == "history" and not truth.daily_sums_match_windows(pid, window):
                 problems.append(f"{label}: the truth's daily gains don't add up to its window")
-            if truth.on_discord(pid):
-                start, end = truth.window(window)
-                said = truth.messages_between(pid, start, end)
-                if have.get("messages", (None,))[0] != said:
-                    problems.append(
-                        f"{label} messages: stored {have.get('messages')}, truth {said}"
-                    )
 
 
 def check_promotions(engine: Engine, truth: Truth, problems: list[str]) -> None:

@@ -10,43 +10,23 @@ import re
 
 # Buckets: 1 up to 20 characters, 2 up to 100, 3 up to 300, 4 longer. Empty text: None.
 LENGTH_BUCKET_LIMITS = (20, 100, 300)
-QUESTION_OPENERS = frozenset(
-    {
-        "who",
-        "what",
-        "when",
-        "where",
-        "why",
-        "how",
-        "which",
-        "whose",
-        "whom",
-        "is",
-        "are",
-        "am",
-        "was",
-        "were",
-        "do",
-        "does",
-        "did",
-        "can",
-        "could",
-        "will",
-        "would",
-        "should",
-        "shall",
-        "may",
-        "might",
-        "has",
-        "have",
-        "had",
-        "anyone",
-        "anybody",
-        "someone",
-        "somebody",
-        "any",
-    }
+# A question word first makes a question ("what's the best gear for vorkath").
+QUESTION_WORDS = frozenset(
+    {"who", "what", "when", "where", "why", "how", "which", "whose", "whom"}
+    | {"anyone", "anybody", "someone", "somebody"}  # "anyone up for cox"
 )
+# An auxiliary first makes one only when a subject follows: "should we run a sotw" asks, "should
+# be around 8pm" answers, "can't believe they nerfed it" exclaims.
+AUXILIARIES = frozenset(
+    {"is", "are", "am", "was", "were", "do", "does", "did", "can", "could", "will", "would"}
+    | {"should", "shall", "may", "might", "has", "have", "had"}
+)
+SUBJECTS = frozenset(
+    {"i", "you", "u", "ya", "we", "he", "she", "it", "they", "there", "this", "that"}
+    | {"these", "those", "my", "your", "ur", "our", "his", "her", "their", "the", "a", "an"}
+    | {"any", "anyone", "anybody", "someone", "somebody", "everyone", "people"}
+)
+NEGATIONS = {"can't": "can", "won't": "will", "shan't": "shall"}
 # `**Name**: text`, the line format of the common clan-chat relay bots.
 RELAY_LINE = re.compile(r"^\*\*(?P<name>.{1,40}?)\*\*:\s?(?P<text>.*)$", re.DOTALL)
 MARKDOWN_ESCAPE = re.compile(r"\\([\\*_~`|>-])")
@@ -63,7 +43,8 @@ def length_bucket(text: str) -> int | None:
 
 
 def is_question(text: str) -> bool | None:
-    """Whether the text asks something: a '?' outside links, or a question word first.
+    """Whether the text asks something: a '?' outside links, or three words or more opening with
+    a question word, or with an auxiliary and then a subject ("is this", "can someone").
 
     None when there is no text (Discord sends none without the Message Content intent).
     """
@@ -72,8 +53,14 @@ def is_question(text: str) -> bool | None:
         return None
     if "?" in LINK.sub("", stripped):
         return True
-    first = re.split(r"[^a-z']+", stripped.lower(), maxsplit=1)[0].split("'")[0]  # what's -> what
-    return first in QUESTION_OPENERS and len(stripped.split()) >= 3
+    words = re.findall(r"[a-z']+", stripped.lower())
+    if len(stripped.split()) < 3 or len(words) < 2:
+        return False
+    first = words[0]
+    first = NEGATIONS.get(first, first.removesuffix("n't"))  # isn't -> is, don't -> do
+    if first.split("'")[0] in QUESTION_WORDS:  # what's -> what
+        return True
+    return first in AUXILIARIES and words[1] in SUBJECTS
 
 
 def relay_line(text: str) -> tuple[str, str] | None:

@@ -81,7 +81,7 @@ _EVENTS = ("Clan bingo", "Skill of the week", "Boss of the week", "Mass Nex", "D
 _WEEKDAYS = ("monday", "wednesday", "friday", "saturday", "sunday")
 _IN_GAME = (
     "gz", "ty all", "gl", "wb", "lol", "gz on 99", "hi all", "brb", "just died at vork lol",
-    "anyone selling lobbies", "lf cox team", "hop to 330 for the event", "that's a big drop gz",
+    "selling lobbies pm me", "lf cox team", "hop to 330 for the event", "that's a big drop gz",
     "afk for a bit", "back", "finally done with quests",
 )  # fmt: skip
 _IN_GAME_QUESTIONS = ("what world is the event on?", "anyone at wintertodt?", "who's raiding?")

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from clanstats.rules import Rules
 from clanstats.sim.chat import SimulatedChat
+from clanstats.sim.chat_truth import MessageFact
 from clanstats.sim.clan import SimulatedClan, standardize_username
 
 WINDOWS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
@@ -70,6 +71,17 @@ class Observed:
     def last_discord(self, until: datetime) -> datetime | None:
         """The last successful Discord harvest up to `until`."""
         return max((h.at for h in self.harvests if h.discord and h.at <= until), default=None)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A person's message as ClanStats counts it."""
+
+    sent: datetime
+    player: int | None  # the member it is credited to, None for nobody
+    channel: int
+    question: bool
+    answer: bool  # a reply to someone else's question
 
 
 @dataclass(frozen=True)
@@ -445,34 +457,54 @@ class Truth:
     # ------------------------------------------------------------------ messages
 
     @cached_property
-    def messages(self) -> list[tuple[datetime, int | None, int, bool]]:
-        """People's messages ClanStats read: (sent, credited player or None, channel, question)."""
+    def messages(self) -> list[Said]:
+        """People's messages ClanStats read, each with the member it counts for (or None)."""
         if self.chat is None:
             return []
         until = self.observed.last_discord(self.now)
         if until is None:
             return []
+        facts = [
+            fact
+            for fact in self.chat.message_facts(until)
+            if fact.relay_name is not None or not (fact.is_bot or fact.is_webhook)
+        ]
+        linked = {fact.message_id: self._linked(fact) for fact in facts}
+        questions = {fact.message_id for fact in facts if fact.is_question}
         found = []
-        for fact in self.chat.message_facts(until):
-            person = fact.relay_name is not None or not (fact.is_bot or fact.is_webhook)
-            if not person:
-                continue
-            if fact.relay_name is not None:
-                pid = self.links.relay_names.get(standardize_username(fact.relay_name))
-            else:
-                pid = self.links.users.get(fact.author_id)
+        for fact in facts:
+            pid = linked[fact.message_id]
             if pid is not None and self.away_at(pid, fact.sent_at):
                 pid = None  # said after leaving or while away: not the member's
-            found.append((fact.sent_at, pid, fact.channel_id, fact.is_question))
+            reply = fact.reply_to_message_id
+            # An answer replies to someone else's question (an unlinked asker is someone else).
+            answer = reply in questions and pid is not None and linked.get(reply) != pid
+            found.append(Said(fact.sent_at, pid, fact.channel_id, fact.is_question, answer))
         return found
+
+    def _linked(self, fact: MessageFact) -> int | None:
+        """The member a message is linked to: by its relay name, or by its Discord account."""
+        if fact.relay_name is not None:
+            return self.links.relay_names.get(standardize_username(fact.relay_name))
+        return self.links.users.get(fact.author_id)
+
+    def chat_between(self, pid: int, start: date, end: date) -> dict[str, int]:
+        """A player's credited messages, questions and answers over clan days [start, end]."""
+        counts = {"messages": 0, "questions": 0, "answers": 0}
+        for said in self.messages:
+            if said.player == pid and start <= self.day(said.sent) <= end:
+                counts["messages"] += 1
+                counts["questions"] += said.question
+                counts["answers"] += said.answer
+        return counts
 
     @cached_property
     def chat_days(self) -> dict[int, Counter[date]]:
         """Each player's credited messages per clan day."""
         found: dict[int, Counter[date]] = defaultdict(Counter)
-        for sent, pid, _, _ in self.messages:
-            if pid is not None:
-                found[pid][self.day(sent)] += 1
+        for said in self.messages:
+            if said.player is not None:
+                found[said.player][self.day(said.sent)] += 1
         return found
 
     def said(self, pid: int, day: date) -> int:
@@ -782,8 +814,8 @@ class Truth:
         """People's messages per (weekday, hour) in clan time over the last 90 days."""
         first = self.today - timedelta(days=HEATMAP_DAYS - 1)
         cells: Counter[tuple[int, int]] = Counter()
-        for sent, _, _, _ in self.messages:
-            local = sent.astimezone(self.tz)
+        for said in self.messages:
+            local = said.sent.astimezone(self.tz)
             if first <= local.date() <= self.today:
                 cells[local.weekday(), local.hour] += 1
         return cells
@@ -791,11 +823,11 @@ class Truth:
     def channel_counts(self) -> Counter[tuple[int, str]]:
         """People's messages per channel over the last 7, 30 and 90 days."""
         counts: Counter[tuple[int, str]] = Counter()
-        for sent, _, channel, _ in self.messages:
-            age = (self.today - self.day(sent)).days
+        for said in self.messages:
+            age = (self.today - self.day(said.sent)).days
             for period, days in CHANNEL_PERIODS.items():
                 if 0 <= age < days:
-                    counts[channel, period] += 1
+                    counts[said.channel, period] += 1
         return counts
 
     def anniversaries(self, years: Sequence[int]) -> set[tuple[int, int, date]]:
