@@ -9,13 +9,17 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from rich.table import Table
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from clanstats import clock
 from clanstats.db.care import optimize, optimize_due
 from clanstats.db.engine import engine_for
+from clanstats.db.models import FetchLog
 from clanstats.db.prepare import prepare_database
 from clanstats.errors import (
     EXIT_BUG,
@@ -68,6 +72,10 @@ STAGES: tuple[Stage, ...] = (
 )
 STAGE_NAMES = tuple(stage.name for stage in STAGES)
 PIPELINE = tuple(stage for stage in STAGES if stage.in_pipeline)
+# The stages that write what officers see; with nothing ever harvested they would write an
+# empty clan over whatever is there (a 0-member dashboard), so they are skipped.
+OUTPUT_STAGES = frozenset({"report", "export", "sync"})
+FRESH_SKIP_LABEL = "skipped: fetched"  # how the harvest counts a source skipped as fresh
 
 
 @dataclass
@@ -78,6 +86,54 @@ class StageOutcome:
     exit_code: int
     seconds: float
     counts: Mapping[str, object]
+    stage_run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NothingNew:
+    """A harvest where every source failed, and when the data the outputs show was harvested."""
+
+    last_good: datetime | None  # naive UTC; None: nothing was ever harvested
+
+    @property
+    def skips_outputs(self) -> bool:
+        """Whether the output stages must not run: there is no data to write at all."""
+        return self.last_good is None
+
+    def line(self, timezone: ZoneInfo) -> str:
+        """The run summary's one line about the outputs."""
+        if self.last_good is None:
+            return (
+                "outputs not refreshed: every source failed and no data harvested yet, so "
+                "report, export and sync were skipped; fix the failures above and run again"
+            )
+        local = self.last_good.replace(tzinfo=UTC).astimezone(timezone)
+        return (
+            "outputs not refreshed: every source failed; they show the data harvested "
+            f"{local:%Y-%m-%d %H:%M %Z}"
+        )
+
+
+def nothing_new(engine: Engine, outcome: StageOutcome) -> NothingNew | None:
+    """Whether a harvest brought nothing new because every source failed, from the fetch log.
+
+    New data is a successful fetch that sent requests in this stage run. A source skipped as
+    fresh is no failure: its data is as new as the officers asked for.
+    """
+    if outcome.exit_code != EXIT_SOURCE or outcome.stage_run_id is None:
+        return None
+    if any(str(value).startswith(FRESH_SKIP_LABEL) for value in outcome.counts.values()):
+        return None
+    fetched = (FetchLog.outcome == "ok") & (FetchLog.requests > 0)
+    with Session(engine) as session:
+        new = session.scalar(
+            select(func.count())
+            .select_from(FetchLog)
+            .where(fetched, FetchLog.stage_run_id == outcome.stage_run_id)
+        )
+        if new:
+            return None
+        return NothingNew(session.scalar(select(func.max(FetchLog.finished_at)).where(fetched)))
 
 
 def select_stages(only: str | None, start_from: str | None) -> list[Stage]:
@@ -107,10 +163,16 @@ def run_pipeline(
         log.info("pipeline run %s started: %s", run_id, ", ".join(names))
         outcomes: list[StageOutcome] = []
         exit_code, error = EXIT_OK, None
+        stale: NothingNew | None = None
         try:
             for stage in stages:
+                if stale is not None and stale.skips_outputs and stage.name in OUTPUT_STAGES:
+                    continue
                 outcome = _run_stage_process(engine, settings, stage, run_id, env or {})
                 outcomes.append(outcome)
+                if stage.name == "harvest" and stage is not stages[-1]:
+                    # Decided from the database, so the harvest stage stays unaware of it.
+                    stale = nothing_new(engine, outcome)
                 if outcome.exit_code == EXIT_SOURCE:
                     # A source failed but what was fetched is stored: later stages still help.
                     exit_code, error = EXIT_SOURCE, f"{stage.name} finished partially"
@@ -124,9 +186,13 @@ def run_pipeline(
                 optimize(settings, take_lock=False)
                 log.info("weekly optimize done")
         finally:
+            note = stale.line(settings.timezone) if stale is not None else None
+            if note is not None:
+                log.warning("%s", note, extra=FILE_ONLY)
+                error = f"{error}; {note}" if error else note
             finish_pipeline_run(engine, run_id, exit_code=exit_code, error=error)
             engine.dispose()
-        _print_summary(run_id, outcomes, exit_code)
+        _print_summary(run_id, outcomes, exit_code, note)
         return exit_code
 
 
@@ -174,10 +240,13 @@ def _run_stage_process(
         # The stage closes its own record; this catches a stage that died before it could.
         finish_stage_run(engine, stage_run_id, exit_code=exit_code, error=None)
     log.info("stage %s exited %s after %.1fs", stage.name, exit_code, seconds)
-    return StageOutcome(stage.name, exit_code, seconds, stage_counts(engine, stage_run_id))
+    counts = stage_counts(engine, stage_run_id)
+    return StageOutcome(stage.name, exit_code, seconds, counts, stage_run_id)
 
 
-def _print_summary(run_id: int, outcomes: Sequence[StageOutcome], exit_code: int) -> None:
+def _print_summary(
+    run_id: int, outcomes: Sequence[StageOutcome], exit_code: int, note: str | None = None
+) -> None:
     table = Table(title=f"ClanStats run {run_id}", title_justify="left")
     table.add_column("stage")
     table.add_column("result")
@@ -190,5 +259,7 @@ def _print_summary(run_id: int, outcomes: Sequence[StageOutcome], exit_code: int
         counts = ", ".join(f"{k} {v}" for k, v in outcome.counts.items() if not isinstance(v, dict))
         table.add_row(outcome.stage, result, f"{outcome.seconds:.1f}s", counts)
     console.print(table)
+    if note is not None:
+        console.print(f"[yellow]{note}[/]")
     if exit_code:
         console.print(f"[red]run ended with exit code {exit_code}[/]: details in app.log")

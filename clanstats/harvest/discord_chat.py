@@ -5,17 +5,22 @@ after the stored cursor. Messages are written in batches, each batch committed t
 the channel's cursor, so a stop at any point leaves the cursor at the last stored message and the
 next run reads on from there (a re-read message is stored once). Text is read for features
 (question? relay name?) and dropped in this module; it never reaches the database.
+
+Listing server members (nicknames) and a channel's threads are optional steps: one that fails
+is reported in one line and the messages are still read. A Discord that can't be reached at
+all (unknown host, refused connection) stops the pass at once, in one line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import discord
@@ -32,6 +37,7 @@ from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError
 from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
 from clanstats.harvest.freshness import fetched_within, skipped_label
+from clanstats.logs import FILE_ONLY
 from clanstats.settings import Settings
 from clanstats.stage import StageResult
 
@@ -40,12 +46,22 @@ log = logging.getLogger(__name__)
 BATCH_SIZE = 500
 PASS_SOURCE = "discord:pass"  # the fetch-log row of a pass that reached every channel
 # What discord.py lets through when an answer is broken: bad JSON, a cut or timed-out connection,
-# and (it reads answers by indexing) a required field missing or JSON of the wrong type.
-BROKEN_ANSWER = (ValueError, aiohttp.ClientError, TimeoutError, KeyError, TypeError)
+# and (it reads answers by indexing) a required field missing or JSON of the wrong type (an
+# object where a list belongs, and the other way round: `.get` on a list, `[-1]` on a dict).
+BROKEN_ANSWER = (
+    ValueError,
+    aiohttp.ClientError,
+    TimeoutError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    IndexError,
+)
 ReadableChannel = discord.TextChannel | discord.Thread
 USER_UPDATE_COLUMNS = ("username", "global_name", "is_bot", "last_seen_at")
 # Only a server-member listing knows nicknames; message authors come without them.
 MEMBER_UPDATE_COLUMNS = (*USER_UPDATE_COLUMNS, "nick")
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -73,6 +89,8 @@ class DiscordHarvest:
     guild: discord.Guild | None = None
     server_members: int | None = None
     refresh_hours: float = 0
+    step_failures: list[str] = field(default_factory=list)  # optional steps that failed
+    logged_in: bool = False
 
     def run(self, result: StageResult) -> None:
         """Read every channel; add counts and failures to `result`."""
@@ -80,16 +98,13 @@ class DiscordHarvest:
         if since is not None:  # every channel was read recently enough: no login, no request
             result.counts["Discord"] = skipped_label(since, self.now)
             return
-        started = time.perf_counter()
+        started, began = time.perf_counter(), utcnow()
         first_run = not self._any_cursor()
-        try:
-            asyncio.run(self._harvest())
-        except discord.HTTPException as exc:
-            result.failures.append(f"Discord: {_http_error(exc)}; try again later")
-        except BROKEN_ANSWER as exc:
-            result.failures.append(
-                f"Discord: its answer was broken ({type(exc).__name__}); try again later"
-            )
+        stopped = self._pass()
+        if stopped is not None or self.step_failures:
+            # Not a complete pass: the next run lists everything again, whatever the interval.
+            problems = [p for p in (stopped, *self.step_failures) if p]
+            self._record_failure(PASS_SOURCE, began, "; ".join(problems))
         seconds = time.perf_counter() - started
         messages = sum(read.messages for read in self.reads.values())
         skipped = [read.skipped for read in self.reads.values() if read.skipped]
@@ -113,7 +128,42 @@ class DiscordHarvest:
                 "questions and relay names are off (counts still work). Turn it on in the "
                 "Developer Portal > Bot > Privileged Gateway Intents"
             )
-        result.failures += [r.failure for r in self.reads.values() if r.failure]
+        failures = [
+            *([stopped] if stopped else []),
+            *self.step_failures,
+            *(r.failure for r in self.reads.values() if r.failure),
+        ]
+        for failure in failures:
+            # The stage prints failures on the console; app.log gets the same line.
+            log.warning("%s", failure, extra=FILE_ONLY)
+        result.failures += failures
+
+    def _pass(self) -> str | None:
+        """Run the pass; return the one line saying what stopped it, if something did."""
+        try:
+            asyncio.run(self._harvest())
+        except aiohttp.ClientConnectorError as exc:
+            return f"Discord: {_unreachable(exc, answered=self.logged_in)}"
+        except discord.HTTPException as exc:
+            return f"Discord: {_http_error(exc)}; try again later"
+        except BROKEN_ANSWER as exc:
+            return f"Discord: its answer was broken ({type(exc).__name__}); try again later"
+        return None
+
+    async def _optional(self, missed: str, kept: str, action: Awaitable[_T]) -> _T | None:
+        """Await an optional step; if Discord's answer fails it, note one line and go on.
+
+        The line says what was `missed`, why, and what was `kept`. A Discord that can't be
+        reached at all is not one step's failure: that ends the pass.
+        """
+        try:
+            return await action
+        except aiohttp.ClientConnectorError:
+            raise
+        except (discord.HTTPException, *BROKEN_ANSWER) as exc:
+            line = f"{missed}: {_problem(exc)}; {kept}, the next run tries again"
+            self.step_failures.append(line)
+            return None
 
     async def _harvest(self) -> None:
         # discord.py builds every URL from this class attribute; tests and the demo point it at
@@ -133,12 +183,14 @@ class DiscordHarvest:
                     "DISCORD_BOT_TOKEN is not accepted by Discord (401 Unauthorized): copy the "
                     "bot's token again from the Developer Portal (Bot > Reset Token)"
                 ) from None
+            self.logged_in = True
             channels = await self._channels(client)
             if self.guild is not None:
                 await self._read_members(self.guild)
             for channel, is_relay in channels:
                 await self._read_with_threads(client, channel, is_relay)
-            self._record_complete_pass(len(channels))
+            if not self.step_failures:
+                self._record_complete_pass(len(channels))
 
     def _record_complete_pass(self, channels: int) -> None:
         """Mark a pass that reached every channel; until one has, no channel counts as fresh."""
@@ -237,13 +289,12 @@ class DiscordHarvest:
 
     async def _read_members(self, guild: discord.Guild) -> None:
         """Store the server's members with their nicknames (they help match in-game names)."""
-        try:
-            members = [member async for member in guild.fetch_members(limit=None)]
-        except discord.Forbidden:
-            log.warning(
-                "server nicknames not read: switch on the bot's Server Members intent in the "
-                "Developer Portal to match members by nickname"
-            )
+        members = await self._optional(
+            "Discord server nicknames not read",
+            "messages were still read",
+            self._list_members(guild),
+        )
+        if members is None:
             return
         rows = [
             {**_user_row(self.group_id, member, self.now), "nick": (member.nick or None)}
@@ -259,6 +310,17 @@ class DiscordHarvest:
             )
         self.server_members = len(rows)
 
+    async def _list_members(self, guild: discord.Guild) -> list[discord.Member] | None:
+        """Every member of the server; None (and a warning) without the Server Members intent."""
+        try:
+            return [member async for member in guild.fetch_members(limit=None)]
+        except discord.Forbidden:
+            log.warning(
+                "server nicknames not read: switch on the bot's Server Members intent in the "
+                "Developer Portal to match members by nickname"
+            )
+            return None
+
     async def _read_with_threads(
         self, client: discord.Client, channel: ReadableChannel, is_relay: bool
     ) -> None:
@@ -267,20 +329,31 @@ class DiscordHarvest:
             return  # can't read the channel: its threads would fail the same way
         if not isinstance(channel, discord.TextChannel):
             return
-        threads: dict[int, discord.Thread] = {}
-        try:
-            guild = await client.fetch_guild(channel.guild.id)
-            threads.update(
-                {t.id: t for t in await guild.active_threads() if t.parent_id == channel.id}
-            )
-            async for thread in channel.archived_threads(limit=None):
-                threads[thread.id] = thread
-        except discord.HTTPException as exc:
-            log.warning("threads of #%s could not be listed: %s", channel.name, _http_error(exc))
-        except BROKEN_ANSWER as exc:
-            log.warning("threads of #%s could not be listed: %s", channel.name, type(exc).__name__)
+        where = f"#{channel.name} ({channel.id})"
+        # Two listings, each optional on its own: one failing still leaves the other's threads.
+        kept = "the channel was still read"
+        active = await self._optional(
+            f"{where} active threads not listed", kept, self._active_threads(client, channel)
+        )
+        archived = await self._optional(
+            f"{where} archived threads not listed", kept, self._archived_threads(channel)
+        )
+        threads = {t.id: t for t in [*(active or []), *(archived or [])]}
         for thread in sorted(threads.values(), key=lambda t: t.id):
             await self._read(thread, is_relay, parent_id=channel.id)
+
+    @staticmethod
+    async def _active_threads(
+        client: discord.Client, channel: discord.TextChannel
+    ) -> list[discord.Thread]:
+        """The channel's active threads (Discord lists them for the whole server)."""
+        guild = await client.fetch_guild(channel.guild.id)
+        return [t for t in await guild.active_threads() if t.parent_id == channel.id]
+
+    @staticmethod
+    async def _archived_threads(channel: discord.TextChannel) -> list[discord.Thread]:
+        """The channel's archived public threads."""
+        return [thread async for thread in channel.archived_threads(limit=None)]
 
     async def _read(
         self, channel: ReadableChannel, is_relay: bool, *, parent_id: int | None
@@ -299,6 +372,7 @@ class DiscordHarvest:
         started, requests_before = utcnow(), self.requests
         self._save_channel(channel, is_relay, parent_id, outcome="reading")
         batch: list[discord.Message] = []
+        lost: aiohttp.ClientConnectorError | None = None
         progress = tqdm(desc=f"#{channel.name}", unit="msg", leave=False, disable=None)
         try:
             async for message in channel.history(limit=None, after=after, oldest_first=True):
@@ -315,6 +389,10 @@ class DiscordHarvest:
                 started=started,
                 requests=self.requests - requests_before,
             )
+        except aiohttp.ClientConnectorError as exc:
+            # Discord went out of reach: keep what was read, then end the pass (in one line).
+            self._store(source, batch, is_relay, read)
+            lost = exc
         except discord.Forbidden:
             self._store(source, batch, is_relay, read)
             problem = (
@@ -338,13 +416,14 @@ class DiscordHarvest:
             )
         finally:
             progress.close()
-        if read.failure or read.skipped:
-            outcome = "error" if read.failure else "skipped"
-            self._record_failure(source, started, read.failure or read.skipped or "", outcome)
-        self._save_channel(
-            channel, is_relay, parent_id, outcome=read.failure or read.skipped or "ok"
-        )
-        return read.failure is None and read.skipped is None
+        unread = "not read: Discord could not be reached" if lost is not None else None
+        not_read = read.failure or read.skipped or unread
+        if not_read:
+            self._record_failure(source, started, not_read, "skipped" if read.skipped else "error")
+        self._save_channel(channel, is_relay, parent_id, outcome=not_read or "ok")
+        if lost is not None:
+            raise lost
+        return not_read is None
 
     def _store(
         self,
@@ -518,6 +597,39 @@ def _user_row(group_id: int, user: discord.abc.User, now: datetime) -> dict[str,
 
 def _http_error(exc: discord.HTTPException) -> str:
     return f"Discord answered HTTP {exc.status} ({exc.text or exc.__class__.__name__})"[:200]
+
+
+def _problem(exc: BaseException) -> str:
+    """What went wrong with one Discord call, in a few words."""
+    if isinstance(exc, discord.HTTPException):
+        return _http_error(exc)
+    return f"Discord's answer was broken ({type(exc).__name__})"
+
+
+def _unreachable(exc: aiohttp.ClientConnectorError, *, answered: bool) -> str:
+    """Say in one line that Discord can't be reached, naming the host and what to check."""
+    # Read defensively: the certificate-error subclass doesn't set every attribute.
+    host = getattr(exc, "host", None) or "Discord's host"
+    port = getattr(exc, "port", None)
+    where = f"{host}:{port}" if port else host
+    cause = getattr(exc, "os_error", None)
+    if answered:
+        # It answered earlier in this pass, so the setting is right: Discord or the network went.
+        return f"{where} stopped answering ({type(cause or exc).__name__}); try again later"
+    if isinstance(cause, socket.gaierror):
+        return (
+            f"the host {host} can't be found (DNS lookup failed); check DISCORD_API_BASE and "
+            "this computer's internet connection"
+        )
+    if isinstance(cause, ConnectionRefusedError):
+        return (
+            f"{where} refused the connection; check DISCORD_API_BASE, or try again later if "
+            "Discord is down"
+        )
+    return (
+        f"{where} can't be reached ({type(cause or exc).__name__}); check DISCORD_API_BASE and "
+        "this computer's internet connection"
+    )
 
 
 def harvest_discord(

@@ -8,7 +8,15 @@ Errors raised (all ClanStatsError, so the CLI shows one line and the right exit 
     SourceError
     ├── WomPlayerUnavailable       404/403 for one player: a backfill skips that player
     ├── WomRequestRejectedError    400 or another 4xx: retrying won't help
-    └── WomUnavailableError        5xx, 429, timeouts, drops or broken bodies outlasted the retries
+    ├── WomUnavailableError        5xx, 429, timeouts, drops or broken bodies outlasted the retries
+    └── WomUnreachableError        no connection at all: an unknown host or a refused connection
+
+A refused connection or an unknown host on a client's first request fails at once, without
+retries, and every later call of that client fails the same way without a request: nothing
+has ever answered, so WOM_BASE_URL, the network or Wise Old Man itself is down, and waiting a
+minute won't change that (the next scheduled run tries again). Once anything has answered, the
+same failure is retried like a timeout: WOM restarting or the network blinking mid-run is
+worth a few seconds of backoff; if it outlasts the retries, later calls are skipped too.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import http.client
 import json
 import logging
 import random
+import socket
 import threading
 import time
 from collections import Counter
@@ -24,9 +33,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3.exceptions
 
 from clanstats.errors import ConfigError, SourceError
 from clanstats.http_headers import header_seconds
@@ -45,6 +55,8 @@ PLAYER_UNAVAILABLE_CODES = frozenset(
     | {"PLAYER_IS_FLAGGED"}
 )
 EVENT_KINDS = ("achievements", "name-changes", "activity")
+# How a request that never connected is described, by kind (else in the OS's words).
+_CONNECT_FAILURES = {"dns": "DNS lookup failed", "refused": "connection refused"}
 
 JsonObject = dict[str, Any]
 EventKind = Literal["achievements", "name-changes", "activity"]
@@ -74,6 +86,10 @@ class WomRequestRejectedError(SourceError):
 
 class WomUnavailableError(SourceError):
     """Wise Old Man kept failing until the retries ran out, or asked for too long a wait."""
+
+
+class WomUnreachableError(SourceError):
+    """No connection to Wise Old Man at all: its host is unknown or refuses connections."""
 
 
 @dataclass
@@ -126,6 +142,14 @@ class _RetryableError(Exception):
         self.wait = wait
 
 
+class _NoConnectionError(_RetryableError):
+    """No connection was made: `kind` is "dns", "refused" or the OS's description."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"connection failed: {_CONNECT_FAILURES.get(kind, kind)}")
+        self.kind = kind
+
+
 class WomClient:
     """Call the Wise Old Man API, paced under its rate limit, retrying what a retry can fix."""
 
@@ -171,6 +195,9 @@ class WomClient:
         self._random = random.Random()
         self._stats_lock = threading.Lock()
         self.stats = WomStats()
+        self._answered = False  # whether any request of this client ever got an HTTP answer
+        # Set once WOM proved unreachable: every later call fails with it, sending nothing.
+        self.unreachable: WomUnreachableError | None = None
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
@@ -264,25 +291,40 @@ class WomClient:
         body: JsonObject | None = None,
     ) -> _Json:
         """Send one logical request, retrying transient failures; return the checked JSON."""
+        if self.unreachable is not None:
+            raise WomUnreachableError(str(self.unreachable))
         url = self._base_url + _fill_path(template, path_args)
         tries = self._max_retries + 1
-        last = "no attempt made"
+        last: _RetryableError | None = None
         for attempt in range(tries):
             if attempt:
                 self._count(retries=1)
             try:
                 payload = self._attempt(method, template, url, path_args, query, body)
             except _RetryableError as failure:
-                last = str(failure)
+                last = failure
                 self._refuse_long_wait(template, failure)
+                if isinstance(failure, _NoConnectionError) and not self._answered:
+                    raise self._give_up_unreachable(failure, tries=1) from None
                 if attempt + 1 < tries:
                     self._wait_before_retry(template, failure, attempt, tries)
                 continue
             return _check_shape(payload, expect, template)
+        if isinstance(last, _NoConnectionError):
+            raise self._give_up_unreachable(last, tries=tries)
         raise WomUnavailableError(
             f"Wise Old Man did not answer {template} after {tries} tries (last: {last}); "
             "try again later"
         )
+
+    def _give_up_unreachable(
+        self, failure: _NoConnectionError, *, tries: int
+    ) -> WomUnreachableError:
+        """Remember that WOM can't be reached, so later calls fail without a request."""
+        self.unreachable = WomUnreachableError(
+            _unreachable_message(self._base_url, failure.kind, tries, answered=self._answered)
+        )
+        return self.unreachable
 
     def _attempt(
         self,
@@ -298,6 +340,7 @@ class WomClient:
         self._count(requests=1, rate_wait=waited, endpoint=template)
         started = self._clock()
         response = self._send(method, url, query, body)
+        self._answered = True
         log.debug(
             "%s %s -> %s in %.3f s", method, template, response.status_code, self._clock() - started
         )
@@ -323,6 +366,9 @@ class WomClient:
         ) as exc:
             raise _RetryableError("the response body was cut short") from exc
         except requests.ConnectionError as exc:
+            kind = _no_connection_kind(exc)
+            if kind is not None:
+                raise _NoConnectionError(kind) from exc
             raise _RetryableError(f"connection failed: {_root_cause(exc)}") from exc
 
     def _obey_rate_headers(self, response: requests.Response) -> None:
@@ -518,6 +564,67 @@ def _check_page_size(page_size: int, maximum: int) -> None:
     """Refuse a page size WOM would reject or that would make paging loop."""
     if not 1 <= page_size <= maximum:
         raise ValueError(f"page_size must be between 1 and {maximum}, not {page_size}")
+
+
+def _unreachable_message(base_url: str, kind: str, tries: int, *, answered: bool) -> str:
+    """Say in one line that WOM can't be reached, naming the host and what to check."""
+    address = urlsplit(base_url)
+    where = address.netloc or base_url
+    if answered:
+        # It answered earlier in this run, so the setting is right: WOM or the network went away.
+        what = _CONNECT_FAILURES.get(kind, kind)
+        return f"Wise Old Man at {where} stopped answering ({what}, {tries} tries); try again later"
+    if kind == "dns":
+        return (
+            f"Wise Old Man's host {address.hostname or where} can't be found (DNS lookup "
+            "failed); check WOM_BASE_URL and this computer's internet connection"
+        )
+    if kind == "refused":
+        return (
+            f"Wise Old Man at {where} refused the connection; check WOM_BASE_URL, or try "
+            "again later if Wise Old Man is down"
+        )
+    return (
+        f"Wise Old Man at {where} can't be reached ({kind}); check WOM_BASE_URL and this "
+        "computer's internet connection"
+    )
+
+
+def _no_connection_kind(exc: requests.ConnectionError) -> str | None:
+    """How a request failed to connect: "dns", "refused" or the OS's words; else None.
+
+    None means a connection was made and then lost (a drop, a reset): a retry may fix that.
+    """
+    chain = _exception_chain(exc)
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return "dns"
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "refused"
+    new_connection = next(
+        (e for e in chain if isinstance(e, urllib3.exceptions.NewConnectionError)), None
+    )
+    if new_connection is None:
+        return None
+    causes = [e for e in chain if isinstance(e, OSError)]
+    if not causes:
+        return "no connection"
+    # The OS's own words ("Network is unreachable"): they name no URL and no secret.
+    return causes[-1].strerror or type(causes[-1]).__name__
+
+
+def _exception_chain(exc: BaseException) -> list[BaseException]:
+    """The exception and every one behind it (reason, wrapped argument, cause, context)."""
+    seen: list[BaseException] = []
+    pending = [exc]
+    while pending and len(seen) < 20:
+        current = pending.pop(0)
+        if any(current is known for known in seen):
+            continue
+        seen.append(current)
+        reason = getattr(current, "reason", None)
+        inner = [reason, *current.args, current.__cause__, current.__context__]
+        pending += [e for e in inner if isinstance(e, BaseException)]
+    return seen
 
 
 def _root_cause(exc: BaseException) -> str:
