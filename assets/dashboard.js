@@ -95,22 +95,26 @@
     return Math.round((today - parseDay(iso)) / DAY_MS);
   }
 
-  /** "today", "yesterday", "5 days ago", "3 months ago" (relative to the export's day). */
+  /** "2 months", "1.5 years": a span of days in words, singular or plural as it reads. */
+  function span(days) {
+    if (days < 60) return plural(days, "day");
+    if (days < 730) return plural(Math.round(days / 30.44), "month");
+    const years = Math.round((days / 365.25) * 10) / 10;
+    return `${oneDecimal.format(years)} ${years === 1 ? "year" : "years"}`;
+  }
+
+  /** "today", "yesterday", "5 days ago", "2 months ago" (relative to the export's day). */
   function ago(iso) {
     if (!iso) return "never";
     const days = daysBefore(iso);
     if (days <= 0) return "today";
     if (days === 1) return "yesterday";
-    if (days < 60) return `${days} days ago`;
-    if (days < 730) return `${Math.floor(days / 30.44)} months ago`;
-    return `${oneDecimal.format(days / 365.25)} years ago`;
+    return `${span(days)} ago`;
   }
 
   function tenure(days) {
     if (days === null || days === undefined) return NO_DATA;
-    if (days < 60) return `${days} day${days === 1 ? "" : "s"}`;
-    if (days < 730) return `${Math.floor(days / 30.44)} months`;
-    return `${oneDecimal.format(days / 365.25)} years`;
+    return span(days);
   }
 
   function hoursAgo(hours) {
@@ -306,6 +310,32 @@
   }
 
   const current = data.members.filter((m) => m.status !== "left");
+  // What the rules file sets up (older files have no `rules`: nothing is known then).
+  const rules = data.rules || { ranks: [], seasons: [], removal: null };
+  const clanName = (data.group && data.group.name) || `WOM group ${data.group.id}`;
+  // Without any member, every member panel says the same thing: what is missing, and why.
+  const noMemberData = data.members.length ? null : whyNoMembers();
+
+  function whyNoMembers() {
+    const wom = data.freshness.sources.find((s) => s.family === "wom");
+    if (!wom || wom.state === "never")
+      return "No member data yet: ClanStats hasn't fetched the clan from Wise Old Man yet (the next run's harvest will).";
+    if (!data.group.fetched_at)
+      return "No member data yet: the first harvest from Wise Old Man hasn't succeeded (see Data freshness).";
+    return "No member data: Wise Old Man lists nobody in this group.";
+  }
+
+  /** "18 Oct – 16 Jan 2027": a season's dates (the year shown where it isn't this year's). */
+  function dateRange(start, end) {
+    return `${fmtDay(start)} – ${fmtDay(end)}`;
+  }
+
+  function seasonTiming(season) {
+    if (!season.start || !season.end) return null;
+    const left = season.days_left;
+    const when = left === 0 ? "last day today" : `${plural(left, "day")} left`;
+    return `${dateRange(season.start, season.end)} · ${when}`;
+  }
 
   // --- panels ----------------------------------------------------------------------------
 
@@ -380,7 +410,10 @@
     {
       id: "trends",
       title: "Daily trends",
-      hint: () => `The clan day by day, last ${data.trends.length} days.`,
+      hint: () =>
+        data.trends.length
+          ? `The clan day by day, last ${plural(data.trends.length, "day")}.`
+          : "The clan day by day.",
       json: () => data.trends,
       render: renderTrends,
     },
@@ -418,7 +451,10 @@
       id: "removal",
       title: "Removal candidates",
       span: 6,
-      hint: () => "Members with tenure and no activity, as the removal rules define. Officers decide.",
+      hint: () =>
+        rules.removal
+          ? `In the clan ${plural(rules.removal.min_tenure_days, "day")} or more and no XP or message for ${plural(rules.removal.no_activity_days, "day")} (the removal rules). Officers decide.`
+          : "Members with tenure and no activity, as the removal rules define. Officers decide.",
       json: () => data.removal_candidates,
       render: renderRemoval,
     },
@@ -494,7 +530,11 @@
         "Members",
         fmtCount(k.members),
         k.members,
-        k.joins_30d === null ? "no history yet" : `+${k.joins_30d} joined · ${k.leaves_30d} left (30 days)`,
+        k.joins_30d !== null
+          ? `+${k.joins_30d} joined · ${k.leaves_30d} left (30 days)`
+          : noMemberData
+            ? "no member data yet"
+            : "no history yet",
       ],
       [
         "active",
@@ -567,6 +607,10 @@
   // --- gainers ---------------------------------------------------------------------------
 
   function renderGainers(body, tools) {
+    if (noMemberData) {
+      body.append(empty(noMemberData));
+      return;
+    }
     let period = "7d";
     const draw = () => {
       clear(body);
@@ -633,6 +677,8 @@
     body.append(
       el("p", { className: "goal-summary muted" }, `${reached} of ${items.length} reached · ${left}`),
     );
+    if (noMemberData)
+      body.append(el("p", { className: "note goal-note" }, `${noMemberData} Nothing counts towards the goals until then.`));
     for (const goal of items) {
       // The export's whole percent (floored, 100 only when met): the workbook shows the same.
       const percent = goal.percent;
@@ -673,14 +719,33 @@
     }
   }
 
+  /** Why no season is shown: none set up, or the next one's start, or the last one's end. */
+  function noSeason() {
+    const day = data.today;
+    const next = rules.seasons.filter((s) => s.start > day).sort((a, b) => (a.start < b.start ? -1 : 1))[0];
+    if (next) {
+      const wait = Math.round((parseDay(next.start) - today) / DAY_MS);
+      return `No season is running: the next, ${next.name}, starts ${fmtDay(next.start)} (in ${plural(wait, "day")}).`;
+    }
+    const last = rules.seasons.filter((s) => s.end < day).sort((a, b) => (a.end > b.end ? -1 : 1))[0];
+    if (last) return `No season is running: the last, ${last.name}, ended ${fmtDay(last.end)}. Add the next under seasons: in rules.yaml.`;
+    return "No season is set up (seasons are set under seasons: in rules.yaml).";
+  }
+
   function renderSeason(body) {
     const season = data.season;
     if (!season) {
-      body.append(empty("No season is running right now (seasons are set in rules.yaml)."));
+      body.append(empty(noSeason()));
       return;
     }
+    const timing = seasonTiming(season);
+    if (timing) body.append(el("p", { className: "season-dates muted", data: { seasonDates: "" } }, timing));
     if (!season.standings.length) {
-      body.append(empty(`${season.name} has started, but nobody has scored points yet.`));
+      body.append(
+        empty(
+          `${season.name} is running, but nobody has points yet${noMemberData ? `. ${noMemberData}` : "."}`,
+        ),
+      );
       return;
     }
     body.append(
@@ -707,67 +772,42 @@
 
   // --- bosses ----------------------------------------------------------------------------
 
-  // Small glyphs drawn on a 24x24 grid: a few shapes by the kind of boss, a skull otherwise.
-  const GLYPHS = {
-    skull: [
-      [
-        "glyph",
-        "M12 3C7.6 3 4 6.2 4 10.4c0 2.5 1.2 4.5 3 5.7V19a1 1 0 0 0 1 1h1.6v-2h1.6v2h1.6v-2h1.6v2H16a1 1 0 0 0 1-1v-2.9c1.8-1.2 3-3.2 3-5.7C20 6.2 16.4 3 12 3z",
-      ],
-      [
-        "glyph-cut",
-        "M9 9.2a1.9 1.9 0 1 1 0 3.8 1.9 1.9 0 0 1 0-3.8zm6 0a1.9 1.9 0 1 1 0 3.8 1.9 1.9 0 0 1 0-3.8zM12 13.6l1.1 1.9h-2.2z",
-      ],
-    ],
-    flame: [
-      [
-        "glyph",
-        "M12 2.5c.8 3 4.8 5 4.8 10.2A4.8 4.8 0 0 1 12 21.5a4.8 4.8 0 0 1-4.8-4.8c0-2.3 1.1-3.8 2.2-4.8-.1 1.9.8 3 1.9 3.1-.6-3.3.1-7.4.7-12.5z",
-      ],
-    ],
-    crown: [["glyph", "M3 8.5l4.5 3.6L12 5l4.5 7.1L21 8.5 19.3 18H4.7zM4.7 19.3h14.6V21H4.7z"]],
-    spider: [
-      ["glyph-line", "M12 12 5 6M12 12 4 11M12 12l-7 4M12 12l-5 8M12 12l7-6M12 12l8-1M12 12l7 4M12 12l5 8"],
-      [
-        "glyph",
-        "M12 7.5a2.3 2.3 0 1 1 0 4.6 2.3 2.3 0 0 1 0-4.6zm0 4.3a3.4 3.9 0 1 1 0 7.8 3.4 3.9 0 0 1 0-7.8z",
-      ],
-    ],
-    serpent: [
-      ["glyph-line", "M7 20c-2.5-1.5-1.5-5 2-5.5s6.5-1.3 6.5-4.5S12 6 9.5 7.5"],
-      ["glyph", "M8.2 4.2c2.3-1.4 5.8-.4 5.8 2.3 0 1.3-1.3 2.2-2.8 2.2-2.1 0-4.3-.9-3-4.5z"],
-    ],
-    snowflake: [["glyph-line", "M12 3v18M4.2 7.5l15.6 9M4.2 16.5l15.6-9M10 4.5l2 2 2-2M10 19.5l2-2 2 2"]],
-    wave: [
-      [
-        "glyph-line",
-        "M3 10c2.2-2.5 4.3-2.5 6.5 0s4.3 2.5 6.5 0 3.5-2 5-1M3 15.5c2.2-2.5 4.3-2.5 6.5 0s4.3 2.5 6.5 0 3.5-2 5-1",
-      ],
-    ],
-    chest: [
-      ["glyph", "M4 11h16v8.5a.5.5 0 0 1-.5.5h-15a.5.5 0 0 1-.5-.5zM4 10c0-3 3.2-5 8-5s8 2 8 5z"],
-      ["glyph-cut", "M10.6 10h2.8v3.4h-2.8z"],
-    ],
+  // Each boss gets its own badge, drawn here from its name (no image is ever fetched): its
+  // initials ("GM" Giant Mole, "Zu" Zulrah) on a colour and a shape both picked from the name,
+  // so no two of a clan's bosses look alike and the same boss looks the same everywhere.
+  const BADGE_SHAPES = {
+    round: "M12 1.5a10.5 10.5 0 1 1 0 21 10.5 10.5 0 0 1 0-21z",
+    shield: "M12 1.5 21.5 5v6.6c0 5.4-3.9 9.3-9.5 10.9-5.6-1.6-9.5-5.5-9.5-10.9V5z",
+    hexagon: "M12 1.2 21.4 6.6v10.8L12 22.8 2.6 17.4V6.6z",
+    square: "M6 1.5h12A4.5 4.5 0 0 1 22.5 6v12a4.5 4.5 0 0 1-4.5 4.5H6A4.5 4.5 0 0 1 1.5 18V6A4.5 4.5 0 0 1 6 1.5z",
   };
-  const GLYPH_RULES = [
-    [/chambers_of_xeric|theatre_of_blood|tombs_of_amascut|colosseum|royal_titans/, "crown"],
-    [/dragon|vorkath|hydra|tztok|tzkal|sol_heredit|yama|muspah|mokhaiotl|zalcano/, "flame"],
-    [/araxxor|sarachnis|venenatis|spindel/, "spider"],
-    [/zulrah|kraken|hueycoatl|leviathan|amoxliatl/, "serpent"],
-    [/wintertodt/, "snowflake"],
-    [/tempoross|shellbane/, "wave"],
-    [/chests|mimic/, "chest"],
-  ];
 
-  function hueOf(text) {
+  function hashOf(text) {
     let hash = 0;
     for (const ch of text) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-    return hash % 360;
+    return hash;
+  }
+
+  /** "Giant Mole" -> "GM", "Zulrah" -> "Zu", "Theatre of Blood (HM)" -> "TBH": up to 3 letters. */
+  function monogram(label) {
+    const words = label
+      .replace(/[()'’]/g, "")
+      .split(/[\s-]+/)
+      .filter((w) => w && !["of", "the", "The"].includes(w));
+    if (words.length === 1) return words[0].slice(0, 2).replace(/^./, (c) => c.toUpperCase());
+    return words
+      .slice(0, 3)
+      .map((w) => w.charAt(0).toUpperCase())
+      .join("");
   }
 
   function bossIcon(metric) {
-    const kind = (GLYPH_RULES.find(([pattern]) => pattern.test(metric)) || [null, "skull"])[1];
-    const colour = `hsl(${hueOf(metric)} 42% 38%)`;
+    const label = bossLabel(metric);
+    const letters = monogram(label);
+    const hash = hashOf(metric);
+    const shapes = Object.keys(BADGE_SHAPES);
+    const shape = shapes[(hash >>> 9) % shapes.length];
+    const colour = `hsl(${hash % 360} 45% 36%)`;
     return svg(
       "svg",
       {
@@ -775,11 +815,20 @@
         viewBox: "0 0 24 24",
         "aria-hidden": "true",
         focusable: "false",
-        "data-glyph": kind,
+        "data-mark": `${letters} ${shape} ${hash % 360}`,
       },
-      svg("rect", { width: 24, height: 24, rx: 6, fill: colour }),
-      GLYPHS[kind].map(([cls, d]) =>
-        svg("path", { class: cls, d, ...(cls === "glyph-cut" ? { fill: colour } : {}) }),
+      svg("path", { d: BADGE_SHAPES[shape], fill: colour }),
+      svg(
+        "text",
+        {
+          class: "boss-letters",
+          x: 12,
+          y: 12,
+          "text-anchor": "middle",
+          "dominant-baseline": "central",
+          "font-size": letters.length > 2 ? 7.5 : 9.5,
+        },
+        letters,
       ),
     );
   }
@@ -787,7 +836,9 @@
   function renderBosses(body) {
     const bosses = data.boss_highlights;
     if (!bosses.length) {
-      body.append(empty("No boss kills in the last 30 days, or no snapshots cover those days yet."));
+      body.append(
+        empty(noMemberData || "No boss kills in the last 30 days, or no snapshots cover those days yet."),
+      );
       return;
     }
     body.append(
@@ -1187,7 +1238,7 @@
   function renderTrends(body) {
     const days = data.trends;
     if (!days.length) {
-      body.append(empty("No clan days yet: trends appear after the first transform run."));
+      body.append(empty(noMemberData || "No clan days yet: trends appear after the first transform run."));
       return;
     }
     const hasXp = days.some((d) => d.xp !== null);
@@ -1261,7 +1312,7 @@
         empty(
           current.length
             ? "Nobody has both Discord and XP data for the last 30 days (is Discord connected?)."
-            : "No current members.",
+            : noMemberData || "No current members: everyone on record has left.",
         ),
       );
       return;
@@ -1286,7 +1337,7 @@
       `${p.m.name}: ${plural(p.chat, "message")}, ${fmtCount(p.xp)} XP (${p.m.chat_play || "no category"})`;
     responsive(holder, (width) => {
       const height = Math.round(Math.min(340, Math.max(220, width * 0.62)));
-      const pad = { left: 44, right: 10, top: 10, bottom: 34 };
+      const pad = { left: 58, right: 10, top: 10, bottom: 34 };
       const plotW = width - pad.left - pad.right;
       const plotH = height - pad.top - pad.bottom;
       // Square-root axes: a few very busy members would otherwise squash everyone else.
@@ -1324,6 +1375,21 @@
           "text",
           { x: pad.left + plotW / 2, y: height - 3, "text-anchor": "middle" },
           "messages, 30 days →",
+        ),
+      );
+      // The y axis's title, read upwards along it.
+      chart.append(
+        svg(
+          "text",
+          {
+            class: "axis-title",
+            x: 0,
+            y: 0,
+            transform: `translate(12 ${(pad.top + plotH / 2).toFixed(1)}) rotate(-90)`,
+            "text-anchor": "middle",
+            "data-axis": "y",
+          },
+          "XP, 30 days →",
         ),
       );
       chart.append(svg("text", { class: "quadrant", x: pad.left + 6, y: pad.top + 12 }, "plays more"));
@@ -1427,9 +1493,38 @@
     return [0, ...ticks];
   }
 
+  // --- sideways scrolling with a visible cue ---------------------------------------------
+
+  /**
+   * Mark `frame` while `scroller` has more to show to the right or left (CSS fades that edge
+   * and shadows the sticky name column), and keep `hint` saying so; returns the updater, to
+   * call again when the content changes.
+   */
+  function scrollCue(frame, scroller, hint, describe) {
+    const update = () => {
+      const max = scroller.scrollWidth - scroller.clientWidth;
+      const right = max > 1 && scroller.scrollLeft < max - 1;
+      const left = max > 1 && scroller.scrollLeft > 1;
+      frame.toggleAttribute("data-more-right", right);
+      frame.toggleAttribute("data-more-left", left);
+      if (hint) {
+        hint.hidden = max <= 1;
+        if (max > 1) hint.textContent = describe(right);
+      }
+    };
+    scroller.addEventListener("scroll", update, { passive: true });
+    redrawers.push(update);
+    update();
+    return update;
+  }
+
   // --- members table ---------------------------------------------------------------------
 
   function renderMembers(body) {
+    if (noMemberData) {
+      body.append(empty(noMemberData));
+      return;
+    }
     const state = { query: "", status: "current", role: "all", period: "30d", sort: "name", dir: 1 };
     const roles = [...new Set(data.members.map((m) => m.role).filter(Boolean))].sort();
     const numeric = (key, label, get, format) => ({ key, label, get, format, numeric: true });
@@ -1535,7 +1630,27 @@
       tbody,
     );
     const noRows = el("p", { className: "empty", attrs: { hidden: true }, data: { noRows: "" } });
-    body.append(el("div", { className: "table-wrap" }, table), noRows);
+    // On a phone the table scrolls sideways under its sticky names; a line above it and a fade
+    // at the cut-off edge say there is more (cards would lose sorting and comparing down a column).
+    const scroller = el(
+      "div",
+      {
+        className: "table-wrap",
+        attrs: { tabindex: 0, role: "region", "aria-label": "Members table (scrolls sideways)" },
+      },
+      table,
+    );
+    const frame = el("div", { className: "scroll-frame" }, scroller);
+    const hint = el("p", { className: "scroll-hint", attrs: { hidden: true }, data: { scrollHint: "" } });
+    const offRight = () => {
+      const edge = scroller.scrollLeft + scroller.clientWidth + 1;
+      return headers.filter((th) => th.offsetLeft + th.offsetWidth > edge).length;
+    };
+    const describe = (more) =>
+      more
+        ? `${plural(offRight(), "more column")} to the right: scroll the table sideways →`
+        : `All ${columns.length} columns: scroll back ← for the first ones`;
+    body.append(hint, frame, noRows);
 
     function matches(m) {
       if (
@@ -1582,6 +1697,8 @@
                 : c.format(v);
           } else content = c.get(m) || NO_DATA;
           const isName = c.key === "name";
+          // A long name is cut short (whole in its tooltip) so the sticky column leaves room.
+          if (isName) content = el("span", { className: "name-cut", attrs: { title: m.name } }, m.name);
           tr.append(
             el(
               isName ? "th" : "td",
@@ -1596,6 +1713,7 @@
         fragment.append(tr);
       }
       tbody.replaceChildren(fragment);
+      if (updateCue) updateCue();
       count.textContent = `Showing ${whole.format(rows.length)} of ${plural(data.members.length, "member")}`;
       noRows.hidden = rows.length > 0;
       noRows.textContent = state.query
@@ -1603,6 +1721,7 @@
         : "No member has this status and role.";
     }
 
+    let updateCue = null;
     search.addEventListener("input", () => {
       state.query = search.value.trim().toLowerCase();
       draw();
@@ -1611,6 +1730,7 @@
     roleSelect.addEventListener("change", () => ((state.role = roleSelect.value), draw()));
     periodSelect.addEventListener("change", () => ((state.period = periodSelect.value), draw()));
     draw();
+    updateCue = scrollCue(frame, scroller, hint, describe);
   }
 
   function select(id, options) {
@@ -1628,6 +1748,10 @@
   // --- records and streaks ---------------------------------------------------------------
 
   function renderRecords(body, tools) {
+    if (noMemberData) {
+      body.append(empty(noMemberData));
+      return;
+    }
     let span = "day";
     const holder = el("div");
     const spans = [
@@ -1638,7 +1762,9 @@
       clear(holder);
       const boards = data.records.filter((r) => r.span === span);
       if (!boards.some((b) => b.leaders.length)) {
-        holder.append(empty("No records yet: they appear once there are days of snapshots to compare."));
+        holder.append(
+          empty(noMemberData || "No records yet: they appear once there are days of snapshots to compare."),
+        );
         return;
       }
       holder.append(
@@ -1745,7 +1871,7 @@
 
   function renderMilestones(body) {
     if (!data.milestones.length) {
-      body.append(empty("No milestones in the last 90 days."));
+      body.append(empty(noMemberData || "No milestones in the last 90 days."));
       return;
     }
     body.append(
@@ -1777,7 +1903,12 @@
   function renderPromotions(body) {
     const rows = data.promotions;
     if (!rows.length) {
-      body.append(empty("No rank ladder to measure against yet (ranks are set in rules.yaml)."));
+      const ladder = rules.ranks.join(" → ");
+      let why;
+      if (!rules.ranks.length) why = "No rank ladder is set up (ranks are set under ranks: in rules.yaml).";
+      else if (noMemberData) why = `${noMemberData} The rank ladder is set: ${ladder}.`;
+      else why = `Nobody's role is on the rank ladder (${ladder}).`;
+      body.append(empty(why));
       return;
     }
     const due = rows.filter((p) => p.is_due);
@@ -1871,36 +2002,52 @@
   function renderRemoval(body) {
     const rows = data.removal_candidates;
     if (!rows.length) {
-      body.append(empty("No removal candidates: everyone in the clan long enough has been active recently."));
+      const r = rules.removal;
+      let why;
+      if (noMemberData) why = noMemberData;
+      else if (r)
+        why = `No removal candidates: nobody in the clan ${plural(r.min_tenure_days, "day")} or more has gone ${plural(r.no_activity_days, "day")} without XP or a message.`;
+      else why = "No removal candidates: everyone in the clan long enough has been active recently.";
+      body.append(empty(why));
       return;
     }
+    // A table on a wide screen; on a phone each candidate becomes a card with labelled fields,
+    // because the reason is a sentence that needs the screen's whole width. The ARIA roles keep
+    // it a table for screen readers when CSS lays the rows out as cards.
+    const cell = (label, props, content) =>
+      el("td", { ...props, attrs: { role: "cell", ...(props && props.attrs) }, data: { label } }, content);
     const tbody = el(
       "tbody",
-      null,
+      { attrs: { role: "rowgroup" } },
       rows.map((r) =>
         el(
           "tr",
-          null,
-          el("th", { attrs: { scope: "row" } }, r.name),
-          el("td", null, r.role || NO_DATA),
-          el("td", { className: "numeric" }, tenure(r.tenure_days)),
-          el("td", { attrs: { title: fmtDay(r.last_active_on) } }, ago(r.last_active_on)),
-          el("td", { className: "wrap" }, r.reason || ""),
+          { attrs: { role: "row" } },
+          el("th", { attrs: { scope: "row", role: "rowheader" } }, r.name),
+          cell("Role", null, r.role || NO_DATA),
+          cell("Tenure", { className: "numeric" }, tenure(r.tenure_days)),
+          cell("Last active", { attrs: { title: fmtDay(r.last_active_on) } }, ago(r.last_active_on)),
+          cell("Why", { className: "wrap" }, r.reason || ""),
         ),
       ),
     );
     const head = el(
       "tr",
-      null,
+      { attrs: { role: "row" } },
       ["Member", "Role", "Tenure", "Last active", "Why"].map((h, i) =>
-        el("th", { className: i === 2 ? "numeric" : null, attrs: { scope: "col" } }, h),
+        el("th", { className: i === 2 ? "numeric" : null, attrs: { scope: "col", role: "columnheader" } }, h),
       ),
     );
     body.append(
       el(
         "div",
         { className: "table-wrap short" },
-        el("table", { attrs: { id: "removal-table" } }, el("thead", null, head), tbody),
+        el(
+          "table",
+          { className: "table-cards", attrs: { id: "removal-table", role: "table" } },
+          el("thead", { attrs: { role: "rowgroup" } }, head),
+          tbody,
+        ),
       ),
     );
   }
@@ -1909,6 +2056,7 @@
 
   const FRESH_STATE = {
     fresh: ["Fresh", "good"],
+    failing: ["Partly failing", "warn"],
     stale: ["Stale", "bad"],
     never: ["Not connected", "neutral"],
   };
@@ -1919,7 +2067,8 @@
         "div",
         { className: "fresh-list" },
         data.freshness.sources.map((s) => {
-          const [label, tone] = FRESH_STATE[s.state];
+          const failing = s.failing_sources > 0;
+          const [label, tone] = FRESH_STATE[s.state === "fresh" && failing ? "failing" : s.state];
           const lines =
             s.state === "never"
               ? [`ClanStats has never read ${s.label}.`]
@@ -1931,6 +2080,9 @@
                   s.last_attempt !== s.last_success &&
                   s.last_attempt > (s.last_success || "")
                     ? `The last attempt (${fmtMoment(s.last_attempt)}) failed.`
+                    : null,
+                  failing
+                    ? `${plural(s.failing_sources, "of its sources", "of its sources")} failed on its last fetch, so some figures are missing or old (details: app.log, or python main.py runs).`
                     : null,
                 ];
           return el(
@@ -1957,21 +2109,23 @@
   // --- header, theme, start --------------------------------------------------------------
 
   function renderHeader() {
-    const name = (data.group && data.group.name) || "Clan";
-    document.getElementById("clan-name").textContent = `${name} · ClanStats`;
+    document.getElementById("clan-name").textContent = `${clanName} · ClanStats`;
     document.getElementById("clan-updated").textContent =
       `Figures for ${fmtDay(data.today)} · made ${fmtMoment(data.generated_at)}`;
     const sources = data.freshness.sources.filter((s) => s.state !== "never");
     const stale = sources.filter((s) => s.state === "stale");
+    // Fresh by its newest success, but some of its sources failed last time: partly missing.
+    const failing = sources.filter((s) => s.state === "fresh" && s.failing_sources > 0);
     const pill = document.getElementById("freshness-pill");
     if (sources.length) {
       pill.hidden = false;
-      pill.className = `pill tone-${stale.length ? "bad" : "good"}`;
-      pill.textContent = stale.length
-        ? `${stale.map((s) => s.label).join(" and ")} data is stale`
-        : "Data is fresh";
+      pill.className = `pill tone-${stale.length ? "bad" : failing.length ? "warn" : "good"}`;
+      if (stale.length) pill.textContent = `${stale.map((s) => s.label).join(" and ")} data is stale`;
+      else if (failing.length) pill.textContent = `${failing.map((s) => s.label).join(" and ")}: last fetch partly failed`;
+      else pill.textContent = "Data is fresh";
     }
     const banner = document.getElementById("banner");
+    if (noMemberData) banner.append(el("p", { className: "banner tone-warn", data: { noMembers: "" } }, noMemberData));
     if (stale.length) {
       banner.append(
         el(
@@ -2029,6 +2183,15 @@
     const app = document.getElementById("app");
     const nav = document.getElementById("panel-nav-list");
     for (const spec of PANELS) mountPanel(spec, app, nav);
+    // Wide screens wrap the section links; narrow ones scroll them sideways, with a fade at the
+    // cut-off edge. Jumping to a panel stops below the sticky header, however tall it has become.
+    scrollCue(nav.parentElement, nav, null);
+    const header = document.querySelector(".topbar");
+    const keepClearOfHeader = () => {
+      document.documentElement.style.scrollPaddingTop = `${header.offsetHeight + 12}px`;
+    };
+    redrawers.push(keepClearOfHeader);
+    keepClearOfHeader();
     let pending = false;
     window.addEventListener("resize", () => {
       if (pending) return;

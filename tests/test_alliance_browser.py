@@ -13,7 +13,7 @@ import pytest
 
 from clanstats.export.alliance import build_alliance, render_alliance
 from tests.test_dashboard_browser import Opener, browser, data, open_page
-from tests.test_export_clan_data import HOSTILE_NAMES
+from tests.test_export_clan_data import HOSTILE_NAMES, numbers_at
 
 __all__ = ["browser", "data", "open_page"]  # fixtures used by name below
 
@@ -60,3 +60,13 @@ def test_the_page_renders_every_group_as_text(
     assert page.evaluate("() => window.__xss") is None
     assert page.locator("#groups-table img, #groups-table script, svg[onload]").count() == 0
     watch.assert_clean()
+
+
+def test_alliance_json_writes_counts_as_integers(alliance: dict[str, Any]) -> None:
+    numbers = list(numbers_at(alliance))
+    hours = re.compile(r"/(ehp|ehb|age_hours)$")
+    counts = [(path, value) for path, value in numbers if not hours.search(path)]
+    assert len(counts) > 40
+    assert [path for path, value in counts if not isinstance(value, int)] == []
+    text = json.dumps(alliance)
+    assert not re.search(r'"(xp|messages|members)": \d+\.0\b', text)

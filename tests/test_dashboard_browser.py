@@ -33,6 +33,7 @@ from clanstats.db.models import WomGroup
 from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from clanstats.export.dashboard_bench import CHROMIUM_ARGS, chromium_path
+from clanstats.rules import Rules, load_rules
 from tests.conftest import sqlite_demo_database
 from tests.databases import SharedDatabase
 from tests.test_export_clan_data import HOSTILE_NAMES, build, hostile_copy
@@ -51,7 +52,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     demo = SharedDatabase("sqlite", f"sqlite:///{database.as_posix()}", database.parent)
     engine = hostile_copy(demo, tmp_path_factory.mktemp("dashboard") / "clanstats.db")
     try:
-        return build(engine)
+        return build(engine, rules=load_rules(database.parent / "rules.yaml"))
     finally:
         engine.dispose()
 
@@ -364,6 +365,7 @@ def test_an_empty_clan_explains_each_empty_panel(open_page: Opener, tmp_path: Pa
             today=date(2026, 1, 2),
             timezone=ZoneInfo("UTC"),
             generated_at=datetime(2026, 1, 2, tzinfo=UTC),
+            rules=Rules(),
         )
     engine.dispose()
     path = tmp_path / "empty.html"
@@ -372,7 +374,8 @@ def test_an_empty_clan_explains_each_empty_panel(open_page: Opener, tmp_path: Pa
     empties = page.locator("[data-empty]").all_inner_texts()
     assert len(empties) >= 10
     assert any("Discord isn't connected" in text for text in empties)
-    assert any("No season is running" in text for text in empties)
+    # With no seasons in the rules, it says so (not that one "isn't running").
+    assert any("No season is set up" in text for text in empties)
     assert page.locator("[data-kpi=xp_7d] .kpi-value").inner_text() == "—"
 
 

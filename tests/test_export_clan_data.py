@@ -41,6 +41,7 @@ from clanstats.db.models import (
     WomGroup,
 )
 from clanstats.export.clan_data import build_clan_data
+from clanstats.rules import Rank, Rules, Season, load_rules
 from clanstats.settings import PROJECT_ROOT
 from tests.databases import SharedDatabase
 
@@ -84,8 +85,15 @@ def data_day(engine: Engine) -> date:
     return day
 
 
-def build(engine: Engine, *, generated_at: datetime | None = None) -> dict[str, Any]:
-    """clan_data for the demo clan as the export stage builds it."""
+def demo_rules(demo: SharedDatabase) -> Rules:
+    """The rules file the demo run wrote and ran with (its ranks, its season, its goals)."""
+    return load_rules(demo.folder / "rules.yaml")
+
+
+def build(
+    engine: Engine, *, rules: Rules | None = None, generated_at: datetime | None = None
+) -> dict[str, Any]:
+    """clan_data for the demo clan as the export stage builds it (no rules: an empty file's)."""
     with Session(engine) as session:
         return build_clan_data(
             session,
@@ -93,6 +101,7 @@ def build(engine: Engine, *, generated_at: datetime | None = None) -> dict[str, 
             today=data_day(engine),
             timezone=UTC_ZONE,
             generated_at=generated_at or datetime.now(UTC),
+            rules=rules or Rules(),
         )
 
 
@@ -105,8 +114,8 @@ def engine(demo_run: SharedDatabase, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="module")
-def data(engine: Engine) -> dict[str, Any]:
-    return build(engine)
+def data(engine: Engine, demo_run: SharedDatabase) -> dict[str, Any]:
+    return build(engine, rules=demo_rules(demo_run))
 
 
 @pytest.fixture
@@ -183,6 +192,7 @@ def test_a_clan_before_its_first_transform_still_exports_valid_data(migrated_url
             today=date(2026, 1, 2),
             timezone=UTC_ZONE,
             generated_at=datetime(2026, 1, 2, 6, tzinfo=UTC),
+            rules=Rules(),
         )
     assert_valid(data)
     assert data["members"] == [] and data["trends"] == [] and data["season"] is None
@@ -398,3 +408,126 @@ def test_hostile_names_survive_as_plain_text(data: dict[str, Any]) -> None:
     names = {m["name"] for m in data["members"]}
     assert set(HOSTILE_NAMES) <= names
     assert_valid(data)
+
+
+# --- issue 18: what the page needs to tell the truth ------------------------------------------
+
+
+def test_the_season_carries_its_dates_and_days_left(
+    data: dict[str, Any], demo_run: SharedDatabase
+) -> None:
+    season = next(s for s in demo_rules(demo_run).seasons if s.name == data["season"]["name"])
+    today = date.fromisoformat(data["today"])
+    assert data["season"]["start"] == season.start.isoformat()
+    assert data["season"]["end"] == season.end.isoformat()
+    assert data["season"]["days_left"] == (season.end - today).days > 0
+    assert data["rules"]["ranks"] == [rank.name for rank in demo_rules(demo_run).ranks]
+    assert data["rules"]["seasons"][0]["start"] == season.start.isoformat()
+
+
+# Paths (keys joined by "/", list items as "[]") whose values are counts: whole numbers.
+COUNT_KEYS = re.compile(
+    r"(^|/)(xp|boss_kills|messages|kills|killers|members|joins|leaves|active_members|"
+    r"joins_30d|leaves_30d|removal_candidates|promotions_due|tenure_days|days|place|"
+    r"current|best|percent|days_left|failing_sources)$"
+)
+
+
+def numbers_at(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every number in a JSON value with its path."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from numbers_at(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for item in value:
+            yield from numbers_at(item, f"{path}[]")
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield path, value
+
+
+def test_counts_are_integers_and_the_schema_says_so(data: dict[str, Any]) -> None:
+    floats = [p for p, v in numbers_at(data) if COUNT_KEYS.search(p) and isinstance(v, float)]
+    assert not floats, floats[:10]
+    gained = [v for p, v in numbers_at(data) if p.endswith("/xp[]/gained")]
+    record = [v for p, v in numbers_at(data["records"]) if p.endswith("/value")]
+    assert gained and all(type(v) is int for v in gained)
+    assert record and any(type(v) is int for v in record)
+    # The schema refuses a count written as a float, and still takes hours with decimals.
+    broken = json.loads(json.dumps(data))
+    broken["gainers"]["7d"]["xp"][0]["gained"] = 5243600.5
+    board = next(r for r in broken["records"] if r["measure"] == "boss_kills" and r["leaders"])
+    board["leaders"][0]["value"] = 49.5
+    goal = next(g for g in broken["goals"]["items"] if g["metric"] not in ("ehp", "ehb"))
+    goal["target"] = 1500.5
+    errors = {"/".join(map(str, e.absolute_path)) for e in validator().iter_errors(broken)}
+    assert errors == {
+        "gainers/7d/xp/0/gained",
+        f"records/{broken['records'].index(board)}/leaders/0/value",
+        f"goals/items/{broken['goals']['items'].index(goal)}/target",
+    }
+    broken["gainers"]["7d"]["ehp"][0]["gained"] = 12.35
+    assert not validator().is_valid(broken) and validator().is_valid(data)
+
+
+def failed_first_run(url: str, group: int) -> None:
+    """A first run with WOM down: every WOM source failed but the gains call (nothing to ask)."""
+    engine = make_engine(url)
+    started = datetime(2026, 12, 2, 14, 0)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(FetchLog),
+            [
+                {
+                    "group_id": group,
+                    "source": source,
+                    "started_at": started,
+                    "finished_at": started + timedelta(minutes=1),
+                    "requests": 5,
+                    "rows": 0,
+                    "outcome": "ok" if source == "wom:gains" else "error",
+                }
+                for source in (
+                    "wom:roster",
+                    "wom:hiscores",
+                    "wom:activity",
+                    "wom:achievements",
+                    "wom:name-changes",
+                    "wom:competitions",
+                    "wom:gains",
+                )
+            ],
+        )
+    engine.dispose()
+
+
+FIRST_RUN_RULES = Rules(
+    ranks=[Rank(name=name) for name in ("recruit", "corporal", "sergeant", "lieutenant")],
+    seasons=[Season(name="Winter", start=date(2026, 11, 1), end=date(2027, 1, 31))],
+)
+
+
+def test_a_failed_first_run_knows_the_configured_season_and_ranks(migrated_url: str) -> None:
+    failed_first_run(migrated_url, 7)
+    engine = make_engine(migrated_url)
+    with Session(engine) as session:
+        data = build_clan_data(
+            session,
+            group_id=7,
+            today=date(2026, 12, 2),
+            timezone=UTC_ZONE,
+            generated_at=datetime(2026, 12, 2, 14, 5, tzinfo=UTC),
+            rules=FIRST_RUN_RULES,
+        )
+    engine.dispose()
+    assert_valid(data)
+    assert data["group"] == {"id": 7, "name": None, "clan_chat": None, "fetched_at": None}
+    assert data["season"] == {
+        "name": "Winter",
+        "start": "2026-11-01",
+        "end": "2027-01-31",
+        "days_left": 60,
+        "standings": [],
+    }
+    assert data["rules"]["ranks"] == ["recruit", "corporal", "sergeant", "lieutenant"]
+    wom = data["freshness"]["sources"][0]
+    assert wom["family"] == "wom" and wom["failing_sources"] == 6

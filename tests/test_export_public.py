@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
 from clanstats.db.models import (
+    ClanDaily,
     GoalWeek,
     MemberStatus,
     NameChange,
@@ -181,13 +183,66 @@ def test_opted_out_members_vanish_under_any_of_their_names(engine: Engine) -> No
     assert public["season"]["standings"] == [{"place": 2, "name": "Alice", "points": 10.0}]
 
 
+def test_counts_are_whole_numbers_and_hours_keep_two_decimals(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(PeriodGain),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": 1,
+                    "period": "7d",
+                    "metric": metric,
+                    "gained": gained,
+                    "source": "history",
+                }
+                for metric, gained in (
+                    ("xp", 5_243_600.0),
+                    ("boss_kills", 49.0),
+                    ("ehp", 12.3456),
+                    ("ehb", 3.0),
+                )
+            ],
+        )
+        session.execute(
+            insert(ClanDaily),
+            [
+                {
+                    "group_id": GROUP,
+                    "day": TODAY,
+                    "members": 3,
+                    "joins": 0,
+                    "leaves": 0,
+                    "active_members": 2,
+                    "xp": 5_243_600.0,
+                    "ehp": 12.3456,
+                    "ehb": 3.0,
+                    "boss_kills": 49.0,
+                    "messages": 7,
+                }
+            ],
+        )
+    public = summary(engine, Rules())
+    text = json.dumps(public)
+    # Counts are written as integers ("xp": 5243600), never as floats ("xp": 5243600.0).
+    assert re.search(r'"xp": 5243600[,}]', text) and "5243600.0" not in text
+    alice = next(m for m in public["members"] if m["name"] == "Alice")
+    week = alice["gains"]["7d"]
+    assert type(week["xp"]) is int and type(week["boss_kills"]) is int
+    assert week["ehp"] == 12.35 and week["ehb"] == 3.0
+    assert public["totals"] == {"xp_7d": 5_243_600, "boss_kills_7d": 49, "messages_7d": 7}
+    assert all(type(v) is int for v in public["totals"].values())
+    goal = public["goals"][0]
+    assert type(goal["target"]) is int and type(goal["progress"]) is int
+
+
 @needs_eleventy
 def test_the_bundle_builds_with_real_eleventy_and_escapes_names(
     engine: Engine, tmp_path: Path
 ) -> None:
     page = built_page(summary(engine, Rules()), tmp_path)
     assert "<h1" in page and "Clan</h1>" in page
-    assert "<td>Alice</td>" in page and "1500" in page
+    assert "<td>Alice</td>" in page and "<td>1,500</td>" in page  # thousands separated
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and HOSTILE not in page
     assert "XP: 150 of 100" in page
 

@@ -39,6 +39,7 @@ from clanstats.db.models import (
 from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from clanstats.report.workbook import REPORT_FILE, write_report
+from clanstats.rules import Rules
 from clanstats.settings import PROJECT_ROOT
 
 GROUP = 14
@@ -253,7 +254,12 @@ def clan_data(engine: Engine) -> dict[str, Any]:
     """clan_data.json of the clan, as the export stage builds it."""
     with Session(engine) as session:
         return build_clan_data(
-            session, group_id=GROUP, today=TODAY, timezone=UTC_ZONE, generated_at=NOW
+            session,
+            group_id=GROUP,
+            today=TODAY,
+            timezone=UTC_ZONE,
+            generated_at=NOW,
+            rules=Rules(),
         )
 
 

@@ -163,6 +163,7 @@ def built(
         now=datetime.now(UTC),
         timezone=CLAN_TZ,
         discord_expected=True,
+        rules=RULES,
     )
     shared = SharedDatabase(kind, database, folder, None if kind == "sqlite" else postgres)
     yield Built(engine, shared, path, load_workbook(path))
@@ -264,8 +265,19 @@ def test_members_sheet_formats_panes_filter_and_conditional_formats(built: Built
     joined = sheet.cell(row, headers.index("Joined") + 1)
     assert joined.number_format == "yyyy-mm-dd" and isinstance(joined.value, datetime)
     rules = [rule.type for rng in sheet.conditional_formatting for rule in rng.rules]
-    assert rules.count("dataBar") == 5 and rules.count("colorScale") == 2
+    # Pale tints behind the five 30-day measures (a data bar would sit under the number), and
+    # the engagement and streak scales.
+    assert rules.count("dataBar") == 0 and rules.count("colorScale") == 7
     assert sheet.cell(row, headers.index("Status") + 1).fill.fgColor.rgb.endswith("C6EFCE")
+    # The last 30 days first, then the other windows; the print is Name to Chat / play.
+    assert headers[6:16] == [
+        "XP 30d", "EHP 30d", "EHB 30d", "Boss kills 30d", "Messages 30d", "Answers 30d",
+        "Streak", "Best streak", "Engagement", "Chat / play",
+    ]  # fmt: skip
+    assert sheet.print_area == f"'Members'!$A$1:$P${4 + count}"
+    assert sheet.print_title_rows == "$4:$4"
+    assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
+    assert sheet.page_setup.orientation == "landscape"
 
 
 def test_summary_kpis_match_the_derived_tables(built: Built) -> None:
@@ -300,9 +312,14 @@ def test_summary_kpis_match_the_derived_tables(built: Built) -> None:
     # A whole percent with a literal "%": nothing for Excel to round up (33.9 is never "34%").
     assert sheet.cell(labels["10M clan XP"], 4).number_format == '0"%"'
     season_row = labels["Autumn push: top 10"]
-    assert sheet.cell(season_row + 2, 1).value == 1
+    # Under its title: its dates and days left (the season runs TODAY -20 .. TODAY +20).
+    start, end = TODAY - timedelta(days=20), TODAY + timedelta(days=20)
+    assert sheet.cell(season_row + 1, 1).value == (
+        f"{start:%a %d %b %Y} to {end:%a %d %b %Y}: 20 days left"
+    )
+    assert sheet.cell(season_row + 3, 1).value == 1
     winner = next(m.display_name for m in status.values() if m.player_id == leader)
-    assert sheet.cell(season_row + 2, 2).value == winner
+    assert sheet.cell(season_row + 3, 2).value == winner
     assert sheet.cell(labels["Wise Old Man"], 4).value == "ok"
     assert sheet.cell(labels["Discord"], 4).value == "ok"
 

@@ -35,6 +35,7 @@ from clanstats.db.models import (
 )
 from clanstats.harvest.freshness import fetches_by_family
 from clanstats.percent import goal_percent
+from clanstats.rules import Rules, Season
 from clanstats.transform.chat_rhythm import HEATMAP_DAYS
 
 # 2: statuses gained `unknown`; goals `percent`, trend days `partial`, promotions `held_back`.
@@ -68,9 +69,14 @@ def build_clan_data(
     today: date,
     timezone: ZoneInfo,
     generated_at: datetime,
+    rules: Rules,
     stale_after_hours: float = STALE_AFTER_HOURS,
 ) -> dict[str, Any]:
-    """Return the JSON-ready clan_data dict for the group as of `today` (clan time)."""
+    """Return the JSON-ready clan_data dict for the group as of `today` (clan time).
+
+    `rules` are the clan's rules (rules.yaml): the page says what is configured (ranks, seasons
+    and their dates) even before any member data exists.
+    """
     names = _names(session, group_id)
     statuses = _statuses(session, group_id)
     gains = _period_gains(session, group_id)
@@ -99,7 +105,8 @@ def build_clan_data(
         "streaks": _streaks(statuses, names),
         "milestones": _milestones(session, group_id, today, names),
         "goals": _goals(session, group_id, today),
-        "season": _season(session, group_id, names),
+        "season": _season(session, group_id, names, today, rules.seasons),
+        "rules": _rules(rules),
     }
 
 
@@ -112,6 +119,23 @@ def _group(session: Session, group_id: int) -> Json:
         "id": group_id,
         "name": group.name if group else None,
         "clan_chat": group.clan_chat if group else None,
+        # Null until a harvest has read the group from WOM (a first run with WOM down).
+        "fetched_at": _iso_utc(group.fetched_at) if group else None,
+    }
+
+
+def _rules(rules: Rules) -> Json:
+    """What rules.yaml sets up that the page explains: ranks, seasons, the removal rules."""
+    return {
+        "ranks": [rank.name for rank in rules.ranks],
+        "seasons": [
+            {"name": s.name, "start": s.start.isoformat(), "end": s.end.isoformat()}
+            for s in rules.seasons
+        ],
+        "removal": {
+            "min_tenure_days": rules.removal.min_tenure_days,
+            "no_activity_days": rules.removal.no_activity_days,
+        },
     }
 
 
@@ -136,6 +160,7 @@ def _freshness(session: Session, group_id: int, now: datetime, stale_after: floa
                 "last_attempt": _iso_utc(attempt),
                 "age_hours": round(age, 1) if age is not None else None,
                 "state": state,
+                "failing_sources": seen.failing_sources if seen else 0,
             }
         )
     return {"stale_after_hours": stale_after, "sources": families}
@@ -509,18 +534,37 @@ def _goals(session: Session, group_id: int, today: date) -> Json:
     }
 
 
-def _season(session: Session, group_id: int, names: dict[int, str]) -> Json | None:
-    """The current season's standings (the first by name if seasons overlap); None if none."""
+def _season(
+    session: Session,
+    group_id: int,
+    names: dict[int, str],
+    today: date,
+    seasons: list[Season],
+) -> Json | None:
+    """The current season: its dates and standings (the first by name if seasons overlap).
+
+    A season the rules say is running today is current even before anyone scored (a first
+    run, or WOM down); None when no season is running.
+    """
     rows = session.scalars(
         select(SeasonScore)
         .where(SeasonScore.group_id == group_id, SeasonScore.is_current.is_(True))
         .order_by(SeasonScore.season, SeasonScore.place, SeasonScore.player_id)
     ).all()
-    if not rows:
+    running = sorted(s.name for s in seasons if s.start <= today <= s.end)
+    if rows:
+        season = rows[0].season
+    elif running:
+        season = running[0]
+    else:
         return None
-    season = rows[0].season
+    dates = next((s for s in seasons if s.name == season), None)
     return {
         "name": season,
+        "start": dates.start.isoformat() if dates else None,
+        "end": dates.end.isoformat() if dates else None,
+        # Days after today until it ends (0 on its last day); None without its dates.
+        "days_left": max(0, (dates.end - today).days) if dates else None,
         "standings": [
             {
                 "place": row.place,

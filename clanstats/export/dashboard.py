@@ -77,8 +77,9 @@ def content_security_policy(*, script: str, style: str) -> str:
 
 
 def page_title(data: dict[str, Any]) -> str:
-    """The browser tab's title: the clan's name, or a plain one before the first harvest."""
-    name = (data.get("group") or {}).get("name")
+    """The browser tab's title: the clan's name, or its WOM group before the first harvest."""
+    group = data.get("group") or {}
+    name = group.get("name") or (f"WOM group {group['id']}" if group.get("id") else None)
     return f"{name} · ClanStats dashboard" if name else "ClanStats dashboard"
 
 

@@ -12,24 +12,29 @@ import json
 from pathlib import Path
 from typing import Any
 
-PAGE = """---
+# `num` prints a count with thousands separators (28,945,542): the page can't rely on the
+# Eleventy project having a number filter, so it is a Nunjucks macro with a regex literal.
+PAGE = r"""---
 title: Clan stats
 permalink: /clan/
 templateEngineOverride: njk,md
 ---
+{%- macro num(value) -%}
+{{ value | round | int | string | replace(r/\B(?=(\d{3})+(?!\d))/g, ",") }}
+{%- endmacro %}
 
 # {{ clanstats.clan.name | e }}
 
-{{ clanstats.clan.members }} members, updated {{ clanstats.date }}.
-This week the clan gained {{ clanstats.totals.xp_7d | round | int }} XP and
-{{ clanstats.totals.boss_kills_7d | round | int }} boss kills.
+{{ num(clanstats.clan.members) }} members, updated {{ clanstats.date }}.
+This week the clan gained {{ num(clanstats.totals.xp_7d) }} XP and
+{{ num(clanstats.totals.boss_kills_7d) }} boss kills.
 
 {% if clanstats.goals.length %}
 ## This week's goals
 
 <ul class="clanstats-goals">
 {%- for goal in clanstats.goals %}
-  <li>{{ goal.name | e }}: {{ goal.progress | round | int }} of {{ goal.target | round | int }}
+  <li>{{ goal.name | e }}: {{ num(goal.progress) }} of {{ num(goal.target) }}
   ({{ goal.percent }}%){%- if goal.achieved %} (done){% endif %}</li>
 {%- endfor %}
 </ul>
@@ -55,7 +60,7 @@ This week the clan gained {{ clanstats.totals.xp_7d | round | int }} XP and
       <td>{{ member.name | e }}</td><td>{{ member.role | e }}</td>
       <td>{% if member.status == "unknown" %}not enough history yet
         {%- else %}{{ member.status | e }}{% endif %}</td>
-      <td>{% if member.gains["30d"] %}{{ member.gains["30d"].xp | round | int }}{% endif %}</td>
+      <td>{% if member.gains["30d"] %}{{ num(member.gains["30d"].xp) }}{% endif %}</td>
     </tr>
 {%- endfor %}
   </tbody>

@@ -31,6 +31,7 @@ from clanstats.rules import Rules
 PUBLIC_VERSION = 1
 PUBLIC_GAINS = ("xp", "ehp", "ehb", "boss_kills")
 PUBLIC_PERIODS = ("7d", "30d")
+HOURS = frozenset({"ehp", "ehb"})  # two decimals; every other figure is a count: a whole number
 
 
 def build_public_summary(
@@ -90,8 +91,13 @@ def _opted_out(session: Session, group_id: int, rules: Rules) -> set[int]:
     return hidden
 
 
-def _gains(session: Session, group_id: int) -> dict[int, dict[str, dict[str, float]]]:
-    gains: dict[int, dict[str, dict[str, float]]] = defaultdict(dict)
+def _number(metric: str, value: float) -> float | int:
+    """Hours keep two decimals; counts (XP, kills, messages) are written as whole numbers."""
+    return round(value, 2) if metric in HOURS else round(value)
+
+
+def _gains(session: Session, group_id: int) -> dict[int, dict[str, dict[str, float | int]]]:
+    gains: dict[int, dict[str, dict[str, float | int]]] = defaultdict(dict)
     for player_id, period, metric, gained in session.execute(
         select(PeriodGain.player_id, PeriodGain.period, PeriodGain.metric, PeriodGain.gained).where(
             PeriodGain.group_id == group_id,
@@ -99,11 +105,11 @@ def _gains(session: Session, group_id: int) -> dict[int, dict[str, dict[str, flo
             PeriodGain.metric.in_(PUBLIC_GAINS),
         )
     ):
-        gains[player_id].setdefault(period, {})[metric] = round(gained, 2)
+        gains[player_id].setdefault(period, {})[metric] = _number(metric, gained)
     return gains
 
 
-def _clan_totals(session: Session, group_id: int, today: date) -> dict[str, float]:
+def _clan_totals(session: Session, group_id: int, today: date) -> dict[str, int]:
     days = session.scalars(
         select(ClanDaily)
         .where(ClanDaily.group_id == group_id, ClanDaily.day <= today)
@@ -111,9 +117,9 @@ def _clan_totals(session: Session, group_id: int, today: date) -> dict[str, floa
         .limit(7)
     ).all()
     return {
-        "xp_7d": sum(d.xp for d in days),
-        "boss_kills_7d": sum(d.boss_kills for d in days),
-        "messages_7d": sum(d.messages for d in days),
+        "xp_7d": round(sum(d.xp for d in days)),
+        "boss_kills_7d": round(sum(d.boss_kills for d in days)),
+        "messages_7d": round(sum(d.messages for d in days)),
     }
 
 
@@ -121,8 +127,8 @@ def _goals(session: Session, group_id: int) -> list[dict[str, Any]]:
     return [
         {
             "name": g.goal,
-            "target": g.target,
-            "progress": g.progress,
+            "target": _number(g.metric, g.target),
+            "progress": _number(g.metric, g.progress),
             "achieved": g.achieved,
             "percent": goal_percent(g.progress, g.target),
         }

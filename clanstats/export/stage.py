@@ -142,6 +142,7 @@ def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
             today=today,
             timezone=settings.timezone,
             generated_at=now,
+            rules=rules,
             stale_after_hours=stale_after_hours(rules.refresh),
         )
         public = build_public_summary(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from clanstats.report.queries import (
     Record,
     SeasonRow,
 )
+from clanstats.rules import Rules
 
 HISTORY_DAYS = 365  # the Clan days sheet and the member-count chart
 RECENT_DAYS = 90  # milestones shown, leavers still listed, the XP and messages chart
@@ -53,10 +54,35 @@ class ReportData:
     issues: list[IdentityIssue]
     heatmap: dict[tuple[int, int], int]
     channels: list[ChannelActivity]
+    # Each season's first and last day, and the rank ladder, from the rules file (empty when
+    # not given): what is set up, even before there is data for it.
+    season_dates: dict[str, tuple[date, date]] = field(default_factory=dict)
+    ranks: list[str] = field(default_factory=list)
 
     def name(self, player_id: int) -> str:
         """A player's display name, whoever they are."""
         return self.names.get(player_id, f"player {player_id}")
+
+    @property
+    def running_seasons(self) -> list[str]:
+        """The seasons the rules say run today, by name."""
+        return sorted(
+            n for n, (start, end) in self.season_dates.items() if start <= self.today <= end
+        )
+
+    def season_timing(self, season: str) -> str | None:
+        """ "Sun 18 Oct 2026 to Sat 16 Jan 2027: 45 days left" (None without its dates)."""
+        if season not in self.season_dates:
+            return None
+        start, end = self.season_dates[season]
+        left = (end - self.today).days
+        if left < 0:
+            when = "ended"
+        elif left == 0:
+            when = "last day today"
+        else:
+            when = f"{left} day{'s' if left != 1 else ''} left"
+        return f"{start:%a %d %b %Y} to {end:%a %d %b %Y}: {when}"
 
     @property
     def current_members(self) -> list[Member]:
@@ -89,8 +115,10 @@ def load_report_data(
     timezone: ZoneInfo,
     discord_expected: bool,
     stale_after: timedelta = STALE_AFTER,
+    rules: Rules | None = None,
 ) -> ReportData:
-    """Read every table the workbook shows for one group."""
+    """Read every table the workbook shows for one group (`rules`: the rules file's)."""
+    rules = rules or Rules()
     members = queries.members(session, group_id)
     names = queries.player_names(session, group_id)
     names.update({m.player_id: m.display_name for m in members})
@@ -125,4 +153,6 @@ def load_report_data(
         issues=queries.identity_issues(session, group_id),
         heatmap=chat_queries.chat_heatmap(session, group_id),
         channels=chat_queries.channel_activity(session, group_id),
+        season_dates={s.name: (s.start, s.end) for s in rules.seasons},
+        ranks=[rank.name for rank in rules.ranks],
     )

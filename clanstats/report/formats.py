@@ -10,6 +10,7 @@ from xlsxwriter.workbook import Workbook
 # Number formats by the kind of value a column holds ("text" and "status" have none).
 NUMBER_FORMATS: dict[str, str | None] = {
     "text": None,
+    "wrap": None,  # text that wraps onto more lines in its column (a reason, a rule)
     "status": None,
     "int": "#,##0",
     "dec1": "#,##0.0",
@@ -20,8 +21,21 @@ NUMBER_FORMATS: dict[str, str | None] = {
     "rank": "0",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
+    # A number drawn as a data bar only (see layout.add_bars): the number itself is hidden.
+    "bar": ";;;",
 }
 NUMERIC_KINDS = frozenset({"int", "dec1", "score", "pct", "percent", "rank"})
+# How a column's header lines up: like its values (text indented, numbers right).
+HEADER_ALIGN: dict[str, dict[str, Any]] = {
+    "text": {"align": "left", "indent": 1},
+    "wrap": {"align": "left", "indent": 1},
+    "status": {"align": "center"},
+    "date": {"align": "center"},
+    "datetime": {"align": "center"},
+    "rank": {"align": "center"},
+    "bar": {},
+    **{kind: {"align": "right"} for kind in ("int", "dec1", "score", "pct", "percent")},
+}
 
 FONT = "Calibri"
 HEADER_FILL, HEADER_FONT = "#1F4E78", "#FFFFFF"
@@ -54,7 +68,8 @@ FRESHNESS_COLOURS = {
 SCALE_LOW, SCALE_MID, SCALE_HIGH = "#F8696B", "#FFEB84", "#63BE7B"
 HEAT_LOW, HEAT_HIGH = "#FFFFFF", "#E46C0A"
 BOSS_LOW, BOSS_HIGH = "#FFFFFF", "#8EA9DB"
-DATA_BAR = "#9DC3E6"  # light, so the number on the bar stays readable
+DATA_BAR = "#9DC3E6"
+LIGHT_LOW, LIGHT_HIGH = "#FFFFFF", "#BDD7EE"  # a pale tint behind numbers (see add_light_scale)
 
 # Chart series.
 CHART_XP, CHART_MESSAGES, CHART_MEMBERS = "#2E75B6", "#ED7D31", "#70AD47"
@@ -90,13 +105,18 @@ class Formats:
         return self.make(italic=True, font_color=EXPLANATION_FONT)
 
     @property
+    def explanation_wrapped(self) -> Format:
+        """The explanation wrapped across the printed width (see layout.set_print_area)."""
+        return self.make(italic=True, font_color=EXPLANATION_FONT, text_wrap=True, valign="top")
+
+    @property
     def section(self) -> Format:
         """A heading above a table inside a sheet."""
         return self.make(bold=True, font_size=12, font_color=TITLE_FONT)
 
-    def header(self, *, rotated: bool = False) -> Format:
-        """A table's header cell."""
-        extra = {"rotation": 90, "align": "center"} if rotated else {}
+    def header(self, kind: str = "text", *, rotated: bool = False) -> Format:
+        """A table's header cell, lined up like the column's values (see HEADER_ALIGN)."""
+        extra = {"rotation": 90, "align": "center"} if rotated else HEADER_ALIGN.get(kind, {})
         return self.make(
             bold=True,
             font_color=HEADER_FONT,
@@ -120,14 +140,20 @@ class Formats:
             properties.update(bold=True, bg_color=TOTAL_FILL, top=1)
         if kind in ("date", "datetime", "rank"):
             properties["align"] = "center"
-        elif kind == "text":
-            properties["indent"] = 1  # keeps text off a right-aligned number in the cell before
+        elif kind in ("text", "wrap"):
+            # Indented (which needs an explicit left), like its header: keeps text off a
+            # right-aligned number in the cell before.
+            properties.update(align="left", indent=1)
+        if kind == "wrap":
+            properties["text_wrap"] = True
+        # Rows with a wrapped cell grow taller: every cell then reads from the top line.
+        properties["valign"] = "top"
         return self.make(**properties)
 
     def status(self, status: str, *, align: str = "center") -> Format:
         """A member status, coloured."""
         fill, font = STATUS_COLOURS.get(status, ("#FFFFFF", "#000000"))
-        return self.make(bg_color=fill, font_color=font, align=align, indent=1)
+        return self.make(bg_color=fill, font_color=font, align=align, indent=1, valign="top")
 
     def freshness(self, state: str) -> Format:
         """A source family's freshness flag, red when stale or never fetched."""
@@ -138,3 +164,8 @@ class Formats:
     def note(self) -> Format:
         """The line that says why a table is empty."""
         return self.make(italic=True, font_color=MUTED_FONT)
+
+    @property
+    def note_wrapped(self) -> Format:
+        """A note wrapped across the cells merged for it."""
+        return self.make(italic=True, font_color=MUTED_FONT, text_wrap=True, valign="top")

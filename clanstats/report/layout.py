@@ -11,16 +11,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar
+from weakref import WeakKeyDictionary
 
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from clanstats.report.formats import DATA_BAR, NUMERIC_KINDS, Formats, status_label
+from clanstats.report.formats import (
+    DATA_BAR,
+    LIGHT_HIGH,
+    LIGHT_LOW,
+    NUMERIC_KINDS,
+    Formats,
+    status_label,
+)
 
 T = TypeVar("T")
 MAX_CELL_TEXT = 32_767  # Excel's limit; longer text would make Excel "repair" the file
 MIN_WIDTH, MAX_WIDTH = 6, 42
 TITLE_ROW, EXPLANATION_ROW, FIRST_ROW = 0, 1, 3  # FIRST_ROW: where a sheet's content starts
+ROW_HEIGHT = 15  # points: one line of 11-point Calibri
+DEFAULT_COLUMN_PIXELS, PIXELS_PER_CHARACTER = 64, 7  # Excel's default column, Calibri 11
+# Each sheet's explanation, so its print setup can wrap it across the printed width.
+_explanations: WeakKeyDictionary[Worksheet, tuple[str, Any]] = WeakKeyDictionary()
 # The game measures every sheet shows: (period_gains metric, header label, value kind).
 GAME_MEASURES: tuple[tuple[str, str, str], ...] = (
     ("xp", "XP", "int"),
@@ -52,25 +64,58 @@ def start_sheet(
     title: str,
     explanation: str,
     *,
-    pages_wide: int = 1,
+    portrait: bool = False,
 ) -> Worksheet:
-    """A new sheet with its title, its one-line explanation and a landscape print setup.
+    """A new sheet with its title, its one-line explanation and its print setup.
 
-    The print fits `pages_wide` pages across (0: no fitting, for very wide sheets).
+    Every sheet prints one page wide (as many pages down as it needs), landscape unless it is a
+    narrow list that reads larger and on fewer pages upright (`portrait`). A sheet whose table
+    is wider than a page says in `print_area` which columns print.
     """
     sheet = workbook.add_worksheet(name)
     sheet.write_string(TITLE_ROW, 0, title, formats.title)
     sheet.write_string(EXPLANATION_ROW, 0, explanation, formats.explanation)
+    _explanations[sheet] = (
+        explanation,
+        formats.explanation_wrapped,
+    )
     sheet.set_row(TITLE_ROW, 21)
-    sheet.set_landscape()
+    if portrait:
+        sheet.set_portrait()
+    else:
+        sheet.set_landscape()
     sheet.set_paper(9)  # A4; Letter printers scale it
-    if pages_wide:
-        sheet.fit_to_pages(pages_wide, 0)
-    if pages_wide != 1:
-        sheet.repeat_columns(0)  # the name column on every printed page
-    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     sheet.set_footer("&L&8ClanStats &A&R&8Page &P of &N")
     return sheet
+
+
+def set_print_area(
+    sheet: Worksheet, last_row: int, last_col: int, *, header_row: int | None = None
+) -> None:
+    """Print rows from the title to `last_row` and columns A to `last_col`; a table's header
+    row repeats at the top of every printed page.
+
+    The explanation under the title wraps across the printed columns (one long line would be
+    cut off at the print's right edge).
+    """
+    last_col = max(last_col, 0)
+    sheet.print_area(TITLE_ROW, 0, max(last_row, EXPLANATION_ROW), last_col)
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+    if last_col > 0 and sheet in _explanations:
+        text, wrapped = _explanations[sheet]
+        sheet.merge_range(EXPLANATION_ROW, 0, EXPLANATION_ROW, last_col, text, wrapped)
+        pixels = sum(_column_pixels(sheet, col) for col in range(last_col + 1))
+        lines = wrapped_lines(text, pixels / PIXELS_PER_CHARACTER)
+        sheet.set_row(EXPLANATION_ROW, ROW_HEIGHT * lines)
+
+
+def _column_pixels(sheet: Worksheet, col: int) -> float:
+    """A column's width in pixels as set so far (XlsxWriter keeps it per column)."""
+    info = sheet.col_info.get(col)
+    return info.width if info is not None and info.width is not None else DEFAULT_COLUMN_PIXELS
 
 
 def write_value(sheet: Worksheet, row: int, col: int, value: Any, cell_format: Any) -> None:
@@ -109,14 +154,18 @@ def write_table(
 ) -> int:
     """Write a header row and one row per item from (top, left); return the next free row."""
     for offset, column in enumerate(columns):
-        sheet.write_string(top, left + offset, column.header, formats.header())
+        # A header lines up with its column: text indented like the names, numbers right.
+        sheet.write_string(top, left + offset, column.header, formats.header(column.kind))
     sheet.set_row(top, header_height)  # two lines: headers wrap rather than widen columns
     # Headers wrap, so a column need only fit the header's longest word.
     widths = [max(map(len, column.header.split() or [""])) + 2 for column in columns]
     for index, item in enumerate(items, start=top + 1):
         dim = muted(item) if muted else False
+        lines = 1
         for offset, column in enumerate(columns):
             value, kind = column.value(item), column.kind_for(item)
+            if kind == "wrap" and isinstance(value, str):
+                lines = max(lines, wrapped_lines(value, column.width or MAX_WIDTH))
             if kind == "status" and not dim:
                 cell_format = formats.status(str(value))
             else:
@@ -125,6 +174,10 @@ def write_table(
                 value = status_label(str(value))
             write_value(sheet, index, left + offset, value, cell_format)
             widths[offset] = max(widths[offset], _shown_width(value, kind))
+        if lines > 1:
+            # Spreadsheets don't grow a row for wrapped text on opening (LibreOffice, Excel
+            # for a file it didn't write): the row is given its height here.
+            sheet.set_row(index, ROW_HEIGHT * lines)
     if set_widths:
         for offset, column in enumerate(columns):
             width = column.width or min(max(widths[offset], MIN_WIDTH), MAX_WIDTH)
@@ -132,6 +185,20 @@ def write_table(
     if autofilter and items:
         sheet.autofilter(top, left, top + len(items), left + len(columns) - 1)
     return top + 1 + len(items)
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes wrapped at word breaks in a column `width` characters wide
+    (less its indent: most letters are narrower than the digit that sets the width)."""
+    room = max(8, int(width * 1.1) - 3)
+    lines, used = 1, 0
+    for word in text.split():
+        if used and used + 1 + len(word) > room:
+            lines, used = lines + 1, 0
+        used = used + 1 + len(word) if used else len(word)
+        while used > room:  # a word longer than the line breaks where it must
+            lines, used = lines + 1, used - room
+    return lines
 
 
 def write_note(sheet: Worksheet, formats: Formats, row: int, text: str, col: int = 0) -> int:
@@ -146,6 +213,20 @@ def write_section(sheet: Worksheet, formats: Formats, row: int, text: str, col: 
     return row + 1
 
 
+def add_bars(
+    sheet: Worksheet, first: int, last: int, col: int, *, scale: tuple[float, float] | None = None
+) -> None:
+    """Data bars alone in a "bar" column (its numbers hidden) beside the column that shows the
+    numbers: a bar never sits under a number."""
+    add_data_bars(sheet, first, last, col, scale=scale, bar_only=True)
+
+
+def add_light_scale(sheet: Worksheet, first: int, last: int, col: int) -> None:
+    """A pale tint from white (the column's least) to light blue (its most) behind numbers that
+    stay fully readable: the Bosses sheet's colouring, for measure columns."""
+    add_colour_scale(sheet, first, last, col, col, min_color=LIGHT_LOW, max_color=LIGHT_HIGH)
+
+
 def add_data_bars(
     sheet: Worksheet,
     first: int,
@@ -153,15 +234,22 @@ def add_data_bars(
     col: int,
     *,
     scale: tuple[float, float] | None = None,
+    bar_only: bool = False,
 ) -> None:
     """Solid data bars on one column's data rows (no-op for an empty table).
 
     `scale` (lowest, highest) fixes the bar's ends, for values with a scale of their own (a
     percent); without it the column's own smallest and largest values are the ends.
+    `bar_only` hides the cell's number (see `add_bars`).
     """
     if last < first:
         return
-    options = {"type": "data_bar", "bar_color": DATA_BAR, "bar_solid": True}
+    options = {
+        "type": "data_bar",
+        "bar_color": DATA_BAR,
+        "bar_solid": True,
+        "bar_only": bar_only,
+    }
     if scale is not None:
         low, high = scale
         options |= {"min_type": "num", "min_value": low, "max_type": "num", "max_value": high}
@@ -189,7 +277,8 @@ def _shown_width(value: Any, kind: str) -> int:
     if value is None:
         return 0
     if kind in NUMERIC_KINDS and isinstance(value, int | float):
-        return len(f"{value:,.1f}") + 1
+        shown = f"{value:,.0f}" if kind in ("int", "rank") else f"{value:,.1f}"
+        return len(shown) + 1
     if kind in ("date", "datetime"):
         return 12 if kind == "date" else 17
     return len(str(value)) + 1

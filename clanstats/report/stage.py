@@ -29,7 +29,8 @@ def report_group(context: StageContext) -> StageResult:
     group_id = require_group_id(settings)
     now = clock.now().astimezone(settings.timezone)
     path = settings.output_dir / REPORT_FILE
-    stale_hours = stale_after_hours(load_rules(settings.rules_file).refresh)
+    rules = load_rules(settings.rules_file)
+    stale_hours = stale_after_hours(rules.refresh)
     with Session(context.engine) as session:
         inputs = output_inputs(
             session,
@@ -53,6 +54,7 @@ def report_group(context: StageContext) -> StageResult:
         timezone=settings.timezone,
         discord_expected=settings.discord_enabled,
         stale_after=timedelta(hours=stale_hours),
+        rules=rules,
     )
     crash_point("report.before-manifest")
     with Session(context.engine) as session, session.begin():

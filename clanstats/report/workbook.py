@@ -31,6 +31,7 @@ from clanstats.report.sheets.members import write_members
 from clanstats.report.sheets.officers import write_inactive, write_promotions
 from clanstats.report.sheets.records import write_records
 from clanstats.report.sheets.summary import write_summary
+from clanstats.rules import Rules
 
 REPORT_FILE = "clan_report_summary_merged.xlsx"
 # Text is only ever text: a name like "=HYPERLINK(...)" must never become a formula or a link.
@@ -67,8 +68,13 @@ def write_report(
     timezone: ZoneInfo,
     discord_expected: bool,
     stale_after: timedelta = STALE_AFTER,
+    rules: Rules | None = None,
 ) -> dict[str, object]:
-    """Read the group's derived tables and write the workbook to `path`; return run counts."""
+    """Read the group's derived tables and write the workbook to `path`; return run counts.
+
+    `rules` (the rules file's) give the seasons' dates and days left, and what is set up
+    before there is data for it (ranks, seasons).
+    """
     started = time.perf_counter()
     with Session(engine) as session:
         data = load_report_data(
@@ -79,6 +85,7 @@ def write_report(
             timezone=timezone,
             discord_expected=discord_expected,
             stale_after=stale_after,
+            rules=rules,
         )
     write_workbook(data, path)
     stale = [f.label for f in data.freshness if f.expected and f.state != "ok"]

@@ -12,10 +12,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from clanstats.report.data import RECENT_DAYS, ReportData
 from clanstats.report.formats import CHART_MEMBERS, CHART_MESSAGES, CHART_XP, FONT, Formats
-from clanstats.report.layout import write_note
 from clanstats.report.sheets.clan_days import FIRST_DATA_ROW, HEADERS, SHEET
 
-CHART_SIZE = {"width": 760, "height": 330}
+CHART_SIZE = {"width": 680, "height": 330}
+CHART_COLUMNS = 11  # default-width columns (64 px) the charts span: 680 px and a margin
 AXIS_FONT = {"name": FONT, "size": 9}
 
 
@@ -33,14 +33,42 @@ def add_summary_charts(
     # Clan days lists the days oldest first and today (if there) last: its row is left out.
     last = FIRST_DATA_ROW + full_days - 1
     recent_first = max(FIRST_DATA_ROW, last - RECENT_DAYS + 1)
-    sheet.insert_chart(row, col, _activity_chart(workbook, recent_first, last))
+    recent = [d.xp for d in data.days if d.day < data.today][-RECENT_DAYS:]
+    xp_axis = xp_axis_scale(max(recent, default=0))
+    sheet.insert_chart(row, col, _activity_chart(workbook, recent_first, last, xp_axis))
     sheet.insert_chart(row + 18, col, _members_chart(workbook, FIRST_DATA_ROW, last))
     yesterday = data.today - timedelta(days=1)
     note = (
         f"The charts end at yesterday ({yesterday:%a %d %b}): today is not over, so its numbers "
         f"so far are left out (the {SHEET} sheet lists them)."
     )
-    return write_note(sheet, formats, row + 36, note, col)
+    # Wrapped under the charts, inside the printed width.
+    sheet.merge_range(row + 36, col, row + 36, col + CHART_COLUMNS - 1, note, formats.note_wrapped)
+    sheet.set_row(row + 36, 30)
+    return row + 37
+
+
+MAX_TICKS = 8
+
+
+def xp_axis_scale(largest: float) -> dict[str, object]:
+    """The XP axis's labels: whole millions ("0M, 1M, 2M") for a clan gaining millions a day,
+    whole thousands ("0K, 200K") below that, plain counts for a small clan. The step is a
+    whole 1, 2 or 5 x 10^n of the unit, so no two labels round to the same text."""
+    for unit, num_format in ((1_000_000, '#,##0,,"M"'), (1_000, '#,##0,"K"')):
+        if largest >= 2 * unit:
+            return {"num_format": num_format, "major_unit": _step(largest, unit), "min": 0}
+    return {"num_format": "#,##0", "min": 0}
+
+
+def _step(largest: float, unit: int) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... units giving at most MAX_TICKS steps."""
+    power = unit
+    while True:
+        for factor in (1, 2, 5):
+            if largest / (factor * power) <= MAX_TICKS:
+                return factor * power
+        power *= 10
 
 
 def full_day_count(data: ReportData) -> int:
@@ -59,7 +87,9 @@ def _series(first: int, last: int, header: str, **style: object) -> dict[str, ob
     }
 
 
-def _activity_chart(workbook: Workbook, first: int, last: int) -> object:
+def _activity_chart(
+    workbook: Workbook, first: int, last: int, xp_axis: dict[str, object]
+) -> object:
     """Daily XP (columns) and messages (a line on the right axis) over the 90 days to yesterday."""
     chart = workbook.add_chart({"type": "column"})
     chart.add_series(_series(first, last, "XP", fill={"color": CHART_XP}, gap=40))
@@ -84,7 +114,7 @@ def _activity_chart(workbook: Workbook, first: int, last: int) -> object:
     chart.set_y_axis(
         {
             "name": "XP",
-            "num_format": '0.0,,"M"',
+            **xp_axis,
             "num_font": AXIS_FONT,
             "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}},
         }

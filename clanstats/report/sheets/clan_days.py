@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from xlsxwriter.workbook import Workbook
 
-from clanstats.report.data import HISTORY_DAYS, ReportData
+from clanstats.report.data import HISTORY_DAYS, RECENT_DAYS, ReportData
 from clanstats.report.formats import Formats
-from clanstats.report.layout import FIRST_ROW, Column, start_sheet, write_note, write_table
+from clanstats.report.layout import (
+    FIRST_ROW,
+    Column,
+    set_print_area,
+    start_sheet,
+    write_note,
+    write_table,
+)
 from clanstats.report.queries import ClanDay
 
 SHEET = "Clan days"
@@ -35,11 +42,17 @@ def write_clan_days(workbook: Workbook, formats: Formats, data: ReportData) -> N
         "Clan days",
         f"The clan's members, joins, leaves, active members and totals per day for the "
         f"{HISTORY_DAYS} days to {data.today:%Y-%m-%d} (clan time), oldest first; the last row, "
-        "today, is the day so far.",
+        f"today, is the day so far. Printed: the last {RECENT_DAYS} days.",
+        portrait=True,
     )
     if not data.days:
         write_note(sheet, formats, FIRST_ROW, "No clan days yet: run harvest and transform.")
         return
-    write_table(sheet, formats, FIRST_ROW, COLUMNS, data.days)
+    end = write_table(sheet, formats, FIRST_ROW, COLUMNS, data.days)
     sheet.freeze_panes(FIRST_DATA_ROW, 1)
-    sheet.repeat_rows(FIRST_ROW)
+    set_print_area(sheet, end - 1, len(COLUMNS) - 1)
+    # The print: the last 90 days (the Summary's charts), under the title and header rows,
+    # which repeat on every page.
+    first_printed = max(FIRST_DATA_ROW, end - RECENT_DAYS)
+    sheet.print_area(first_printed, 0, end - 1, len(COLUMNS) - 1)
+    sheet.repeat_rows(0, FIRST_ROW)

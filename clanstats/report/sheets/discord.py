@@ -14,7 +14,8 @@ from clanstats.report.layout import (
     FIRST_ROW,
     Column,
     add_colour_scale,
-    add_data_bars,
+    add_light_scale,
+    set_print_area,
     start_sheet,
     write_note,
     write_section,
@@ -52,16 +53,19 @@ def write_discord(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         return
     for col, width in enumerate((*MEMBER_WIDTHS, *RIGHT_WIDTHS)):
         sheet.set_column(col, col, width)
-    _members(sheet, formats, data, members)
+    members_end = _members(sheet, formats, data, members)
     row = _heatmap(sheet, formats, data)
-    _channels(sheet, formats, data.channels, row + 1)
+    channels_end = _channels(sheet, formats, data.channels, row + 1)
+    set_print_area(sheet, max(members_end, channels_end), RIGHT + len(RIGHT_WIDTHS) - 1)
 
 
-def _members(sheet: Worksheet, formats: Formats, data: ReportData, members: list[Member]) -> None:
+def _members(sheet: Worksheet, formats: Formats, data: ReportData, members: list[Member]) -> int:
+    """The per-member table; return the last row it used."""
     row = write_section(sheet, formats, FIRST_ROW, "Messages per member")
     if not members:
-        write_note(sheet, formats, row, "No member's messages are counted yet (see Unlinked).")
-        return
+        return write_note(
+            sheet, formats, row, "No member's messages are counted yet (see Unlinked)."
+        )
     gains = data.gains
 
     def messages(period: str) -> Column[Member]:
@@ -82,7 +86,8 @@ def _members(sheet: Worksheet, formats: Formats, data: ReportData, members: list
     ]
     end = write_table(sheet, formats, row, columns, members, set_widths=False)
     sheet.freeze_panes(row + 1, 1)
-    add_data_bars(sheet, row + 1, end - 1, 2)
+    add_light_scale(sheet, row + 1, end - 1, 2)
+    return end - 1
 
 
 def _heatmap(sheet: Worksheet, formats: Formats, data: ReportData) -> int:
@@ -115,13 +120,13 @@ def _heatmap(sheet: Worksheet, formats: Formats, data: ReportData) -> int:
     return last + 2
 
 
-def _channels(
-    sheet: Worksheet, formats: Formats, channels: list[ChannelActivity], row: int
-) -> None:
+def _channels(sheet: Worksheet, formats: Formats, channels: list[ChannelActivity], row: int) -> int:
+    """The per-channel table; return the last row it used."""
     row = write_section(sheet, formats, row, "Messages per channel", RIGHT)
     if not channels:
-        write_note(sheet, formats, row, "No channel had messages in the last 90 days.", RIGHT)
-        return
+        return write_note(
+            sheet, formats, row, "No channel had messages in the last 90 days.", RIGHT
+        )
     columns: list[Column[ChannelActivity]] = [
         Column("Channel or thread", "text", lambda c: c.name),
         *(Column(f"{period[:-1]} days", "int", _count_of(period)) for period in CHANNEL_PERIODS),
@@ -131,7 +136,8 @@ def _channels(
     end = write_table(
         sheet, formats, row, columns, channels, left=RIGHT, autofilter=False, set_widths=False
     )
-    add_data_bars(sheet, row + 1, end - 1, RIGHT + 3)
+    add_light_scale(sheet, row + 1, end - 1, RIGHT + 3)
+    return end - 1
 
 
 def _count_of(period: str) -> Callable[[ChannelActivity], int]:

@@ -9,7 +9,8 @@ from clanstats.report.formats import Formats
 from clanstats.report.layout import (
     FIRST_ROW,
     Column,
-    add_data_bars,
+    add_light_scale,
+    set_print_area,
     start_sheet,
     write_note,
     write_table,
@@ -32,6 +33,7 @@ def write_milestones(workbook: Workbook, formats: Formats, data: ReportData) -> 
         "Milestones",
         f"WOM achievements, years in the clan and message milestones in the {RECENT_DAYS} days "
         f"to {data.today:%Y-%m-%d} (clan time), newest first.",
+        portrait=True,
     )
     if not data.milestones:
         write_note(sheet, formats, FIRST_ROW, f"No milestones in the last {RECENT_DAYS} days.")
@@ -42,8 +44,18 @@ def write_milestones(workbook: Workbook, formats: Formats, data: ReportData) -> 
         Column("Kind", "text", lambda m: MILESTONE_KINDS.get(m.kind, m.kind), width=13),
         Column("Milestone", "text", lambda m: m.title, width=44),
     ]
-    write_table(sheet, formats, FIRST_ROW, columns, data.milestones)
+    end = write_table(sheet, formats, FIRST_ROW, columns, data.milestones)
     sheet.freeze_panes(FIRST_ROW + 1, 0)
+    set_print_area(sheet, end - 1, len(columns) - 1, header_row=FIRST_ROW)
+
+
+def _no_standings(data: ReportData) -> str:
+    """Why the Seasons sheet is empty: no season set up, or nobody with points yet."""
+    if not data.season_dates:
+        return "No seasons: add one under `seasons:` in rules.yaml (see rules.example.yaml)."
+    why = "no member data yet: run harvest" if not data.members else "nobody has points yet"
+    names = ", ".join(data.season_dates)
+    return f"No standings yet for {names}: {why}."
 
 
 def write_seasons(workbook: Workbook, formats: Formats, data: ReportData) -> None:
@@ -53,24 +65,25 @@ def write_seasons(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         formats,
         "Seasons",
         "Seasons",
-        "Points and places in each season from rules.yaml (current season first); points "
-        f"weigh the gains and messages the season names, as of {data.today:%Y-%m-%d}.",
+        "Points and places in each season from rules.yaml (current season first), with its "
+        "first and last day; points weigh the gains and messages the season names, as of "
+        f"{data.today:%Y-%m-%d}.",
+        portrait=True,
     )
     if not data.seasons:
-        write_note(
-            sheet,
-            formats,
-            FIRST_ROW,
-            "No seasons: add one under `seasons:` in rules.yaml (see rules.example.yaml).",
-        )
+        write_note(sheet, formats, FIRST_ROW, _no_standings(data))
         return
+    dates = data.season_dates
     columns: list[Column[SeasonRow]] = [
-        Column("Season", "text", lambda s: s.season, width=24),
+        Column("Season", "text", lambda s: s.season, width=22),
+        Column("Starts", "date", lambda s: dates[s.season][0] if s.season in dates else None),
+        Column("Ends", "date", lambda s: dates[s.season][1] if s.season in dates else None),
         Column("Current", "text", lambda s: s.is_current, width=8),
         Column("Place", "rank", lambda s: s.place, width=7),
-        Column("Name", "text", lambda s: data.name(s.player_id), width=24),
+        Column("Name", "text", lambda s: data.name(s.player_id), width=22),
         Column("Points", "dec1", lambda s: s.points, width=10),
     ]
     end = write_table(sheet, formats, FIRST_ROW, columns, data.seasons)
     sheet.freeze_panes(FIRST_ROW + 1, 0)
-    add_data_bars(sheet, FIRST_ROW + 1, end - 1, 4)
+    set_print_area(sheet, end - 1, len(columns) - 1, header_row=FIRST_ROW)
+    add_light_scale(sheet, FIRST_ROW + 1, end - 1, len(columns) - 1)

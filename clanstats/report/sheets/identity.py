@@ -6,7 +6,14 @@ from xlsxwriter.workbook import Workbook
 
 from clanstats.report.data import ReportData
 from clanstats.report.formats import Formats
-from clanstats.report.layout import FIRST_ROW, Column, start_sheet, write_note, write_table
+from clanstats.report.layout import (
+    FIRST_ROW,
+    Column,
+    set_print_area,
+    start_sheet,
+    write_note,
+    write_table,
+)
 from clanstats.report.queries import IdentityIssue
 
 ISSUE_KINDS = {
@@ -45,5 +52,6 @@ def write_unlinked(workbook: Workbook, formats: Formats, data: ReportData) -> No
         Column("Id is", "text", lambda i: SUBJECTS.get(i.kind, "")),
         Column("What to do", "text", lambda i: i.detail, width=70),
     ]
-    write_table(sheet, formats, FIRST_ROW, columns, data.issues)
+    end = write_table(sheet, formats, FIRST_ROW, columns, data.issues)
     sheet.freeze_panes(FIRST_ROW + 1, 0)
+    set_print_area(sheet, end - 1, len(columns) - 1, header_row=FIRST_ROW)

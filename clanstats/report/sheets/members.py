@@ -11,15 +11,20 @@ from clanstats.report.layout import (
     GAME_MEASURES,
     Column,
     add_colour_scale,
-    add_data_bars,
+    add_light_scale,
+    set_print_area,
     start_sheet,
     write_note,
     write_table,
 )
 from clanstats.report.queries import Gains, Member
 
-GAME_PERIODS = ("7d", "30d", "90d", "365d")
+# The last 30 days come first (the window the status and removal rules use); the other
+# windows follow, each a block of its own. Only the first block prints: see write_members.
+MAIN_PERIOD = "30d"
+OTHER_PERIODS = ("7d", "90d", "365d")
 CHAT_PERIODS = ("7d", "30d", "90d")
+LAST_PRINTED = "Chat / play"  # the print ends with this column: one readable page wide
 
 
 def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> None:
@@ -32,8 +37,9 @@ def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         f"Every member on {data.today:%Y-%m-%d}, by status then 30-day XP. 7d/30d/90d/365d = "
         "the last 7/30/90/365 days up to today (clan time); an empty cell means no data. "
         "Not enough history yet: ClanStats hasn't watched them long enough to tell. "
-        f"Grey rows at the end: members who left in the last {RECENT_DAYS} days.",
-        pages_wide=2,
+        f"Grey rows at the end: members who left in the last {RECENT_DAYS} days. "
+        f"Printed: Name to {LAST_PRINTED} (the last 30 days); the 7-, 90- and 365-day columns "
+        "follow on screen.",
     )
     current = data.current_members
     rows = current + data.recent_leavers
@@ -41,7 +47,7 @@ def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         write_note(sheet, formats, FIRST_ROW, "No members yet: run harvest and transform first.")
         return
     columns = member_columns(data.gains)
-    write_table(
+    end = write_table(
         sheet,
         formats,
         FIRST_ROW,
@@ -51,12 +57,13 @@ def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         header_height=45,  # "Boss kills 365d" takes three lines
     )
     sheet.freeze_panes(FIRST_ROW + 1, 1)
-    sheet.repeat_rows(FIRST_ROW)
-    first, last_current = FIRST_ROW + 1, FIRST_ROW + len(current)
     headers = [column.header for column in columns]
-    # Bars and scales compare current members only: leavers' partial numbers would skew them.
+    set_print_area(sheet, end - 1, headers.index(LAST_PRINTED), header_row=FIRST_ROW)
+    first, last_current = FIRST_ROW + 1, FIRST_ROW + len(current)
+    # Tints and scales compare current members only: leavers' partial numbers would skew them.
+    # A pale tint, not a data bar: a bar would sit under the number.
     for header in ("XP 30d", "EHP 30d", "EHB 30d", "Boss kills 30d", "Messages 30d"):
-        add_data_bars(sheet, first, last_current, headers.index(header))
+        add_light_scale(sheet, first, last_current, headers.index(header))
     score = headers.index("Engagement")
     add_colour_scale(
         sheet,
@@ -81,28 +88,35 @@ def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> Non
 
 
 def member_columns(gains: Gains) -> list[Column[Member]]:
-    """The Members sheet's columns, in order."""
+    """The Members sheet's columns, in order: who, the last 30 days, then the other windows."""
     columns: list[Column[Member]] = [
-        Column("Name", "text", lambda m: m.display_name, width=24),
+        Column("Name", "text", lambda m: m.display_name, width=22),
         Column("Role", "text", lambda m: m.role),
         Column("Status", "status", lambda m: m.status),  # fitted: "not enough history yet"
         Column("Joined", "date", lambda m: m.joined_on),
-        Column("Tenure (days)", "int", lambda m: m.tenure_days, width=9),
+        Column("Tenure (days)", "int", lambda m: m.tenure_days, width=8),
         Column("Last active", "date", lambda m: m.last_active_on),
-    ]
-    for metric, label, kind in GAME_MEASURES:
-        for period in GAME_PERIODS:
-            columns.append(_gain_column(gains, f"{label} {period}", kind, metric, period))
-    for period in CHAT_PERIODS:
-        columns.append(_gain_column(gains, f"Messages {period}", "int", "messages", period))
-    columns += [
-        _gain_column(gains, "Answers 30d", "int", "answers", "30d"),
+        *_period_block(gains, MAIN_PERIOD),
+        _gain_column(gains, f"Answers {MAIN_PERIOD}", "int", "answers", MAIN_PERIOD),
         Column("Streak", "int", lambda m: m.current_streak, width=8),
         Column("Best streak", "int", lambda m: m.best_streak, width=8),
         Column("Engagement", "score", lambda m: m.engagement_score, width=11),
-        Column("Chat / play", "text", lambda m: m.chat_play),
+        Column(LAST_PRINTED, "text", lambda m: m.chat_play),
     ]
+    for period in OTHER_PERIODS:
+        columns += _period_block(gains, period)
     return columns
+
+
+def _period_block(gains: Gains, period: str) -> list[Column[Member]]:
+    """XP, EHP, EHB, boss kills (and messages, where Discord counts them) over one window."""
+    block = [
+        _gain_column(gains, f"{label} {period}", kind, metric, period)
+        for metric, label, kind in GAME_MEASURES
+    ]
+    if period in CHAT_PERIODS:
+        block.append(_gain_column(gains, f"Messages {period}", "int", "messages", period))
+    return block
 
 
 def _gain_column(gains: Gains, header: str, kind: str, metric: str, period: str) -> Column[Member]:

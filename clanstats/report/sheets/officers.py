@@ -9,7 +9,8 @@ from clanstats.report.formats import STATUS_COLOURS, Formats
 from clanstats.report.layout import (
     FIRST_ROW,
     Column,
-    add_data_bars,
+    add_bars,
+    set_print_area,
     start_sheet,
     write_note,
     write_table,
@@ -34,7 +35,10 @@ def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> No
     )
     rows = [m for m in data.current_members if m.removal_candidate or m.status in QUIET_STATUSES]
     if not rows:
-        write_note(sheet, formats, FIRST_ROW, "Nobody is quiet, inactive or up for removal.")
+        note = "Nobody is quiet, inactive or up for removal."
+        if not data.members:
+            note = "No member data yet: run harvest (see the Summary's data freshness)."
+        write_note(sheet, formats, FIRST_ROW, note)
         return
     rows.sort(key=lambda m: (not m.removal_candidate, -_quiet_days(m, data), m.display_name))
     gains = data.gains
@@ -43,7 +47,7 @@ def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> No
         Column("Role", "text", lambda m: m.role),
         Column("Status", "status", lambda m: m.status, width=10),
         Column("Removal candidate", "text", lambda m: m.removal_candidate, width=10),
-        Column("Reason", "text", lambda m: m.removal_reason, width=72),
+        Column("Reason", "wrap", lambda m: m.removal_reason, width=50),
         Column("Days since active", "int", lambda m: _days_since(m, data), width=9),
         Column("Last active", "date", lambda m: m.last_active_on),
         Column("Last XP", "date", lambda m: m.last_xp_on),
@@ -55,6 +59,7 @@ def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> No
     ]
     end = write_table(sheet, formats, FIRST_ROW, columns, rows)
     sheet.freeze_panes(FIRST_ROW + 1, 1)
+    set_print_area(sheet, end - 1, len(columns) - 1, header_row=FIRST_ROW)
     fill, font = STATUS_COLOURS["inactive"]
     sheet.conditional_format(
         FIRST_ROW + 1,
@@ -85,31 +90,28 @@ def write_promotions(workbook: Workbook, formats: Formats, data: ReportData) -> 
     members = {m.player_id: m for m in data.current_members}
     rows = [p for p in data.promotions if p.player_id in members]
     if not rows:
-        write_note(
-            sheet,
-            formats,
-            FIRST_ROW,
-            "No promotion data: add a rank ladder (`ranks:`) to rules.yaml and run transform.",
-        )
+        write_note(sheet, formats, FIRST_ROW, _no_promotions(data))
         return
     rows.sort(
         key=lambda p: (_promotion_rank(p), -(p.readiness or 0.0), data.name(p.player_id).lower())
     )
     columns: list[Column[PromotionRow]] = [
-        Column("Name", "text", lambda p: data.name(p.player_id), width=24),
+        Column("Name", "text", lambda p: data.name(p.player_id), width=20),
         Column("Role now", "text", lambda p: p.current_role),
         Column("Due", "text", _due, width=10),
         Column("Promote to", "text", lambda p: p.eligible_rank if p.is_due else None),
-        Column("Held back", "text", lambda p: p.held_back if not p.is_due else None, width=72),
-        Column("Rule met", "text", lambda p: p.rule_met, width=72),
+        Column("Held back", "wrap", lambda p: p.held_back if not p.is_due else None, width=28),
+        Column("Rule met", "wrap", lambda p: p.rule_met, width=36),
         Column("Next rank", "text", lambda p: p.next_rank),
         Column("Ready for next", "pct", lambda p: p.readiness, width=9),
-        Column("Still missing", "text", lambda p: p.missing, width=42),
+        Column("", "bar", lambda p: p.readiness, width=8),  # its bar, beside the number
+        Column("Still missing", "wrap", lambda p: p.missing, width=26),
         Column("Status", "status", lambda p: members[p.player_id].status),
         Column("Tenure (days)", "int", lambda p: members[p.player_id].tenure_days, width=9),
     ]
     end = write_table(sheet, formats, FIRST_ROW, columns, rows)
     sheet.freeze_panes(FIRST_ROW + 1, 1)
+    set_print_area(sheet, end - 1, len(columns) - 1, header_row=FIRST_ROW)
     # Green for due, amber for held back: the two answers an officer acts on.
     for answer, status in (("yes", "active"), (HELD_BACK, "quiet")):
         fill, font = STATUS_COLOURS[status]
@@ -125,8 +127,18 @@ def write_promotions(workbook: Workbook, formats: Formats, data: ReportData) -> 
                 "format": formats.make(bg_color=fill, font_color=font, bold=True),
             },
         )
-    headers = [column.header for column in columns]
-    add_data_bars(sheet, FIRST_ROW + 1, end - 1, headers.index("Ready for next"))
+    ready = [column.header for column in columns].index("Ready for next")
+    add_bars(sheet, FIRST_ROW + 1, end - 1, ready + 1, scale=(0, 1))
+
+
+def _no_promotions(data: ReportData) -> str:
+    """Why the Promotions sheet is empty: no rank ladder, no member data, or no role on it."""
+    if not data.ranks:
+        return "No promotion data: add a rank ladder (`ranks:`) to rules.yaml and run transform."
+    ladder = " > ".join(data.ranks)
+    if not data.members:
+        return f"No member data yet: run harvest (the rank ladder is set: {ladder})."
+    return f"Nobody's role is on the rank ladder ({ladder})."
 
 
 def _promotion_rank(promotion: PromotionRow) -> int:

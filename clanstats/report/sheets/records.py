@@ -12,7 +12,8 @@ from clanstats.report.layout import (
     FIRST_ROW,
     GAME_MEASURES,
     Column,
-    add_data_bars,
+    add_light_scale,
+    set_print_area,
     start_sheet,
     write_note,
     write_section,
@@ -80,7 +81,7 @@ def write_records(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         row = write_table(
             sheet, formats, row, streak_columns, streaks, autofilter=False, set_widths=False
         )
-        add_data_bars(sheet, first, row - 1, 1)
+        add_light_scale(sheet, first, row - 1, 1)
     else:
         row = write_note(sheet, formats, row, "No activity streaks yet.")
 
@@ -92,12 +93,14 @@ def write_records(workbook: Workbook, formats: Formats, data: ReportData) -> Non
     )
     if not people:
         write_note(sheet, formats, row, "No personal bests yet.")
+        set_print_area(sheet, row, 4)
         return
     best_columns: list[Column[int]] = [Column("Name", "text", data.name)]
     for measure, label, kind in MEASURES:
         for span, _ in SPANS:
             best_columns.append(Column(f"{label} best {span}", kind, _best_of(best, span, measure)))
-    write_table(sheet, formats, row, best_columns, people, set_widths=False)
+    end = write_table(sheet, formats, row, best_columns, people, set_widths=False)
+    set_print_area(sheet, end - 1, len(best_columns) - 1)
 
 
 def _clan_records(records: list[Record]) -> list[Record]:

@@ -18,14 +18,15 @@ from clanstats.report.freshness import STALE_AFTER, Freshness
 from clanstats.report.layout import (
     FIRST_ROW,
     Column,
-    add_data_bars,
+    add_bars,
+    set_print_area,
     start_sheet,
     write_note,
     write_section,
     write_table,
 )
 from clanstats.report.queries import ClanDay, GoalProgress, SeasonRow
-from clanstats.report.sheets.charts import add_summary_charts
+from clanstats.report.sheets.charts import CHART_COLUMNS, add_summary_charts
 
 T = TypeVar("T")
 SEASON_TOP = 10
@@ -56,14 +57,18 @@ def write_summary(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         f"top {SEASON_TOP}. The charts end at yesterday: today is not over yet. "
         f"Written {data.now:%Y-%m-%d %H:%M}.",
     )
-    for col, width in enumerate((30, 23, 13, 13, 26)):
+    for col, width in enumerate((26, 20, 13, 13, 22, 9)):
         sheet.set_column(col, col, width)
     row = _freshness(sheet, formats, data, FIRST_ROW)
     row = _members_now(sheet, formats, data, row + 1)
     row = _recent(sheet, formats, data, row + 1)
     row = _goals(sheet, formats, data, row + 1)
-    _seasons(sheet, formats, data, row + 1)
-    add_summary_charts(workbook, sheet, formats, data, FIRST_ROW, CHART_COLUMN)
+    row = _seasons(sheet, formats, data, row + 1)
+    charts_end = add_summary_charts(workbook, sheet, formats, data, FIRST_ROW, CHART_COLUMN)
+    # The tables on the left, the charts on the right: all on one landscape page.
+    last_col = CHART_COLUMN + CHART_COLUMNS - 1 if charts_end > FIRST_ROW else CHART_COLUMN - 1
+    set_print_area(sheet, max(row, charts_end), last_col)
+    sheet.fit_to_pages(1, 1)
 
 
 def _table(
@@ -89,7 +94,7 @@ def _freshness(sheet: Worksheet, formats: Formats, data: ReportData, row: int) -
         Column("Source", "text", lambda f: f.label),
         Column("Last successful fetch", "datetime", lambda f: f.last_success),
         Column("Hours ago", "dec1", lambda f: _hours_ago(f, data)),
-        Column("Status", "text", lambda f: f.state),
+        Column("Status", "status", lambda f: f.state),  # coloured below
         Column("Note", "text", _freshness_note),
     ]
     end = _table(sheet, formats, row, columns, data.freshness)
@@ -189,26 +194,35 @@ def _goals(sheet: Worksheet, formats: Formats, data: ReportData, row: int) -> in
         Column("Progress", "int", lambda g: g.progress, kind_of=kind),
         Column("Target", "int", lambda g: g.target, kind_of=kind),
         Column("Done", "percent", lambda g: goal_percent(g.progress, g.target)),
-        Column("Met", "text", lambda g: "met" if g.achieved else "not yet"),
+        Column("", "bar", lambda g: goal_percent(g.progress, g.target)),  # the percent's bar
+        Column("Met", "status", lambda g: "met" if g.achieved else "not yet"),
     ]
     end = _table(sheet, formats, row, columns, data.goals)
     for index, goal in enumerate(data.goals, start=row + 1):
         state = "active" if goal.achieved else "quiet"
-        sheet.write_string(index, 4, "met" if goal.achieved else "not yet", formats.status(state))
-    add_data_bars(sheet, row + 1, end - 1, 3, scale=(0, 100))  # 44% fills 44% of the cell
+        sheet.write_string(index, 5, "met" if goal.achieved else "not yet", formats.status(state))
+    add_bars(sheet, row + 1, end - 1, 4, scale=(0, 100))  # 44% fills 44% of its own cell
     return end
 
 
 def _seasons(sheet: Worksheet, formats: Formats, data: ReportData, row: int) -> int:
+    """The current season's dates, days left and top 10; a season the rules say is running
+    is shown (with why it has no standings) even before anyone has points."""
     current = [s for s in data.seasons if s.is_current]
-    if not current:
+    names = list(dict.fromkeys(s.season for s in current)) or data.running_seasons
+    if not names:
         row = write_section(sheet, formats, row, "Season")
-        return write_note(
-            sheet, formats, row, "No season under way (see `seasons:` in rules.yaml)."
-        )
-    for season in dict.fromkeys(s.season for s in current):
+        return write_note(sheet, formats, row, _no_season(data))
+    for season in names:
         top = [s for s in current if s.season == season][:SEASON_TOP]
         row = write_section(sheet, formats, row, f"{season}: top {SEASON_TOP}")
+        timing = data.season_timing(season)
+        if timing:
+            row = write_note(sheet, formats, row, timing)
+        if not top:
+            why = "no member data yet: run harvest" if not data.members else "nobody has points yet"
+            row = write_note(sheet, formats, row, f"No standings yet: {why}.") + 1
+            continue
         columns: list[Column[SeasonRow]] = [
             Column("Place", "rank", lambda s: s.place),
             Column("Name", "text", lambda s: data.name(s.player_id)),
@@ -217,3 +231,14 @@ def _seasons(sheet: Worksheet, formats: Formats, data: ReportData, row: int) -> 
         row = _table(sheet, formats, row, columns, top)
         row += 1
     return row
+
+
+def _no_season(data: ReportData) -> str:
+    """Why no season shows: the next one's start, or none set up."""
+    upcoming = sorted(
+        (start, name) for name, (start, _) in data.season_dates.items() if start > data.today
+    )
+    if upcoming:
+        start, name = upcoming[0]
+        return f"No season under way: the next, {name}, starts {start:%a %d %b %Y}."
+    return "No season under way (see `seasons:` in rules.yaml)."
