@@ -3,7 +3,7 @@ rem Run ClanStats (set up first if needed); arguments go to main.py; its exit co
 setlocal
 cd /d "%~dp0"
 if exist ".venv\Scripts\python.exe" goto :run
-call "%~dp0setup.bat"
+call "%~dp0setup.bat" --from-run-auto
 if errorlevel 1 goto :finish
 :run
 ".venv\Scripts\python.exe" main.py %*

@@ -149,11 +149,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _doctor() -> int:
-    """`main.py doctor`: every check, what to fix, exit 2 when something needs fixing."""
+def _doctor(demo: bool) -> int:
+    """`main.py doctor`: every check, what to fix, exit 2 when something needs fixing.
+
+    `--demo doctor` checks the demo's settings, files and database, not .env's.
+    """
     from clanstats.doctor import all_ok, doctor_from_environment, print_doctor
 
-    checks = doctor_from_environment()
+    if not demo:
+        checks = doctor_from_environment()
+        print_doctor(checks)
+        return 0 if all_ok(checks) else EXIT_CONFIG
+    from clanstats.demo import DEMO_COMMAND, DEMO_DIR, DEMO_MARKER, demo_environment
+
+    if not (DEMO_DIR / DEMO_MARKER).exists():
+        raise ConfigError(
+            f"there is no demo in {DEMO_DIR} to check yet: run `{DEMO_COMMAND}` first "
+            "(`python main.py doctor` checks your own configuration)"
+        )
+    console.print(
+        f"Checking the demo in {DEMO_DIR} (its own settings; .env is not read). Its WOM and "
+        "Discord are simulated on 127.0.0.1 only while the demo runs, so they are not checked.",
+        soft_wrap=True,
+    )
+    checks = doctor_from_environment(
+        environ=demo_environment(),
+        not_running="simulated by the demo only while it runs",
+    )
     print_doctor(checks)
     return 0 if all_ok(checks) else EXIT_CONFIG
 
@@ -331,7 +353,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     silence_until_configured()
     try:
         if args.command == "doctor":
-            return _doctor()
+            return _doctor(args.demo)
         showing = args.command in ("identity", "runs") or (args.command == "sync" and args.status)
         if args.demo and showing:
             # Look at the last demo run's database; don't run the demo again.

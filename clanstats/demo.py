@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,6 +36,7 @@ DEMO_REQUESTS_PER_MINUTE = 600
 DEMO_CLAN = SimConfig(seed=7, members=50, days=180)
 DEMO_BACKFILL_DAYS = 120
 DEMO_UPLOAD_SECRET = "demo-upload-secret"  # shared with the loopback receiver, nothing real
+DEMO_COMMAND = "python main.py --demo"  # how the user looks at the demo afterwards
 
 
 def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None) -> int:
@@ -75,22 +78,72 @@ def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None
         settings = load_settings(environ=env)
         setup_logging(settings.log_file, settings.log_level)
         console.print(
-            f"[bold]Demo:[/] {clan.config.members} simulated members with "
-            f"{clan.config.days} days of history; WOM at {server.base_url}, "
-            f"Discord at {discord_server.api_base}"
+            f"[bold]Demo:[/] {clan.config.members} simulated members, {clan.config.days} days "
+            "of history, served offline on 127.0.0.1",
+            soft_wrap=True,
         )
         write_sync_targets(rules_file, DEMO_DIR / "drive", website.url)
-        exit_code = run_pipeline(settings, _with_backfill(stages), env={**env, **(extra_env or {})})
-    console.print(
-        f"Demo database, log and outputs are in {DEMO_DIR}. "
-        "See who is linked to whom: `python main.py --demo identity`"
-    )
+        exit_code = run_pipeline(
+            settings,
+            _with_backfill(stages),
+            env={**env, **(extra_env or {})},
+            command=DEMO_COMMAND,
+        )
+    for line in where_to_look(settings.output_dir):
+        console.print(line, soft_wrap=True, markup=False)
     return exit_code
 
 
+def where_to_look(output_dir: Path, platform: str = sys.platform) -> list[str]:
+    """The demo's last lines: the dashboard and the workbook by full path, and how to open them."""
+    from clanstats.export.alliance import DASHBOARD_FILE
+    from clanstats.report.workbook import REPORT_FILE
+
+    files = [
+        (path, what)
+        for path, what in (
+            (output_dir / DASHBOARD_FILE, "dashboard in a browser"),
+            (output_dir / REPORT_FILE, "workbook in Excel or LibreOffice"),
+        )
+        if path.is_file()
+    ]
+    identity = f"who is linked to whom: {DEMO_COMMAND} identity"
+    if not files:  # the run stopped before report and export
+        return [f"The demo's database, log and outputs are in {DEMO_DIR}; {identity}"]
+    identity = identity.capitalize()
+    both = " and its ".join(what for _, what in files)
+    them = "them" if len(files) > 1 else "it"
+    return [
+        f"Open the demo's {both}:",
+        *(f"  {open_command(path, platform)}" for path, _ in files),
+        f"(or double-click {them} in {output_dir})",
+        identity,
+    ]
+
+
+def open_command(path: Path, platform: str = sys.platform) -> str:
+    """The command that opens a file in its usual program: cmd's start, macOS open, xdg-open."""
+    if platform == "win32":
+        return f'start "" "{path}"'
+    opener = "open" if platform == "darwin" else "xdg-open"
+    return f"{opener} {shlex.quote(str(path))}"
+
+
 def demo_environment() -> dict[str, str]:
-    """The settings every demo command shares: all in demo/, none from .env or the shell."""
+    """The settings every demo command shares: all in demo/, none from .env or the shell.
+
+    The rules and identity files are the last demo run's, once there has been one.
+    """
+    made = {
+        key: str(path)
+        for key, path in (
+            ("RULES_FILE", DEMO_DIR / "rules.yaml"),
+            ("IDENTITY_FILE", DEMO_DIR / "identity.csv"),
+        )
+        if path.is_file()
+    }
     return {
+        **made,
         "CLANSTATS_ENV_FILE": str(DEMO_DIR / "no.env"),
         "CLANSTATS_DATA_DIR": str(DEMO_DIR),
         # Every path is pinned so a real clan's settings in the environment can't leak in.

@@ -42,14 +42,21 @@ class Check:
 
 
 def doctor_from_environment(
-    env_file: Path | None = None, environ: Mapping[str, str] | None = None
+    env_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    not_running: str | None = None,
 ) -> list[Check]:
-    """Load the settings and run every check; bad settings are a failed first check."""
+    """Load the settings and run every check; bad settings are a failed first check.
+
+    `not_running` says why the services (and the sync targets whose secrets only they know)
+    aren't there to check: the demo's exist only while it runs.
+    """
     try:
         settings = load_settings(env_file, environ)
     except ConfigError as exc:
         return [Check("settings", False, str(exc), "fix .env (see .env.example)")]
-    return run_doctor(settings, environ=environ)
+    return run_doctor(settings, environ=environ, not_running=not_running)
 
 
 def run_doctor(
@@ -57,8 +64,13 @@ def run_doctor(
     *,
     environ: Mapping[str, str] | None = None,
     timeout: float = TIMEOUT_SECONDS,
+    not_running: str | None = None,
 ) -> list[Check]:
-    """Run every check against these settings; `environ` is where sync secrets are looked up."""
+    """Run every check against these settings; `environ` is where sync secrets are looked up.
+
+    With `not_running` (the reason), WOM, Discord and the targets that need their secrets are
+    skipped with that reason instead of probed.
+    """
     checks = [Check("settings", True, "loaded")]
     rules, rules_check = _rules(settings)
     checks += [rules_check, _identity(settings), *_database(settings)]
@@ -69,7 +81,9 @@ def run_doctor(
     ]
     if rules is not None:
         env = raw_environment(environ=environ)
-        checks += [_sync_target(target, env) for target in rules.sync_targets]
+        checks += [_sync_target(target, env, not_running) for target in rules.sync_targets]
+    if not_running is not None:
+        return [*checks, *(Check(name, None, not_running) for name in ("Wise Old Man", "Discord"))]
     if rules is not None and rules.groups:
         groups_check, groups = _groups(settings, rules)
         checks.append(groups_check)
@@ -188,7 +202,9 @@ def _writable(name: str, folder: Path) -> Check:
     return Check(name, True, f"{folder} writable{created}")
 
 
-def _sync_target(target: SyncTarget, env: Mapping[str, str]) -> Check:
+def _sync_target(
+    target: SyncTarget, env: Mapping[str, str], not_running: str | None = None
+) -> Check:
     name = f"sync {target.name} ({target.kind})"
     if isinstance(target, FolderTarget):
         try:
@@ -196,6 +212,8 @@ def _sync_target(target: SyncTarget, env: Mapping[str, str]) -> Check:
         except ConfigError as exc:
             return Check(name, False, str(exc), "create the folder or fix the path in rules")
         return Check(name, True, f"{root} exists")
+    if not_running is not None:
+        return Check(name, None, not_running)
     key = target.secret_env if isinstance(target, HttpTarget) else target.webhook_env
     if env.get(key, "").strip():
         return Check(name, True, f"{key} is set")

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from rich.console import Console
+from rich.control import Control, ControlType
 from rich.logging import RichHandler
+from tqdm import tqdm
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s [%(process)d] %(name)s: %(message)s"
 MAX_LOG_BYTES = 2_000_000
@@ -18,6 +21,72 @@ LOG_BACKUPS = 5
 console = Console(stderr=True, highlight=False)
 # Pass as `extra=FILE_ONLY` for a record already shown to the user in its own words.
 FILE_ONLY = {"console": False}
+# A bar appears only for work that takes longer than this, so quick steps don't flicker.
+PROGRESS_DELAY_SECONDS = 0.5
+
+
+def on_terminal() -> bool:
+    """Whether stderr is a terminal a person watches (not a log file, a pipe or a scheduler)."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced by an object without isatty, or closed
+        return False
+
+
+def progress_bar(
+    iterable: Iterable[object] | None = None,
+    *,
+    desc: str,
+    unit: str,
+    total: int | None = None,
+) -> tqdm:
+    """A progress bar on a terminal; nothing at all when stderr is a file, a pipe or a scheduler.
+
+    The bar is erased when it closes (`leave=False`) and leaves the cursor at the start of an
+    empty line, so whatever is printed next starts a line of its own.
+    """
+    return tqdm(
+        iterable,
+        desc=desc,
+        unit=unit,
+        total=total,
+        leave=False,
+        disable=not on_terminal(),
+        delay=PROGRESS_DELAY_SECONDS,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+
+
+def close_progress_bars() -> None:
+    """Close (and so erase) every bar still open: a stage stopped in the middle of a loop."""
+    for bar in list(getattr(tqdm, "_instances", ())):
+        bar.close()
+
+
+def start_clean_line() -> None:
+    """On a terminal, erase what a stopped child process left on the cursor's line (a bar).
+
+    Output that ends its lines is untouched: the cursor is then at the start of an empty line.
+    """
+    if console.is_terminal:
+        console.control(
+            Control((ControlType.CARRIAGE_RETURN,)), Control((ControlType.ERASE_IN_LINE, 2))
+        )
+
+
+class _ConsoleHandler(RichHandler):
+    """Rich's console handler, clearing open progress bars while it writes, then redrawing them.
+
+    Without it a warning logged during a bar is glued to the bar's end.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not getattr(tqdm, "_instances", None):
+            super().emit(record)
+            return
+        with tqdm.external_write_mode(file=sys.stderr):
+            super().emit(record)
 
 
 class _ConsoleFilter(logging.Filter):
@@ -35,7 +104,7 @@ def silence_until_configured() -> None:
 
 
 def setup_logging(log_file: Path, level: str = "INFO") -> None:
-    """Send records to app.log (rotating) and warnings and worse to the console."""
+    """Send records to app.log (rotating) and warnings and worse to the console (stderr)."""
     root = logging.getLogger()
     root.setLevel(level)
     for handler in list(root.handlers):
@@ -47,7 +116,13 @@ def setup_logging(log_file: Path, level: str = "INFO") -> None:
     )
     file_handler.setFormatter(logging.Formatter(LOG_FORMAT))
     root.addHandler(file_handler)
-    console_handler = RichHandler(console=console, show_path=False, show_time=False)
+    console_handler: logging.Handler
+    if console.is_terminal:
+        console_handler = _ConsoleHandler(console=console, show_path=False, show_time=False)
+    else:
+        # A log file, a pipe or a scheduler: one plain line a record, not wrapped or padded.
+        console_handler = logging.StreamHandler(sys.stderr)
+        console_handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
     console_handler.setLevel(logging.WARNING)
     console_handler.addFilter(_ConsoleFilter())
     root.addHandler(console_handler)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
 import time
@@ -12,14 +13,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from rich import box
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from clanstats import clock
 from clanstats.db.care import optimize, optimize_due
 from clanstats.db.engine import engine_for
-from clanstats.db.models import FetchLog
+from clanstats.db.models import FetchLog, StageRun
 from clanstats.db.prepare import prepare_database
 from clanstats.errors import (
     EXIT_BUG,
@@ -30,7 +33,7 @@ from clanstats.errors import (
     ConfigError,
 )
 from clanstats.lock import run_lock
-from clanstats.logs import FILE_ONLY, console, file_logging_paused
+from clanstats.logs import FILE_ONLY, console, file_logging_paused, start_clean_line
 from clanstats.runlog import (
     finish_pipeline_run,
     finish_stage_run,
@@ -76,6 +79,20 @@ PIPELINE = tuple(stage for stage in STAGES if stage.in_pipeline)
 # empty clan over whatever is there (a 0-member dashboard), so they are skipped.
 OUTPUT_STAGES = frozenset({"report", "export", "sync"})
 FRESH_SKIP_LABEL = "skipped: fetched"  # how the harvest counts a source skipped as fresh
+# The counts the run summary shows for each stage, most important first, as many as fit on its
+# one line; `main.py runs show ID` has them all. With several groups, each group's are summed.
+# Sync shows each target's outcome instead.
+HEADLINE_COUNTS: dict[str, tuple[str, ...]] = {
+    "harvest": ("members", "joins/leaves", "new messages"),
+    "backfill": ("snapshots added", "players left to do"),
+    "transform": ("promotions due", "removal candidates"),
+    "report": ("members", "stale data"),
+    "export": ("files written", "dashboard KB"),
+}
+# Counts saying a stage found nothing to do: shown before any other.
+NOTHING_TO_DO = ("nothing new", "skipped", "none configured", "not configured")
+# The summary table's frame: no outer edges, so only 3 gaps of 3 characters between 4 columns.
+TABLE_FRAME = 3 * 3
 
 
 @dataclass
@@ -87,6 +104,7 @@ class StageOutcome:
     seconds: float
     counts: Mapping[str, object]
     stage_run_id: int | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -152,9 +170,17 @@ def select_stages(only: str | None, start_from: str | None) -> list[Stage]:
 
 
 def run_pipeline(
-    settings: Settings, stages: Sequence[Stage], *, env: Mapping[str, str] | None = None
+    settings: Settings,
+    stages: Sequence[Stage],
+    *,
+    env: Mapping[str, str] | None = None,
+    command: str = "python main.py",
 ) -> int:
-    """Lock, back up, migrate, then run each stage as a subprocess; return the run's exit code."""
+    """Lock, back up, migrate, then run each stage as a subprocess; return the run's exit code.
+
+    `command` is how the user runs ClanStats on these settings, for the summary's pointer to
+    the run viewer (the demo's is `python main.py --demo`).
+    """
     with run_lock(settings.lock_file):
         engine = engine_for(settings, "pipeline")
         prepare_database(settings, engine)
@@ -192,7 +218,7 @@ def run_pipeline(
                 error = f"{error}; {note}" if error else note
             finish_pipeline_run(engine, run_id, exit_code=exit_code, error=error)
             engine.dispose()
-        _print_summary(run_id, outcomes, exit_code, note)
+        print_summary(run_id, outcomes, exit_code, note, command=command)
         return exit_code
 
 
@@ -210,7 +236,7 @@ def _run_stage_process(
         "PYTHONIOENCODING": "utf-8",
     }
     started = time.monotonic()
-    console.print(f"[bold]>> {stage.name}[/]: {stage.summary}")
+    _print_header(stage)
     with file_logging_paused():
         try:
             completed = subprocess.run(
@@ -225,7 +251,8 @@ def _run_stage_process(
             exit_code = EXIT_TIMEOUT
         except KeyboardInterrupt:
             exit_code = EXIT_INTERRUPTED
-    seconds = time.monotonic() - started
+    if exit_code != EXIT_OK:
+        start_clean_line()  # a stage stopped mid-bar leaves the bar on the line
     if exit_code == EXIT_TIMEOUT:
         message = (
             f"{stage.name} ran past STAGE_TIMEOUT_SECONDS={settings.stage_timeout_seconds} "
@@ -239,27 +266,144 @@ def _run_stage_process(
     else:
         # The stage closes its own record; this catches a stage that died before it could.
         finish_stage_run(engine, stage_run_id, exit_code=exit_code, error=None)
-    log.info("stage %s exited %s after %.1fs", stage.name, exit_code, seconds)
+    seconds, error = _record_stage_end(engine, stage_run_id)
+    log.info(
+        "stage %s exited %s after %.1fs (its process: %.1fs)",
+        stage.name,
+        exit_code,
+        seconds,
+        time.monotonic() - started,
+    )
     counts = stage_counts(engine, stage_run_id)
-    return StageOutcome(stage.name, exit_code, seconds, counts, stage_run_id)
+    return StageOutcome(stage.name, exit_code, seconds, counts, stage_run_id, error)
 
 
-def _print_summary(
-    run_id: int, outcomes: Sequence[StageOutcome], exit_code: int, note: str | None = None
+def _print_header(stage: Stage) -> None:
+    """The stage's one line: cut to a terminal's width, whole in a log file."""
+    start_clean_line()
+    summary = stage.summary
+    if console.is_terminal:
+        room = console.width - len(f">> {stage.name}: ")
+        if len(summary) > room:
+            summary = summary[: max(0, room - 1)].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    console.print(Text.assemble((f">> {stage.name}", "bold"), f": {summary}"), soft_wrap=True)
+
+
+def _record_stage_end(engine: Engine, stage_run_id: int) -> tuple[float, str | None]:
+    """End the stage run now that its process has ended; its seconds and error as recorded.
+
+    The stage closes its own record before its process exits, so its end is set again here:
+    the time a stage took is then the time the user waited for it, the same in the run
+    summary and in `main.py runs show`.
+    """
+    with Session(engine) as session, session.begin():
+        run = session.get(StageRun, stage_run_id)
+        if run is None:
+            return 0.0, None
+        run.finished_at = clock.utcnow()
+        return (run.finished_at - run.started_at).total_seconds(), run.error
+
+
+def print_summary(
+    run_id: int,
+    outcomes: Sequence[StageOutcome],
+    exit_code: int,
+    note: str | None = None,
+    *,
+    command: str = "python main.py",
 ) -> None:
-    table = Table(title=f"ClanStats run {run_id}", title_justify="left")
-    table.add_column("stage")
-    table.add_column("result")
-    table.add_column("time", justify="right")
-    table.add_column("what it did")
-    for outcome in outcomes:
-        result = {0: "[green]ok[/]", EXIT_SOURCE: "[yellow]partial[/]"}.get(
+    """The run's table, one line per stage, and where to see each stage in full."""
+    results = [
+        {0: "[green]ok[/]", EXIT_SOURCE: "[yellow]partial[/]"}.get(
             outcome.exit_code, f"[red]failed ({outcome.exit_code})[/]"
         )
-        counts = ", ".join(f"{k} {v}" for k, v in outcome.counts.items() if not isinstance(v, dict))
-        table.add_row(outcome.stage, result, f"{outcome.seconds:.1f}s", counts)
+        for outcome in outcomes
+    ]
+    times = [f"{outcome.seconds:.1f}s" for outcome in outcomes]
+    widths = [
+        max([len("stage"), *(len(outcome.stage) for outcome in outcomes)]),
+        max([len("result"), *(Text.from_markup(result).cell_len for result in results)]),
+        max([len("time"), *map(len, times)]),
+    ]
+    room = max(10, console.width - TABLE_FRAME - sum(widths))
+    table = Table(
+        title=f"ClanStats run {run_id}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column("stage", no_wrap=True, min_width=widths[0])
+    table.add_column("result", no_wrap=True, min_width=widths[1])
+    table.add_column("time", justify="right", no_wrap=True, min_width=widths[2])
+    table.add_column("what it did", no_wrap=True, max_width=room)
+    for outcome, result, seconds in zip(outcomes, results, times, strict=True):
+        table.add_row(outcome.stage, result, seconds, Text(headline(outcome, room)))
     console.print(table)
+    console.print(f"Details of each stage: {command} runs show {run_id}", soft_wrap=True)
     if note is not None:
         console.print(f"[yellow]{note}[/]")
     if exit_code:
         console.print(f"[red]run ended with exit code {exit_code}[/]: details in app.log")
+
+
+def headline(outcome: StageOutcome, width: int) -> str:
+    """A stage's most telling counts, as many whole ones as fit in `width` characters.
+
+    A stage with nothing to do says so first; a failed stage without counts shows its error.
+    """
+    counts = {k: v for k, v in outcome.counts.items() if not isinstance(v, Mapping)}
+    if not counts and outcome.error:
+        return _fit([outcome.error.splitlines()[0]], width)
+    if outcome.stage == "sync":
+        return _fit([_sync_item(key, value) for key, value in counts.items()], width)
+    idle = [key for key, value in counts.items() if str(value).startswith(NOTHING_TO_DO)]
+    items = [f"{key} {counts[key]}" for key in idle]
+    return _fit(items + _headline_counts(outcome.stage, counts, set(idle)), width)
+
+
+def _headline_counts(stage: str, counts: Mapping[str, object], shown: set[str]) -> list[str]:
+    """The stage's headline counts found in `counts`; the first three counts if there are none.
+
+    A count is found under its name or under "<group>: <name>"; several groups' numbers are
+    summed. Counts already `shown` are left out.
+    """
+    found: list[str] = []
+    for name in HEADLINE_COUNTS.get(stage, ()):
+        keys = [key for key in counts if key == name or key.partition(": ")[2] == name]
+        values = [counts[key] for key in keys if key not in shown]
+        if not values:
+            continue
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        total = round(sum(numbers), 1) if len(numbers) == len(values) else values[0]
+        found.append(f"{name} {total}")
+    if found or shown:
+        return found
+    return [f"{key} {value}" for key, value in list(counts.items())[:3]]
+
+
+def _sync_item(key: str, value: object) -> str:
+    """A sync target's outcome in a few words: "drive: 6 changed", "website: sent"."""
+    target, _, label = key.partition(": ")
+    text = re.split(r" \(| with ", str(value))[0]
+    if label == "files changed":
+        return f"{target}: {text} changed"
+    if label == "would change":
+        return f"{target}: would change {text}"
+    return f"{target}: {text}"
+
+
+def _fit(items: Sequence[str], width: int) -> str:
+    """Join whole items while they fit in `width`; " …" marks items left out."""
+    kept: list[str] = []
+    for item in items:
+        if len(", ".join([*kept, item])) > width:
+            break
+        kept.append(item)
+    if len(kept) == len(items):
+        return ", ".join(kept)
+    while kept and len(", ".join(kept)) + 2 > width:
+        kept.pop()
+    if not kept:
+        return items[0][: max(1, width - 1)] + "…"
+    return ", ".join(kept) + " …"

@@ -7,9 +7,13 @@ documented in `rules.example.yaml`. A missing file means the defaults below.
 
 from __future__ import annotations
 
+import difflib
+import re
+import sys
+import types
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -237,14 +241,13 @@ def load_rules(path: Path) -> Rules:
         node = yaml.compose(text, Loader=_RulesLoader)
         data = yaml.load(text, Loader=_RulesLoader)  # safe: SafeLoader, dates as text
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "somewhere"
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError(f"{path.name} {where}: not valid YAML ({problem})") from None
+        raise ConfigError(_yaml_problem(path, text, exc)) from None
     if data is None:
         return Rules()
     if not isinstance(data, dict):
-        raise ConfigError(f"{path.name} line 1: expected sections like `activity:` and `ranks:`")
+        raise ConfigError(
+            _problems(path, ["line 1: expected sections like `activity:` and `ranks:`"])
+        )
     try:
         rules = Rules.model_validate(data)
     except ValidationError as exc:
@@ -253,7 +256,7 @@ def load_rules(path: Path) -> Rules:
         problems = [_describe(error, lines) for error in errors[:MAX_PROBLEMS_SHOWN]]
         if len(errors) > MAX_PROBLEMS_SHOWN:
             problems.append(f"and {len(errors) - MAX_PROBLEMS_SHOWN} more")
-        raise ConfigError(f"{path.name}: " + "; ".join(problems)) from None
+        raise ConfigError(_problems(path, problems)) from None
     clashes = group_problems(rules.groups)
     if clashes:
         lines = _line_index(node)
@@ -261,8 +264,38 @@ def load_rules(path: Path) -> Rules:
             _describe({"loc": loc, "type": "value_error", "input": value, "msg": message}, lines)
             for loc, value, message in clashes[:5]
         ]
-        raise ConfigError(f"{path.name}: " + "; ".join(problems)) from None
+        raise ConfigError(_problems(path, problems)) from None
     return rules
+
+
+def _problems(path: Path, problems: list[str]) -> str:
+    """Every rules file mistake in one format: `rules.yaml: line N: ...; line M: ...`.
+
+    The problems go in the order of their lines, whatever order validation found them in.
+    """
+    return f"{path.name}: " + "; ".join(sorted(problems, key=_line_of))
+
+
+def _line_of(problem: str) -> int:
+    numbered = re.match(r"line (\d+): ", problem)
+    return int(numbered[1]) if numbered else sys.maxsize
+
+
+def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> str:
+    """A YAML syntax error as one line; a tab gets the plain words YAML's message lacks."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    if mark is None:
+        return f"{path.name}: not valid YAML ({problem})"
+    where = f"line {mark.line + 1}"
+    if "'\\t'" in problem or "tab character" in problem:
+        lines = text.splitlines()
+        before = lines[mark.line][: mark.column] if mark.line < len(lines) else ""
+        if before.strip():
+            column = f"a tab character at column {mark.column + 1}; use spaces, not tabs"
+            return _problems(path, [f"{where}: {column}"])
+        return _problems(path, [f"{where}: a tab character; use spaces, not tabs, to indent"])
+    return _problems(path, [f"{where}: not valid YAML ({problem})"])
 
 
 def _describe(error: Any, lines: dict[tuple[Any, ...], int]) -> str:
@@ -281,8 +314,64 @@ def _describe(error: Any, lines: dict[tuple[Any, ...], int]) -> str:
     )
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        message = "unknown key (see rules.example.yaml for the keys there are)"
+        message = _unknown_key(location)
     return f"line {line or 1}: {key}{value}: {message}"
+
+
+def _unknown_key(location: tuple[Any, ...]) -> str:
+    """ "unknown key", with the known key it is closest to when one is close."""
+    known = _keys_at(location[:-1])
+    close = difflib.get_close_matches(str(location[-1]), known, n=1, cutoff=0.6)
+    if close:
+        return f"unknown key; did you mean `{close[0]}`?"
+    return "unknown key (see rules.example.yaml for the keys there are)"
+
+
+def _keys_at(location: tuple[Any, ...]) -> list[str]:
+    """The keys the rules model takes at a location pydantic reports (for suggestions)."""
+    kind: Any = Rules
+    for part in location:
+        kind = _inner(kind, part)
+        if kind is None:
+            return []
+    kind = _unwrapped(kind)
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return list(kind.model_fields)
+    return []
+
+
+def _inner(kind: Any, part: Any) -> Any:
+    """The type one step into `kind`: a model's field, a list's item, a union's tagged member."""
+    kind = _unwrapped(kind)
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        field = kind.model_fields.get(str(part))
+        return None if field is None else field.annotation
+    origin = get_origin(kind)
+    if origin is list:
+        return get_args(kind)[0] if isinstance(part, int) else None
+    if origin is dict:
+        return get_args(kind)[1]
+    if origin in (Union, types.UnionType):  # a sync target: pydantic names its `kind`
+        for member in map(_unwrapped, get_args(kind)):
+            tag = getattr(member, "model_fields", {}).get("kind")
+            if tag is not None and part in get_args(tag.annotation):
+                return member
+    return None
+
+
+def _unwrapped(kind: Any) -> Any:
+    """`kind` without Annotated[...] and without `| None`."""
+    while True:
+        origin = get_origin(kind)
+        if origin is Annotated:
+            kind = get_args(kind)[0]
+        elif origin in (Union, types.UnionType) and type(None) in get_args(kind):
+            members = [arg for arg in get_args(kind) if arg is not type(None)]
+            if len(members) != 1:
+                return kind
+            kind = members[0]
+        else:
+            return kind
 
 
 def _line_index(node: Any, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:

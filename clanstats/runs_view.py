@@ -3,7 +3,9 @@
 Reading (`list_runs`, `show_run`, `search_runs`, `compare_runs`) is apart from printing
 (`print_*`); each reader has a `*_json` twin returning plain dicts with ISO times for `--json`.
 A run's log lines are the app.log records (app.log and its rotations app.log.1..5) whose
-timestamps fall between the run's start and end.
+timestamps fall between the run's start and end. Printed, a run's fetches of one source that
+ended alike are one row with their count (a backfill fetches once per player), and a Discord
+source shows its channel's name.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from rich.table import Table
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from clanstats.db.models import FetchLog, PipelineRun, StageRun
+from clanstats.db.models import DiscordChannel, FetchLog, PipelineRun, StageRun
 from clanstats.errors import ConfigError
 from clanstats.log_reader import LogLine, lines_between, read_log
 from clanstats.logs import console
@@ -76,12 +78,28 @@ class RunSummary:
 
 @dataclass(frozen=True)
 class RunDetail:
-    """Everything recorded about one pipeline run."""
+    """Everything recorded about one pipeline run.
+
+    `source_names` names the sources known by an id: "discord:<channel id>" -> "#general".
+    """
 
     run: RunSummary
     stages: list[StageDetail]
     fetches: list[FetchDetail]
     log_lines: list[LogLine] = field(default_factory=list)
+    source_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FetchGroup:
+    """A run's fetches of one source in one stage run that ended alike, added up."""
+
+    source: str
+    outcome: str
+    error: str | None
+    fetches: int
+    requests: int
+    rows: int
 
 
 @dataclass(frozen=True)
@@ -130,12 +148,31 @@ def show_run(engine: Engine, run_id: int, log_file: Path) -> RunDetail:
             .order_by(FetchLog.id)
         ).all()
         summary = _summary(run, stages, sum(row.rows for row in fetches))
+        names = _channel_names(session, {row.source for row in fetches})
     return RunDetail(
         run=summary,
         stages=stages,
         fetches=[_fetch(row) for row in fetches],
         log_lines=lines_between(read_log(log_file), summary.started, summary.finished),
+        source_names=names,
     )
+
+
+def group_fetches(fetches: Sequence[FetchDetail]) -> list[FetchGroup]:
+    """Fetches of one source, stage run, outcome and error as one group, first seen first."""
+    groups: dict[tuple[int | None, str, str, str | None], FetchGroup] = {}
+    for fetch in fetches:
+        key = (fetch.stage_run_id, fetch.source, fetch.outcome, fetch.error)
+        seen = groups.get(key)
+        groups[key] = FetchGroup(
+            source=fetch.source,
+            outcome=fetch.outcome,
+            error=fetch.error,
+            fetches=(seen.fetches if seen else 0) + 1,
+            requests=(seen.requests if seen else 0) + fetch.requests,
+            rows=(seen.rows if seen else 0) + fetch.rows,
+        )
+    return list(groups.values())
 
 
 def search_runs(engine: Engine, text: str, log_file: Path) -> list[SearchHit]:
@@ -271,11 +308,17 @@ def print_run(detail: RunDetail) -> None:
     console.print(stages)
     if detail.fetches:
         fetches = Table(title="Fetches", title_justify="left")
-        for column in ("source", "outcome", "requests", "rows", "error"):
-            fetches.add_column(column)
-        for fetch in detail.fetches:
+        for column in ("source", "fetches", "outcome", "requests", "rows", "error"):
+            right = column in ("fetches", "requests", "rows")
+            fetches.add_column(column, justify="right" if right else "left")
+        for group in group_fetches(detail.fetches):
             fetches.add_row(
-                fetch.source, fetch.outcome, str(fetch.requests), str(fetch.rows), fetch.error or ""
+                _source_label(group.source, detail.source_names),
+                str(group.fetches),
+                group.outcome,
+                str(group.requests),
+                str(group.rows),
+                group.error or "",
             )
         console.print(fetches)
     console.print(f"[bold]app.log[/] ({len(detail.log_lines)} lines)")
@@ -364,6 +407,29 @@ def _rows_fetched(session: Session, run_ids: Sequence[int]) -> dict[int, int]:
         .group_by(StageRun.pipeline_run_id)
     )
     return {run_id: int(rows or 0) for run_id, rows in totals if run_id is not None}
+
+
+def _channel_names(session: Session, sources: set[str]) -> dict[str, str]:
+    """The channel name (`discord_channels`) of each "discord:<id>" source, as "#general"."""
+    ids = {
+        int(source.removeprefix("discord:")): source
+        for source in sources
+        if source.startswith("discord:") and source.removeprefix("discord:").isdigit()
+    }
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(DiscordChannel.channel_id, DiscordChannel.name).where(
+            DiscordChannel.channel_id.in_(ids)
+        )
+    )
+    return {ids[channel_id]: f"#{name}" for channel_id, name in rows}
+
+
+def _source_label(source: str, names: Mapping[str, str]) -> str:
+    """A source as the user knows it: "discord #general" rather than a channel id."""
+    name = names.get(source)
+    return f"discord {name}" if name else source
 
 
 def _fetch(row: FetchLog) -> FetchDetail:

@@ -13,7 +13,13 @@ from sqlalchemy import Engine
 
 from clanstats.db.engine import engine_for
 from clanstats.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOURCE, ClanStatsError
-from clanstats.logs import FILE_ONLY, console, setup_logging, silence_until_configured
+from clanstats.logs import (
+    FILE_ONLY,
+    close_progress_bars,
+    console,
+    setup_logging,
+    silence_until_configured,
+)
 from clanstats.runlog import finish_stage_run, record_stage_counts, start_stage_run
 from clanstats.settings import Settings, load_settings
 
@@ -62,7 +68,11 @@ def run_stage(name: str, work: StageWork) -> int:
             prepare_database(settings, engine)
         stage_run_id = _stage_run_id(engine, name)
         log.info("stage %s started (stage run %s)", name, stage_run_id)
-        result = work(StageContext(settings, engine, stage_run_id))
+        try:
+            result = work(StageContext(settings, engine, stage_run_id))
+        finally:
+            # A loop stopped by an error keeps its bar open: erase it before saying why.
+            close_progress_bars()
         record_stage_counts(engine, stage_run_id, result.counts)
         if result.failures:
             exit_code, error = EXIT_SOURCE, "; ".join(result.failures)

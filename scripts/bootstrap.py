@@ -6,6 +6,9 @@ left alone, a broken one is rebuilt.
 
     python scripts/bootstrap.py          runtime packages
     python scripts/bootstrap.py --dev    runtime + test and lint packages
+
+run_auto.bat / run_auto.sh pass --from-run-auto: ClanStats starts right after setup, so setup
+doesn't suggest a next step.
 """
 
 from __future__ import annotations
@@ -40,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     """Create or repair the venv, install pinned requirements, copy example config files."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", action="store_true", help="also install test and lint tools")
+    parser.add_argument(
+        "--from-run-auto",
+        action="store_true",
+        help="run_auto starts ClanStats next: don't suggest what to run",
+    )
     args = parser.parse_args(argv)
     if sys.version_info < MINIMUM:
         return fail(
@@ -76,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         if not (ROOT / target).exists():
             shutil.copyfile(ROOT / example, ROOT / target)
             print(f"Created {target} from {example}: edit it for your clan.")
+    if args.from_run_auto:
+        print("ClanStats is set up; starting it now.")
+        return 0
     launcher = "run_auto.bat" if sys.platform == "win32" else "./run_auto.sh"
     print(f"ClanStats is set up. Try the demo with `{launcher} --demo`.")
     return 0

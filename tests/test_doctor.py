@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import socket
+from datetime import date
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
+from clanstats.demo import DEMO_MARKER, write_rules_file, write_sync_targets
 from clanstats.doctor import Check, all_ok, doctor_from_environment, print_doctor, run_doctor
+from clanstats.errors import EXIT_CONFIG
 from clanstats.settings import load_settings
 from clanstats.sim.discord_server import FakeDiscordServer
 from clanstats.sim.wom_server import FakeWomServer
@@ -138,3 +142,46 @@ def test_print_doctor_shows_each_check(capsys: pytest.CaptureFixture[str]) -> No
     out = capsys.readouterr().out
     assert "FAIL" in out and "offline (x)" in out and "retry" in out
     assert all_ok(checks[:1]) and not all_ok(checks)
+
+
+def test_the_demo_doctor_checks_the_demo_not_your_configuration(
+    tmp_path: Path, migrated_url: str
+) -> None:
+    from tests.test_main_cli import run_main
+
+    demo = tmp_path / "demo"
+    # Your own settings point at a WOM that doesn't answer and a Discord bot: never probed here.
+    yours = {
+        "CLANSTATS_DEMO_DIR": str(demo),
+        "WOM_BASE_URL": closed_port_url(),
+        "WOM_GROUP_ID": "4242",
+        "DISCORD_BOT_TOKEN": "your-real-token",
+        "COLUMNS": "250",
+    }
+    none_yet = run_main(tmp_path, "--demo", "doctor", **yours)
+    assert none_yet.returncode == EXIT_CONFIG
+    assert none_yet.stderr.strip().splitlines() == [
+        f"error: there is no demo in {demo} to check yet: run `python main.py --demo` first "
+        "(`python main.py doctor` checks your own configuration)"
+    ]
+
+    # What a demo run leaves behind: its folder, rules, identity file and database.
+    demo.mkdir()
+    (demo / DEMO_MARKER).write_text("made by the test\n")
+    rules = write_rules_file(demo / "rules.yaml", date.today())
+    write_sync_targets(rules, demo / "drive", "http://127.0.0.1:9/upload")
+    (demo / "identity.csv").write_text("discord_user_id,rsn\n", encoding="utf-8")
+    result = run_main(
+        tmp_path, "--demo", "doctor", CLANSTATS_DEMO_DATABASE_URL=migrated_url, **yours
+    )
+    shown = result.stdout + result.stderr
+    assert result.returncode == 0, shown
+    assert f"Checking the demo in {demo} (its own settings; .env is not read)" in shown
+    assert "simulated on 127.0.0.1 only while the demo runs, so they are not checked" in shown
+    assert f"{demo} writable" in shown  # the data folder checked is the demo's
+    assert "rules.yaml: 3 sync targets" in shown and "identity.csv: 0 links" in shown
+    assert f"{demo / 'drive'} exists" in shown
+    not_checked = "simulated by the demo only while it runs"
+    for name in ("Wise Old Man", "Discord", "sync website (http)", "sync discord (discord)"):
+        assert re.search(rf"skip\s+{re.escape(name)}\s+{re.escape(not_checked)}", shown), name
+    assert "offline" not in shown and "FAIL" not in shown

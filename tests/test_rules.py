@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,85 @@ def test_mistakes_are_reported_with_their_line(tmp_path: Path, text: str, expect
         load_rules(write(tmp_path, text))
     assert expected in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "activity:\n\tquiet_after_days: 3\n",
+            "rules.yaml: line 2: a tab character; use spaces, not tabs, to indent",
+        ),
+        (
+            "ranks:\n  - name: a\n\t- name: b\n",
+            "rules.yaml: line 3: a tab character; use spaces, not tabs, to indent",
+        ),
+        (
+            "activity:\n  quiet_after_days:\t3\n",
+            "rules.yaml: line 2: a tab character at column 20; use spaces, not tabs",
+        ),
+    ],
+)
+def test_a_tab_is_named_in_plain_words(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_rules(write(tmp_path, text))
+    assert str(caught.value) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "activty:\n  quiet_after_days: 3\n",
+            "line 1: activty: unknown key; did you mean `activity`?",
+        ),
+        (
+            "activity:\n  quiet_after_dayz: 3\n",
+            "line 2: activity.quiet_after_dayz: unknown key; did you mean `quiet_after_days`?",
+        ),
+        (
+            "ranks:\n  - name: a\n    requirments: {ehp: 3}\n",
+            "line 3: ranks.0.requirments: unknown key; did you mean `requirements`?",
+        ),
+        (
+            "custom_period: {name: x, start: 2026-01-01, ned: 2026-01-02}\n",
+            "line 1: custom_period.ned: unknown key; did you mean `end`?",
+        ),
+        (
+            "sync_targets:\n  - {name: up, kind: http, url: 'https://x.test', secret_env: A, "
+            "timout: 3}\n",
+            "line 2: sync_targets.0.http.timout: unknown key; did you mean `timeout`?",
+        ),
+        ("groups:\n  - {id: 1, name: A, slgu: a}\n", "groups.0.slgu: unknown key; did you mean"),
+        (
+            "colour: blue\n",
+            "line 1: colour: unknown key (see rules.example.yaml for the keys there are)",
+        ),
+    ],
+)
+def test_an_unknown_key_suggests_the_known_key_it_is_close_to(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_rules(write(tmp_path, text))
+    assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "activity:\n  quiet_after_days: ten\n",
+        "ranks: [\n",
+        "- just\n- a list\n",
+        "activity:\n\tquiet_after_days: 3\n",
+        "colour: blue\nactivity: {quiet_after_days: 50, inactive_after_days: 10}\n",
+        "groups:\n  - {id: 1, name: A}\n  - {id: 1, name: B}\n",
+    ],
+)
+def test_every_mistake_has_one_format(tmp_path: Path, text: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_rules(write(tmp_path, text))
+    message = str(caught.value)
+    assert re.match(r"rules\.yaml: line \d+: \S", message), message
+    for place in re.finditer(r"line \d+:", message):  # each problem: `line N: ...`
+        assert message[: place.start()].endswith(("rules.yaml: ", "; ")), message

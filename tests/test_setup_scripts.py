@@ -95,6 +95,21 @@ def test_run_auto_sets_up_first_when_venv_is_missing(project: Path) -> None:
     assert (project / ".venv" / "bin" / "python").exists()
 
 
+def test_run_auto_does_not_suggest_the_demo_it_is_about_to_start(project: Path) -> None:
+    (project / "main.py").write_text("print('main.py ran')\n")
+    first = run(project, "./run_auto.sh", "--demo")
+    assert first.returncode == 0, first.stderr
+    assert "Try the demo" not in first.stdout
+    assert first.stdout.strip().splitlines()[-2:] == [
+        "ClanStats is set up; starting it now.",
+        "main.py ran",
+    ]
+    alone = run(project, "./setup.sh")  # setup on its own still says what to do next
+    assert alone.stdout.strip().splitlines()[-1] == (
+        "ClanStats is set up. Try the demo with `./run_auto.sh --demo`."
+    )
+
+
 def test_windows_twins_hand_over_to_python_and_keep_exit_codes() -> None:
     setup_bat = (PROJECT_ROOT / "setup.bat").read_bytes()
     run_bat = (PROJECT_ROOT / "run_auto.bat").read_bytes()
@@ -104,3 +119,5 @@ def test_windows_twins_hand_over_to_python_and_keep_exit_codes() -> None:
         assert b"SESSIONNAME" in text and b"CLANSTATS_NO_PAUSE" in text
     assert b"scripts\\bootstrap.py %*" in setup_bat
     assert b'".venv\\Scripts\\python.exe" main.py %*' in run_bat
+    # run_auto.bat starts ClanStats right after setting up: setup mustn't suggest the demo.
+    assert b'call "%~dp0setup.bat" --from-run-auto\r\n' in run_bat

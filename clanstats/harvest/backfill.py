@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from tqdm import tqdm
 
 from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
@@ -25,6 +24,7 @@ from clanstats.groups import for_each_group
 from clanstats.harvest.fetchlog import record_fetch
 from clanstats.harvest.snapshots import SnapshotWriter
 from clanstats.harvest.wom import make_wom_client, require_group_id
+from clanstats.logs import progress_bar
 from clanstats.stage import StageContext, StageResult
 from clanstats.wom.client import WomClient, WomPlayerUnavailable
 from clanstats.wom.shapes import decoded_snapshot
@@ -72,7 +72,7 @@ def backfill_group(
     result = StageResult()
     players = snapshots = skipped = 0
     renamed: list[str] = []
-    for player_id, username in tqdm(pending, desc="backfill", unit="player", leave=False):
+    for player_id, username in progress_bar(pending, desc="backfill", unit="player"):
         started, before = utcnow(), client.stats.requests
         try:
             pages = client.player_snapshots(

@@ -26,7 +26,6 @@ import aiohttp
 import discord
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from tqdm import tqdm
 
 from clanstats.chat.features import is_question, length_bucket, relay_line
 from clanstats.chat.snowflakes import snowflake_at
@@ -37,7 +36,7 @@ from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError
 from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
 from clanstats.harvest.freshness import fetched_within, skipped_label
-from clanstats.logs import FILE_ONLY
+from clanstats.logs import FILE_ONLY, progress_bar
 from clanstats.settings import Settings
 from clanstats.stage import StageResult
 
@@ -373,7 +372,7 @@ class DiscordHarvest:
         self._save_channel(channel, is_relay, parent_id, outcome="reading")
         batch: list[discord.Message] = []
         lost: aiohttp.ClientConnectorError | None = None
-        progress = tqdm(desc=f"#{channel.name}", unit="msg", leave=False, disable=None)
+        progress = progress_bar(desc=f"#{channel.name}", unit="msg")
         try:
             async for message in channel.history(limit=None, after=after, oldest_first=True):
                 batch.append(message)

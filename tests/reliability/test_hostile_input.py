@@ -167,6 +167,47 @@ def test_a_rules_file_with_every_kind_of_mistake_names_each_on_its_line(tmp_path
         assert expected in message, f"{expected!r} not in {message}"
 
 
+def test_a_rules_file_indented_with_a_tab_deep_inside_names_its_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "activity: {quiet_after_days: 7}\n"
+        "ranks:\n"
+        "  - name: recruit\n"
+        "  - name: corporal\n"
+        "    requirements:\n"
+        "      tenure_days: 30\n"
+        "\t    overall: 20000000\n"  # 7: a tab where an editor showed spaces
+        "goals: []\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_rules(rules)
+    assert str(caught.value) == (
+        "rules.yaml: line 7: a tab character; use spaces, not tabs, to indent"
+    )
+
+
+def test_a_rules_file_of_typos_gets_one_suggestion_each(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "activty: {quiet_after_days: 7}\n"  # 1
+        "removal:\n"
+        "  min_tenure_dayz: 30\n"  # 3
+        "sync_targets:\n"
+        "  - {name: f, kind: folder, path: out, public_onyl: true}\n"  # 5
+        "zzzz: 1\n",  # 6: nothing like it
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_rules(rules)
+    assert str(caught.value) == (
+        "rules.yaml: line 1: activty: unknown key; did you mean `activity`?; "
+        "line 3: removal.min_tenure_dayz: unknown key; did you mean `min_tenure_days`?; "
+        "line 5: sync_targets.0.folder.public_onyl: unknown key; did you mean `public_only`?; "
+        "line 6: zzzz: unknown key (see rules.example.yaml for the keys there are)"
+    )
+
+
 @pytest.mark.parametrize(
     "pattern", ["../*", "/etc/*", "site/../../*", "C:\\Users\\*", "\\\\srv\\*"]
 )
