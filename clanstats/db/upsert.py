@@ -1,14 +1,28 @@
-"""Dialect-aware INSERT ... ON CONFLICT for SQLite and PostgreSQL."""
+"""Bulk writes for SQLite and PostgreSQL: plain INSERTs of many rows, and INSERT ... ON CONFLICT.
+
+Both go through a Core insert on the table, never the ORM's bulk path: the ORM leaves a None
+value out of its row, so a batch that mixes unknown (NULL) and known values is cut into
+batches of a row or two (on PostgreSQL a 500-member harvest took 30 s instead of 5).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import Base
+
+
+def insert_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> int:
+    """Insert `rows` (dicts keyed by column name, all with the same keys) into `model`'s table
+    in one batch; returns how many."""
+    if rows:
+        session.execute(insert(cast(Table, model.__table__)), list(rows))
+    return len(rows)
 
 
 def upsert(

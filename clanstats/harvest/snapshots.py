@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import CurrentValue, Metric, Snapshot, SnapshotValue
-from clanstats.db.upsert import upsert
+from clanstats.db.upsert import insert_rows, upsert
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ class SnapshotWriter:
                     for m, v in delta.items()
                 ]
             if value_rows:
-                self._session.execute(insert(SnapshotValue), value_rows)
+                insert_rows(self._session, SnapshotValue, value_rows)
             upsert(
                 self._session,
                 CurrentValue,
@@ -221,7 +221,7 @@ class SnapshotWriter:
             ]
             previous = merged
         if rows:
-            self._session.execute(insert(SnapshotValue), rows)
+            insert_rows(self._session, SnapshotValue, rows)
         self._session.execute(
             delete(CurrentValue).where(
                 CurrentValue.group_id == self._group_id, CurrentValue.player_id == player_id
@@ -232,7 +232,7 @@ class SnapshotWriter:
             for m, v in previous.items()
         ]
         if current_rows:
-            self._session.execute(insert(CurrentValue), current_rows)
+            insert_rows(self._session, CurrentValue, current_rows)
         return len(inserted), len(rows)
 
     def _decoded_history(self, player_id: int) -> dict[datetime, tuple[int, State]]:

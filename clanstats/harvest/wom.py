@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, delete, exists, func, insert, select, update
+from sqlalchemy import Engine, delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from clanstats.clock import utcnow
@@ -34,7 +34,7 @@ from clanstats.db.models import (
     WindowGain,
     WomGroup,
 )
-from clanstats.db.upsert import upsert
+from clanstats.db.upsert import insert_rows, upsert
 from clanstats.errors import ConfigError, SourceError
 from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
 from clanstats.harvest.freshness import fetched_within, skipped_label
@@ -582,7 +582,7 @@ class WomHarvest:
                 row["metric_id"] = ids[row.pop("metric")]
             for table, rows in ((GainWindow, spans), (WindowGain, gains)):
                 if rows:
-                    session.execute(insert(table), rows)
+                    insert_rows(session, table, rows)
             return len(gains)
 
         return write

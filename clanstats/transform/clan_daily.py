@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import ClanDaily, DailyActivity
+from clanstats.db.upsert import insert_rows
 from clanstats.transform.stays import load_stays
 from clanstats.windows import local_day
 
@@ -74,5 +75,5 @@ def derive_clan_daily(
             }
         )
         day += timedelta(days=1)
-    session.execute(insert(ClanDaily), rows)
+    insert_rows(session, ClanDaily, rows)
     return {"clan days": len(rows)}

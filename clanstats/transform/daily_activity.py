@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.chat.features import name_key
@@ -30,6 +30,7 @@ from clanstats.db.models import (
     RelayName,
     Snapshot,
 )
+from clanstats.db.upsert import insert_rows
 from clanstats.transform.state import read_state, write_state
 from clanstats.transform.stays import NO_STAYS, Stays
 from clanstats.util import chunked
@@ -207,7 +208,7 @@ def _rebuild_days(
             )
         )
     if rows:
-        session.execute(insert(DailyActivity), list(rows.values()))
+        insert_rows(session, DailyActivity, list(rows.values()))
 
 
 def _add_game_gains(session: Session, group_id: int, days: list[date], row: Any) -> None:

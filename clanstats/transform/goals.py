@@ -12,10 +12,11 @@ from collections import defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import GoalWeek
+from clanstats.db.upsert import insert_rows
 from clanstats.rules import Goal, Rules
 from clanstats.transform.gains_query import (
     DEFAULT_TIMEZONE,
@@ -60,7 +61,7 @@ def derive_goal_weeks(
             )
     session.execute(delete(GoalWeek).where(GoalWeek.group_id == group_id))
     if rows:
-        session.execute(insert(GoalWeek), rows)
+        insert_rows(session, GoalWeek, rows)
     return _summary(session, goals, rows)
 
 

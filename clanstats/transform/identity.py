@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from clanstats.chat.features import name_key
@@ -30,6 +30,7 @@ from clanstats.db.models import (
     Player,
     RelayName,
 )
+from clanstats.db.upsert import insert_rows
 from clanstats.transform.identity_file import ManualLink
 
 
@@ -155,7 +156,7 @@ def link_identities(
         (IdentityIssue, result.issues),
     ):
         if rows:
-            session.execute(insert(model), rows)
+            insert_rows(session, model, rows)
     return result
 
 

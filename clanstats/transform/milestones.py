@@ -14,10 +14,11 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import Achievement, DailyActivity, Membership, MilestoneEvent
+from clanstats.db.upsert import insert_rows
 from clanstats.rules import Rules
 from clanstats.transform.gains_query import DEFAULT_TIMEZONE, local_day
 
@@ -162,4 +163,4 @@ def _write(session: Session, group_id: int, wanted: list[Milestone]) -> None:
         if (p, k, t, on) not in kept
     ]
     if new:
-        session.execute(insert(MilestoneEvent), new)
+        insert_rows(session, MilestoneEvent, new)

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -38,6 +38,7 @@ from clanstats.db.models import (
     Snapshot,
     WindowGain,
 )
+from clanstats.db.upsert import insert_rows
 from clanstats.rules import Rules
 from clanstats.windows import Window, gain_windows
 
@@ -99,7 +100,7 @@ def derive_period_gains(
                 )
     session.execute(delete(PeriodGain).where(PeriodGain.group_id == group_id))
     if rows:
-        session.execute(insert(PeriodGain), rows)
+        insert_rows(session, PeriodGain, rows)
     return {f"30-day gains from {source}": served[source] for source in SOURCES}
 
 

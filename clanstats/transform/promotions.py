@@ -24,10 +24,11 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import CurrentValue, DailyActivity, MemberStatus, Metric, Promotion
+from clanstats.db.upsert import insert_rows
 from clanstats.rules import Rank, Rules
 from clanstats.transform.levels import OVERALL, total_level
 from clanstats.transform.status import UTC_ZONE, Member, load_members
@@ -113,7 +114,7 @@ def derive_promotions(
         if row["is_due"] and why is not None:
             row["is_due"], row["held_back"] = False, _fit(why, HOLD_LIMIT)
     if rows:
-        session.execute(insert(Promotion), rows)
+        insert_rows(session, Promotion, rows)
     return {
         "promotions due": sum(row["is_due"] for row in rows),
         "promotions held back": sum(row.get("held_back") is not None for row in rows),

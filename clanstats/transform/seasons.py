@@ -12,10 +12,11 @@ from collections import defaultdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import Player, SeasonScore
+from clanstats.db.upsert import insert_rows
 from clanstats.rules import Rules, Season
 from clanstats.transform.gains_query import DEFAULT_TIMEZONE, gains_in_clan, unknown_metrics
 
@@ -50,7 +51,7 @@ def derive_season_scores(
     ]
     session.execute(delete(SeasonScore).where(SeasonScore.group_id == group_id))
     if rows:
-        session.execute(insert(SeasonScore), rows)
+        insert_rows(session, SeasonScore, rows)
     return _summary(session, group_id, today, started, places)
 
 

@@ -38,7 +38,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -51,6 +51,7 @@ from clanstats.db.models import (
     RelayName,
     Snapshot,
 )
+from clanstats.db.upsert import insert_rows
 from clanstats.rules import ActivityRules, RemovalRules, Rules
 from clanstats.transform.stays import NO_STAYS, load_stays
 from clanstats.windows import WINDOW_DAYS, local_day
@@ -167,7 +168,7 @@ def derive_member_status(
         row["group_id"] = group_id
     session.execute(delete(MemberStatus).where(MemberStatus.group_id == group_id))
     if rows:
-        session.execute(insert(MemberStatus), rows)
+        insert_rows(session, MemberStatus, rows)
     return _counts(rows)
 
 

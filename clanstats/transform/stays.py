@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import Membership, MembershipEvent, TransformState
+from clanstats.db.upsert import insert_rows
 from clanstats.windows import local_day
 
 # (start, end) of a stay or an absence, naive UTC; None: open at that end.
@@ -155,7 +156,7 @@ def remember_absences(session: Session, group_id: int, stays: dict[int, Stays]) 
         for pid, digest in _absence_digests(stays).items()
     ]
     if rows:
-        session.execute(insert(TransformState), rows)
+        insert_rows(session, TransformState, rows)
 
 
 def _absence_digests(stays: dict[int, Stays]) -> dict[str, str]:
