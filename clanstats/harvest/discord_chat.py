@@ -46,9 +46,12 @@ BATCH_SIZE = 500
 PASS_SOURCE = "discord:pass"  # the fetch-log row of a pass that reached every channel
 # What discord.py lets through when an answer is broken: bad JSON, a cut or timed-out connection,
 # and (it reads answers by indexing) a required field missing or JSON of the wrong type (an
-# object where a list belongs, and the other way round: `.get` on a list, `[-1]` on a dict).
+# object where a list belongs, and the other way round: `.get` on a list, `[-1]` on a dict), a
+# number too big for a snowflake, and a kind of channel this discord.py doesn't know.
 BROKEN_ANSWER = (
     ValueError,
+    OverflowError,
+    discord.InvalidData,
     aiohttp.ClientError,
     TimeoutError,
     KeyError,

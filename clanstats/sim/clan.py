@@ -602,7 +602,6 @@ class SimulatedClan:
         """Return the Snapshot a player got on a day, from its frame row."""
         return shapes.snapshot(
             player_id=int(self._roster.ids[player]),
-            ordinal=int(self._timeline.ordinal[player, day]),
             created_ms=int(self._timeline.t_ms[player, day]),
             data=snapshot_data(self._layout, rows, row),
         )

@@ -219,7 +219,8 @@ class _DiscordApi:
 
     def active_threads(self, guild: str, **_: Any) -> Json:
         """GET /guilds/{id}/threads/active."""
-        return {"threads": self._guild(guild).active_threads(), "members": []}
+        threads = self._guild(guild).active_threads()
+        return {"threads": threads, "members": [], "has_more": False}
 
     def members(self, guild: str, query: dict[str, str], **_: Any) -> list[Json]:
         """GET /guilds/{id}/members?limit=&after=."""
@@ -386,19 +387,39 @@ class FakeDiscordServer(LoopbackServer):
             message_id = WEBHOOK_ID + len(self._webhook_posts)
         if request.query.get("wait", "").lower() != "true":
             return Response(204, b"", JSON_TYPE)
+        channel_id = self.chat.channel_ids[next(iter(self.chat.channel_ids))]
         message = {
             "id": str(message_id),
             "type": 0,
-            "channel_id": str(self.chat.channel_ids[next(iter(self.chat.channel_ids))]),
+            "channel_id": str(channel_id),
             "webhook_id": str(WEBHOOK_ID),
             "content": post.payload.get("content", ""),
-            "embeds": post.payload.get("embeds", []),
+            # Discord marks the embeds a webhook posts as "rich".
+            "embeds": [{"type": "rich", **embed} for embed in post.payload.get("embeds", [])],
             "attachments": [
-                {"id": str(message_id + i), "filename": name, "size": len(content)}
+                _attachment_json(message_id + i, channel_id, name, len(content))
                 for i, (name, content) in enumerate(post.files.items(), 1)
             ],
-            "author": {"id": str(WEBHOOK_ID), "username": post.payload.get("username", "Hook")},
+            "author": {
+                "id": str(WEBHOOK_ID),
+                "username": post.payload.get("username", "Hook"),
+                "avatar": None,
+                "discriminator": "0000",
+                "public_flags": 0,
+                "flags": 0,
+                "bot": True,
+                "global_name": None,
+                "primary_guild": None,
+            },
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "mention_everyone": False,
+            "tts": False,
             "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+            "edited_timestamp": None,
+            "flags": 0,
+            "components": [],
         }
         return json_response(200, message, JSON_TYPE)
 
@@ -475,6 +496,18 @@ def _parse_webhook_post(request: Request) -> WebhookPost:
     if not isinstance(payload, dict):
         raise ValueError("payload_json is not an object")
     return WebhookPost(payload, files)
+
+
+def _attachment_json(attachment_id: int, channel_id: int, name: str, size: int) -> Json:
+    """Return an attachment object of a posted file, at Discord's CDN addresses."""
+    path = f"attachments/{channel_id}/{attachment_id}/{name}"
+    return {
+        "id": str(attachment_id),
+        "filename": name,
+        "size": size,
+        "url": f"https://cdn.discordapp.com/{path}",
+        "proxy_url": f"https://media.discordapp.net/{path}",
+    }
 
 
 def _error(error: DiscordError) -> Response:

@@ -15,7 +15,6 @@ from clanstats.sim.roster import ROLE_LADDER, MemberEvent, NameChange, Roster
 
 Json = dict[str, Any]
 
-_SNAPSHOT_ID_STRIDE = 100_000
 _MEMBERS_CSV_HEADER = "Player,Role,Experience,Last progressed,Last updated,Joined at (Client Sync)"
 
 
@@ -165,10 +164,13 @@ def player_details(player_json: Json, combat_level: int, latest: Json | None) ->
     }
 
 
-def snapshot(*, player_id: int, ordinal: int, created_ms: int, data: Json) -> Json:
-    """Return the Snapshot numbered `ordinal` among a player's snapshots."""
+def snapshot(*, player_id: int, created_ms: int, data: Json) -> Json:
+    """Return a player's Snapshot taken at `created_ms`.
+
+    WOM's SnapshotResponse has no `id` (its formatter picks playerId, createdAt and importedAt):
+    a snapshot is told apart by its player and time.
+    """
     return {
-        "id": player_id * _SNAPSHOT_ID_STRIDE + ordinal,
         "playerId": player_id,
         "createdAt": iso_ms(created_ms),
         "importedAt": None,
@@ -320,6 +322,7 @@ def competition(comp: Competition, group_id: int, participant_count: int, group:
         "createdAt": iso_ms(comp.created_ms),
         "updatedAt": iso_ms(comp.created_ms),
         "participantCount": participant_count,
-        "metrics": [comp.metric],
+        # CompetitionResponse.metrics: one {weight, metric, createdAt} per metric competed in.
+        "metrics": [{"weight": 1, "metric": comp.metric, "createdAt": iso_ms(comp.created_ms)}],
         "group": dict(group),
     }

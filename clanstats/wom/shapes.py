@@ -18,7 +18,10 @@ def parse_time(raw: Any) -> datetime | None:
     except ValueError:
         return None
     if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        try:
+            parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:  # a valid offset that carries the instant past year 1 or 9999
+            return None
     return parsed
 
 
