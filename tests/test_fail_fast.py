@@ -234,7 +234,7 @@ def test_discord_lost_mid_pass_ends_the_pass_in_one_line(
     assert host in result.failures[0] and "stopped answering" in result.failures[0]
     relay = sim_chat.relay_channel_id
     [(stored,)] = query(
-        str(wom_harvested.url),
+        wom_harvested.url.render_as_string(hide_password=False),
         f"SELECT count(*) FROM discord_messages WHERE channel_id = {relay}",
     )
     assert stored == 0
@@ -244,12 +244,12 @@ def test_discord_lost_mid_pass_ends_the_pass_in_one_line(
     for channel in before:
         if channel != sim_chat.forbidden_channel_id:
             [(count,)] = query(
-                str(wom_harvested.url),
+                wom_harvested.url.render_as_string(hide_password=False),
                 f"SELECT count(*) FROM discord_messages WHERE channel_id = {channel}",
             )
             assert count == sim_chat.count_messages([channel])
     [(outcome,)] = query(
-        str(wom_harvested.url),
+        wom_harvested.url.render_as_string(hide_password=False),
         "SELECT outcome FROM fetch_log WHERE source = 'discord:pass' ORDER BY id DESC LIMIT 1",
     )
     assert outcome == "error", "an interrupted pass is not a complete one"
