@@ -25,7 +25,7 @@ from clanstats.sim.loopback import Fault
 from clanstats.sim.wom_server import FakeWomServer
 from clanstats.stage import StageResult
 from clanstats.wom.client import WomClient
-from tests.conftest import SIM_NOW
+from tests.conftest import SIM_NOW, SQLITE_ONLY
 
 GROUP = 4242
 NOW = SIM_NOW.replace(tzinfo=None)
@@ -99,6 +99,7 @@ def archived_threads_of(chat: SimulatedChat, parent: int) -> list[int]:
 # "wrong_type" makes discord.py index a dict with -1 while paging members: a KeyError, which
 # used to end the whole Discord harvest with 0 channels read.
 @pytest.mark.parametrize("kind", ["wrong_type", "503", "malformed", "truncated_json"])
+@SQLITE_ONLY
 def test_a_broken_member_listing_loses_no_message(
     engine: Engine,
     sim_chat: SimulatedChat,
@@ -119,6 +120,7 @@ def test_a_broken_member_listing_loses_no_message(
     assert len(logged(caplog, line)) == 1, "the same line goes to app.log once"
 
 
+@SQLITE_ONLY
 def test_the_member_listing_is_tried_again_on_the_next_run(
     engine: Engine, sim_chat: SimulatedChat, discord_server: FakeDiscordServer
 ) -> None:
@@ -137,6 +139,7 @@ def test_the_member_listing_is_tried_again_on_the_next_run(
 
 
 @pytest.mark.parametrize("kind", ["wrong_type", "503", "malformed"])
+@SQLITE_ONLY
 def test_a_broken_archived_thread_list_loses_only_those_threads(
     engine: Engine,
     sim_chat: SimulatedChat,
@@ -160,6 +163,7 @@ def test_a_broken_archived_thread_list_loses_only_those_threads(
     assert len(logged(caplog, line)) == 1
 
 
+@SQLITE_ONLY
 def test_a_broken_active_thread_list_still_reads_the_archived_ones(
     engine: Engine,
     sim_chat: SimulatedChat,
@@ -178,6 +182,7 @@ def test_a_broken_active_thread_list_still_reads_the_archived_ones(
     assert "#general" in result.failures[0] and "active threads" in result.failures[0]
 
 
+@SQLITE_ONLY
 def test_threads_missed_by_a_broken_list_are_read_on_the_next_run(
     engine: Engine, sim_chat: SimulatedChat, discord_server: FakeDiscordServer
 ) -> None:

@@ -16,6 +16,7 @@ from clanstats.errors import EXIT_CONFIG
 from clanstats.settings import load_settings
 from clanstats.sim.discord_server import FakeDiscordServer
 from clanstats.sim.wom_server import FakeWomServer
+from tests.conftest import SQLITE_ONLY
 
 RULES = """
 sync_targets:
@@ -144,6 +145,7 @@ def test_print_doctor_shows_each_check(capsys: pytest.CaptureFixture[str]) -> No
     assert all_ok(checks[:1]) and not all_ok(checks)
 
 
+@SQLITE_ONLY
 def test_the_demo_doctor_checks_the_demo_not_your_configuration(
     tmp_path: Path, migrated_url: str
 ) -> None:

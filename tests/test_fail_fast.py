@@ -35,7 +35,7 @@ from clanstats.sim.discord_server import FakeDiscordServer
 from clanstats.sim.wom_server import FakeWomServer
 from clanstats.stage import StageResult
 from clanstats.wom.client import WomClient
-from tests.conftest import SIM_NOW
+from tests.conftest import SIM_NOW, SQLITE_ONLY
 from tests.databases import query
 
 GROUP = 4242
@@ -204,6 +204,7 @@ class StopServerWhenLogged(logging.Handler):
             self.server.stop()
 
 
+@SQLITE_ONLY
 def test_discord_lost_mid_pass_ends_the_pass_in_one_line(
     wom_harvested: Engine, sim_chat: SimulatedChat
 ) -> None:
@@ -294,6 +295,7 @@ def harvest_counts(database_url: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("where", ["refused", "unknown host"])
+@SQLITE_ONLY
 def test_main_harvest_against_an_unreachable_wom_ends_fast_in_one_line(
     tmp_path: Path, database_url: str, closed_port: int, where: str
 ) -> None:
@@ -314,6 +316,7 @@ def test_main_harvest_against_an_unreachable_wom_ends_fast_in_one_line(
     assert seconds < FAST_SECONDS, f"took {seconds:.1f} s"
 
 
+@SQLITE_ONLY
 def test_main_harvest_with_both_sources_unreachable_says_so_once_each(
     tmp_path: Path, database_url: str, closed_port: int
 ) -> None:
@@ -343,6 +346,7 @@ def test_main_harvest_with_both_sources_unreachable_says_so_once_each(
     assert "WOM_BASE_URL" in log and "DISCORD_API_BASE" in log
 
 
+@SQLITE_ONLY
 def test_a_first_run_with_nothing_harvested_writes_no_outputs(
     tmp_path: Path, database_url: str, closed_port: int
 ) -> None:
@@ -361,6 +365,7 @@ def test_a_first_run_with_nothing_harvested_writes_no_outputs(
     assert "outputs not refreshed" in (tmp_path / "app.log").read_text(encoding="utf-8")
 
 
+@SQLITE_ONLY
 def test_a_run_where_every_source_failed_says_which_data_the_outputs_show(
     tmp_path: Path, database_url: str, live_server: FakeWomServer, closed_port: int
 ) -> None:

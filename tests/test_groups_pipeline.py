@@ -100,7 +100,8 @@ class FullRun:
     webhook_posts: list[Any]
 
 
-@pytest.fixture(scope="module", params=ENGINES)
+# SQLite only: see SQLITE_ONLY in tests/conftest.py.
+@pytest.fixture(scope="module", params=ENGINES[:1])
 def full_run(
     request: pytest.FixtureRequest, alliance: Alliance, tmp_path_factory: pytest.TempPathFactory
 ) -> FullRun:

@@ -32,6 +32,7 @@ from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.wom_server import FakeWomServer, Fault
 from clanstats.stage import StageResult
 from clanstats.wom.client import WomClient
+from tests.conftest import SQLITE_ONLY
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 GROUP = 4242
@@ -143,6 +144,7 @@ def test_stored_values_match_what_wom_served(
             assert stored[boss] == values["kills"]
 
 
+@SQLITE_ONLY
 def test_a_quiet_day_costs_at_most_ten_requests_for_500_members(engine: Engine) -> None:
     clan = SimulatedClan(SimConfig(seed=3, members=500, days=30, now=NOW))
     with FakeWomServer(clan, limit_with_key=10_000) as server:

@@ -25,6 +25,7 @@ from clanstats.pipeline import PIPELINE
 from clanstats.settings import PROJECT_ROOT
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.wom_server import FakeWomServer, Fault
+from tests.conftest import SQLITE_ONLY
 from tests.databases import execute
 from tests.databases import query as query_url
 
@@ -104,6 +105,7 @@ def test_a_run_records_itself_and_backs_up_first(
     assert "stage harvest finished with exit code 0" in (data / "app.log").read_text()
 
 
+@SQLITE_ONLY
 def test_a_stage_runs_alone_as_a_module(
     tmp_path: Path, database_url: str, live_server: FakeWomServer
 ) -> None:
@@ -154,6 +156,7 @@ def test_a_bad_rules_file_stops_with_its_line(tmp_path: Path) -> None:
     assert not (tmp_path / "clanstats.db").exists()
 
 
+@SQLITE_ONLY
 def test_a_bad_rules_file_keeps_the_previous_derived_tables(
     tmp_path: Path, database_url: str, live_server: FakeWomServer
 ) -> None:
@@ -201,6 +204,7 @@ def test_wrong_group_is_a_config_error(tmp_path: Path, live_server: FakeWomServe
     assert "demo-key" not in result.stderr + (tmp_path / "app.log").read_text()
 
 
+@SQLITE_ONLY
 def test_a_source_failure_is_a_partial_run(
     tmp_path: Path, database_url: str, live_server: FakeWomServer
 ) -> None:

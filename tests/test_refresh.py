@@ -78,7 +78,8 @@ def test_force_and_interval_zero_fetch_anyway(tmp_path: Path, servers: tuple) ->
 def test_a_source_that_failed_last_time_is_fetched_again(tmp_path: Path, servers: tuple) -> None:
     wom, _, _ = servers
     rules = FRESH
-    wom.inject(Fault("503", path_pattern="competitions", times=50))
+    # A broken answer fails the source at once (a 503 would be retried for 15 s first).
+    wom.inject(Fault("wrong_type", path_pattern="competitions", times=50))
     (tmp_path / "rules.yaml").write_text(rules, encoding="utf-8")
     first = run_main(tmp_path, "harvest", **wom_env(wom), RULES_FILE=str(tmp_path / "rules.yaml"))
     assert first.returncode == 3

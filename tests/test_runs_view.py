@@ -49,7 +49,8 @@ class Recorded:
     log_file: Path
 
 
-@pytest.fixture(scope="module", params=ENGINES)
+# SQLite only: see SQLITE_ONLY in tests/conftest.py.
+@pytest.fixture(scope="module", params=ENGINES[:1])
 def recorded(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Recorded]:

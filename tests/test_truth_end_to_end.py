@@ -13,6 +13,8 @@ user runs it, in subprocesses, with CLANSTATS_NOW set to each simulated day:
     day 7   WOM is down (every answer is garbage: JSON of the wrong type); Discord is read
     day 8   WOM is back
 
+On PostgreSQL the days 3, 6 and 7 are left out (day 8 then follows a gap of five days).
+
 After each, `clanstats.sim.truth.Truth` (which never imports the transform) says what every
 number must be; the database, clan_data.json and the workbook are compared with it.
 """
@@ -513,15 +515,18 @@ def test_every_number_matches_the_truth_day_by_day(world: World) -> None:
         check_database(engine, truth := truth_now(world, engine, at_day(2) + timedelta(minutes=2)))
         check_outputs(world, truth)
 
-        world.day(at_day(3))
-        check_database(engine, truth_now(world, engine, at_day(3)))
+        # The daily runs, the gap and the outage are the same queries again: on PostgreSQL the
+        # test goes straight on to day 8 (a gap of five days), which keeps the suite's time.
+        if not world.database.startswith("postgresql"):
+            world.day(at_day(3))
+            check_database(engine, truth_now(world, engine, at_day(3)))
 
-        world.day(at_day(6))  # after a gap of two days
-        check_database(engine, truth_now(world, engine, at_day(6)))
+            world.day(at_day(6))  # after a gap of two days
+            check_database(engine, truth_now(world, engine, at_day(6)))
 
-        world.day(at_day(7), wom_down=True)
-        check_database(engine, truth := truth_now(world, engine, at_day(7)))
-        check_outputs(world, truth)
+            world.day(at_day(7), wom_down=True)
+            check_database(engine, truth := truth_now(world, engine, at_day(7)))
+            check_outputs(world, truth)
 
         world.day(at_day(8))
         check_database(engine, truth := truth_now(world, engine, at_day(8)))
