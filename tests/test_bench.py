@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from clanstats.bench.cli import main
 from clanstats.bench.scenarios import DAILY, FIRST
 from clanstats.bench.sizes import choose_size
 from clanstats.bench.world import BenchWorld
+from clanstats.db.engine import make_engine
 from clanstats.rules import load_rules
+from tests.databases import ENABLE_POSTGRES, PostgresDatabases
 
 MEMBERS, DAYS, MESSAGES = 6, 5, 300
 
@@ -195,29 +197,28 @@ def test_an_unknown_option_is_an_argument_error() -> None:
     assert stop.value.code == 2
 
 
-def test_a_server_database_with_tables_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
-    psycopg = pytest.importorskip("psycopg")
-    server = "postgresql://postgres@127.0.0.1:5432/postgres"
-    name = f"clanstats_bench_test_{os.getpid()}"
+def test_a_server_database_with_tables_is_refused(
+    capsys: pytest.CaptureFixture[str], postgres_databases: PostgresDatabases | None
+) -> None:
+    if postgres_databases is None:
+        pytest.skip(ENABLE_POSTGRES)
+    name = postgres_databases.create(migrated=False)
+    url = postgres_databases.url_of(name)
+    engine = make_engine(url)
     try:
-        admin = psycopg.connect(server, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip("no PostgreSQL server on 127.0.0.1:5432")
-    with admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
-        try:
-            with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as db:
-                db.execute("CREATE TABLE officers_notes (id integer)")
-            url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-            assert main(["--database-url", url]) == 2
-            err = capsys.readouterr().err
-            assert "the database already holds 1 table(s)" in err
-            with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{name}") as db:
-                tables = db.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-                assert tables.fetchone() == (1,)
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE officers_notes (id integer)"))
+        assert main(["--database-url", url]) == 2
+        err = capsys.readouterr().err
+        assert "the database already holds 1 table(s)" in err
+        with engine.connect() as connection:
+            tables = connection.scalar(
+                text("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
+            )
+        assert tables == 1  # nothing was added or dropped
+    finally:
+        engine.dispose()
+        postgres_databases.drop(name)
 
 
 def test_a_size_without_messages_sets_up_no_discord(tmp_path: Path) -> None:
