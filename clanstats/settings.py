@@ -15,8 +15,11 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from clanstats import clock
+from clanstats.db.urls import on_psycopg
 from clanstats.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -268,7 +271,19 @@ def _check_database_url(url: str, data_dir: Path, drive: Path | None) -> str:
             )
         return url
     if re.match(r"^postgres(ql)?(\+\w+)?://", url):
-        return url
+        try:
+            parsed = make_url(url)
+        except ArgumentError:
+            raise ConfigError(
+                "DATABASE_URL (hidden) is not a valid URL: expected "
+                "postgresql+psycopg://user:password@host/dbname (a password with @, : or / in it "
+                "must be written %40, %3A, %2F)"
+            ) from None
+        if not parsed.database:
+            raise ConfigError(
+                "DATABASE_URL (hidden) names no database: add /dbname at the end of the URL"
+            )
+        return on_psycopg(parsed).render_as_string(hide_password=False)
     raise ConfigError(
         "DATABASE_URL (hidden) is not valid: expected sqlite:///file.db or "
         "postgresql+psycopg://user:password@host/dbname"

@@ -110,6 +110,15 @@ def test_connection_problems_are_one_line_with_exit_code_4(tmp_path: Path, case:
     assert "Traceback" not in done.stderr + (tmp_path / "app.log").read_text()
 
 
+def test_the_short_postgres_scheme_reaches_the_server_question(tmp_path: Path) -> None:
+    """`postgres://` to a closed port: the stage's one connection line and exit 4, as for
+    postgresql+psycopg:// (it was an unexpected error, exit 1). No server needed."""
+    done = run_stage(tmp_path, "report", "postgres://clan:hunter2@127.0.0.1:1/clan")
+    assert done.returncode == EXIT_DATABASE, done.stderr
+    assert "can't reach PostgreSQL at 127.0.0.1:1" in done.stderr
+    assert "hunter2" not in done.stderr + (tmp_path / "app.log").read_text()
+
+
 @pytest.mark.postgres
 def test_a_wrong_password_is_named_without_showing_it(tmp_path: Path) -> None:
     url = make_url(server())

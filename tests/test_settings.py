@@ -91,6 +91,28 @@ def test_database_url_errors_hide_the_url(tmp_path: Path) -> None:
     assert "DATABASE_URL" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgres://clan:pw@db.example/clan", "postgresql+psycopg://clan:pw@db.example/clan"),
+        ("postgresql://clan@127.0.0.1:5433/clan", "postgresql+psycopg://clan@127.0.0.1:5433/clan"),
+        ("postgresql+psycopg2://clan@db/clan", "postgresql+psycopg://clan@db/clan"),
+        ("postgresql+psycopg://clan@db/clan", "postgresql+psycopg://clan@db/clan"),
+    ],
+)
+def test_postgres_urls_are_run_on_the_installed_driver(
+    tmp_path: Path, given: str, used: str
+) -> None:
+    """`postgres://` (what some hosts hand out) once crashed every stage with exit 1."""
+    assert settings_from(tmp_path, DATABASE_URL=given).database_url.value == used
+
+
+def test_a_postgres_url_without_a_database_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"names no database: add /dbname") as caught:
+        settings_from(tmp_path, DATABASE_URL="postgres://clan:hunter2@db.example")
+    assert "hunter2" not in str(caught.value)
+
+
 def test_database_inside_drive_folder_is_refused(tmp_path: Path) -> None:
     drive = tmp_path / "Drive"
     drive.mkdir()

@@ -22,6 +22,12 @@ def masked(url: str | URL) -> str:
         return "(a URL that can't be read)"
 
 
+def on_psycopg(url: URL) -> URL:
+    """A PostgreSQL URL on the driver ClanStats installs (psycopg 3): `postgres://` (the short
+    scheme some hosts hand out), `postgresql://` and other drivers become postgresql+psycopg."""
+    return url.set(drivername="postgresql+psycopg")
+
+
 def check_target_url(raw: str, *, data_dir: Path) -> str:
     """Validate a `--to` URL; a relative SQLite path is taken inside the data folder."""
     try:
@@ -31,8 +37,8 @@ def check_target_url(raw: str, *, data_dir: Path) -> str:
             "--to is not a database URL: expected postgresql+psycopg://user:password@host/dbname "
             "or sqlite:///path/to/file.db"
         ) from None
-    if url.get_backend_name() == "postgres":  # the short scheme some hosts hand out
-        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() == "postgres":
+        url = on_psycopg(url)
     if url.get_backend_name() not in SUPPORTED:
         raise ConfigError(
             f"--to {masked(url)}: {url.get_backend_name()} is not supported; "
@@ -43,10 +49,7 @@ def check_target_url(raw: str, *, data_dir: Path) -> str:
             raise ConfigError(
                 f"--to {masked(url)} names no database: add /dbname at the end of the URL"
             )
-        if url.get_driver_name() != "psycopg":
-            # psycopg 3 is the driver ClanStats installs; other drivers aren't there.
-            url = url.set(drivername="postgresql+psycopg")
-        return url.render_as_string(hide_password=False)
+        return on_psycopg(url).render_as_string(hide_password=False)
     if not url.database or url.database == ":memory:":
         raise ConfigError("--to sqlite needs a file: sqlite:///path/to/file.db")
     path = Path(url.database)
