@@ -1,4 +1,4 @@
-"""Stage transform: derive identity links (and, as they land, every derived table) from raw data."""
+"""Stage transform: derive identity links and every derived table from the raw data."""
 
 from __future__ import annotations
 

@@ -212,6 +212,29 @@ def test_sheets_in_order_each_with_a_title_and_an_explanation(built: Built) -> N
         assert "\n" not in explanation, f"{sheet.title}: the explanation is one line"
 
 
+def test_the_freshness_heading_names_the_threshold_the_statuses_use(
+    built: Built, tmp_path: Path
+) -> None:
+    """Weekly refresh intervals move the stale line to 170 hours: the heading says so (it said
+    26 hours whatever the rules, while the statuses used the rules' line)."""
+    path = tmp_path / REPORT_FILE
+    write_report(
+        built.engine,
+        path,
+        group_id=GROUP,
+        today=TODAY,
+        now=datetime.now(UTC),
+        timezone=CLAN_TZ,
+        discord_expected=True,
+        stale_after=timedelta(hours=170),
+        rules=RULES,
+    )
+    summary = load_workbook(path, read_only=True)["Summary"]
+    headings = [row[0] for row in summary.iter_rows(values_only=True) if row and row[0]]
+    assert "Data freshness (stale after 170 hours)" in headings
+    assert not any(str(h).startswith("Data freshness (stale after 26") for h in headings)
+
+
 def test_members_sheet_matches_member_status_and_period_gains(built: Built) -> None:
     sheet = built.book["Members"]
     rows = rows_of(sheet)

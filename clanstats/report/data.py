@@ -58,6 +58,8 @@ class ReportData:
     # not given): what is set up, even before there is data for it.
     season_dates: dict[str, tuple[date, date]] = field(default_factory=dict)
     ranks: list[str] = field(default_factory=list)
+    # When data counts as stale (from the refresh intervals): what `freshness` was judged by.
+    stale_after: timedelta = STALE_AFTER
 
     def name(self, player_id: int) -> str:
         """A player's display name, whoever they are."""
@@ -155,4 +157,5 @@ def load_report_data(
         channels=chat_queries.channel_activity(session, group_id),
         season_dates={s.name: (s.start, s.end) for s in rules.seasons},
         ranks=[rank.name for rank in rules.ranks],
+        stale_after=stale_after,
     )

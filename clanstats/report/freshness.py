@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from clanstats.harvest.freshness import fetches_by_family
 
 # Data older than this is flagged "stale": a daily run plus two hours' slack for a late start.
-# One value for every source until refresh intervals become configurable per source.
+# The default only: the report stage passes the line its refresh intervals set
+# (`stale_after_hours`), which moves out with a longer interval.
 STALE_AFTER = timedelta(hours=26)
 
 # (fetch_log source prefix, the name officers know it by)

@@ -14,7 +14,7 @@ from xlsxwriter.worksheet import Worksheet
 from clanstats.percent import goal_percent
 from clanstats.report.data import STATUS_ORDER, ReportData
 from clanstats.report.formats import Formats, status_label
-from clanstats.report.freshness import STALE_AFTER, Freshness
+from clanstats.report.freshness import Freshness
 from clanstats.report.layout import (
     FIRST_ROW,
     Column,
@@ -88,7 +88,7 @@ def _table(
 
 
 def _freshness(sheet: Worksheet, formats: Formats, data: ReportData, row: int) -> int:
-    hours = STALE_AFTER.total_seconds() / 3600
+    hours = data.stale_after.total_seconds() / 3600
     row = write_section(sheet, formats, row, f"Data freshness (stale after {hours:g} hours)")
     columns: list[Column[Freshness]] = [
         Column("Source", "text", lambda f: f.label),
