@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# The commands that back up, restore or tidy the database (`clanstats.db.care`).
+DATABASE_CARE = ("backup", "restore", "optimize")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, with every stage and command and the exit codes in the help."""
     exit_codes = "\n".join(f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items())
@@ -75,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="SLUG|ID",
             help="run for this one group of rules.yaml `groups:` only (for debugging)",
         )
+        _accept_after_the_command(command, "--force", "--demo")
         if stage.name == "sync":
             command.add_argument(
                 "--dry-run", action="store_true", help="list what would change; change nothing"
@@ -89,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list recent runs; `runs show ID`, `runs search TEXT`, `runs compare A B`",
         description="The run viewer: recent runs, one run in full, a search, a comparison.",
     )
+    _accept_after_the_command(runs, "--demo")
     runs.add_argument("action", nargs="?", choices=("show", "search", "compare"))
     runs.add_argument("values", nargs="*", metavar="ID|TEXT")
     runs.add_argument("--json", action="store_true", help="print JSON for other tools")
@@ -102,14 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
     when = schedule.add_mutually_exclusive_group()
     when.add_argument("--daily", metavar="HH:MM", help="run once a day at this time")
     when.add_argument("--every", metavar="Nh|Nm", help="run every N hours (1-23) or minutes")
-    commands.add_parser("backup", help="back the database up now into BACKUP_DIR")
+    backup = commands.add_parser("backup", help="back the database up now into BACKUP_DIR")
     restore = commands.add_parser(
         "restore", help="put a backup (default: the newest) in place of the database"
     )
     restore.add_argument("backup", nargs="?", help="a file in BACKUP_DIR, or a path")
-    commands.add_parser(
+    optimize = commands.add_parser(
         "optimize", help="prune old fetch-log rows, refresh statistics, compact when worthwhile"
     )
+    for command in (backup, restore, optimize):
+        _accept_after_the_command(command, "--demo")
     migrate_db = commands.add_parser(
         "migrate-db",
         help="copy the database into another one (PostgreSQL), batched, resumable, verified",
@@ -138,15 +146,36 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="copy nothing; compare row counts and checksums of an earlier copy",
     )
-    commands.add_parser(
+    doctor = commands.add_parser(
         "doctor", help="check settings, database, folders, targets and that WOM and Discord answer"
     )
-    commands.add_parser(
+    identity = commands.add_parser(
         "identity",
         help="list who is linked to whom, and the members and Discord users still to link",
         description="Show identity links and issues (as of the last transform).",
     )
+    for command in (doctor, identity):
+        _accept_after_the_command(command, "--demo")
     return parser
+
+
+# The pipeline's own options, as a command's help words them when given after it.
+_AFTER_THE_COMMAND = {
+    "--force": "fetch even what rules.yaml's refresh intervals call fresh (same as before it)",
+    "--demo": "on the demo clan (same as `--demo` before the command)",
+}
+
+
+def _accept_after_the_command(command: argparse.ArgumentParser, *flags: str) -> None:
+    """Let `main.py harvest --force` mean `main.py --force harvest`, as users type it.
+
+    SUPPRESS as the default: a flag left out after the command must not undo the same flag
+    given before it (argparse copies a subcommand's defaults over the main namespace).
+    """
+    for flag in flags:
+        command.add_argument(
+            flag, action="store_true", default=argparse.SUPPRESS, help=_AFTER_THE_COMMAND[flag]
+        )
 
 
 def _doctor(demo: bool) -> int:
@@ -355,8 +384,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "doctor":
             return _doctor(args.demo)
         showing = args.command in ("identity", "runs") or (args.command == "sync" and args.status)
-        if args.demo and showing:
-            # Look at the last demo run's database; don't run the demo again.
+        if args.demo and args.command in ("schedule", "migrate-db"):
+            raise ConfigError(
+                f"`{args.command}` acts on your own configuration, not the demo's: run it "
+                "without --demo"
+            )
+        if args.demo and (showing or args.command in DATABASE_CARE):
+            # Look at (or care for) the last demo run's database; don't run the demo again.
             from clanstats.demo import demo_environment
 
             demo_settings = load_settings(environ=demo_environment())
@@ -365,6 +399,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _show_identity(demo_settings, args)
             if args.command == "runs":
                 return _runs(demo_settings, args)
+            if args.command in DATABASE_CARE:
+                return _care(demo_settings, args)
             return _show_sync_status(demo_settings, args)
         extra_env = _stage_env(args)
         if args.demo:
@@ -377,7 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _show_identity(settings, args)
         if args.command == "runs":
             return _runs(settings, args)
-        if args.command in ("schedule", "backup", "restore", "optimize"):
+        if args.command == "schedule" or args.command in DATABASE_CARE:
             return _care(settings, args)
         if args.command == "migrate-db":
             return _migrate_db(settings, args)

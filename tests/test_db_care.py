@@ -148,6 +148,20 @@ def test_restore_over_a_corrupt_database(settings: Settings) -> None:
     assert execute(settings, "SELECT source FROM fetch_log") == [("good",)]
 
 
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # SQLite's side files
+def test_a_restore_leaves_no_side_files_in_the_backup_folder(settings: Settings) -> None:
+    """The live database runs in WAL mode; its backups once did too, and reading one for a
+    restore left its -wal and -shm files behind in BACKUP_DIR."""
+    add_fetch_rows(settings, 1, days_ago=0, source="kept")
+    made = make_backup(settings)
+    execute(settings, "DELETE FROM fetch_log")
+    restore_backup(settings, made)
+    assert execute(settings, "SELECT source FROM fetch_log") == [("kept",)]
+    names = sorted(p.name for p in settings.backup_dir.iterdir())
+    assert [n for n in names if n.endswith(("-wal", "-shm", "-journal"))] == [], names
+    assert len(names) == 2  # the backup, and the database it replaced
+
+
 def test_restore_refuses_while_a_run_holds_the_lock(settings: Settings) -> None:
     make_backup(settings)
     with run_lock(settings.lock_file), pytest.raises(RunLockedError):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from clanstats.cli import build_parser
 from clanstats.errors import (
     EXIT_CONFIG,
     EXIT_DATABASE,
@@ -78,6 +79,29 @@ def test_help_lists_stages_and_exit_codes(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "harvest" in result.stdout and "backfill" in result.stdout
     assert "exit codes" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("argv", "force", "demo"),
+    [
+        (["harvest", "--force"], True, False),
+        (["--force", "harvest"], True, False),
+        (["harvest"], False, False),
+        (["transform", "--demo"], False, True),
+        (["--demo", "--force", "report", "--force"], True, True),
+        (["sync", "--dry-run", "--force"], True, False),
+        (["runs", "--demo", "show", "1"], False, True),
+        (["identity", "--demo"], False, True),
+        (["doctor", "--demo"], False, True),
+    ],
+)
+def test_the_pipeline_options_work_after_the_command_too(
+    argv: list[str], force: bool, demo: bool
+) -> None:
+    """`main.py harvest --force` was refused ("unrecognized arguments"); given on both sides,
+    or left out after the command, a flag keeps what was said before it."""
+    args = build_parser().parse_args(argv)
+    assert (args.force, args.demo) == (force, demo)
 
 
 def test_a_run_records_itself_and_backs_up_first(
@@ -270,6 +294,18 @@ def test_the_demo_runs_offline_into_its_own_folder(tmp_path: Path) -> None:
     bad = run_main(tmp_path, "--demo", "runs", "compare", "1", CLANSTATS_DEMO_DIR=str(demo))
     assert bad.returncode == EXIT_CONFIG
     assert "expected 2 run number(s): `main.py runs compare A B`" in bad.stderr
+    # Backup and restore work on the demo's database ("--demo restore" was a KeyError, exit 1),
+    # and a restore leaves no -wal/-shm files beside the backups.
+    backed = run_main(tmp_path, "--demo", "backup", CLANSTATS_DEMO_DIR=str(demo))
+    assert backed.returncode == EXIT_OK, backed.stderr
+    restored = run_main(tmp_path, "restore", "--demo", CLANSTATS_DEMO_DIR=str(demo))
+    assert restored.returncode == EXIT_OK, restored.stderr
+    backups = sorted(p.name for p in (demo / "backups").iterdir())
+    assert not [name for name in backups if name.endswith(("-wal", "-shm"))], backups
+    assert query(db, "SELECT count(*) FROM memberships WHERE left_at IS NULL")[0][0] > 0
+    elsewhere = run_main(tmp_path, "--demo", "schedule", "show", CLANSTATS_DEMO_DIR=str(demo))
+    assert elsewhere.returncode == EXIT_CONFIG
+    assert "acts on your own configuration, not the demo's" in elsewhere.stderr
 
 
 def test_identity_needs_a_database(tmp_path: Path) -> None:

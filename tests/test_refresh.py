@@ -35,10 +35,10 @@ def servers() -> Iterator[tuple[FakeWomServer, FakeDiscordServer, SimulatedChat]
 def harvest(folder: Path, servers: tuple, rules: str, *args: str) -> str:
     wom, discord_server, chat = servers
     (folder / "rules.yaml").write_text(rules, encoding="utf-8")
+    command = list(args) if "harvest" in args else [*args, "harvest"]
     result = run_main(
         folder,
-        *args,
-        "harvest",
+        *command,
         **wom_env(wom),
         RULES_FILE=str(folder / "rules.yaml"),
         DISCORD_BOT_TOKEN=chat.bot_token,
@@ -64,6 +64,10 @@ def test_force_and_interval_zero_fetch_anyway(tmp_path: Path, servers: tuple) ->
     harvest(tmp_path, servers, FRESH)
     wom.reset_requests()
     harvest(tmp_path, servers, FRESH, "--force")
+    assert any(r.path.endswith("/bulk-hiscores") for r in wom.requests)
+    # After the stage, as users type it, --force means the same (it was "unrecognized").
+    wom.reset_requests()
+    harvest(tmp_path, servers, FRESH, "harvest", "--force")
     assert any(r.path.endswith("/bulk-hiscores") for r in wom.requests)
     wom.reset_requests()
     discord_server.reset_requests()

@@ -33,6 +33,9 @@ def backup_sqlite(database: Path, backup_dir: Path, *, keep: int, label: str = "
             closing(sqlite3.connect(partial)) as copy,
         ):
             source.backup(copy)
+            # A backup is one self-contained file: in WAL mode (the live database's), every
+            # later read of it, a restore's included, would leave -wal and -shm files beside it.
+            copy.execute("PRAGMA journal_mode=DELETE")
         partial.replace(target)
     except sqlite3.DatabaseError as exc:
         partial.unlink(missing_ok=True)
@@ -53,7 +56,15 @@ def prune_backups(backup_dir: Path, *, keep: int, pattern: str = BACKUP_GLOB) ->
     removed = backups[keep:]
     for path in removed:
         path.unlink(missing_ok=True)
+        remove_side_files(path)
     return removed
+
+
+def remove_side_files(database: Path) -> None:
+    """Delete the -wal and -shm files SQLite may have left beside a closed database file (a
+    backup from before backups were written in rollback mode, opened read-only)."""
+    for suffix in ("-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
 
 
 def integrity_ok(database: Path) -> bool:

@@ -18,7 +18,13 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, func, inspect, select, text
 
 from clanstats.clock import utcnow
-from clanstats.db.backup import BACKUP_GLOB, backup_sqlite, integrity_ok, prune_backups
+from clanstats.db.backup import (
+    BACKUP_GLOB,
+    backup_sqlite,
+    integrity_ok,
+    prune_backups,
+    remove_side_files,
+)
 from clanstats.db.engine import engine_for
 from clanstats.db.migrate import current_revision
 from clanstats.db.models import FetchLog
@@ -104,6 +110,7 @@ def restore_backup(settings: Settings, backup: Path | None) -> Path | None:
             _copy_into_live(chosen, database)
         else:
             _replace_file(chosen, database)
+        remove_side_files(chosen)  # every connection to it is closed by now
         prune_backups(settings.backup_dir, keep=max(settings.backup_keep, 0))
     log.info("restored %s from %s (previous database kept as %s)", database, chosen, before)
     return before

@@ -106,7 +106,8 @@ def sync_targets(run: SyncRun, targets: Sequence[SyncTarget]) -> StageResult:
     for target in targets:
         outcome = deliver_safely(run, target)
         crash_point("sync.before-history-row")
-        record_outcome(run.engine, group_id=run.group_id, outcome=outcome)
+        if not run.dry_run:  # a dry run writes nothing, not even the history `--status` reads
+            record_outcome(run.engine, group_id=run.group_id, outcome=outcome)
         result.counts[f"{target.name}: {_count_label(target, run.dry_run)}"] = outcome.summary
         if run.dry_run:
             for change in outcome.changes or ["nothing would change"]:
