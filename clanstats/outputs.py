@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
-from clanstats.errors import ConfigError
+from clanstats.errors import write_error
+
+OUTPUT_SETTING = "OUTPUT_DIR in .env"
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -43,14 +45,19 @@ def write_file_atomically(target: Path, write: Callable[[Path], object]) -> None
             os.fsync(written.fileno())
         try:
             temp.replace(target)
-        except PermissionError:
+        except OSError as exc:
             # Windows refuses to replace a file another program holds open (Excel, a viewer).
-            raise ConfigError(
-                f"{target} is open in another program (Excel?) or read-only; close it and run "
-                "again (the previous file is unchanged)"
-            ) from None
+            raise _write_failed(exc, target, replacing=True) from None
+    except OSError as exc:
+        raise _write_failed(exc, target) from None
     finally:
         temp.unlink(missing_ok=True)
+
+
+def _write_failed(exc: OSError, target: Path, *, replacing: bool = False) -> Exception:
+    """The one line for a disk or folder that can't take `target` (exit 7), or `exc` itself."""
+    problem = write_error(exc, target, setting=OUTPUT_SETTING, replacing=replacing)
+    return exc if problem is None else problem
 
 
 def remove_stale_temps(target: Path) -> list[Path]:

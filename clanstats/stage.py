@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from clanstats.db.engine import engine_for
-from clanstats.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_SOURCE, ClanStatsError
+from clanstats.errors import (
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_SOURCE,
+    ClanStatsError,
+    machine_write_error,
+)
 from clanstats.logs import (
     FILE_ONLY,
     close_progress_bars,
@@ -86,12 +93,19 @@ def run_stage(name: str, work: StageWork) -> int:
         exit_code, error = EXIT_INTERRUPTED, "interrupted"
         print(f"{name}: interrupted; nothing half-written was kept", file=sys.stderr)
     except Exception as exc:
-        exit_code, error = EXIT_BUG, f"{type(exc).__name__}: {exc}"
-        log.error("%s crashed:\n%s", name, traceback.format_exc(), extra=FILE_ONLY)
-        print(
-            f"{name}: unexpected error {type(exc).__name__}: {exc} (full details in app.log)",
-            file=sys.stderr,
-        )
+        machine = machine_write_error(exc)
+        if machine is not None:
+            # The disk or folder, not ClanStats: full, read-only, no permission, held open.
+            exit_code, error = machine.exit_code, str(machine)
+            log.error("%s: %s\n%s", name, machine, traceback.format_exc(), extra=FILE_ONLY)
+            print(f"{name}: {machine}", file=sys.stderr)
+        else:
+            exit_code, error = EXIT_BUG, f"{type(exc).__name__}: {exc}"
+            log.error("%s crashed:\n%s", name, traceback.format_exc(), extra=FILE_ONLY)
+            print(
+                f"{name}: unexpected error {type(exc).__name__}: {exc} (full details in app.log)",
+                file=sys.stderr,
+            )
     if engine is not None and stage_run_id is not None:
         try:
             finish_stage_run(engine, stage_run_id, exit_code=exit_code, error=error)

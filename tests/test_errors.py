@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import re
+
+import pytest
 
 from clanstats import errors
 from clanstats.cli import build_parser
@@ -33,3 +36,41 @@ def test_help_lists_exit_codes_and_stages() -> None:
     for code in errors.EXIT_CODES:
         assert f"  {code:>3}  " in text
     assert "harvest" in text and "backfill" in text
+
+
+def _os_error(code: int, *, winerror: int | None = None) -> OSError:
+    exc = OSError(code, "failed")
+    if winerror is not None:
+        exc.winerror = winerror  # type: ignore[attr-defined]  # what Windows sets
+    return exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "problem"),
+    [
+        (_os_error(errno.ENOSPC), errors.DISK_FULL),
+        (_os_error(errno.EROFS), errors.READ_ONLY),
+        (_os_error(errno.EIO), errors.IO_ERROR),
+        (_os_error(errno.ENAMETOOLONG), errors.TOO_LONG),
+        (_os_error(errno.EACCES, winerror=32), errors.HELD_OPEN),  # a sharing violation
+        (_os_error(errno.EINVAL, winerror=112), errors.DISK_FULL),
+        (_os_error(errno.ENOENT, winerror=206), errors.TOO_LONG),  # past MAX_PATH
+        (_os_error(errno.EEXIST), None),  # not the machine's: a bug, with its traceback
+    ],
+)
+def test_each_machine_write_failure_is_named(exc: OSError, problem: str | None) -> None:
+    assert errors.write_problem(exc, "/data/output/clan_data.json") == problem
+
+
+def test_a_write_error_names_the_folder_the_setting_and_the_fix() -> None:
+    full = errors.write_error(
+        _os_error(errno.ENOSPC), "/data/output/clan_data.json", setting="OUTPUT_DIR in .env"
+    )
+    assert full is not None and full.exit_code == errors.EXIT_WRITE == 7
+    assert str(full).startswith("can't write clan_data.json in /data/output: the disk is full")
+    assert "OUTPUT_DIR in .env" in str(full) and "\n" not in str(full)
+    held = errors.write_error(
+        _os_error(errno.EACCES), "/data/output/report.xlsx", setting="x", replacing=True
+    )
+    assert held is not None and "is open in another program" in str(held)
+    assert errors.write_error(_os_error(errno.EEXIST), "/x", setting="x") is None

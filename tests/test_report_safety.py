@@ -32,7 +32,7 @@ from clanstats.db.models import (
     SeasonScore,
     WomGroup,
 )
-from clanstats.errors import ConfigError
+from clanstats.errors import EXIT_WRITE, WriteError
 from clanstats.report import workbook as report_workbook
 from clanstats.report.workbook import REPORT_FILE, SHEETS, write_report
 
@@ -277,8 +277,11 @@ def test_a_failure_after_the_temp_file_is_written_removes_it(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(outputs.os, "fsync", full_disk)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(WriteError, match=r"can't write .* the disk is full") as error:
         write(engine, path)
+    # One line naming the folder and the fix, exit 7 (it was an OSError: "a bug", exit 1).
+    assert str(path.parent) in str(error.value) and "OUTPUT_DIR" in str(error.value)
+    assert error.value.exit_code == EXIT_WRITE
     assert seen and not seen[0].exists()
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir()] == [REPORT_FILE]
@@ -296,9 +299,9 @@ def test_a_workbook_open_in_excel_is_a_one_line_error_and_stays_as_it_was(
         raise PermissionError(13, "The process cannot access the file")
 
     monkeypatch.setattr(Path, "replace", locked)
-    with pytest.raises(ConfigError, match="open in another program") as error:
+    with pytest.raises(WriteError, match="open in another program") as error:
         write(engine, path)
-    assert "\n" not in str(error.value)
+    assert "\n" not in str(error.value) and error.value.exit_code == EXIT_WRITE
     assert path.read_bytes() == before
     assert [p.name for p in path.parent.iterdir()] == [REPORT_FILE]
 
