@@ -218,6 +218,16 @@ _SQLITE_DISK_ERRNO = {
 }
 
 
+def sqlite_disk_problem(exc: BaseException) -> str | None:
+    """DISK_FULL, READ_ONLY or IO_ERROR when SQLite (or SQLAlchemy around it) failed because
+    the disk can't take a write; else None."""
+    driver = getattr(exc, "orig", exc)  # SQLAlchemy wraps the driver's error
+    code = getattr(driver, "sqlite_errorcode", None)
+    if not isinstance(code, int) or (code & 0xFF) not in _SQLITE_DISK_ERRNO:
+        return None
+    return write_problem(OSError(_SQLITE_DISK_ERRNO[code & 0xFF], "database"))
+
+
 def machine_write_error(exc: BaseException) -> WriteError | None:
     """A disk or folder that can't be written (full, read-only, failing, no permission, a path
     too long, a file held open) met where no writer named it; else None (a bug).
@@ -225,15 +235,14 @@ def machine_write_error(exc: BaseException) -> WriteError | None:
     The last line of defence of a stage or command: the message names the file when the error
     does (or the database), and the settings that place ClanStats' folders.
     """
-    database = getattr(exc, "orig", exc)  # SQLAlchemy wraps the driver's error
-    code = getattr(database, "sqlite_errorcode", None)
-    if isinstance(code, int) and (code & 0xFF) in _SQLITE_DISK_ERRNO:
-        problem = write_problem(OSError(_SQLITE_DISK_ERRNO[code & 0xFF], "database"))
+    problem = sqlite_disk_problem(exc)
+    if problem is not None:
+        database = getattr(exc, "orig", exc)
         reason = {
             DISK_FULL: "the disk is full; free some space on it",
             READ_ONLY: "the database or its folder is read-only; make it writable",
             IO_ERROR: "the disk reported an input/output error; check the disk",
-        }[problem or IO_ERROR]
+        }[problem]
         return WriteError(
             f"can't write the database ({database}): {reason}, or move it (DATABASE_URL in "
             ".env), then run again (what was not committed was rolled back)"

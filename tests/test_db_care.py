@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import insert
 
 from clanstats.clock import utcnow
+from clanstats.db import backup as backup_module
 from clanstats.db.backup import integrity_ok
 from clanstats.db.care import (
     list_backups,
@@ -21,7 +24,7 @@ from clanstats.db.care import (
 from clanstats.db.engine import make_engine
 from clanstats.db.models import FetchLog
 from clanstats.db.pg_dump import dump_ok
-from clanstats.errors import ConfigError, DatabaseError, RunLockedError
+from clanstats.errors import EXIT_WRITE, ConfigError, DatabaseError, RunLockedError, WriteError
 from clanstats.lock import run_lock
 from clanstats.settings import Settings, load_settings
 from tests.databases import query
@@ -246,3 +249,29 @@ def test_optimize_on_postgres_vacuums_and_analyzes(settings: Settings) -> None:
     )
     assert vacuumed and analyzed
     assert not optimize_due(settings)
+
+
+@pytest.mark.parametrize("database_kind", ["sqlite"], indirect=True)  # SQLite's own backups
+def test_a_full_backup_disk_is_one_line_with_exit_7_not_a_corrupt_database(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite says "database or disk is full" when the backup folder's disk fills; that was
+    reported as "the database may be corrupt" (exit 4)."""
+    add_fetch_rows(settings, 50, days_ago=0)
+    real_connect = sqlite3.connect
+
+    def small_disk(database: Any, *args: Any, **kwargs: Any) -> sqlite3.Connection:
+        connection = real_connect(database, *args, **kwargs)
+        if str(database).endswith(".partial"):
+            connection.execute("PRAGMA max_page_count = 2")  # a disk with room for two pages
+        return connection
+
+    monkeypatch.setattr(backup_module.sqlite3, "connect", small_disk)
+    with pytest.raises(WriteError) as caught:
+        make_backup(settings)
+    message = str(caught.value)
+    assert caught.value.exit_code == EXIT_WRITE
+    assert message.startswith(f"can't write a backup into {settings.backup_dir}: the disk is full")
+    assert "BACKUP_DIR" in message and "corrupt" not in message
+    assert list(settings.backup_dir.glob("*")) == []  # no partial copy left
+    assert execute(settings, "SELECT count(*) FROM fetch_log") == [(50,)]

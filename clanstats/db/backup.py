@@ -8,11 +8,24 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
-from clanstats.errors import DatabaseError
+from clanstats.errors import (
+    DISK_FULL,
+    IO_ERROR,
+    READ_ONLY,
+    DatabaseError,
+    WriteError,
+    sqlite_disk_problem,
+)
 
 log = logging.getLogger(__name__)
 
 BACKUP_GLOB = "clanstats-*.db"
+# What to do when the backup folder's disk can't take the copy.
+BACKUP_DISK = {
+    DISK_FULL: "the disk is full; free some space or point BACKUP_DIR in .env at another disk",
+    READ_ONLY: "the folder is read-only; make it writable or point BACKUP_DIR in .env elsewhere",
+    IO_ERROR: "the disk reported an input/output error; check it or point BACKUP_DIR elsewhere",
+}
 
 
 def backup_sqlite(database: Path, backup_dir: Path, *, keep: int, label: str = "") -> Path | None:
@@ -39,6 +52,12 @@ def backup_sqlite(database: Path, backup_dir: Path, *, keep: int, label: str = "
         partial.replace(target)
     except sqlite3.DatabaseError as exc:
         partial.unlink(missing_ok=True)
+        problem = sqlite_disk_problem(exc)
+        if problem is not None:
+            raise WriteError(
+                f"can't write a backup into {backup_dir}: {BACKUP_DISK[problem]} ({exc}); "
+                "then run again (the database itself is unchanged)"
+            ) from None
         raise DatabaseError(
             f"backing up {database} failed ({exc}); the database may be corrupt: "
             f"restore one from {backup_dir}"
