@@ -42,7 +42,7 @@ from clanstats.runlog import (
     start_stage_run,
 )
 from clanstats.settings import PROJECT_ROOT, Settings
-from clanstats.stage import PIPELINE_RUN_ENV, STAGE_RUN_ENV
+from clanstats.stage import NOTHING_NEW_ENV, PIPELINE_RUN_ENV, STAGE_RUN_ENV
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,8 @@ def run_pipeline(
             for stage in stages:
                 if stale is not None and stale.skips_outputs and stage.name in OUTPUT_STAGES:
                     continue
-                outcome = _run_stage_process(engine, settings, stage, run_id, env or {})
+                stage_env = {**(env or {}), **({NOTHING_NEW_ENV: "1"} if stale else {})}
+                outcome = _run_stage_process(engine, settings, stage, run_id, stage_env)
                 outcomes.append(outcome)
                 if stage.name == "harvest" and stage is not stages[-1]:
                     # Decided from the database, so the harvest stage stays unaware of it.

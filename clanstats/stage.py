@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 
 STAGE_RUN_ENV = "CLANSTATS_STAGE_RUN_ID"
 PIPELINE_RUN_ENV = "CLANSTATS_PIPELINE_RUN_ID"
+# Set by the pipeline for the stages after a harvest whose every source failed: sync then sends
+# no Discord post and no upload (nothing new to announce); the folder copies still go.
+NOTHING_NEW_ENV = "CLANSTATS_NOTHING_NEW"
 
 
 @dataclass

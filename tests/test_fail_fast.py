@@ -32,6 +32,7 @@ from clanstats.settings import PROJECT_ROOT, load_settings
 from clanstats.sim.chat import SimulatedChat
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.discord_server import FakeDiscordServer
+from clanstats.sim.upload_receiver import UploadReceiver
 from clanstats.sim.wom_server import FakeWomServer
 from clanstats.stage import StageResult
 from clanstats.wom.client import WomClient
@@ -369,8 +370,20 @@ def test_a_first_run_with_nothing_harvested_writes_no_outputs(
 def test_a_run_where_every_source_failed_says_which_data_the_outputs_show(
     tmp_path: Path, database_url: str, live_server: FakeWomServer, closed_port: int
 ) -> None:
-    good = run_main(tmp_path, **wom_env(live_server.base_url), DATABASE_URL=database_url)
+    # An upload target: a run whose sources all failed must not publish (nothing is new).
+    rules = (PROJECT_ROOT / "rules.example.yaml").read_text(encoding="utf-8")
+    receiver = UploadReceiver(secret="site-secret").start()
+    target = (
+        "sync_targets:\n"
+        f"  - {{name: site, kind: http, url: '{receiver.url}', secret_env: SITE_SECRET}}\n"
+    )
+    (tmp_path / "rules.yaml").write_text(
+        rules.replace("sync_targets: []\n", target), encoding="utf-8"
+    )
+    synced = {"RULES_FILE": str(tmp_path / "rules.yaml"), "SITE_SECRET": "site-secret"}
+    good = run_main(tmp_path, **wom_env(live_server.base_url), DATABASE_URL=database_url, **synced)
     assert good.returncode == EXIT_OK, good.stderr
+    assert len(receiver.accepted) == 1
     [(last_good,)] = query(
         database_url, "SELECT max(finished_at) FROM fetch_log WHERE outcome = 'ok'"
     )
@@ -382,9 +395,17 @@ def test_a_run_where_every_source_failed_says_which_data_the_outputs_show(
         "--force",
         **wom_env(f"http://127.0.0.1:{closed_port}/v2"),
         DATABASE_URL=database_url,
+        **synced,
     )
+    receiver.stop()
 
     assert result.returncode == EXIT_SOURCE, result.stderr
+    assert len(receiver.accepted) == 1, "the upload went out though every source failed"
+    [(counts,)] = query(
+        database_url,
+        "SELECT counts FROM stage_runs WHERE pipeline_run_id = 2 AND stage = 'sync'",
+    )
+    assert "skipped: every source failed, nothing new" in str(counts)
     notes = [line for line in result.stderr.splitlines() if "outputs not refreshed" in line]
     assert len(notes) == 1, result.stderr
     assert "every source failed" in notes[0]

@@ -263,6 +263,32 @@ def test_a_dry_run_sends_nothing_and_records_nothing(
         assert session.scalars(select(SyncHistory)).all() == []
 
 
+def test_a_run_whose_sources_all_failed_uploads_nothing_but_copies_to_folders(
+    tmp_path: Path,
+    migrated_url: str,
+    out: Path,
+    receiver: UploadReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The outputs show the last good harvest: no upload (nor Discord post) announces them."""
+    engine = make_engine(migrated_url)
+    monkeypatch.setenv("SITE_SECRET", SECRET)
+    drive = tmp_path / "drive"
+    drive.mkdir()
+    run = SyncRun(
+        engine=engine, group_id=1, output_dir=out, files=ROWS, dry_run=False, nothing_new=True
+    )
+    result = sync_targets(
+        run, [http_target(receiver.url), FolderTarget(name="drive", kind="folder", path=str(drive))]
+    )
+    assert result.counts == {
+        "website: upload": "skipped: every source failed, nothing new",
+        "drive: files changed": 2,
+    }
+    assert result.failures == []
+    assert receiver.requests == [] and len(list(drive.iterdir())) == 2
+
+
 def test_an_answer_cut_off_after_the_receiver_took_the_upload_counts_as_delivered(
     receiver: UploadReceiver, out: Path
 ) -> None:

@@ -29,7 +29,7 @@ from clanstats.harvest.wom import require_group_id
 from clanstats.logs import console
 from clanstats.rules import DiscordTarget, FolderTarget, HttpTarget, SyncTarget, load_rules
 from clanstats.settings import PROJECT_ROOT
-from clanstats.stage import StageContext, StageResult
+from clanstats.stage import NOTHING_NEW_ENV, StageContext, StageResult
 from clanstats.sync.discord_post import post_summary
 from clanstats.sync.folder import sync_folder
 from clanstats.sync.history import TargetOutcome, last_success, record_outcome
@@ -52,6 +52,8 @@ class SyncRun:
     dry_run: bool
     project_root: Path = PROJECT_ROOT
     summary_dir: Path | None = None  # where the Discord post reads from; default output_dir
+    # Every source of this run's harvest failed: no post and no upload, only folder copies.
+    nothing_new: bool = False
 
 
 def sync_stage(context: StageContext) -> StageResult:
@@ -97,6 +99,7 @@ def _run(context: StageContext, group_id: int, output_dir: Path) -> SyncRun:
         output_dir=output_dir,
         files=files,
         dry_run=os.environ.get(DRY_RUN_ENV) == "1",
+        nothing_new=os.environ.get(NOTHING_NEW_ENV) == "1",
     )
 
 
@@ -146,6 +149,11 @@ def deliver(run: SyncRun, target: SyncTarget) -> TargetOutcome:
             output_dir=run.output_dir,
             project_root=run.project_root,
             dry_run=run.dry_run,
+        )
+    if run.nothing_new:
+        # The outputs show the last good harvest's data: nothing new to publish or announce.
+        return TargetOutcome(
+            target.name, target.kind, "skipped", "skipped: every source failed, nothing new"
         )
     with Session(run.engine) as session:
         last = last_success(session, group_id=run.group_id, target=target.name)
