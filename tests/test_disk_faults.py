@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,54 +26,45 @@ FAULTS = PROJECT_ROOT / "tests" / "disk_faults"
 __all__ = ["live_server"]  # the fixture, used by name below
 
 
-@pytest.fixture
-def after_a_good_run(tmp_path: Path, live_server: FakeWomServer) -> Iterator[Path]:
-    """A data folder whose outputs a complete run just wrote."""
-    first = run_main(tmp_path, **wom_env(live_server))
-    assert first.returncode == EXIT_OK, first.stderr
-    yield tmp_path
+# (stage, its output, the failing disk, what the line says), tried one after the other on the
+# outputs of one good run.
+CASES = [
+    ("export", "clan_data.json", "ENOSPC", "the disk is full"),
+    ("report", "clan_report_summary_merged.xlsx", "EROFS", "read-only disk or share"),
+]
 
 
-@pytest.mark.parametrize(
-    ("stage", "output", "kind", "said"),
-    [
-        ("export", "clan_data.json", "ENOSPC", "the disk is full"),
-        ("report", "clan_report_summary_merged.xlsx", "EROFS", "read-only disk or share"),
-    ],
-)
 def test_a_failing_disk_is_one_line_with_exit_7_and_the_outputs_stay(
-    after_a_good_run: Path,
-    live_server: FakeWomServer,
-    stage: str,
-    output: str,
-    kind: str,
-    said: str,
+    tmp_path: Path, live_server: FakeWomServer
 ) -> None:
-    data = after_a_good_run
+    data = tmp_path
+    first = run_main(data, **wom_env(live_server))
+    assert first.returncode == EXIT_OK, first.stderr
     outputs = data / "output"
-    before = (outputs / output).read_bytes()
-    # Nothing is new since the good run, so the stage would keep its file: forget its
-    # fingerprint (clanstats/fingerprint.py) so it writes again.
-    with sqlite3.connect(data / "clanstats.db") as db:
-        db.execute("DELETE FROM transform_state WHERE key = ?", (f"fingerprint:{stage}",))
-    result = run_main(
-        data,
-        stage,
-        **wom_env(live_server),
-        PYTHONPATH=str(FAULTS),
-        CLANSTATS_TEST_DISK_FAULT=kind,
-        CLANSTATS_TEST_DISK_FAULT_FILE=output,
-    )
-    assert result.returncode == EXIT_WRITE, result.stderr
-    lines = [line for line in result.stderr.splitlines() if f"{output} in {outputs}" in line]
-    assert len(lines) == 1, result.stderr
-    assert said in lines[0] and "OUTPUT_DIR" in lines[0]
-    assert "unexpected error" not in result.stderr + result.stdout
-    assert (outputs / output).read_bytes() == before  # the previous file is whole
-    assert not [p.name for p in outputs.rglob("*.tmp")]
-    [(status, exit_code)] = query(
-        data / "clanstats.db",
-        f"SELECT status, exit_code FROM stage_runs WHERE stage = '{stage}' "
-        "ORDER BY id DESC LIMIT 1",
-    )
-    assert exit_code == EXIT_WRITE and status != "ok"
+    for stage, output, kind, said in CASES:
+        before = (outputs / output).read_bytes()
+        # Nothing is new since the good run, so the stage would keep its file: forget its
+        # fingerprint (clanstats/fingerprint.py) so it writes again.
+        with sqlite3.connect(data / "clanstats.db") as db:
+            db.execute("DELETE FROM transform_state WHERE key = ?", (f"fingerprint:{stage}",))
+        result = run_main(
+            data,
+            stage,
+            **wom_env(live_server),
+            PYTHONPATH=str(FAULTS),
+            CLANSTATS_TEST_DISK_FAULT=kind,
+            CLANSTATS_TEST_DISK_FAULT_FILE=output,
+        )
+        assert result.returncode == EXIT_WRITE, result.stderr
+        lines = [line for line in result.stderr.splitlines() if f"{output} in {outputs}" in line]
+        assert len(lines) == 1, result.stderr
+        assert said in lines[0] and "OUTPUT_DIR" in lines[0]
+        assert "unexpected error" not in result.stderr + result.stdout
+        assert (outputs / output).read_bytes() == before  # the previous file is whole
+        assert not [p.name for p in outputs.rglob("*.tmp")]
+        [(status, exit_code)] = query(
+            data / "clanstats.db",
+            f"SELECT status, exit_code FROM stage_runs WHERE stage = '{stage}' "
+            "ORDER BY id DESC LIMIT 1",
+        )
+        assert exit_code == EXIT_WRITE and status != "ok"

@@ -104,6 +104,8 @@ def test_the_pipeline_options_work_after_the_command_too(
     assert (args.force, args.demo) == (force, demo)
 
 
+# SQLite only: pg_dump backups through main.py are test_backup_then_restore_through_main's.
+@SQLITE_ONLY
 def test_a_run_records_itself_and_backs_up_first(
     tmp_path: Path, database_url: str, live_server: FakeWomServer
 ) -> None:

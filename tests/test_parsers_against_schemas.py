@@ -55,7 +55,7 @@ pytest.importorskip(
 
 GROUP = 4242
 NOW = SIM_NOW.replace(tzinfo=None)
-EXAMPLES = 30
+EXAMPLES = 20
 # Answers made of whole snapshots (113 metric objects each) take half as many examples.
 WHOLE_SNAPSHOTS = {"GetGroupBulkHiscores", "GetPlayerSnapshots"}
 PROPERTY = settings(

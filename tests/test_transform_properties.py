@@ -48,7 +48,7 @@ from tests.history_builder import (
     worlds,
 )
 
-EXAMPLES = 40
+EXAMPLES = 30
 PROPERTY = settings(
     max_examples=EXAMPLES,
     deadline=None,
