@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 from sqlalchemy import Engine
 
 from clanstats.db.engine import make_engine
@@ -111,12 +114,21 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> SharedDatabase:
 
 
 def sqlite_demo_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo pipeline's SQLite database, made once per session (the browser tests use it)."""
-    folder = tmp_path_factory.getbasetemp() / "clanstats-demo"
-    database = folder / "clanstats.db"
-    if not database.exists():
-        run_demo_pipeline(folder)
-    return database
+    """The demo pipeline's SQLite database, made once per session (the browser tests use it).
+
+    Once for all xdist workers: the first to ask makes it under the session's shared temp
+    folder while the others wait on a lock; a marker says it was finished.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "clanstats-demo"
+    done = shared / "clanstats-demo.done"
+    with FileLock(str(shared / "clanstats-demo.lock")):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a worker that died half-way
+            run_demo_pipeline(folder)
+            done.touch()
+    return folder / "clanstats.db"
 
 
 @pytest.fixture
