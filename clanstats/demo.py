@@ -97,7 +97,7 @@ def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None
 def where_to_look(output_dir: Path, platform: str = sys.platform) -> list[str]:
     """The demo's last lines: the dashboard and the workbook by full path, and how to open them."""
     from clanstats.export.alliance import DASHBOARD_FILE
-    from clanstats.report.workbook import REPORT_FILE
+    from clanstats.outputs import REPORT_FILE
 
     files = [
         (path, what)

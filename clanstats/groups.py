@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass, replace
 
 from clanstats.errors import (
+    EXIT_WRITE,
     ClanStatsError,
     ConfigError,
     DatabaseError,
@@ -92,7 +93,7 @@ def for_each_group(context: StageContext, work: StageWork) -> StageResult:
     Single-group setups run `work` once, unchanged. With several groups, counts and failures
     are prefixed with the group's slug; a group whose work raises a ClanStatsError (a WOM 404,
     a refused key) is one failure and the others still run. When every group fails, the first
-    group's exit code stands.
+    group's exit code stands; a disk or folder that refused a write (exit 7) always shows.
     """
     rules, groups = groups_for_stage(context.settings)
     if not rules.groups:
@@ -108,9 +109,13 @@ def for_each_group(context: StageContext, work: StageWork) -> StageResult:
             log.warning("group %s: %s", group.label, exc)
             errors.append(exc)
             result.failures.append(f"{group.label}: {exc}")
+            if exc.exit_code == EXIT_WRITE:
+                result.failure_exit_code = EXIT_WRITE
             continue
         result.counts.update({f"{group.label}: {key}": v for key, v in part.counts.items()})
         result.failures.extend(f"{group.label}: {failure}" for failure in part.failures)
+        if part.failures and part.failure_exit_code == EXIT_WRITE:
+            result.failure_exit_code = EXIT_WRITE
     if errors and len(errors) == len(groups):
         raise GroupsFailedError("; ".join(result.failures), errors[0].exit_code)
     return result

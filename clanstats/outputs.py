@@ -2,7 +2,9 @@
 
 Every output is written to a temporary file beside its target and renamed over it, so a reader
 (a Drive client, a browser, Excel) sees the old file or the new one, never half of one. Each file
-written is recorded with its SHA-256 so sync can send only what changed.
+written is recorded with its SHA-256 so sync can send only what changed. The report and export
+stages write into STAGING_FOLDER first and put a run's files in place as one set
+(`clanstats.output_set`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from clanstats.db.models import OutputFile
 from clanstats.errors import write_error
 
 OUTPUT_SETTING = "OUTPUT_DIR in .env"
+REPORT_FILE = "clan_report_summary_merged.xlsx"  # the officers' workbook, in each output folder
+# Under OUTPUT_DIR: where a run's outputs wait until the whole set goes in place. On the same
+# disk as the outputs, so putting them in place is a rename.
+STAGING_FOLDER = ".staging"
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -47,17 +53,30 @@ def write_file_atomically(target: Path, write: Callable[[Path], object]) -> None
             temp.replace(target)
         except OSError as exc:
             # Windows refuses to replace a file another program holds open (Excel, a viewer).
-            raise _write_failed(exc, target, replacing=True) from None
+            raise write_failed(exc, target, replacing=True) from None
     except OSError as exc:
-        raise _write_failed(exc, target) from None
+        raise write_failed(exc, target) from None
     finally:
         temp.unlink(missing_ok=True)
 
 
-def _write_failed(exc: OSError, target: Path, *, replacing: bool = False) -> Exception:
-    """The one line for a disk or folder that can't take `target` (exit 7), or `exc` itself."""
-    problem = write_error(exc, target, setting=OUTPUT_SETTING, replacing=replacing)
+def write_failed(exc: OSError, target: Path, *, replacing: bool = False) -> Exception:
+    """The one line for a disk or folder that can't take `target` (exit 7), or `exc` itself.
+
+    A staged file is named by the place it is going to, which is the folder the user knows.
+    """
+    shown = unstaged(target)
+    problem = write_error(exc, shown, setting=OUTPUT_SETTING, replacing=replacing)
     return exc if problem is None else problem
+
+
+def unstaged(path: Path) -> Path:
+    """Where a file under STAGING_FOLDER goes when its set is put in place (others: itself)."""
+    parts = path.parts
+    if STAGING_FOLDER not in parts:
+        return path
+    at = len(parts) - 1 - parts[::-1].index(STAGING_FOLDER)
+    return Path(*parts[:at], *parts[at + 1 :])
 
 
 def remove_stale_temps(target: Path) -> list[Path]:

@@ -42,7 +42,7 @@ from clanstats.runlog import (
     start_stage_run,
 )
 from clanstats.settings import PROJECT_ROOT, Settings
-from clanstats.stage import NOTHING_NEW_ENV, PIPELINE_RUN_ENV, STAGE_RUN_ENV
+from clanstats.stage import NOTHING_NEW_ENV, OUTPUT_SET_ENV, PIPELINE_RUN_ENV, STAGE_RUN_ENV
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +79,8 @@ PIPELINE = tuple(stage for stage in STAGES if stage.in_pipeline)
 # empty clan over whatever is there (a 0-member dashboard), so they are skipped.
 OUTPUT_STAGES = frozenset({"report", "export", "sync"})
 FRESH_SKIP_LABEL = "skipped: fetched"  # how the harvest counts a source skipped as fresh
+# Run together, these stages' outputs go in place as one set (clanstats/output_set.py).
+ONE_SET = frozenset({"report", "export"})
 # The counts the run summary shows for each stage, most important first, as many as fit on its
 # one line; `main.py runs show ID` has them all. With several groups, each group's are summed.
 # Sync shows each target's outcome instead.
@@ -190,11 +192,16 @@ def run_pipeline(
         outcomes: list[StageOutcome] = []
         exit_code, error = EXIT_OK, None
         stale: NothingNew | None = None
+        one_set = {OUTPUT_SET_ENV: str(run_id)} if set(names) >= ONE_SET else {}
         try:
             for stage in stages:
                 if stale is not None and stale.skips_outputs and stage.name in OUTPUT_STAGES:
                     continue
-                stage_env = {**(env or {}), **({NOTHING_NEW_ENV: "1"} if stale else {})}
+                stage_env = {
+                    **(env or {}),
+                    **({NOTHING_NEW_ENV: "1"} if stale else {}),
+                    **(one_set if stage.name in ONE_SET else {}),
+                }
                 outcome = _run_stage_process(engine, settings, stage, run_id, stage_env)
                 outcomes.append(outcome)
                 if stage.name == "harvest" and stage is not stages[-1]:
@@ -388,7 +395,9 @@ def _sync_item(key: str, value: object) -> str:
     target, _, label = key.partition(": ")
     text = re.split(r" \(| with ", str(value))[0]
     if label == "files changed":
-        return f"{target}: {text} changed"
+        # "2 (partial)": two copied, the rest failed; the stage's failure line says why.
+        failed = re.search(r"\((partial|failed)\)", str(value))
+        return f"{target}: {text} changed" + (f", {failed.group(1)}" if failed else "")
     if label == "would change":
         return f"{target}: would change {text}"
     return f"{target}: {text}"

@@ -37,6 +37,9 @@ PIPELINE_RUN_ENV = "CLANSTATS_PIPELINE_RUN_ID"
 # Set by the pipeline for the stages after a harvest whose every source failed: sync then sends
 # no Discord post and no upload (nothing new to announce); the folder copies still go.
 NOTHING_NEW_ENV = "CLANSTATS_NOTHING_NEW"
+# Set by the pipeline (to its run id) for report and export when it runs both: their outputs are
+# then put in place together, as one set, at the end of export (`clanstats.output_set`).
+OUTPUT_SET_ENV = "CLANSTATS_OUTPUT_SET"
 
 
 @dataclass
@@ -54,6 +57,8 @@ class StageResult:
 
     counts: dict[str, object] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    # The exit code when there are failures: a source's (3), or a disk's or folder's (7).
+    failure_exit_code: int = EXIT_SOURCE
 
 
 StageWork = Callable[[StageContext], StageResult]
@@ -85,7 +90,7 @@ def run_stage(name: str, work: StageWork) -> int:
             close_progress_bars()
         record_stage_counts(engine, stage_run_id, result.counts)
         if result.failures:
-            exit_code, error = EXIT_SOURCE, "; ".join(result.failures)
+            exit_code, error = result.failure_exit_code, "; ".join(result.failures)
             for failure in result.failures:
                 console.print(f"[yellow]{name}: {failure}[/]")
     except ClanStatsError as exc:

@@ -38,7 +38,8 @@ from clanstats.db.models import (
 )
 from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
-from clanstats.report.workbook import REPORT_FILE, write_report
+from clanstats.outputs import REPORT_FILE
+from clanstats.report.workbook import write_report
 from clanstats.rules import Rules
 from clanstats.settings import PROJECT_ROOT
 

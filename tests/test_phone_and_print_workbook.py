@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from clanstats.report.workbook import REPORT_FILE
+from clanstats.outputs import REPORT_FILE
 from tests.conftest import sqlite_demo_database
 
 FOOTER = re.compile(r"^\s*ClanStats (?P<sheet>\S.*?)\s{2,}Page \d+ of \d+\s*$", re.M)

@@ -33,8 +33,9 @@ from clanstats.db.models import (
     WomGroup,
 )
 from clanstats.errors import EXIT_WRITE, WriteError
+from clanstats.outputs import REPORT_FILE
 from clanstats.report import workbook as report_workbook
-from clanstats.report.workbook import REPORT_FILE, SHEETS, write_report
+from clanstats.report.workbook import SHEETS, write_report
 
 pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
 

@@ -40,9 +40,10 @@ from clanstats.db.models import (
 from clanstats.harvest.backfill import backfill_group
 from clanstats.harvest.discord_chat import DiscordHarvest
 from clanstats.harvest.wom import WomHarvest
+from clanstats.outputs import REPORT_FILE
 from clanstats.report.data import STATUS_ORDER
 from clanstats.report.formats import status_label
-from clanstats.report.workbook import REPORT_FILE, write_report
+from clanstats.report.workbook import write_report
 from clanstats.rules import Goal, Rank, Rules, Season
 from clanstats.settings import PROJECT_ROOT, load_settings
 from clanstats.sim.chat import ChatConfig, SimulatedChat

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clanstats.report.workbook import REPORT_FILE
+from clanstats.outputs import REPORT_FILE
 from clanstats.rules import DiscordTarget
 from clanstats.sim.discord_server import FakeDiscordServer
 from clanstats.sync.discord_post import build_embed, post_summary

@@ -1,14 +1,16 @@
 """The export stage: clan_data.json, the dashboard, the public summary and the Eleventy bundle.
 
-Every file is written atomically and recorded in the output manifest with its hash. The data is
-checked against the published JSON Schema before anything is written, so a file that breaks its
-own contract never reaches a website.
+Every file is written atomically, staged, and put in place with the rest of its set, then
+recorded in the output manifest with its hash (`clanstats.output_set`): in a pipeline run the set
+includes the workbook report staged. The data is checked against the published JSON Schema
+before anything is written, so a file that breaks its own contract never reaches a website.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,17 +25,19 @@ from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from clanstats.export.eleventy import bundle_paths
 from clanstats.export.public import build_public_summary
-from clanstats.fingerprint import (
-    last_written,
-    output_inputs,
-    outputs_intact,
-    remember,
-    unchanged,
-)
+from clanstats.fingerprint import last_written, output_inputs, outputs_intact, unchanged
 from clanstats.groups import ALLIANCE_GROUP_ID, GROUP_ENV, Group, for_each_group, groups_for_stage
 from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
-from clanstats.outputs import record_output, write_atomically
+from clanstats.output_set import (
+    Output,
+    current_set,
+    finish_interrupted,
+    held_workbook,
+    put_in_place,
+    write_staged,
+)
+from clanstats.outputs import REPORT_FILE
 from clanstats.rules import load_rules
 from clanstats.settings import PROJECT_ROOT
 from clanstats.stage import StageContext, StageResult
@@ -89,27 +93,25 @@ def write_and_record(
     group_id: int,
     output_dir: Path,
     inputs: str | None = None,
+    held: tuple[Output, str] | None = None,
 ) -> None:
-    """Write each (content, kind, public) file atomically and add its manifest row.
+    """Stage each (content, kind, public) file, then put them in place as one set.
 
-    `inputs` is the export's input fingerprint, stored with the rows (see `fingerprint`).
+    `inputs` is the export's input fingerprint, stored with the set (see `fingerprint`);
+    `held` the workbook report left staged for this set, and report's fingerprint.
     """
-    with Session(context.engine) as session, session.begin():
-        for path, (content, kind, public_file) in files.items():
-            write_atomically(path, content)
-            crash_point("export.between-files")
-            record_output(
-                session,
-                group_id=group_id,
-                stage_run_id=context.stage_run_id,
-                path=path,
-                output_dir=output_dir,
-                kind=kind,
-                public=public_file,
-            )
-            crash_point("export.mid-manifest")
-        if inputs is not None:
-            remember(session, group_id, "export", inputs)
+    outputs = []
+    for path, (content, kind, public_file) in files.items():
+        write_staged(output_dir, path, partial(_write_bytes, content))
+        crash_point("export.between-files")
+        outputs.append(Output(path, kind, public_file, context.stage_run_id))
+    fingerprints = {} if inputs is None else {"export": inputs}
+    if held is not None:
+        outputs.append(held[0])
+        fingerprints["report"] = held[1]
+    put_in_place(
+        context.engine, output_dir, group_id=group_id, outputs=outputs, fingerprints=fingerprints
+    )
 
 
 def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
@@ -120,7 +122,12 @@ def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
     now = clock.now()
     today = now.astimezone(settings.timezone).date()
     out = settings.output_dir
+    root = settings.manifest_root
+    finish_interrupted(root)
     with Session(context.engine) as session:
+        held = held_workbook(
+            session, group_id=group_id, set_id=current_set(), workbook=out / REPORT_FILE
+        )
         inputs = output_inputs(
             session,
             group_id=group_id,
@@ -129,12 +136,13 @@ def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
             files=(settings.rules_file,),
             stale_after_hours=stale_after_hours(rules.refresh),
         )
-        root = settings.manifest_root
         kept = last_written(session, group_id, EXPORT_KINDS, root)
         if unchanged(session, group_id, "export", inputs) and outputs_intact(
             session, group_id, kept, root
         ):
             kept_data = json.loads((out / "clan_data.json").read_bytes())
+            if held is not None:  # the set is the new workbook and the files kept
+                write_and_record(context, {}, group_id=group_id, output_dir=root, held=held)
             return StageResult(counts={"unchanged": "nothing new: files kept"}), kept_data
         data = build_clan_data(
             session,
@@ -156,9 +164,7 @@ def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
     }
     for path, content in bundle_paths(out / "site", public).items():
         files[path] = (content, "eleventy", True)
-    write_and_record(
-        context, files, group_id=group_id, output_dir=settings.manifest_root, inputs=inputs
-    )
+    write_and_record(context, files, group_id=group_id, output_dir=root, inputs=inputs, held=held)
     sizes = {path.name: len(content) for path, (content, _, _) in files.items()}
     counts: dict[str, object] = {
         "files written": len(files),
@@ -181,6 +187,10 @@ def check_against_schema(data: dict[str, Any]) -> None:
             f"clan_data.json would break its schema at {where}: {error.message[:200]} "
             "(a bug: please report it with app.log)"
         )
+
+
+def _write_bytes(content: bytes, path: Path) -> None:
+    path.write_bytes(content)
 
 
 def _json(data: dict[str, Any]) -> bytes:

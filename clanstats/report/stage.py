@@ -8,12 +8,20 @@ from sqlalchemy.orm import Session
 
 from clanstats import clock
 from clanstats.crashpoints import crash_point
-from clanstats.fingerprint import output_inputs, outputs_intact, remember, unchanged
+from clanstats.fingerprint import output_inputs, outputs_intact, unchanged
 from clanstats.groups import for_each_group
 from clanstats.harvest.freshness import stale_after_hours
 from clanstats.harvest.wom import require_group_id
-from clanstats.outputs import record_output
-from clanstats.report.workbook import REPORT_FILE, write_report
+from clanstats.output_set import (
+    Output,
+    current_set,
+    hold_workbook,
+    put_in_place,
+    staged,
+    start_set,
+)
+from clanstats.outputs import REPORT_FILE
+from clanstats.report.workbook import write_report
 from clanstats.rules import load_rules
 from clanstats.stage import StageContext, StageResult
 
@@ -24,11 +32,17 @@ def report_stage(context: StageContext) -> StageResult:
 
 
 def report_group(context: StageContext) -> StageResult:
-    """Write `clan_report_summary_merged.xlsx` into the group's output folder."""
+    """Write `clan_report_summary_merged.xlsx` into the group's output folder.
+
+    In a pipeline run that goes on to export, the workbook waits staged and export puts it in
+    place with its own files, as one set (`clanstats.output_set`).
+    """
     settings = context.settings
     group_id = require_group_id(settings)
     now = clock.now().astimezone(settings.timezone)
+    root = settings.manifest_root
     path = settings.output_dir / REPORT_FILE
+    start_set(root, settings.output_dir)
     rules = load_rules(settings.rules_file)
     stale_hours = stale_after_hours(rules.refresh)
     with Session(context.engine) as session:
@@ -47,7 +61,7 @@ def report_group(context: StageContext) -> StageResult:
             return StageResult(counts={"unchanged": "nothing new: workbook kept"})
     counts = write_report(
         context.engine,
-        path,
+        staged(root, path),
         group_id=group_id,
         today=now.date(),
         now=now,
@@ -57,15 +71,18 @@ def report_group(context: StageContext) -> StageResult:
         rules=rules,
     )
     crash_point("report.before-manifest")
-    with Session(context.engine) as session, session.begin():
-        record_output(
-            session,
+    set_id = current_set()
+    if set_id is not None:
+        hold_workbook(
+            context.engine,
             group_id=group_id,
+            set_id=set_id,
             stage_run_id=context.stage_run_id,
-            path=path,
-            output_dir=settings.manifest_root,
-            kind="workbook",
-            public=False,
+            fingerprint=inputs,
         )
-        remember(session, group_id, "report", inputs)
+        return StageResult(counts=counts)
+    workbook = Output(path, "workbook", False, context.stage_run_id)
+    put_in_place(
+        context.engine, root, group_id=group_id, outputs=[workbook], fingerprints={"report": inputs}
+    )
     return StageResult(counts=counts)

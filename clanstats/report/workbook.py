@@ -18,7 +18,7 @@ from xlsxwriter.workbook import Workbook
 
 from clanstats.crashpoints import crash_point
 from clanstats.errors import ConfigError
-from clanstats.outputs import write_file_atomically
+from clanstats.outputs import unstaged, write_file_atomically
 from clanstats.report.data import ReportData, load_report_data
 from clanstats.report.formats import Formats
 from clanstats.report.freshness import STALE_AFTER
@@ -33,7 +33,6 @@ from clanstats.report.sheets.records import write_records
 from clanstats.report.sheets.summary import write_summary
 from clanstats.rules import Rules
 
-REPORT_FILE = "clan_report_summary_merged.xlsx"
 # Text is only ever text: a name like "=HYPERLINK(...)" must never become a formula or a link.
 WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -103,7 +102,7 @@ def write_workbook(data: ReportData, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(
-            f"OUTPUT_DIR={path.parent}: can't create it ({exc.strerror}); fix the path"
+            f"OUTPUT_DIR={unstaged(path).parent}: can't create it ({exc.strerror}); fix the path"
         ) from None
     write_file_atomically(path, lambda temp: _write_sheets(data, temp))
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from clanstats import clock
-from clanstats.report.workbook import REPORT_FILE
+from clanstats.outputs import REPORT_FILE
 from clanstats.rules import DiscordTarget
 from clanstats.sync.history import TargetOutcome
 from clanstats.sync.retry import DeliveryError, post_with_retries

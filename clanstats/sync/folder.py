@@ -26,7 +26,8 @@ from pathlib import Path, PurePosixPath
 from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
-from clanstats.errors import ConfigError
+from clanstats.errors import ConfigError, write_error
+from clanstats.logs import FILE_ONLY
 from clanstats.outputs import remove_stale_temps, sha256_of
 from clanstats.rules import FolderTarget
 from clanstats.sync.history import TargetOutcome
@@ -40,6 +41,10 @@ LOCK_RETRY_DELAYS = (0.5, 2.0)  # three tries in all: a Drive client holds a fil
 
 class RefusedError(Exception):
     """A file failed validation or would land outside the target root; nothing is written."""
+
+
+class LockedError(PermissionError):
+    """The destination stayed held by another program through every retry."""
 
 
 @dataclass(frozen=True)
@@ -83,26 +88,112 @@ def sync_folder(
             target.name, "folder", "ok", len(changes),
             files_changed=len(changes), dry_run=True, changes=changes,
         )  # fmt: skip
-    copied, sent_bytes, failed = 0, 0, []
-    for item in plan:
-        if item.change == "same":
-            continue
+    changed = [item for item in plan if item.change != "same"]
+    try:
+        staged = _stage_all(target, root, changed, now)
+    except OSError as exc:
+        # Nothing was replaced: the folder still holds the last whole set.
+        log.warning("sync %s: files not staged: %s", target.name, exc, extra=FILE_ONLY)
+        line = _machine_line(target, _failed_path(exc, root), exc)
+        reason = line or f"nothing copied, old copies kept: {_os_reason(exc)}"
+        return TargetOutcome(
+            target.name, "folder", "failed", "0 (failed)", error=reason, changes=changes,
+            write_failed=line is not None,
+        )  # fmt: skip
+    copied, sent_bytes, failed, machine = 0, 0, [], False
+    for item, (temp, backup) in zip(changed, staged, strict=True):
         try:
-            _deliver(target, root, item, now, lock_retry_delays, sleep)
+            _put_in_place(target, item, temp, backup, now, lock_retry_delays, sleep)
         except OSError as exc:
-            log.warning("sync %s: %s not copied: %s", target.name, item.relative, exc)
-            failed.append(f"{item.relative}: {_os_reason(exc)}")
+            log.warning(
+                "sync %s: %s not copied: %s", target.name, item.relative, exc, extra=FILE_ONLY
+            )
+            line = _machine_line(target, item.destination, exc)
+            machine = machine or line is not None
+            failed.append(line or f"{item.relative}: {_os_reason(exc)}")
             continue
         copied += 1
         sent_bytes += len(item.content)
     outcome = "ok" if not failed else ("partial" if copied else "failed")
-    error = None
+    error: str | None = None
     if failed:
-        error = f"{len(failed)} file(s) not copied, old copies kept: " + "; ".join(failed)
+        error = failed[0] if len(failed) == 1 else (
+            f"{len(failed)} file(s) not copied, old copies kept: " + "; ".join(failed)
+        )  # fmt: skip
     return TargetOutcome(
         target.name, "folder", outcome, copied if not failed else f"{copied} ({outcome})",
         files_changed=copied, bytes=sent_bytes, error=error, changes=changes,
+        write_failed=machine,
     )  # fmt: skip
+
+
+def _stage_all(
+    target: FolderTarget, root: Path, items: Sequence[_Planned], now: datetime
+) -> list[tuple[Path, Path | None]]:
+    """Write every changed file's temp (and back up what it will replace) before any rename.
+
+    A disk that is full or read-only fails here, while the folder still holds the previous set
+    whole; then every temp and backup this run made is removed again.
+    """
+    temps: list[Path] = []
+    backups: list[Path | None] = []
+    try:
+        for item in items:
+            backup = None
+            if item.destination.exists() and target.backup_keep > 0:
+                backup = _backup(root, item, now)
+            backups.append(backup)
+            item.destination.parent.mkdir(parents=True, exist_ok=True)
+            temps.append(_write_temp(item.destination, item.content))
+    except BaseException:
+        for made in [*temps, *backups]:
+            if made is not None:
+                made.unlink(missing_ok=True)
+        raise
+    return list(zip(temps, backups, strict=True))
+
+
+def _put_in_place(
+    target: FolderTarget,
+    item: _Planned,
+    temp: Path,
+    backup: Path | None,
+    now: datetime,
+    retry_delays: Sequence[float],
+    sleep: Callable[[float], None],
+) -> None:
+    """Rename one staged temp over its destination (retrying a lock), then prune its backups."""
+    try:
+        _replace_with_retries(temp, item.destination, retry_delays, sleep)
+    except OSError:
+        if backup is not None:
+            backup.unlink(missing_ok=True)  # the old file is still in place: nothing to keep
+        raise
+    finally:
+        temp.unlink(missing_ok=True)
+    if backup is not None:
+        prune_backups(backup.parent, item.destination.name, target, now)
+
+
+def _failed_path(exc: OSError, root: Path) -> Path:
+    """The file a staging error names, shown where it was going (its temp's destination)."""
+    if not exc.filename:
+        return root
+    path = Path(exc.filename)
+    name = re.sub(r"^\.(.+)\.[^.]+\.tmp$", r"\1", path.name)
+    return path.with_name(name)
+
+
+def _machine_line(target: FolderTarget, destination: Path, exc: OSError) -> str | None:
+    """The one line for a target folder the machine won't let us write (exit 7), else None."""
+    problem = write_error(
+        exc,
+        destination,
+        setting=f"the path of sync target {target.name!r} in rules.yaml",
+        kept="the old copies are kept",
+        replacing=isinstance(exc, LockedError),
+    )
+    return None if problem is None else str(problem)
 
 
 def target_root(target: FolderTarget, project_root: Path) -> Path:
@@ -166,32 +257,6 @@ def safe_destination(root: Path, relative: str) -> Path:
     return destination
 
 
-def _deliver(
-    target: FolderTarget,
-    root: Path,
-    item: _Planned,
-    now: datetime,
-    retry_delays: Sequence[float],
-    sleep: Callable[[float], None],
-) -> None:
-    """Back up the old file, then write the new one through a temp file and a rename."""
-    backup = None
-    if item.destination.exists() and target.backup_keep > 0:
-        backup = _backup(root, item, now)
-    item.destination.parent.mkdir(parents=True, exist_ok=True)
-    temp = _write_temp(item.destination, item.content)
-    try:
-        _replace_with_retries(temp, item.destination, retry_delays, sleep)
-    except OSError:
-        if backup is not None:
-            backup.unlink(missing_ok=True)  # the old file is still in place: nothing to keep
-        raise
-    finally:
-        temp.unlink(missing_ok=True)
-    if backup is not None:
-        prune_backups(backup.parent, item.destination.name, target, now)
-
-
 def _write_temp(destination: Path, content: bytes) -> Path:
     remove_stale_temps(destination)
     handle, name = tempfile.mkstemp(
@@ -225,7 +290,7 @@ def _replace_with_retries(
             return
         except PermissionError:
             if delay is None:
-                raise PermissionError(
+                raise LockedError(
                     f"locked by another program after {len(delays) + 1} tries"
                 ) from None
             sleep(delay)

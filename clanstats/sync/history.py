@@ -29,6 +29,8 @@ class TargetOutcome:
     error: str | None = None
     dry_run: bool = False
     changes: list[str] = field(default_factory=list)
+    # The machine refused the write (a full, read-only or denied folder, a file held open).
+    write_failed: bool = False
 
 
 def record_outcome(engine: Engine, *, group_id: int, outcome: TargetOutcome) -> None:

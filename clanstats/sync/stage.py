@@ -23,10 +23,11 @@ from sqlalchemy.orm import Session
 from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
-from clanstats.errors import ClanStatsError
+from clanstats.errors import EXIT_WRITE, ClanStatsError
 from clanstats.groups import ALLIANCE_GROUP_ID, GROUP_ENV, for_each_group, groups_for_stage
 from clanstats.harvest.wom import require_group_id
-from clanstats.logs import console
+from clanstats.logs import FILE_ONLY, console
+from clanstats.output_set import finish_interrupted, waiting_set
 from clanstats.rules import DiscordTarget, FolderTarget, HttpTarget, SyncTarget, load_rules
 from clanstats.settings import PROJECT_ROOT
 from clanstats.stage import NOTHING_NEW_ENV, StageContext, StageResult
@@ -69,14 +70,33 @@ def sync_stage(context: StageContext) -> StageResult:
         part = sync_targets(alliance, folders)
         result.counts.update({f"alliance: {key}": value for key, value in part.counts.items()})
         result.failures.extend(f"alliance: {failure}" for failure in part.failures)
+        if part.failures and part.failure_exit_code == EXIT_WRITE:
+            result.failure_exit_code = EXIT_WRITE
     return result
 
 
 def sync_group(context: StageContext) -> StageResult:
-    """Deliver one group's newest outputs to every target."""
+    """Deliver one group's newest outputs (the last set put in place whole) to every target."""
     settings = context.settings
     targets = load_rules(settings.rules_file).sync_targets
-    run = _run(context, require_group_id(settings), settings.manifest_root)
+    finish_interrupted(settings.manifest_root)
+    group_id = require_group_id(settings)
+    with Session(context.engine) as session:
+        waiting = waiting_set(session, group_id=group_id)
+    result = _sync_group(context, targets, group_id)
+    if waiting is not None:
+        note = (
+            f"run {waiting}'s outputs were not published: its export did not finish, so they "
+            "never went in place; the last whole set was synced instead"
+        )
+        result.counts["not published"] = note
+        console.print(f"[yellow]sync: {note}[/]")
+    return result
+
+
+def _sync_group(context: StageContext, targets: Sequence[SyncTarget], group_id: int) -> StageResult:
+    settings = context.settings
+    run = _run(context, group_id, settings.manifest_root)
     if settings.output_root is None:
         return sync_targets(run, targets)
     # One of several groups: its files sit in <slug>/, and the patterns apply inside it.
@@ -116,11 +136,17 @@ def sync_targets(run: SyncRun, targets: Sequence[SyncTarget]) -> StageResult:
             for change in outcome.changes or ["nothing would change"]:
                 console.print(f"sync {target.name} (dry run): {change}")
         if outcome.error:
-            log.warning("sync %s: %s", target.name, outcome.error)
+            # A failure's line is printed with the stage's failures: here only the log gets it.
+            failing = outcome.outcome in ("failed", "partial")
+            log.warning(
+                "sync %s: %s", target.name, outcome.error, extra=FILE_ONLY if failing else None
+            )
         if outcome.outcome in ("failed", "partial"):
             error = outcome.error or outcome.outcome
             named = error.startswith(f"sync target {target.name!r}")
             result.failures.append(error if named else f"{target.name}: {error}")
+        if outcome.write_failed:
+            result.failure_exit_code = EXIT_WRITE
     return result
 
 

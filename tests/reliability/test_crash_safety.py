@@ -122,8 +122,9 @@ CRASH_POINTS = [
     ("report", "report.mid-workbook@3"),  # the temp workbook exists, three sheets in
     ("report", "outputs.before-rename"),  # the temp workbook is complete, not renamed
     ("report", "report.before-manifest"),  # the workbook is in place, its manifest row isn't
-    ("export", "export.between-files@2"),
-    ("export", "export.mid-manifest@3"),
+    ("export", "export.between-files@2"),  # two files staged, none in place
+    ("export", "outputs.mid-promotion@2"),  # two of the set in place: the journal finishes it
+    ("export", "outputs.before-manifest"),  # the set in place, its manifest rows not written
     ("sync", "sync.mid-folder-copy@2"),  # half a file in the folder's temp file
     ("sync", "sync.before-history-row@2"),  # uploaded, its history row not written
 ]
@@ -143,6 +144,26 @@ def test_a_stage_killed_at_a_crash_point_loses_nothing(
         assert integrity(world.db) == "ok"
         assert_outputs_whole(world, reference, stage)
         recover(world, stage)
+        assert_ends_like_the_reference(world, reference)
+
+
+def test_a_set_killed_while_going_in_place_is_finished_by_the_next_run(
+    tmp_path: Path, reference: Reference
+) -> None:
+    """report stages the workbook and export puts it in place with its own files: killed
+    between two renames, the next run finishes the set from the journal, then goes on."""
+    data = tmp_path / "data"
+    start_from(reference, "report", data)
+    with ClanWorld(data, clan_today()) as world:
+        crashed = world.main("--from", "report", CLANSTATS_CRASH_AT="outputs.mid-promotion@2")
+        assert crashed.returncode != EXIT_OK
+        last = query(world.db, "SELECT stage, error FROM stage_runs ORDER BY id DESC LIMIT 1")
+        assert last == [("export", "killed by a signal")], "the crash point was never reached"
+        staging = world.data_dir / "output" / ".staging"
+        assert (staging / "promoting.json").is_file()
+        assert_outputs_whole(world, reference, "report")
+        recover(world, "report")
+        assert not staging.exists()
         assert_ends_like_the_reference(world, reference)
 
 
