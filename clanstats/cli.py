@@ -311,7 +311,7 @@ def _stage_env(args: argparse.Namespace) -> dict[str, str]:
     """What the command line tells the stage processes: `--force`, `sync --dry-run`."""
     env: dict[str, str] = {}
     if args.force:
-        from clanstats.harvest.freshness import FORCE_ENV
+        from clanstats.freshness import FORCE_ENV
 
         env[FORCE_ENV] = "1"
     if args.command == "sync" and args.dry_run:

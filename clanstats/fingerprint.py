@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from clanstats import __version__
 from clanstats.clock import utcnow
 from clanstats.db.models import Base, OutputFile
-from clanstats.harvest.freshness import fetches_by_family
+from clanstats.db.state import read_state, write_state
+from clanstats.freshness import fetches_by_family
 from clanstats.outputs import sha256_of
-from clanstats.transform.state import read_state, write_state
 
 # Rows are only ever added to these: their count and highest id say whether anything is new.
 # (Snapshot values and current values change only with a snapshot.)

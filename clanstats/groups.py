@@ -22,7 +22,6 @@ from clanstats.errors import (
     StageTimeoutError,
 )
 from clanstats.group_rules import GroupRule
-from clanstats.harvest.wom import require_group_id
 from clanstats.rules import Rules, load_rules
 from clanstats.settings import Settings
 from clanstats.stage import StageContext, StageResult, StageWork
@@ -197,3 +196,13 @@ def _group_view(settings: Settings, rule: GroupRule) -> Group:
             discord_relay_channel_ids=(),
         )
     return Group(rule.id, rule.name, rule.folder, view)
+
+
+def require_group_id(settings: Settings) -> int:
+    """The configured WOM group id, or a ConfigError saying how to set it."""
+    if settings.wom_group_id is None:
+        raise ConfigError(
+            "WOM_GROUP_ID is not set: put your group's number (from wiseoldman.net/groups/<id>) "
+            "in .env, or try `python main.py --demo`"
+        )
+    return settings.wom_group_id

@@ -12,8 +12,8 @@ from pathlib import Path
 from clanstats.clock import utcnow
 from clanstats.logs import LOG_BACKUPS
 
-# app.log's `%(asctime)s` prefix: local time with milliseconds.
-LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) ")
+# app.log's `%(asctime)s` prefix (`clanstats.logs.UtcFormatter`): ISO 8601 with its offset.
+LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d) ")
 
 
 @dataclass(frozen=True)
@@ -44,18 +44,12 @@ def _parse_log(text: str) -> Iterator[LogLine]:
         if stamp:
             if at is not None:
                 yield LogLine(at, "\n".join(lines))
-            local = datetime.strptime(stamp[1], "%Y-%m-%d %H:%M:%S")
-            at = _local_to_utc(local + timedelta(milliseconds=int(stamp[2])))
+            at = datetime.fromisoformat(stamp[1]).astimezone(UTC).replace(tzinfo=None)
             lines = [line]
         elif at is not None:  # a traceback or other continuation of the record above
             lines.append(line)
     if at is not None:
         yield LogLine(at, "\n".join(lines))
-
-
-def _local_to_utc(local: datetime) -> datetime:
-    """A naive local time (how logging writes asctime) as naive UTC (how the database stores)."""
-    return local.astimezone(UTC).replace(tzinfo=None)
 
 
 def lines_between(

@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -103,6 +104,14 @@ def silence_until_configured() -> None:
         root.addHandler(logging.NullHandler())
 
 
+class UtcFormatter(logging.Formatter):
+    """app.log's times in UTC, ISO 8601 with milliseconds and the offset
+    (`2026-11-19T06:02:03.123+00:00`): one instant each, even in the hour clocks go back."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
 def setup_logging(log_file: Path, level: str = "INFO") -> None:
     """Send records to app.log (rotating) and warnings and worse to the console (stderr)."""
     root = logging.getLogger()
@@ -114,7 +123,7 @@ def setup_logging(log_file: Path, level: str = "INFO") -> None:
     file_handler = RotatingFileHandler(
         log_file, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
-    file_handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    file_handler.setFormatter(UtcFormatter(LOG_FORMAT))
     root.addHandler(file_handler)
     console_handler: logging.Handler
     if console.is_terminal:

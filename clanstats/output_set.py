@@ -29,17 +29,18 @@ from sqlalchemy.orm import Session
 
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import TransformState
+from clanstats.db.state import read_state, write_state
 from clanstats.fingerprint import remember
 from clanstats.outputs import (
     STAGING_FOLDER,
     record_output,
     remove_stale_temps,
+    replace_with_retries,
     write_atomically,
     write_failed,
     write_file_atomically,
 )
 from clanstats.stage import OUTPUT_SET_ENV
-from clanstats.transform.state import read_state, write_state
 
 JOURNAL = "promoting.json"
 # transform_state key (per group) of a workbook report left staged for export to put in place:
@@ -179,7 +180,7 @@ def finish_interrupted(root: Path) -> list[str]:
 def _promote(root: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        staged(root, target).replace(target)
+        replace_with_retries(staged(root, target), target)
     except OSError as exc:
         # Windows refuses to replace a file another program holds open (Excel, a viewer).
         raise write_failed(exc, target, replacing=True) from None

@@ -13,7 +13,8 @@ import glob
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -28,6 +29,11 @@ REPORT_FILE = "clan_report_summary_merged.xlsx"  # the officers' workbook, in ea
 # Under OUTPUT_DIR: where a run's outputs wait until the whole set goes in place. On the same
 # disk as the outputs, so putting them in place is a rename.
 STAGING_FOLDER = ".staging"
+LOCK_RETRY_DELAYS = (0.5, 2.0)  # three tries in all: a Drive client holds a file for seconds
+
+
+class LockedError(PermissionError):
+    """The destination stayed held by another program through every retry."""
 
 
 def write_atomically(target: Path, data: bytes) -> None:
@@ -37,7 +43,22 @@ def write_atomically(target: Path, data: bytes) -> None:
 
 def write_file_atomically(target: Path, write: Callable[[Path], object]) -> None:
     """Let `write` fill a temp path beside `target`, then rename it over `target`."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = write_temp(target, write)
+    except OSError as exc:
+        raise write_failed(exc, target) from None
+    try:
+        replace_with_retries(temp, target)
+    except OSError as exc:
+        raise write_failed(exc, target, replacing=True) from None
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def write_temp(target: Path, write: Callable[[Path], object]) -> Path:
+    """A complete, synced temp file beside `target` that `write` filled; renaming it over
+    `target` is the caller's step. A failure leaves no temp behind."""
     remove_stale_temps(target)
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(handle)
@@ -49,15 +70,39 @@ def write_file_atomically(target: Path, write: Callable[[Path], object]) -> None
         temp.chmod(0o666 & ~_umask())
         with temp.open("rb") as written:
             os.fsync(written.fileno())
-        try:
-            temp.replace(target)
-        except OSError as exc:
-            # Windows refuses to replace a file another program holds open (Excel, a viewer).
-            raise write_failed(exc, target, replacing=True) from None
-    except OSError as exc:
-        raise write_failed(exc, target) from None
-    finally:
+    except BaseException:
         temp.unlink(missing_ok=True)
+        raise
+    return temp
+
+
+def replace_file(source: Path, destination: Path) -> None:
+    """Rename `source` over `destination` (the seam tests use to simulate a locked file)."""
+    source.replace(destination)
+
+
+def replace_with_retries(
+    source: Path,
+    destination: Path,
+    delays: Sequence[float] = LOCK_RETRY_DELAYS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Rename `source` over `destination`, trying again while another program holds it.
+
+    Windows refuses to replace a file another program has open: a Drive client or a virus
+    scanner lets go within seconds, Excel only when the workbook is closed. The one rule for
+    every output: try again after each of `delays`, then raise LockedError.
+    """
+    for delay in (*delays, None):
+        try:
+            replace_file(source, destination)
+            return
+        except PermissionError:
+            if delay is None:
+                raise LockedError(
+                    f"locked by another program after {len(delays) + 1} tries"
+                ) from None
+            sleep(delay)
 
 
 def write_failed(exc: OSError, target: Path, *, replacing: bool = False) -> Exception:

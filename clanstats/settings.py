@@ -15,11 +15,9 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from clanstats import clock
-from clanstats.db.urls import on_psycopg
+from clanstats.db.urls import read_database_url, sqlite_path_from_url
 from clanstats.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -240,54 +238,16 @@ class _Reader:
         return path if path.is_absolute() else (base / path)
 
 
-def sqlite_path_from_url(url: str) -> Path | None:
-    """Return the file behind a `sqlite:///...` URL, None for in-memory or other engines."""
-    match = re.match(r"^sqlite(\+\w+)?:///(.+)$", url)
-    if not match or match.group(2) == ":memory:":
-        return None
-    return Path(match.group(2).split("?", 1)[0])
-
-
 def _check_database_url(url: str, data_dir: Path, drive: Path | None) -> str:
-    """Accept SQLite and PostgreSQL URLs; anchor relative SQLite paths at the data folder."""
-    if url.startswith("sqlite"):
-        path = sqlite_path_from_url(url)
-        if path is None:
-            raise ConfigError(
-                "DATABASE_URL (hidden) is not valid: expected sqlite:///path/to/file.db "
-                "(an in-memory database can't be shared by the stages)"
-            )
-        if not path.is_absolute():
-            path = data_dir / path
-            url = f"sqlite:///{path.as_posix()}"
-        if not path.parent.is_dir():
-            raise ConfigError(
-                f"DATABASE_URL points into {path.parent}, which doesn't exist; create the folder"
-            )
-        if drive is not None and path.resolve().is_relative_to(drive.resolve()):
-            raise ConfigError(
-                "DATABASE_URL is inside LOCAL_DRIVE_PATH: a syncing Drive client corrupts live "
-                "databases; keep the database outside the Drive folder"
-            )
-        return url
-    if re.match(r"^postgres(ql)?(\+\w+)?://", url):
-        try:
-            parsed = make_url(url)
-        except ArgumentError:
-            raise ConfigError(
-                "DATABASE_URL (hidden) is not a valid URL: expected "
-                "postgresql+psycopg://user:password@host/dbname (a password with @, : or / in it "
-                "must be written %40, %3A, %2F)"
-            ) from None
-        if not parsed.database:
-            raise ConfigError(
-                "DATABASE_URL (hidden) names no database: add /dbname at the end of the URL"
-            )
-        return on_psycopg(parsed).render_as_string(hide_password=False)
-    raise ConfigError(
-        "DATABASE_URL (hidden) is not valid: expected sqlite:///file.db or "
-        "postgresql+psycopg://user:password@host/dbname"
-    )
+    """Read DATABASE_URL (`clanstats.db.urls`); refuse a SQLite file inside the Drive folder."""
+    checked = read_database_url(url, data_dir=data_dir, name="DATABASE_URL (hidden)", show=False)
+    path = sqlite_path_from_url(checked)
+    if path is not None and drive is not None and path.resolve().is_relative_to(drive.resolve()):
+        raise ConfigError(
+            "DATABASE_URL is inside LOCAL_DRIVE_PATH: a syncing Drive client corrupts live "
+            "databases; keep the database outside the Drive folder"
+        )
+    return checked
 
 
 def _snowflake(raw: str) -> int:

@@ -16,6 +16,8 @@ from clanstats.rules import CustomPeriod
 
 WINDOW_DAYS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 CUSTOM = "custom"
+# The days the "when the clan is online" heatmap covers (transform derives it, export shows it).
+HEATMAP_DAYS = 90
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,41 @@ def migrated_engine(migrated_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+# End-to-end modules: they run main.py and its stages, setup, a browser or LibreOffice in
+# subprocesses. They are marked `slow`: `pytest -m "not slow"` is the quick loop while coding
+# (README, Development); CI runs everything.
+END_TO_END = frozenset(
+    {
+        "test_truth_end_to_end.py",
+        "test_disk_faults.py",
+        "test_main_cli.py",
+        "test_groups_pipeline.py",
+        "test_terminal_output.py",
+        "test_runs_view.py",
+        "test_fail_fast.py",
+        "test_setup_scripts.py",
+        "test_bench.py",
+        "test_refresh.py",
+        "test_migrate_db.py",
+        "test_postgres.py",
+        "test_harvest_discord.py",
+        "test_doctor.py",
+        "test_backup_and_lock.py",
+        "test_dashboard_browser.py",
+        "test_alliance_browser.py",
+        "test_phone_and_print_dashboard.py",
+        "test_phone_and_print_site.py",
+        "test_phone_and_print_workbook.py",
+        "test_discord_optional_steps.py",
+        "test_code_quality.py",
+    }
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the `slow` end-to-end tests first, so parallel workers (-n) finish together."""
+    """Mark the end-to-end tests `slow`, and run them first so parallel workers (-n) finish
+    together."""
+    for item in items:
+        if item.path.name in END_TO_END or "reliability" in item.path.parts:
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -22,7 +22,8 @@ from sqlalchemy import create_engine, make_url, text
 
 from clanstats.db.engine import make_engine
 from clanstats.db.migrate import upgrade_to_head
-from clanstats.settings import PROJECT_ROOT, sqlite_path_from_url
+from clanstats.db.urls import sqlite_path_from_url
+from clanstats.settings import PROJECT_ROOT
 
 TEST_DATABASE_URL_ENV = "TEST_DATABASE_URL"
 ENABLE_POSTGRES = (

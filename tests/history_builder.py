@@ -43,10 +43,11 @@ from clanstats.db.models import (
     Promotion,
     WomGroup,
 )
-from clanstats.harvest.snapshots import DecodedSnapshot, SnapshotWriter, decode_values
+from clanstats.harvest.snapshots import SnapshotWriter
 from clanstats.rules import ActivityRules, Rank, RemovalRules, Rules
 from clanstats.transform.identity_file import ManualLink
 from clanstats.transform.stage import run_transform
+from clanstats.wom.shapes import DecodedSnapshot, decode_values
 
 GROUP = 1
 UTC_ZONE = ZoneInfo("UTC")

@@ -147,7 +147,7 @@ def test_targets_are_judged_against_the_figures(figures: dict[str, Any]) -> None
         (["--days", "1"], "--days 1: use 2 to 3650"),
         (["--groups", "0"], "--groups 0: use 1 to 50"),
         (["--messages", "-5"], "--messages -5: use 0 (no Discord) or more"),
-        (["--database-url", "mysql://x/y"], "DATABASE_URL (hidden) is not valid"),
+        (["--database-url", "mysql://x/y"], "DATABASE_URL (hidden): mysql is not supported"),
         (["--database-url", "sqlite:///:memory:"], "an in-memory database can't be shared"),
     ],
 )

@@ -42,3 +42,53 @@ MYPY = shutil.which("mypy", path=str(Path(sys.executable).parent))
 def test_types_check() -> None:
     result = run_tool(str(MYPY), "clanstats", "scripts", "main.py")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+needs_import_linter = pytest.mark.skipif(
+    LINT_IMPORTS is None, reason="import-linter is not installed: run setup with --dev"
+)
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter's verdict on the `clanstats` package found in `root`, by pyproject.toml."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--config", str(root / "pyproject.toml"), "--no-cache"],
+        cwd=root,
+        env={"PATH": str(Path(sys.executable).parent), "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@needs_import_linter
+def test_the_layer_contracts_hold() -> None:
+    result = lint_imports(PROJECT_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 kept, 0 broken" in result.stdout
+
+
+@needs_import_linter
+@pytest.mark.parametrize(
+    ("module", "imported", "contract"),
+    [
+        ("harvest/stage.py", "clanstats.report.stage", "Stages never import each other"),
+        ("outputs.py", "clanstats.export.stage", "The core imports no stage"),
+        ("wom/client.py", "clanstats.harvest.wom", "The WOM client imports no stage"),
+        ("transform/stage.py", "clanstats.sim.truth", "Only the demo and the benchmark"),
+    ],
+)
+def test_a_forbidden_import_breaks_its_contract(
+    tmp_path: Path, module: str, imported: str, contract: str
+) -> None:
+    """The contracts are not vacuous: one deliberate import across a layer fails the check."""
+    shutil.copytree(PROJECT_ROOT / "clanstats", tmp_path / "clanstats")
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path)
+    with (tmp_path / "clanstats" / module).open("a", encoding="utf-8") as source:
+        source.write(f"\nimport {imported}  # a deliberate breach\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0, result.stdout
+    broken = result.stdout.split("Broken contracts", 1)[1]
+    assert contract in broken and imported in broken

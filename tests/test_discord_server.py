@@ -182,17 +182,16 @@ def test_pages_are_newest_first_and_bounded(discord_server: FakeDiscordServer) -
     assert both.status_code == 400
 
 
-def test_a_page_of_100_is_served_in_milliseconds(discord_server: FakeDiscordServer) -> None:
+def test_pages_of_100_are_served_from_the_day_cache(discord_server: FakeDiscordServer) -> None:
+    # How fast is the benchmark's to say; here, that the cached pages are whole and the same.
     chat = discord_server.chat
     general = chat.channel_ids["general"]
     first = int(chat.messages(general)[0]["id"])
     path = f"/channels/{general}/messages?limit=100&after={first}"
-    get(discord_server, path)  # warm the day cache
-    started = time.perf_counter()
-    for _ in range(20):
-        assert len(get(discord_server, path).json()) == 100
-    per_page = (time.perf_counter() - started) / 20
-    assert per_page < 0.05, f"{per_page * 1000:.1f} ms per page including HTTP"
+    first_page = get(discord_server, path).json()  # warms the day cache
+    for _ in range(5):
+        assert get(discord_server, path).json() == first_page
+    assert len(first_page) == 100
 
 
 def test_without_message_content_every_content_is_empty(sim_chat: SimulatedChat) -> None:

@@ -27,10 +27,11 @@ from clanstats.db.models import (
     HarvestCursor,
     IdentityLink,
 )
+from clanstats.db.urls import sqlite_path_from_url
 from clanstats.errors import ConfigError
 from clanstats.harvest.discord_chat import DiscordHarvest
 from clanstats.harvest.wom import WomHarvest
-from clanstats.settings import PROJECT_ROOT, load_settings, sqlite_path_from_url
+from clanstats.settings import PROJECT_ROOT, load_settings
 from clanstats.sim.chat import TEXT_MARKER, ChatConfig, SimulatedChat
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.discord_server import FakeDiscordServer

@@ -28,9 +28,10 @@ from clanstats.cli import main
 from clanstats.db.checksum import table_checksum
 from clanstats.db.engine import make_engine
 from clanstats.db.models import Base
+from clanstats.db.urls import sqlite_path_from_url
 from clanstats.errors import EXIT_CONFIG, EXIT_DATABASE, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK
 from clanstats.lock import run_lock
-from clanstats.settings import PROJECT_ROOT, sqlite_path_from_url
+from clanstats.settings import PROJECT_ROOT
 from clanstats.sim.chat import SimulatedChat
 from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.discord_server import FakeDiscordServer

@@ -33,11 +33,16 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from clanstats.harvest import discord_chat
 from clanstats.harvest.discord_chat import ChannelRead, DiscordHarvest
-from clanstats.harvest.snapshots import decode_values
 from clanstats.harvest.wom import WomHarvest, _event_key, _gain_rows
 from clanstats.sim.chat import ChatConfig, SimulatedChat
 from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.wom.shapes import decoded_snapshot, parse_time, player_id_of, player_row
+from clanstats.wom.shapes import (
+    decode_values,
+    decoded_snapshot,
+    parse_time,
+    player_id_of,
+    player_row,
+)
 from tests.conftest import SIM_NOW
 from tests.contracts_support import (
     Instances,

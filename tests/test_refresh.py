@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from clanstats.harvest.freshness import stale_after_hours
+from clanstats.freshness import stale_after_hours
 from clanstats.rules import RefreshRules
 from clanstats.sim.chat import SimulatedChat
 from clanstats.sim.clan import SimConfig, SimulatedClan

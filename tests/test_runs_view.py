@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 
 from clanstats.db.engine import make_engine
 from clanstats.errors import EXIT_OK, EXIT_SOURCE, ConfigError
-from clanstats.logs import console
+from clanstats.logs import LOG_FORMAT, UtcFormatter, console
 from clanstats.pipeline import PIPELINE
 from clanstats.runs_view import (
     compare_runs,
@@ -206,8 +207,7 @@ def test_the_printed_views_show_the_same_facts(recorded: Recorded) -> None:
 
 def test_the_log_is_read_across_rotations_with_tracebacks(tmp_path: Path) -> None:
     def stamp(at: datetime) -> str:
-        local = at.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
-        return local.strftime("%Y-%m-%d %H:%M:%S,") + f"{local.microsecond // 1000:03d}"
+        return at.replace(tzinfo=UTC).isoformat(timespec="milliseconds")
 
     base = datetime(2026, 3, 1, 6, 0, 0)
     log_file = tmp_path / "app.log"
@@ -224,3 +224,42 @@ def test_the_log_is_read_across_rotations_with_tracebacks(tmp_path: Path) -> Non
         base + timedelta(seconds=2, milliseconds=5),
     ]
     assert lines[1].text.endswith("ValueError: x")
+
+
+def test_log_times_are_utc_with_their_offset_so_the_repeated_hour_is_not_ambiguous(
+    tmp_path: Path,
+) -> None:
+    """When clocks go back (Europe/London, 25 Oct 2026) 01:30 happens twice; local-time stamps
+    could not say which. With the offset each line is one instant."""
+    log_file = tmp_path / "app.log"
+    log_file.write_text(
+        "2026-10-25T01:30:00.000+01:00 INFO    [1] a: first 01:30 (BST)\n"
+        "2026-10-25T01:15:00.000+00:00 INFO    [1] a: second 01:15 (GMT), later\n"
+        "2026-10-25T00:45:00.000+00:00 INFO    [1] a: between them\n"
+    )
+    lines = read_log(log_file)
+    assert [line.at for line in lines] == [
+        datetime(2026, 10, 25, 0, 30),
+        datetime(2026, 10, 25, 0, 45),
+        datetime(2026, 10, 25, 1, 15),
+    ]
+
+
+def test_app_log_is_written_in_utc_and_read_back_to_the_same_instant(tmp_path: Path) -> None:
+    log_file = tmp_path / "app.log"
+    # app.log's own format on a logger of the test's, so pytest's handlers stay as they are.
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    handler.setFormatter(UtcFormatter(LOG_FORMAT))
+    logger = logging.getLogger("clanstats.test-utc")
+    logger.propagate = False
+    logger.addHandler(handler)
+    before = datetime.now(UTC).replace(tzinfo=None)
+    try:
+        logger.warning("a line to find")
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    after = datetime.now(UTC).replace(tzinfo=None)
+    [line] = [line for line in read_log(log_file) if "a line to find" in line.text]
+    assert line.text.split(" ", 1)[0].endswith("+00:00")
+    assert before - timedelta(milliseconds=1) <= line.at <= after

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 import tracemalloc
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -298,16 +297,11 @@ def test_advancing_the_clan_adds_messages(sim_clan: SimulatedClan) -> None:
     assert all(datetime.fromisoformat(m["timestamp"]) <= sim_clan.now for m in after)
 
 
-def test_a_big_clan_year_is_counted_lazily(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_big_clan_year_is_counted_lazily() -> None:
     clan = SimulatedClan(SimConfig(seed=7, members=500, days=365, now=SIM_NOW))
-    started = time.perf_counter()
     chat = SimulatedChat(clan)
-    built = time.perf_counter() - started
-    started = time.perf_counter()
     total = chat.count_messages()
-    counted = time.perf_counter() - started
     assert 800_000 <= total <= 1_250_000
-    assert counted < 5
     tracemalloc.start()
     try:
         general = chat.count_messages([chat.channel_ids["general"]])
@@ -315,9 +309,5 @@ def test_a_big_clan_year_is_counted_lazily(capsys: pytest.CaptureFixture[str]) -
     finally:
         tracemalloc.stop()
     assert peak < 8_000_000  # the channel's messages are never all held at once
-    with capsys.disabled():
-        print(
-            f"\n500 members x 365 days: {total:,} messages; built in {built:.2f}s, counted in "
-            f"{counted:.2f}s; #general ({general:,}) counted with a {peak / 1e6:.1f} MB peak"
-        )
+    assert 0 < general < total
     assert datetime.fromtimestamp(0, UTC) < clan.now

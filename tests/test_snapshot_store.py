@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from clanstats.db.engine import make_engine
 from clanstats.db.models import CurrentValue, Metric, Player, Snapshot, SnapshotValue, WomGroup
-from clanstats.harvest.snapshots import DecodedSnapshot, SnapshotWriter, decode_values
+from clanstats.harvest.snapshots import SnapshotWriter
+from clanstats.wom.shapes import DecodedSnapshot, decode_values
 
 GROUP = 7
 T0 = datetime(2026, 11, 1, 12)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from clanstats import outputs
 from clanstats.db.models import OutputFile
 from clanstats.errors import ConfigError
 from clanstats.rules import FolderTarget
@@ -197,7 +198,7 @@ def test_a_locked_file_is_retried_then_reported_with_the_old_file_intact(
         )
     locked = drive / "clan_data.json"
     attempts: list[Path] = []
-    real_replace = folder.replace_file
+    real_replace = outputs.replace_file
 
     def replace(source: Path, destination: Path) -> None:
         if destination == locked:
@@ -205,7 +206,7 @@ def test_a_locked_file_is_retried_then_reported_with_the_old_file_intact(
             raise PermissionError(13, "The process cannot access the file")
         real_replace(source, destination)
 
-    monkeypatch.setattr(folder, "replace_file", replace)
+    monkeypatch.setattr(outputs, "replace_file", replace)
     sleeps: list[float] = []
     result = run(target(drive), rows, out, lock_retry_delays=(0.01, 0.02), sleep=sleeps.append)
     assert len(attempts) == 3 and sleeps == [0.01, 0.02]

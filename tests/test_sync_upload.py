@@ -137,7 +137,9 @@ def test_a_503_is_retried_with_backoff_and_then_succeeds(
 ) -> None:
     receiver.inject(Fault("503", times=2))
     outcome, sleeps = send(receiver, out)
-    assert outcome.outcome == "ok" and sleeps == [1.0, 2.0]
+    # Backoff with jitter (clanstats/http_retry.py): 1 s then 2 s, each drawn from its upper half.
+    assert outcome.outcome == "ok" and len(sleeps) == 2
+    assert 0.5 <= sleeps[0] <= 1.0 and 1.0 <= sleeps[1] <= 2.0
     assert [r.status for r in receiver.requests] == [503, 503, 200]
     assert len(receiver.accepted) == 1
 

@@ -28,10 +28,11 @@ from clanstats.db.models import (
     WindowGain,
     WomGroup,
 )
-from clanstats.harvest.snapshots import DecodedSnapshot, SnapshotWriter
+from clanstats.harvest.snapshots import SnapshotWriter
 from clanstats.rules import CustomPeriod, Rules
 from clanstats.transform.identity_file import ManualLink
 from clanstats.transform.stage import run_transform
+from clanstats.wom.shapes import DecodedSnapshot
 from tests.databases import DatabaseFactory
 
 GROUP = 1

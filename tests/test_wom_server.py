@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import quote
@@ -15,6 +14,7 @@ from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.sim.metrics import BOSSES
 from clanstats.sim.wom_server import FakeWomServer, Fault
 from tests.conftest import SIM_NOW
+from tests.fake_clock import FakeClock
 
 GROUP = 4242
 KEY = {"x-api-key": "demo-key"}
@@ -26,12 +26,17 @@ def get(server: FakeWomServer, path: str, **kwargs: object) -> requests.Response
 
 
 @pytest.fixture
-def strict_server(sim_clan: SimulatedClan) -> Iterator[FakeWomServer]:
-    """Serve with tiny limits and a short window so rate limiting shows quickly."""
+def strict_server(sim_clan: SimulatedClan, window_clock: FakeClock) -> Iterator[FakeWomServer]:
+    """Serve with tiny limits and a window that passes only when the test says so."""
     with FakeWomServer(
-        sim_clan, limit_without_key=3, limit_with_key=5, window_seconds=0.5
+        sim_clan, limit_without_key=3, limit_with_key=5, window_seconds=0.5, clock=window_clock
     ) as server:
         yield server
+
+
+@pytest.fixture
+def window_clock() -> FakeClock:
+    return FakeClock()
 
 
 # --------------------------------------------------------------------------- routes and shapes
@@ -201,18 +206,18 @@ def test_unknown_api_key_is_refused(wom_server: FakeWomServer) -> None:
     assert get(wom_server, f"/groups/{GROUP}", headers=KEY).status_code == 200
 
 
-def test_rate_limit_headers_and_429(strict_server: FakeWomServer) -> None:
+def test_rate_limit_headers_and_429(strict_server: FakeWomServer, window_clock: FakeClock) -> None:
     answers = [get(strict_server, f"/groups/{GROUP}") for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 200, 429]
     assert [a.headers["RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
     assert all(a.headers["RateLimit-Limit"] == "3" for a in answers)
-    assert all(int(a.headers["RateLimit-Reset"]) in (0, 1) for a in answers)
-    assert float(answers[-1].headers["Retry-After"]) > 0
+    assert all(a.headers["RateLimit-Reset"] == "1" for a in answers)  # 0.5 s, rounded up
+    assert answers[-1].headers["Retry-After"] == "1"  # whole seconds, rounded up, as WOM sends
     # A key has its own, larger bucket.
     keyed = get(strict_server, f"/groups/{GROUP}", headers=KEY)
     assert keyed.status_code == 200
     assert keyed.headers["RateLimit-Limit"] == "5"
-    time.sleep(0.55)
+    window_clock.advance(0.5)
     assert get(strict_server, f"/groups/{GROUP}").status_code == 200
 
 
@@ -359,12 +364,10 @@ def test_a_stale_username_and_a_rejoiner_over_http() -> None:
         assert datetime.fromisoformat(rejoined["createdAt"]) == clan.stays(late)[1][0]
 
 
-def test_server_serves_a_500_member_clan_quickly() -> None:
+def test_server_serves_a_500_member_clan() -> None:
+    # How fast it serves is the benchmark's to say (python -m clanstats.bench), not a test's.
     clan = SimulatedClan(SimConfig(members=500, days=365, now=SIM_NOW))
     with FakeWomServer(clan) as server:
-        started = time.perf_counter()
         response = get(server, f"/groups/{GROUP}/bulk-hiscores", headers=KEY)
-        elapsed = time.perf_counter() - started
     assert response.status_code == 200
     assert len(response.json()) == 500
-    assert elapsed < 2.0

@@ -11,8 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from clanstats.db.engine import make_engine
 from clanstats.db.models import DiscordMessage
+from clanstats.db.urls import sqlite_path_from_url
 from clanstats.errors import ConfigError, DatabaseError
-from clanstats.settings import load_settings, sqlite_path_from_url
+from clanstats.settings import load_settings
 
 
 def choose_database(url: str | None, folder: Path) -> str:

@@ -27,10 +27,11 @@ from clanstats.db.copy import TargetMismatchError, copy_table, plan_copy, reset_
 from clanstats.db.engine import make_engine
 from clanstats.db.migrate import current_revision, head_revision, upgrade_to_head
 from clanstats.db.models import Base
+from clanstats.db.urls import sqlite_path_from_url
 from clanstats.errors import ConfigError, DatabaseError
 from clanstats.lock import run_lock
 from clanstats.logs import console
-from clanstats.settings import Settings, sqlite_path_from_url
+from clanstats.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ def migrate_database(
     if batch_rows < 1:
         raise ConfigError(f"--batch-size {batch_rows} is not valid: expected 1 or more rows")
     source_url = settings.database_url.value
-    target_url = urls.check_target_url(to, data_dir=settings.data_dir)
+    target_url = _target_url(to, settings)
     if urls.same_database(source_url, target_url):
         raise ConfigError(
             f"--to {urls.masked(target_url)} is the database ClanStats uses now "
@@ -132,7 +133,7 @@ def print_checks(checks: Sequence[TableCheck]) -> None:
 
 def next_step(to: str, settings: Settings, *, copied: bool = True) -> str:
     """What the user does after a verified copy: the exact .env line, password masked."""
-    shown = urls.masked(urls.check_target_url(to, data_dir=settings.data_dir))
+    shown = urls.masked(_target_url(to, settings))
     password = " (your password in place of ***)" if "***" in shown else ""
     return (
         f"{'Copied and verified' if copied else 'Verified'}. Next step: put this line in .env"
@@ -284,3 +285,8 @@ def _progress() -> Iterator[Progress]:
     )
     with progress:
         yield progress
+
+
+def _target_url(to: str, settings: Settings) -> str:
+    """The `--to` URL as the engine takes it, or a ConfigError naming --to."""
+    return urls.read_database_url(to, data_dir=settings.data_dir, name="--to", show=True)

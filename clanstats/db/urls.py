@@ -28,36 +28,56 @@ def on_psycopg(url: URL) -> URL:
     return url.set(drivername="postgresql+psycopg")
 
 
-def check_target_url(raw: str, *, data_dir: Path) -> str:
-    """Validate a `--to` URL; a relative SQLite path is taken inside the data folder."""
+def read_database_url(raw: str, *, data_dir: Path, name: str, show: bool) -> str:
+    """The one reading of a database URL (DATABASE_URL, `migrate-db --to`): the URL the engine
+    uses, or a ConfigError naming `name` (`show`: with the URL, its password masked).
+
+    SQLite needs a file, a relative path taken inside `data_dir`; PostgreSQL runs on psycopg 3,
+    whichever scheme names it (`postgres://`, which some hosts hand out, included).
+    """
+    expected = "postgresql+psycopg://user:password@host/dbname or sqlite:///path/to/file.db"
     try:
         url = make_url(raw)
     except ArgumentError:
         raise ConfigError(
-            "--to is not a database URL: expected postgresql+psycopg://user:password@host/dbname "
-            "or sqlite:///path/to/file.db"
+            f"{name} is not a database URL: expected {expected} (a password with @, : or / in "
+            "it must be written %40, %3A, %2F)"
         ) from None
-    if url.get_backend_name() == "postgres":
-        url = on_psycopg(url)
-    if url.get_backend_name() not in SUPPORTED:
-        raise ConfigError(
-            f"--to {masked(url)}: {url.get_backend_name()} is not supported; "
-            "use postgresql+psycopg://user:password@host/dbname or sqlite:///file.db"
-        )
-    if url.get_backend_name() == "postgresql":
+    subject = f"{name} {masked(url)}" if show else name
+    backend = url.get_backend_name()
+    if backend in ("postgres", "postgresql"):
         if not url.database:
-            raise ConfigError(
-                f"--to {masked(url)} names no database: add /dbname at the end of the URL"
-            )
+            raise ConfigError(f"{subject} names no database: add /dbname at the end of the URL")
         return on_psycopg(url).render_as_string(hide_password=False)
+    if backend != "sqlite":
+        raise ConfigError(
+            f"{subject}: {backend} is not supported; use "
+            "postgresql+psycopg://user:password@host/dbname or sqlite:///file.db"
+        )
     if not url.database or url.database == ":memory:":
-        raise ConfigError("--to sqlite needs a file: sqlite:///path/to/file.db")
+        raise ConfigError(
+            f"{name} needs a file: sqlite:///path/to/file.db (an in-memory database can't be "
+            "shared by the stages)"
+        )
     path = Path(url.database)
     if not path.is_absolute():
         path = data_dir / path
     if not path.parent.is_dir():
-        raise ConfigError(f"--to points into {path.parent}, which doesn't exist; create the folder")
+        raise ConfigError(
+            f"{name} points into {path.parent}, which doesn't exist; create the folder"
+        )
     return f"sqlite:///{path.as_posix()}"
+
+
+def sqlite_path_from_url(url: str) -> Path | None:
+    """The file behind a `sqlite:///...` URL; None for in-memory databases and other engines."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def same_database(first: str, second: str) -> bool:

@@ -33,14 +33,13 @@ from clanstats.db.models import (
     SeasonScore,
     WomGroup,
 )
-from clanstats.harvest.freshness import fetches_by_family
+from clanstats.freshness import DAILY_STALE_HOURS, fetches_by_family
 from clanstats.percent import goal_percent
 from clanstats.rules import Rules, Season
-from clanstats.transform.chat_rhythm import HEATMAP_DAYS
+from clanstats.windows import HEATMAP_DAYS
 
 # 2: statuses gained `unknown`; goals `percent`, trend days `partial`, promotions `held_back`.
 VERSION = 2
-STALE_AFTER_HOURS = 26
 MEMBER_PERIODS = ("7d", "30d", "90d", "365d")
 GAINER_PERIODS = ("7d", "30d", "90d")
 GAME_MEASURES = ("xp", "ehp", "ehb", "boss_kills")
@@ -70,7 +69,7 @@ def build_clan_data(
     timezone: ZoneInfo,
     generated_at: datetime,
     rules: Rules,
-    stale_after_hours: float = STALE_AFTER_HOURS,
+    stale_after_hours: float = DAILY_STALE_HOURS,
 ) -> dict[str, Any]:
     """Return the JSON-ready clan_data dict for the group as of `today` (clan time).
 

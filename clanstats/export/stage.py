@@ -26,9 +26,15 @@ from clanstats.export.dashboard import render_dashboard
 from clanstats.export.eleventy import bundle_paths
 from clanstats.export.public import build_public_summary
 from clanstats.fingerprint import last_written, output_inputs, outputs_intact, unchanged
-from clanstats.groups import ALLIANCE_GROUP_ID, GROUP_ENV, Group, for_each_group, groups_for_stage
-from clanstats.harvest.freshness import stale_after_hours
-from clanstats.harvest.wom import require_group_id
+from clanstats.freshness import stale_after_hours
+from clanstats.groups import (
+    ALLIANCE_GROUP_ID,
+    GROUP_ENV,
+    Group,
+    for_each_group,
+    groups_for_stage,
+    require_group_id,
+)
 from clanstats.output_set import (
     Output,
     current_set,

@@ -20,10 +20,10 @@ from clanstats.crashpoints import crash_point
 from clanstats.db.models import BackfillProgress, Membership, Player
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError, SourceError
-from clanstats.groups import for_each_group
+from clanstats.groups import for_each_group, require_group_id
 from clanstats.harvest.fetchlog import record_fetch
 from clanstats.harvest.snapshots import SnapshotWriter
-from clanstats.harvest.wom import make_wom_client, require_group_id
+from clanstats.harvest.wom import make_wom_client
 from clanstats.logs import progress_bar
 from clanstats.stage import StageContext, StageResult
 from clanstats.wom.client import WomClient, WomPlayerUnavailable

@@ -34,8 +34,8 @@ from clanstats.crashpoints import crash_point
 from clanstats.db.models import DiscordChannel, DiscordMessage, DiscordUser, HarvestCursor
 from clanstats.db.upsert import upsert
 from clanstats.errors import ConfigError
+from clanstats.freshness import fetched_within, skipped_label
 from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
-from clanstats.harvest.freshness import fetched_within, skipped_label
 from clanstats.logs import FILE_ONLY, progress_bar
 from clanstats.settings import Settings
 from clanstats.stage import StageResult

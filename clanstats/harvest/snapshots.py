@@ -1,16 +1,15 @@
-"""Decode WOM snapshots and store them sparsely: a value row only where a metric changed.
+"""Store decoded WOM snapshots sparsely: a value row only where a metric changed.
 
-A snapshot's state is, per metric, the value of the newest row at or before it. Decoding reads
-every section of `data` generically, so a metric or even a section WOM adds tomorrow is stored
-without a code change; -1 (unranked/unknown) becomes None and is never diffed against.
+A snapshot's state is, per metric, the value of the newest row at or before it. Decoding
+(`clanstats.wom.shapes.decode_values`) reads every section of `data` generically, so a metric or
+even a section WOM adds tomorrow is stored without a code change; -1 (unranked/unknown) becomes
+None and is never diffed against.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,66 +18,11 @@ from sqlalchemy.orm import Session
 
 from clanstats.db.models import CurrentValue, Metric, Snapshot, SnapshotValue
 from clanstats.db.upsert import insert_rows, upsert
+from clanstats.wom.shapes import DecodedSnapshot
 
 log = logging.getLogger(__name__)
 
-# Which field holds a section's value; unknown sections fall back to the first numeric field.
-VALUE_FIELD = {
-    "skills": "experience",
-    "bosses": "kills",
-    "activities": "score",
-    "computed": "value",
-}
-SECTION_KIND = {
-    "skills": "skill",
-    "bosses": "boss",
-    "activities": "activity",
-    "computed": "computed",
-}
-FALLBACK_FIELDS = ("value", "experience", "kills", "score")
-METRIC_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
-
 State = dict[int, float | None]  # metric id -> value (None: unknown)
-
-
-@dataclass(frozen=True)
-class DecodedSnapshot:
-    """A snapshot as metric name -> (kind, value or None for unknown)."""
-
-    taken_at: datetime
-    values: dict[str, tuple[str, float | None]]
-
-
-def decode_values(data: Any) -> dict[str, tuple[str, float | None]]:
-    """Turn a WOM snapshot's `data` into {metric: (kind, value)}, skipping what isn't usable."""
-    values: dict[str, tuple[str, float | None]] = {}
-    if not isinstance(data, Mapping):
-        return values
-    for section, entries in data.items():
-        if not isinstance(entries, Mapping):
-            continue
-        kind = SECTION_KIND.get(section, str(section)[:20])
-        for metric, entry in entries.items():
-            if not isinstance(metric, str) or not METRIC_NAME.match(metric):
-                continue
-            usable, value = _entry_value(section, entry)
-            if usable:
-                values[metric] = (kind, value)
-    return values
-
-
-def _entry_value(section: str, entry: Any) -> tuple[bool, float | None]:
-    """(whether the entry holds a value field at all, the value or None for unknown)."""
-    if not isinstance(entry, Mapping):
-        return False, None
-    fields = (VALUE_FIELD[section],) if section in VALUE_FIELD else FALLBACK_FIELDS
-    for name in fields:
-        if name in entry:
-            raw = entry[name]
-            if raw is None or isinstance(raw, bool) or not isinstance(raw, int | float):
-                return True, None
-            return True, (None if raw < 0 else float(raw))
-    return False, None
 
 
 class MetricRegistry:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from clanstats.crashpoints import crash_point
-from clanstats.groups import for_each_group
+from clanstats.groups import for_each_group, require_group_id
 from clanstats.harvest.discord_chat import harvest_discord
-from clanstats.harvest.wom import WomHarvest, make_wom_client, require_group_id
+from clanstats.harvest.wom import WomHarvest, make_wom_client
 from clanstats.logs import FILE_ONLY
 from clanstats.rules import load_rules
 from clanstats.stage import StageContext, StageResult

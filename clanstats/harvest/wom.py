@@ -36,15 +36,21 @@ from clanstats.db.models import (
 )
 from clanstats.db.upsert import insert_rows, upsert
 from clanstats.errors import ConfigError, SourceError
+from clanstats.freshness import fetched_within, skipped_label
 from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
-from clanstats.harvest.freshness import fetched_within, skipped_label
-from clanstats.harvest.snapshots import DecodedSnapshot, MetricRegistry, SnapshotWriter
+from clanstats.harvest.snapshots import MetricRegistry, SnapshotWriter
 from clanstats.rules import CustomPeriod, RefreshRules
 from clanstats.settings import Settings
 from clanstats.stage import StageResult
 from clanstats.windows import Window, gain_windows, local_day
 from clanstats.wom.client import EventKind, WomClient
-from clanstats.wom.shapes import decoded_snapshot, parse_time, player_id_of, player_row
+from clanstats.wom.shapes import (
+    DecodedSnapshot,
+    decoded_snapshot,
+    parse_time,
+    player_id_of,
+    player_row,
+)
 
 log = logging.getLogger(__name__)
 
@@ -722,13 +728,3 @@ def _shared_wom_client(
         requests_per_minute=requests_per_minute,
         timeout=timeout,
     )
-
-
-def require_group_id(settings: Settings) -> int:
-    """The configured WOM group id, or a ConfigError saying how to set it."""
-    if settings.wom_group_id is None:
-        raise ConfigError(
-            "WOM_GROUP_ID is not set: put your group's number (from wiseoldman.net/groups/<id>) "
-            "in .env, or try `python main.py --demo`"
-        )
-    return settings.wom_group_id

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from clanstats.harvest.freshness import fetches_by_family
+from clanstats.freshness import DAILY_STALE_HOURS, fetches_by_family
 
 # Data older than this is flagged "stale": a daily run plus two hours' slack for a late start.
 # The default only: the report stage passes the line its refresh intervals set
 # (`stale_after_hours`), which moves out with a longer interval.
-STALE_AFTER = timedelta(hours=26)
+STALE_AFTER = timedelta(hours=DAILY_STALE_HOURS)
 
 # (fetch_log source prefix, the name officers know it by)
 FAMILIES = (("wom", "Wise Old Man"), ("discord", "Discord"))

@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 from clanstats import clock
 from clanstats.crashpoints import crash_point
 from clanstats.fingerprint import output_inputs, outputs_intact, unchanged
-from clanstats.groups import for_each_group
-from clanstats.harvest.freshness import stale_after_hours
-from clanstats.harvest.wom import require_group_id
+from clanstats.freshness import stale_after_hours
+from clanstats.groups import for_each_group, require_group_id
 from clanstats.output_set import (
     Output,
     current_set,

@@ -297,6 +297,7 @@ class FakeDiscordServer(LoopbackServer):
         rate_limit_per_second: float = 50,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if rate_limit_per_second <= 0:
             raise ValueError(f"rate_limit_per_second must be > 0, got {rate_limit_per_second}")
@@ -312,7 +313,7 @@ class FakeDiscordServer(LoopbackServer):
         # A slow limit becomes one request per 1/rate seconds; a fast one, N per second.
         window = max(1.0, 1.0 / rate_limit_per_second)
         self._bucket_limit = max(1, round(rate_limit_per_second * window))
-        self._limiter = FixedWindowLimiter(window)
+        self._limiter = FixedWindowLimiter(window, clock)
         self._webhook_posts: list[WebhookPost] = []
         self._webhook_lock = threading.Lock()
 

@@ -17,6 +17,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -141,8 +142,9 @@ class Quota:
 class FixedWindowLimiter:
     """Count requests per key in fixed windows that start with a key's first request."""
 
-    def __init__(self, window_seconds: float) -> None:
+    def __init__(self, window_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.window = window_seconds
+        self._clock = clock  # a test's fake clock makes the windows exact under any load
         self._lock = threading.Lock()
         self._windows: dict[str, tuple[float, int]] = {}  # key -> (window start, count)
 
@@ -162,7 +164,7 @@ class FixedWindowLimiter:
 
     def _current(self, key: str) -> tuple[float, int]:
         """Return the key's live window, starting a new one when the old has passed."""
-        now = time.monotonic()
+        now = self._clock()
         started, count = self._windows.get(key, (now, 0))
         if now - started >= self.window:
             started, count = now, 0
@@ -170,7 +172,7 @@ class FixedWindowLimiter:
 
     def _quota(self, started: float, count: int, limit: int) -> Quota:
         """Return a quota for a window holding `count` requests."""
-        reset_after = max(0.0, started + self.window - time.monotonic())
+        reset_after = max(0.0, started + self.window - self._clock())
         return Quota(limit, max(0, limit - count), reset_after, count <= limit)
 
 

@@ -17,6 +17,7 @@ import logging
 import math
 import re
 import sys
+import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
@@ -440,6 +441,7 @@ class FakeWomServer(LoopbackServer):
         error_style: ErrorStyle = "current",
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         clans = [clan] if isinstance(clan, SimulatedClan) else list(clan)
         if not clans:
@@ -452,7 +454,7 @@ class FakeWomServer(LoopbackServer):
         self.limit_without_key = limit_without_key
         self.limit_with_key = limit_with_key
         self.error_style = error_style
-        self._limiter = FixedWindowLimiter(window_seconds)
+        self._limiter = FixedWindowLimiter(window_seconds, clock)
 
     @property
     def base_url(self) -> str:

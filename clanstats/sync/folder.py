@@ -13,14 +13,13 @@ import fnmatch
 import hashlib
 import json
 import logging
-import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from clanstats.clock import utcnow
@@ -28,7 +27,13 @@ from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
 from clanstats.errors import ConfigError, write_error
 from clanstats.logs import FILE_ONLY
-from clanstats.outputs import remove_stale_temps, sha256_of
+from clanstats.outputs import (
+    LOCK_RETRY_DELAYS,
+    LockedError,
+    replace_with_retries,
+    sha256_of,
+    write_temp,
+)
 from clanstats.rules import FolderTarget
 from clanstats.sync.history import TargetOutcome
 
@@ -36,15 +41,10 @@ log = logging.getLogger(__name__)
 
 BACKUP_FOLDER = ".clanstats-backups"
 STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
-LOCK_RETRY_DELAYS = (0.5, 2.0)  # three tries in all: a Drive client holds a file for seconds
 
 
 class RefusedError(Exception):
     """A file failed validation or would land outside the target root; nothing is written."""
-
-
-class LockedError(PermissionError):
-    """The destination stayed held by another program through every retry."""
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,6 @@ class _Planned:
     destination: Path
     content: bytes
     change: str  # "new" | "changed" | "same"
-
-
-def replace_file(source: Path, destination: Path) -> None:
-    """Rename `source` over `destination` (the seam tests use to simulate a locked file)."""
-    source.replace(destination)
 
 
 def sync_folder(
@@ -164,7 +159,7 @@ def _put_in_place(
 ) -> None:
     """Rename one staged temp over its destination (retrying a lock), then prune its backups."""
     try:
-        _replace_with_retries(temp, item.destination, retry_delays, sleep)
+        replace_with_retries(temp, item.destination, retry_delays, sleep)
     except OSError:
         if backup is not None:
             backup.unlink(missing_ok=True)  # the old file is still in place: nothing to keep
@@ -258,42 +253,14 @@ def safe_destination(root: Path, relative: str) -> Path:
 
 
 def _write_temp(destination: Path, content: bytes) -> Path:
-    remove_stale_temps(destination)
-    handle, name = tempfile.mkstemp(
-        prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent
-    )
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content[: len(content) // 2])
-            crash_point("sync.mid-folder-copy")
-            out.write(content[len(content) // 2 :])
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    temp = Path(name)
-    # mkstemp makes the file private (0600); a website or Drive folder is meant to be read.
-    umask = os.umask(0)
-    os.umask(umask)
-    temp.chmod(0o666 & ~umask)
-    return temp
+    return write_temp(destination, partial(_write_in_two_halves, content))
 
 
-def _replace_with_retries(
-    temp: Path, destination: Path, delays: Sequence[float], sleep: Callable[[float], None]
-) -> None:
-    # Windows (and a Drive client holding the file) refuses the rename while the file is open.
-    for delay in (*delays, None):
-        try:
-            replace_file(temp, destination)
-            return
-        except PermissionError:
-            if delay is None:
-                raise LockedError(
-                    f"locked by another program after {len(delays) + 1} tries"
-                ) from None
-            sleep(delay)
+def _write_in_two_halves(content: bytes, temp: Path) -> None:
+    with temp.open("wb") as out:
+        out.write(content[: len(content) // 2])
+        crash_point("sync.mid-folder-copy")  # half a file in the temp: never seen as the file
+        out.write(content[len(content) // 2 :])
 
 
 def _backup(root: Path, item: _Planned, now: datetime) -> Path:

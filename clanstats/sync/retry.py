@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+import random
 import time
 from collections.abc import Callable
 from typing import Any
 
 import requests
 
-from clanstats.http_headers import header_seconds
+from clanstats.http_retry import (
+    CUT_SHORT,
+    MAX_RETRY_AFTER,
+    RETRYABLE_STATUSES,
+    backoff_delay,
+    server_wait,
+)
 
 log = logging.getLogger(__name__)
-
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
-MAX_RETRY_AFTER = 300.0  # a longer wait belongs to the next run, not this one
 
 
 class DeliveryError(Exception):
@@ -32,6 +36,7 @@ def post_with_retries(
     backoff_base: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
     done_statuses: frozenset[int] = frozenset(),
+    draw: random.Random | None = None,
 ) -> requests.Response:
     """POST `build()`'s request kwargs until a non-retryable answer; raise DeliveryError if not 2xx.
 
@@ -39,15 +44,16 @@ def post_with_retries(
     in `done_statuses` counts as delivered (an idempotent receiver saying it has this already).
     """
     problem = "no attempt"
+    draw = draw or random.Random()
     for attempt in range(max_retries + 1):
-        wait = backoff_base * 2**attempt
+        wait = backoff_delay(backoff_base, attempt, draw)
         try:
             response = session.post(url, timeout=timeout, **build())
         except requests.Timeout:
             problem = f"timed out after {timeout:g} s"
         except requests.ConnectionError:
             problem = "could not connect"
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+        except CUT_SHORT:
             problem = "the answer was cut off"
         else:
             if response.ok or response.status_code in done_statuses:
@@ -55,7 +61,7 @@ def post_with_retries(
             problem = f"HTTP {response.status_code}{_reason(response)}"
             if response.status_code not in RETRYABLE_STATUSES:
                 raise DeliveryError(f"{shown_url} refused the request ({problem})")
-            asked = header_seconds(response, "Retry-After")
+            asked = server_wait(response)
             if asked is not None:
                 if asked > MAX_RETRY_AFTER:
                     raise DeliveryError(f"{shown_url} asked to wait {asked:.0f} s; try later")

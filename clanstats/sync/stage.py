@@ -24,8 +24,13 @@ from clanstats.clock import utcnow
 from clanstats.crashpoints import crash_point
 from clanstats.db.models import OutputFile
 from clanstats.errors import EXIT_WRITE, ClanStatsError
-from clanstats.groups import ALLIANCE_GROUP_ID, GROUP_ENV, for_each_group, groups_for_stage
-from clanstats.harvest.wom import require_group_id
+from clanstats.groups import (
+    ALLIANCE_GROUP_ID,
+    GROUP_ENV,
+    for_each_group,
+    groups_for_stage,
+    require_group_id,
+)
 from clanstats.logs import FILE_ONLY, console
 from clanstats.output_set import finish_interrupted, waiting_set
 from clanstats.rules import DiscordTarget, FolderTarget, HttpTarget, SyncTarget, load_rules

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from clanstats.chat.snowflakes import snowflake_at, snowflake_time
 from clanstats.db.models import ChannelCount, ChatHeatmap, DiscordMessage
 from clanstats.rules import Rules
+from clanstats.windows import HEATMAP_DAYS
 
-HEATMAP_DAYS = 90
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CHANNEL_PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 

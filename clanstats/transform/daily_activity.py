@@ -30,8 +30,8 @@ from clanstats.db.models import (
     RelayName,
     Snapshot,
 )
+from clanstats.db.state import read_state, write_state
 from clanstats.db.upsert import insert_rows
-from clanstats.transform.state import read_state, write_state
 from clanstats.transform.stays import NO_STAYS, Stays
 from clanstats.util import chunked
 from clanstats.windows import local_day

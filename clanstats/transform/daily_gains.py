@@ -24,8 +24,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import DailyGain, GainBaseline, Snapshot, SnapshotValue
+from clanstats.db.state import read_state, write_state
 from clanstats.db.upsert import upsert
-from clanstats.transform.state import read_state, write_state
 from clanstats.transform.stays import NO_STAYS, Stays
 from clanstats.util import chunked
 from clanstats.windows import local_day

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session
 from clanstats import clock
 from clanstats.crashpoints import crash_point
 from clanstats.fingerprint import remember, transform_inputs, unchanged
-from clanstats.groups import for_each_group
-from clanstats.harvest.wom import require_group_id
+from clanstats.groups import for_each_group, require_group_id
 from clanstats.rules import Rules, load_rules
 from clanstats.stage import StageContext, StageResult
 from clanstats.transform.chat_rhythm import derive_chat_rhythm

@@ -21,7 +21,6 @@ worth a few seconds of backoff; if it outlasts the retries, later calls are skip
 
 from __future__ import annotations
 
-import http.client
 import json
 import logging
 import random
@@ -39,7 +38,14 @@ import requests
 import urllib3.exceptions
 
 from clanstats.errors import ConfigError, SourceError
-from clanstats.http_headers import header_seconds
+from clanstats.http_retry import (
+    CUT_SHORT,
+    MAX_RETRY_AFTER,
+    RETRYABLE_STATUSES,
+    backoff_delay,
+    header_seconds,
+    server_wait,
+)
 from clanstats.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -49,7 +55,6 @@ REQUESTS_PER_MINUTE_WITH_KEY = 100
 REQUESTS_PER_MINUTE_WITHOUT_KEY = 20
 MAX_EVENT_PAGE = 50
 MAX_SNAPSHOT_PAGE = 200
-RETRYABLE_STATUSES = frozenset({500, 502, 503, 504})
 PLAYER_UNAVAILABLE_CODES = frozenset(
     {"PLAYER_NOT_FOUND", "PLAYER_OPTED_OUT", "PLAYER_IS_BLOCKED", "PLAYER_IS_ARCHIVED"}
     | {"PLAYER_IS_FLAGGED"}
@@ -164,7 +169,7 @@ class WomClient:
         timeout: float = 30.0,
         max_retries: int = 4,
         backoff_base: float = 1.0,
-        max_retry_after: float = 300.0,
+        max_retry_after: float = MAX_RETRY_AFTER,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -359,11 +364,7 @@ class WomClient:
             )
         except requests.Timeout as exc:
             raise _RetryableError(f"no answer within {self._timeout:g} s") from exc
-        except (
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-            http.client.IncompleteRead,
-        ) as exc:
+        except CUT_SHORT as exc:
             raise _RetryableError("the response body was cut short") from exc
         except requests.ConnectionError as exc:
             kind = _no_connection_kind(exc)
@@ -391,10 +392,8 @@ class WomClient:
         # A server echoing a request back could quote the key or the verification code.
         error = _ErrorBody.parse(response).redacted(self._secrets(body))
         if status == 429:
-            wait = header_seconds(response, "Retry-After")
-            if wait is None:
-                wait = header_seconds(response, "RateLimit-Reset")
-            return _RetryableError(f"HTTP 429 {error.label or 'Too Many Requests'}", wait=wait)
+            label = f"HTTP 429 {error.label or 'Too Many Requests'}"
+            return _RetryableError(label, wait=server_wait(response))
         if status in RETRYABLE_STATUSES:
             return _RetryableError(f"HTTP {status} {error.label}".rstrip())
         message = _permanent_error_message(method, template, status, error)
@@ -409,9 +408,7 @@ class WomClient:
             self._bucket.pause_until(self._clock() + failure.wait)
             delay = failure.wait
         else:
-            full = self._backoff_base * 2**attempt
-            # Jitter spreads retries from several clients hitting the same outage.
-            delay = self._random.uniform(full / 2, full)
+            delay = backoff_delay(self._backoff_base, attempt, self._random)
             self._sleep(delay)
         log.info(
             "Wise Old Man %s failed (%s); retrying in %.2f s (try %d of %d)",

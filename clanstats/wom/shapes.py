@@ -2,11 +2,67 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from clanstats.harvest.snapshots import DecodedSnapshot, decode_values
+# Which field holds a section's value; unknown sections fall back to the first numeric field.
+VALUE_FIELD = {
+    "skills": "experience",
+    "bosses": "kills",
+    "activities": "score",
+    "computed": "value",
+}
+SECTION_KIND = {
+    "skills": "skill",
+    "bosses": "boss",
+    "activities": "activity",
+    "computed": "computed",
+}
+FALLBACK_FIELDS = ("value", "experience", "kills", "score")
+METRIC_NAME = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+@dataclass(frozen=True)
+class DecodedSnapshot:
+    """A snapshot as metric name -> (kind, value or None for unknown)."""
+
+    taken_at: datetime
+    values: dict[str, tuple[str, float | None]]
+
+
+def decode_values(data: Any) -> dict[str, tuple[str, float | None]]:
+    """Turn a WOM snapshot's `data` into {metric: (kind, value)}, skipping what isn't usable."""
+    values: dict[str, tuple[str, float | None]] = {}
+    if not isinstance(data, Mapping):
+        return values
+    for section, entries in data.items():
+        if not isinstance(entries, Mapping):
+            continue
+        kind = SECTION_KIND.get(section, str(section)[:20])
+        for metric, entry in entries.items():
+            if not isinstance(metric, str) or not METRIC_NAME.match(metric):
+                continue
+            usable, value = _entry_value(section, entry)
+            if usable:
+                values[metric] = (kind, value)
+    return values
+
+
+def _entry_value(section: str, entry: Any) -> tuple[bool, float | None]:
+    """(whether the entry holds a value field at all, the value or None for unknown)."""
+    if not isinstance(entry, Mapping):
+        return False, None
+    fields = (VALUE_FIELD[section],) if section in VALUE_FIELD else FALLBACK_FIELDS
+    for name in fields:
+        if name in entry:
+            raw = entry[name]
+            if raw is None or isinstance(raw, bool) or not isinstance(raw, int | float):
+                return True, None
+            return True, (None if raw < 0 else float(raw))
+    return False, None
 
 
 def parse_time(raw: Any) -> datetime | None:
