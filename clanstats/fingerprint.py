@@ -25,7 +25,7 @@ from clanstats import __version__
 from clanstats.clock import utcnow
 from clanstats.db.models import Base, OutputFile
 from clanstats.db.state import read_state, write_state
-from clanstats.freshness import fetches_by_family
+from clanstats.freshness import fetches_by_family, is_stale
 from clanstats.outputs import sha256_of
 
 # Rows are only ever added to these: their count and highest id say whether anything is new.
@@ -86,7 +86,7 @@ def output_inputs(
     now = utcnow()
     for family, fetches in sorted(fetches_by_family(session, group_id).items()):
         last = fetches.last_success
-        stale = last is None or (now - last).total_seconds() > stale_after_hours * 3600
+        stale = is_stale(last, now, stale_after_hours)
         digest.update(repr((family, stale, fetches.failing_sources)).encode())
     digest.update(repr(tuple(settings)).encode())
     return digest.hexdigest()

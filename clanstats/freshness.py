@@ -14,7 +14,13 @@ from clanstats.db.models import FetchLog
 from clanstats.rules import RefreshRules
 
 FORCE_ENV = "CLANSTATS_FORCE"  # set by `main.py --force`
+# Data older than this is stale: a daily run plus two hours' slack for a late start. The
+# default only: longer refresh intervals move the line out (`stale_after_hours`).
 DAILY_STALE_HOURS = 26.0
+# A source family's state, the one vocabulary of the workbook, the dashboard and clan_data.json.
+FRESH = "fresh"  # a successful fetch within the stale line
+STALE = "stale"  # no successful fetch within it (an old one, or only failures)
+NEVER = "never"  # never fetched at all (Discord not set up, or a first run not yet done)
 
 
 def forced() -> bool:
@@ -73,6 +79,22 @@ def stale_after_hours(refresh: RefreshRules) -> float:
     """
     longest = max(refresh.wom_state_hours, refresh.wom_events_hours, refresh.discord_hours)
     return max(DAILY_STALE_HOURS, longest + 2)
+
+
+def family_state(
+    fetches: FamilyFetches | None, *, now_utc: datetime, stale_after_hours: float
+) -> str:
+    """FRESH, STALE or NEVER for a family at `now_utc` (naive UTC, as the fetch log stores)."""
+    if fetches is None:
+        return NEVER
+    return STALE if is_stale(fetches.last_success, now_utc, stale_after_hours) else FRESH
+
+
+def is_stale(last_success: datetime | None, now_utc: datetime, stale_after_hours: float) -> bool:
+    """Whether data last fetched at `last_success` is past the stale line (the line is fresh)."""
+    if last_success is None:
+        return True
+    return (now_utc - last_success).total_seconds() > stale_after_hours * 3600
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,9 @@ def put_in_place(
     renames: a crash before it leaves new files without rows, which the next run sees as
     changed and writes again.
     """
+    # A set left half in place (say, a group's, before the alliance files) goes first: its
+    # journal is the only record of what it still has to move.
+    finish_interrupted(root)
     ordered = sorted(outputs, key=lambda output: output.kind != "workbook")
     journal = root / STAGING_FOLDER / JOURNAL
     relatives = [output.target.relative_to(root).as_posix() for output in ordered]
@@ -126,7 +129,7 @@ def put_in_place(
     moved = 0
     try:
         for output in ordered:
-            _promote(root, output.target)
+            _promote(root, output.target, partly_in_place=moved > 0)
             moved += 1
             crash_point("outputs.mid-promotion")
     except Exception:
@@ -156,34 +159,38 @@ def put_in_place(
     _tidy(root)
 
 
-def finish_interrupted(root: Path) -> list[str]:
-    """Put in place what a promotion killed halfway left staged; return the paths it moved."""
+def finish_interrupted(root: Path) -> bool:
+    """Put in place what a promotion stopped halfway (killed, or a file held open) left
+    staged; return whether there was such a set."""
     journal = root / STAGING_FOLDER / JOURNAL
     if not journal.is_file():
-        return []
+        return False
     try:
         relatives = [str(path) for path in json.loads(journal.read_text(encoding="utf-8"))]
     except ValueError:
         relatives = []  # cut short before its rename: no file had moved yet
-    moved = []
     for relative in relatives:
         target = root / relative
         if staged(root, target).is_file():
-            _promote(root, target)
-            moved.append(relative)
+            _promote(root, target, partly_in_place=True)
     journal.unlink(missing_ok=True)
     remove_stale_temps(journal)
     _tidy(root)
-    return moved
+    return True
 
 
-def _promote(root: Path, target: Path) -> None:
+def _promote(root: Path, target: Path, *, partly_in_place: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         replace_with_retries(staged(root, target), target)
     except OSError as exc:
         # Windows refuses to replace a file another program holds open (Excel, a viewer).
-        raise write_failed(exc, target, replacing=True) from None
+        kept = (
+            "part of the new set is in place; the next run puts the rest in place"
+            if partly_in_place
+            else "the previous files are unchanged"
+        )
+        raise write_failed(exc, target, replacing=True, kept=kept) from None
 
 
 def _tidy(root: Path) -> None:

@@ -105,13 +105,19 @@ def replace_with_retries(
             sleep(delay)
 
 
-def write_failed(exc: OSError, target: Path, *, replacing: bool = False) -> Exception:
+def write_failed(
+    exc: OSError,
+    target: Path,
+    *,
+    replacing: bool = False,
+    kept: str = "the previous files are unchanged",
+) -> Exception:
     """The one line for a disk or folder that can't take `target` (exit 7), or `exc` itself.
 
     A staged file is named by the place it is going to, which is the folder the user knows.
     """
     shown = unstaged(target)
-    problem = write_error(exc, shown, setting=OUTPUT_SETTING, replacing=replacing)
+    problem = write_error(exc, shown, setting=OUTPUT_SETTING, replacing=replacing, kept=kept)
     return exc if problem is None else problem
 
 

@@ -92,3 +92,44 @@ def test_a_forbidden_import_breaks_its_contract(
     assert result.returncode != 0, result.stdout
     broken = result.stdout.split("Broken contracts", 1)[1]
     assert contract in broken and imported in broken
+
+
+ESLINT_DIR = PROJECT_ROOT / "tests" / "eslint"
+ESLINT = ESLINT_DIR / "node_modules" / ".bin" / "eslint"
+needs_eslint = pytest.mark.skipif(
+    not ESLINT.exists(), reason="ESLint is not installed: run npm ci --prefix tests/eslint"
+)
+
+
+def eslint(script: str, name: str) -> subprocess.CompletedProcess[str]:
+    """ESLint's verdict on one script, given as text (tests/eslint/eslint.config.js)."""
+    return subprocess.run(
+        [str(ESLINT), "--stdin", "--stdin-filename", name],
+        input=script,
+        cwd=ESLINT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@needs_eslint
+@pytest.mark.parametrize("page", ["dashboard", "alliance"])
+def test_the_page_scripts_pass_eslint(page: str) -> None:
+    """The dashboard's script is its panels' files joined, as export joins them."""
+    parts = sorted((PROJECT_ROOT / "assets" / "dashboard").glob("*.js"))
+    script = (
+        "".join(part.read_text(encoding="utf-8") for part in parts)
+        if page == "dashboard"
+        else (PROJECT_ROOT / "assets" / "alliance.js").read_text(encoding="utf-8")
+    )
+    result = eslint(script, f"{page}.js")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_eslint
+def test_eslint_catches_a_mistake() -> None:
+    result = eslint('"use strict";\nundefinedFunction(1);\nconst unused = 2;\n', "broken.js")
+    assert result.returncode == 1
+    assert "no-undef" in result.stdout and "no-unused-vars" in result.stdout

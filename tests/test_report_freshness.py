@@ -53,7 +53,7 @@ def test_stale_after_is_26_hours_and_the_boundary_is_still_fresh(migrated_url: s
         ("discord:1", STALE_AFTER + timedelta(seconds=1), "ok"),
     )
     found = freshness(engine)
-    assert found["wom"].state == "ok" and not found["wom"].stale
+    assert found["wom"].state == "fresh" and not found["wom"].stale
     assert found["discord"].state == "stale"
 
 
@@ -67,7 +67,7 @@ def test_the_newest_success_of_any_source_in_the_family_counts(migrated_url: str
     wom = freshness(engine)["wom"]
     # Shown in clan time: 10:00 UTC is 11:00 in London in summer.
     assert wom.last_success == datetime(2026, 7, 1, 11)
-    assert wom.state == "ok" and wom.failing_sources == 1
+    assert wom.state == "fresh" and wom.failing_sources == 1
 
 
 def test_a_source_that_failed_then_recovered_is_not_failing(migrated_url: str) -> None:
@@ -78,7 +78,7 @@ def test_a_source_that_failed_then_recovered_is_not_failing(migrated_url: str) -
         ("discord:2", timedelta(hours=1), "skipped"),  # a channel the bot can't read
     )
     discord = freshness(engine)["discord"]
-    assert discord.failing_sources == 0 and discord.state == "ok"
+    assert discord.failing_sources == 0 and discord.state == "fresh"
 
 
 def test_never_fetched_and_not_set_up(migrated_url: str) -> None:
@@ -88,7 +88,9 @@ def test_never_fetched_and_not_set_up(migrated_url: str) -> None:
     assert freshness(engine, discord=False)["discord"].state == "not set up"
 
 
-def test_discord_that_only_ever_failed_is_never_even_when_switched_off(migrated_url: str) -> None:
+def test_discord_that_only_ever_failed_is_stale_even_when_switched_off(migrated_url: str) -> None:
+    """Fetched but never successfully: stale with a failing source, in the workbook as in
+    clan_data.json (one vocabulary, `clanstats.freshness`); "never" is for never fetched."""
     engine = database(migrated_url, ("discord:1", timedelta(hours=1), "error"))
     discord = freshness(engine, discord=False)["discord"]
-    assert discord.state == "never" and discord.failing_sources == 1
+    assert discord.state == "stale" and discord.stale and discord.failing_sources == 1

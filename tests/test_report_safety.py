@@ -359,7 +359,7 @@ def test_stale_and_failing_sources_are_flagged_on_the_summary(
     assert wom[0] == "Wise Old Man" and wom[3] == "stale" and wom[2] == 27.0
     # Shown in clan time: 27 hours before 18:00 UTC is 15:00 UTC, 16:00 in Berlin.
     assert wom[1] == datetime(2026, 11, 19, 16)
-    assert discord[3] == "ok" and discord[4] == "1 source failing: see app.log"
+    assert discord[3] == "fresh" and discord[4] == "1 source failing: see app.log"
     assert summary["D6"].fill.fgColor.rgb.endswith("FF0000")
     assert summary["D7"].fill.fgColor.rgb.endswith("C6EFCE")
 

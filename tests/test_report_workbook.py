@@ -344,8 +344,8 @@ def test_summary_kpis_match_the_derived_tables(built: Built) -> None:
     assert sheet.cell(season_row + 3, 1).value == 1
     winner = next(m.display_name for m in status.values() if m.player_id == leader)
     assert sheet.cell(season_row + 3, 2).value == winner
-    assert sheet.cell(labels["Wise Old Man"], 4).value == "ok"
-    assert sheet.cell(labels["Discord"], 4).value == "ok"
+    assert sheet.cell(labels["Wise Old Man"], 4).value == "fresh"
+    assert sheet.cell(labels["Discord"], 4).value == "fresh"
 
 
 def test_summary_has_native_charts_on_the_clan_days(built: Built) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -230,3 +232,29 @@ def test_dry_run_lists_changes_and_changes_nothing(out: Path, drive: Path) -> No
     ]
     assert sorted(p.name for p in drive.iterdir()) == ["clan_data.json"]
     assert (drive / "clan_data.json").read_text() == '{"a": 0}'
+
+
+def test_a_disk_that_fills_up_mid_backup_leaves_every_old_copy_and_no_half_file(
+    out: Path, drive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills while the old clan_data.json is copied into the backups: nothing is
+    replaced, no half copy stays in .clanstats-backups (a Drive client would upload it), and
+    the line names the file and the target's setting, as a real full disk's error names
+    neither."""
+    rows = write_outputs(out, FILES)
+    run(target(drive), rows, out)
+    old = {p.relative_to(drive).as_posix(): p.read_bytes() for p in drive.rglob("*") if p.is_file()}
+    for name in FILES:
+        (out / name).write_bytes((out / name).read_bytes() + b" ")
+
+    def full_disk_copy(source: Path, destination: Path) -> None:
+        Path(destination).write_bytes(Path(source).read_bytes()[:3])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(folder.shutil, "copyfile", full_disk_copy)
+    result = run(target(drive), rows, out)
+    assert result.outcome == "failed" and result.write_failed
+    assert "the disk is full" in str(result.error) and f"in {drive}" in str(result.error)
+    assert "the path of sync target 'drive' in rules.yaml" in str(result.error)
+    now = {p.relative_to(drive).as_posix(): p.read_bytes() for p in drive.rglob("*") if p.is_file()}
+    assert now == old

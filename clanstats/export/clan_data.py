@@ -33,7 +33,7 @@ from clanstats.db.models import (
     SeasonScore,
     WomGroup,
 )
-from clanstats.freshness import DAILY_STALE_HOURS, fetches_by_family
+from clanstats.freshness import DAILY_STALE_HOURS, family_state, fetches_by_family
 from clanstats.percent import goal_percent
 from clanstats.rules import Rules, Season
 from clanstats.windows import HEATMAP_DAYS
@@ -147,10 +147,8 @@ def _freshness(session: Session, group_id: int, now: datetime, stale_after: floa
         success = seen.last_success if seen else None
         attempt = seen.last_attempt if seen else None
         age = (now - _utc(success)).total_seconds() / 3600 if success else None
-        if attempt is None:
-            state = "never"
-        else:
-            state = "fresh" if age is not None and age <= stale_after else "stale"
+        naive_now = _utc(now).replace(tzinfo=None)  # as the fetch log stores times
+        state = family_state(seen, now_utc=naive_now, stale_after_hours=stale_after)
         families.append(
             {
                 "family": family,

@@ -1,7 +1,7 @@
 """clan_dashboard.html: one self-contained page with its data, styles and script inline.
 
 The page's sources are `templates/dashboard.html` (skeleton), `assets/dashboard.css` and
-`assets/dashboard.js`. Names are never put into HTML here: the data goes in as JSON inside
+`assets/dashboard/*.js`. Names are never put into HTML here: the data goes in as JSON inside
 `<script type="application/json">`, with every `<`, `>` and `&` escaped so no name can close the
 script, and the page's script renders it as text. A Content-Security-Policy allows only this
 page's own inline script and style (by hash) and data: images, so nothing is ever fetched.
@@ -21,7 +21,8 @@ from clanstats.settings import PROJECT_ROOT
 
 TEMPLATE_PATH = PROJECT_ROOT / "templates" / "dashboard.html"
 CSS_PATH = PROJECT_ROOT / "assets" / "dashboard.css"
-JS_PATH = PROJECT_ROOT / "assets" / "dashboard.js"
+# The script is split by panel: the folder's files, joined in name order, are one script.
+JS_PATH = PROJECT_ROOT / "assets" / "dashboard"
 PLACEHOLDER = re.compile(r"\{\{ (csp|title|css|js|data) \}\}")
 
 # JSON safe inside <script>: no '<' (so no '</script>' or '<!--'), '>' or '&', and no U+2028/9,
@@ -89,8 +90,12 @@ def _sha256(text: str) -> str:
 
 
 def _own_source(path: Path, closing_tag: str) -> str:
-    """Our CSS or JS, refused if it could end its own inline element early (a bug of ours)."""
-    text = path.read_text(encoding="utf-8")
+    """Our CSS or JS (a file, or a folder's files joined in name order), refused if it could
+    end its own inline element early (a bug of ours)."""
+    if path.is_dir():
+        text = "".join(part.read_text(encoding="utf-8") for part in sorted(path.glob("*.js")))
+    else:
+        text = path.read_text(encoding="utf-8")
     if closing_tag in text.lower():
         raise ValueError(f"{path.name} contains {closing_tag!r}, which would break the page")
     return text

@@ -58,7 +58,7 @@ STATUS_COLOURS = {
 STATUS_LABELS = {"unknown": "not enough history yet"}
 # (fill, font) per data-freshness state on the Summary.
 FRESHNESS_COLOURS = {
-    "ok": ("#C6EFCE", "#006100"),
+    "fresh": ("#C6EFCE", "#006100"),
     "stale": ("#FF0000", "#FFFFFF"),
     "never": ("#FF0000", "#FFFFFF"),
     "not set up": ("#EDEDED", "#7F7F7F"),
@@ -158,7 +158,7 @@ class Formats:
     def freshness(self, state: str) -> Format:
         """A source family's freshness flag, red when stale or never fetched."""
         fill, font = FRESHNESS_COLOURS[state]
-        return self.make(bg_color=fill, font_color=font, bold=state != "ok", align="center")
+        return self.make(bg_color=fill, font_color=font, bold=state != "fresh", align="center")
 
     @property
     def note(self) -> Format:

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from clanstats.freshness import DAILY_STALE_HOURS, fetches_by_family
+from clanstats.freshness import DAILY_STALE_HOURS, FRESH, NEVER, family_state, fetches_by_family
 
-# Data older than this is flagged "stale": a daily run plus two hours' slack for a late start.
-# The default only: the report stage passes the line its refresh intervals set
-# (`stale_after_hours`), which moves out with a longer interval.
+# The default stale line (`clanstats.freshness`); the report stage passes the one its refresh
+# intervals set.
 STALE_AFTER = timedelta(hours=DAILY_STALE_HOURS)
+NOT_SET_UP = "not set up"  # shown for a family never fetched that isn't configured either
 
 # (fetch_log source prefix, the name officers know it by)
 FAMILIES = (("wom", "Wise Old Man"), ("discord", "Discord"))
@@ -33,14 +33,19 @@ class Freshness:
     last_success: datetime | None
     failing_sources: int
     expected: bool
-    stale: bool
+    fetch_state: str  # FRESH, STALE or NEVER (`clanstats.freshness`)
+
+    @property
+    def stale(self) -> bool:
+        """Whether the family has no successful fetch within the stale line."""
+        return self.fetch_state != FRESH
 
     @property
     def state(self) -> str:
-        """What the Summary shows: ok, stale, never (fetched) or not set up."""
-        if self.last_success is None:
-            return "never" if self.expected else "not set up"
-        return "stale" if self.stale else "ok"
+        """What the Summary shows: fresh, stale, never, or not set up (never, and optional)."""
+        if self.fetch_state == NEVER and not self.expected:
+            return NOT_SET_UP
+        return self.fetch_state
 
 
 def source_freshness(
@@ -66,7 +71,9 @@ def source_freshness(
                 last_success=_clan_time(last, timezone) if last else None,
                 failing_sources=seen.failing_sources if seen else 0,
                 expected=family != "discord" or discord_expected or seen is not None,
-                stale=last is None or now_utc - last > stale_after,
+                fetch_state=family_state(
+                    seen, now_utc=now_utc, stale_after_hours=stale_after.total_seconds() / 3600
+                ),
             )
         )
     return result

@@ -87,7 +87,7 @@ def write_report(
             rules=rules,
         )
     write_workbook(data, path)
-    stale = [f.label for f in data.freshness if f.expected and f.state != "ok"]
+    stale = [f.label for f in data.freshness if f.expected and f.state != "fresh"]
     return {
         "workbook": path.name,
         "members": len(data.current_members),

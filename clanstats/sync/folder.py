@@ -86,11 +86,12 @@ def sync_folder(
     changed = [item for item in plan if item.change != "same"]
     try:
         staged = _stage_all(target, root, changed, now)
-    except OSError as exc:
+    except _StagingError as staging:
         # Nothing was replaced: the folder still holds the last whole set.
-        log.warning("sync %s: files not staged: %s", target.name, exc, extra=FILE_ONLY)
-        line = _machine_line(target, _failed_path(exc, root), exc)
-        reason = line or f"nothing copied, old copies kept: {_os_reason(exc)}"
+        log.warning("sync %s: files not staged: %s", target.name, staging, extra=FILE_ONLY)
+        # Named by the file it was writing: a full disk's error carries no file name.
+        line = _machine_line(target, staging.destination, staging.error)
+        reason = line or f"nothing copied, old copies kept: {_os_reason(staging.error)}"
         return TargetOutcome(
             target.name, "folder", "failed", "0 (failed)", error=reason, changes=changes,
             write_failed=line is not None,
@@ -134,18 +135,30 @@ def _stage_all(
     backups: list[Path | None] = []
     try:
         for item in items:
-            backup = None
-            if item.destination.exists() and target.backup_keep > 0:
-                backup = _backup(root, item, now)
-            backups.append(backup)
-            item.destination.parent.mkdir(parents=True, exist_ok=True)
-            temps.append(_write_temp(item.destination, item.content))
+            try:
+                backup = None
+                if item.destination.exists() and target.backup_keep > 0:
+                    backup = _backup(root, item, now)
+                backups.append(backup)
+                item.destination.parent.mkdir(parents=True, exist_ok=True)
+                temps.append(_write_temp(item.destination, item.content))
+            except OSError as exc:
+                raise _StagingError(item.destination, exc) from exc
     except BaseException:
         for made in [*temps, *backups]:
             if made is not None:
                 made.unlink(missing_ok=True)
         raise
     return list(zip(temps, backups, strict=True))
+
+
+class _StagingError(Exception):
+    """Writing a file's temp (or its backup) failed: which file, and the disk's error."""
+
+    def __init__(self, destination: Path, error: OSError) -> None:
+        super().__init__(f"{destination}: {error}")
+        self.destination = destination
+        self.error = error
 
 
 def _put_in_place(
@@ -168,15 +181,6 @@ def _put_in_place(
         temp.unlink(missing_ok=True)
     if backup is not None:
         prune_backups(backup.parent, item.destination.name, target, now)
-
-
-def _failed_path(exc: OSError, root: Path) -> Path:
-    """The file a staging error names, shown where it was going (its temp's destination)."""
-    if not exc.filename:
-        return root
-    path = Path(exc.filename)
-    name = re.sub(r"^\.(.+)\.[^.]+\.tmp$", r"\1", path.name)
-    return path.with_name(name)
 
 
 def _machine_line(target: FolderTarget, destination: Path, exc: OSError) -> str | None:
@@ -273,8 +277,12 @@ def _backup(root: Path, item: _Planned, now: datetime) -> Path:
         backup = folder / f"{item.destination.name}.{stamp}-{counter}"
         counter += 1
     temp = folder / f".{backup.name}.tmp"
-    shutil.copyfile(item.destination, temp)
-    temp.replace(backup)
+    try:
+        shutil.copyfile(item.destination, temp)
+        temp.replace(backup)
+    except BaseException:
+        temp.unlink(missing_ok=True)  # a full disk leaves no half copy in the backups
+        raise
     return backup
 
 

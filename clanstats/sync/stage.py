@@ -84,12 +84,13 @@ def sync_group(context: StageContext) -> StageResult:
     """Deliver one group's newest outputs (the last set put in place whole) to every target."""
     settings = context.settings
     targets = load_rules(settings.rules_file).sync_targets
-    finish_interrupted(settings.manifest_root)
+    # A set a killed export left half in place is finished first (a dry run changes nothing).
+    finished = os.environ.get(DRY_RUN_ENV) != "1" and finish_interrupted(settings.manifest_root)
     group_id = require_group_id(settings)
     with Session(context.engine) as session:
         waiting = waiting_set(session, group_id=group_id)
     result = _sync_group(context, targets, group_id)
-    if waiting is not None:
+    if waiting is not None and not finished:
         note = (
             f"run {waiting}'s outputs were not published: its export did not finish, so they "
             "never went in place; the last whole set was synced instead"

@@ -22,7 +22,7 @@ if _KIND:
     def _failing_fsync(fd: int) -> None:
         path = Path(f"/proc/self/fd/{fd}").readlink()
         if _FILE in path.name:
-            raise OSError(_code, os.strerror(_code), str(path))
+            raise OSError(_code, os.strerror(_code))  # as a real disk: no file name
         _real_fsync(fd)
 
     os.fsync = _failing_fsync

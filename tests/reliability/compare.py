@@ -2,6 +2,8 @@
 
 Normalised, and nothing else: timestamps later than the simulated clan's "now" (the moments of
 the run itself: `generated_at`, the workbook's "Written ...", fetch and run times),
+how long before the output it was fetched (clan_data.json's `age_hours`, the workbook's
+"Hours ago": a difference of two run moments, so it grows with the time a recovery takes),
 `backfill_progress.since` (the run's clock minus WOM_BACKFILL_DAYS), surrogate `id` columns
 and `stage_run_id` (numbering of rows and runs), and the stages' input fingerprints
 (`transform_state` keys `fingerprint:*`: digests that take in row ids and fetch-log outcomes, so
@@ -36,6 +38,10 @@ RUN_CLOCK_COLUMNS = {("backfill_progress", "since")}
 FINGERPRINT = "fingerprint:"
 ISO_MOMENT = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:[+-]\d\d:\d\d|Z)?")
 RUN_TIME = "<run time>"
+RUN_AGE = "<run age>"
+AGE_KEY = "age_hours"  # clan_data.json: hours from a run's fetch to its export
+AGE_HEADING = "Hours ago"  # the workbook's column of the same
+AGE_IN_TEXT = re.compile(rf'"{AGE_KEY}":\s*[0-9.]+')
 
 
 class Normaliser:
@@ -91,11 +97,13 @@ def output_contents(folder: Path, norm: Normaliser) -> dict[str, Any]:
         if not path.is_file() or any(part.startswith(".") for part in relative.split("/")):
             continue
         if path.suffix == ".json":
-            contents[relative] = json.loads(norm.value(path.read_text(encoding="utf-8")))
+            text = norm.value(path.read_text(encoding="utf-8"))
+            contents[relative] = _json_without_ages(json.loads(text))
         elif path.suffix == ".xlsx":
             contents[relative] = workbook_cells(path, norm)
-        else:
-            contents[relative] = norm.value(path.read_text(encoding="utf-8"))
+        else:  # the dashboard holds clan_data.json too, as text
+            text = norm.value(path.read_text(encoding="utf-8"))
+            contents[relative] = AGE_IN_TEXT.sub(f'"{AGE_KEY}":"{RUN_AGE}"', text)
     return contents
 
 
@@ -110,13 +118,39 @@ def _cells(path: Path, norm: Normaliser) -> dict[str, list[tuple[Any, ...]]]:
     book = openpyxl.load_workbook(path, read_only=True)
     try:
         return {
-            sheet.title: [
-                tuple(norm.value(v) for v in row) for row in sheet.iter_rows(values_only=True)
-            ]
+            sheet.title: _without_ages(
+                [tuple(norm.value(v) for v in row) for row in sheet.iter_rows(values_only=True)]
+            )
             for sheet in book.worksheets
         }
     finally:
         book.close()
+
+
+def _without_ages(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows, with the numbers under an "Hours ago" heading (to the next blank row) blanked."""
+    column: int | None = None
+    kept = []
+    for row in rows:
+        if AGE_HEADING in row:
+            column = row.index(AGE_HEADING)
+        elif not any(value is not None for value in row):
+            column = None
+        elif column is not None and isinstance(row[column], int | float):
+            row = (*row[:column], RUN_AGE, *row[column + 1 :])
+        kept.append(row)
+    return kept
+
+
+def _json_without_ages(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            key: RUN_AGE if key == AGE_KEY and item is not None else _json_without_ages(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_json_without_ages(item) for item in value]
+    return value
 
 
 def differences(got: Any, want: Any, where: str = "") -> list[str]:
