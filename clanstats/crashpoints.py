@@ -3,8 +3,8 @@
 The reliability suite (`tests/reliability/`) sets `CLANSTATS_CRASH_AT` to a point's name, such
 as `transform.after-daily-gains`, and the process dies at once the first time it reaches that
 `crash_point(...)` call: SIGKILL, so no `finally`, no rollback, no flush runs, like a power cut
-or a killed task. `name@N` dies on the Nth time instead (say, mid-batch), `name@N:INT` sends
-SIGINT instead (a Ctrl-C at exactly that point, not at the mercy of a timer), and
+or a killed task. `name@N` dies on the Nth time instead (say, mid-batch), `name@N:INT` raises
+KeyboardInterrupt instead (a Ctrl-C at exactly that point, not at the mercy of a timer), and
 `name@N:GROUP` kills the whole process group, `main.py` with its stage, as a power cut does
 (the test starts main.py in a group of its own). Without the variable, or with another name,
 `crash_point` does nothing; it is never set in normal use.
@@ -33,8 +33,9 @@ def crash_point(name: str) -> None:
     if _passes[name] < (int(nth) if nth.isdigit() else 1):
         return
     if how == "INT":
-        os.kill(os.getpid(), signal.SIGINT)  # Python raises KeyboardInterrupt right here
-        return
+        # What Python raises on Ctrl-C, raised right here: a SIGINT sent to ourselves may be
+        # handled a few steps later (or by a thread) when the machine is busy.
+        raise KeyboardInterrupt
     kill = getattr(signal, "SIGKILL", None)
     if kill is None:  # Windows has no SIGKILL; _exit skips cleanup just the same
         os._exit(137)
