@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +38,6 @@ from clanstats.outputs import (
     replace_with_retries,
     write_atomically,
     write_failed,
-    write_file_atomically,
 )
 from clanstats.stage import OUTPUT_SET_ENV
 
@@ -66,13 +65,6 @@ def current_set() -> str | None:
 def staged(root: Path, target: Path) -> Path:
     """Where `target` (inside the output folder `root`) is written before it goes in place."""
     return root / STAGING_FOLDER / target.relative_to(root)
-
-
-def write_staged(root: Path, target: Path, write: Callable[[Path], object]) -> Path:
-    """Let `write` fill a temp path, renamed to `target`'s staged place; return that place."""
-    place = staged(root, target)
-    write_file_atomically(place, write)
-    return place
 
 
 def start_set(root: Path, group_folder: Path) -> None:

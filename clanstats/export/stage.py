@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +40,9 @@ from clanstats.output_set import (
     finish_interrupted,
     held_workbook,
     put_in_place,
-    write_staged,
+    staged,
 )
-from clanstats.outputs import REPORT_FILE
+from clanstats.outputs import REPORT_FILE, write_atomically
 from clanstats.rules import load_rules
 from clanstats.settings import PROJECT_ROOT
 from clanstats.stage import StageContext, StageResult
@@ -108,7 +107,7 @@ def write_and_record(
     """
     outputs = []
     for path, (content, kind, public_file) in files.items():
-        write_staged(output_dir, path, partial(_write_bytes, content))
+        write_atomically(staged(output_dir, path), content)
         crash_point("export.between-files")
         outputs.append(Output(path, kind, public_file, context.stage_run_id))
     fingerprints = {} if inputs is None else {"export": inputs}
@@ -193,10 +192,6 @@ def check_against_schema(data: dict[str, Any]) -> None:
             f"clan_data.json would break its schema at {where}: {error.message[:200]} "
             "(a bug: please report it with app.log)"
         )
-
-
-def _write_bytes(content: bytes, path: Path) -> None:
-    path.write_bytes(content)
 
 
 def _json(data: dict[str, Any]) -> bytes:
