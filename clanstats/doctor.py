@@ -229,7 +229,7 @@ def _wom(settings: Settings, timeout: float, label: str = "") -> Check:
         return Check(name, None, "no WOM_GROUP_ID: the demo clan is used")
     headers = {"User-Agent": settings.wom_user_agent}
     if settings.wom_api_key is not None:
-        headers["x-api-key"] = settings.wom_api_key.value
+        headers["x-api-key"] = settings.wom_api_key.get_secret_value()
     url = f"{settings.wom_base_url}/groups/{settings.wom_group_id}"
 
     def judge(response: requests.Response) -> Check:
@@ -250,7 +250,7 @@ def _wom(settings: Settings, timeout: float, label: str = "") -> Check:
 def _discord(settings: Settings, timeout: float) -> Check:
     if settings.discord_bot_token is None:
         return Check("Discord", None, "no DISCORD_BOT_TOKEN: Discord is off")
-    headers = {"Authorization": f"Bot {settings.discord_bot_token.value}"}
+    headers = {"Authorization": f"Bot {settings.discord_bot_token.get_secret_value()}"}
 
     def judge(response: requests.Response) -> Check:
         if response.status_code == 200:

@@ -171,29 +171,28 @@ def _check_alliance_settings(settings: Settings, rules: list[GroupRule]) -> None
 def _group_view(settings: Settings, rule: GroupRule) -> Group:
     """Return the group with the settings its stages see."""
     root = settings.output_dir
-    view = replace(
-        settings,
-        wom_group_id=rule.id,
-        output_dir=root / rule.folder,
-        output_root=root,
+    view = settings.model_copy(
+        update={"wom_group_id": rule.id, "output_dir": root / rule.folder, "output_root": root}
     )
     if rule.discord is not None:
         relays = tuple(rule.discord.relay_channel_ids)
         channels = tuple(rule.discord.channel_ids)
-        view = replace(
-            view,
-            discord_guild_id=rule.discord.guild_id,
-            # Relay channels are read like any other, even when not listed among the channels.
-            discord_channel_ids=tuple(dict.fromkeys(channels + relays)) if channels else (),
-            discord_relay_channel_ids=relays,
+        view = view.model_copy(
+            update={
+                "discord_guild_id": rule.discord.guild_id,
+                # Relay channels are read like any other, even when not listed among the channels.
+                "discord_channel_ids": tuple(dict.fromkeys(channels + relays)) if channels else (),
+                "discord_relay_channel_ids": relays,
+            }
         )
     elif rule.id != settings.wom_group_id or not _env_discord(settings):
-        view = replace(
-            view,
-            discord_bot_token=None,
-            discord_guild_id=None,
-            discord_channel_ids=(),
-            discord_relay_channel_ids=(),
+        view = view.model_copy(
+            update={
+                "discord_bot_token": None,
+                "discord_guild_id": None,
+                "discord_channel_ids": (),
+                "discord_relay_channel_ids": (),
+            }
         )
     return Group(rule.id, rule.name, rule.folder, view)
 

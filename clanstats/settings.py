@@ -1,20 +1,35 @@
 """The typed settings object, read from `.env` with process environment variables on top.
 
-Every key is documented in `.env.example`. A bad value stops with one line that names the key,
-the value (never for secrets) and the expected form; see `ConfigError`.
+Every key is documented in `.env.example`. pydantic-settings reads both sources and validates
+every key in one pass, in field order (a path is relative to a folder read before it). A bad value
+stops with one line that names the key, the value (never for secrets) and the expected form, the
+field's `description`; see `ConfigError`.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from clanstats import clock
 from clanstats.db.urls import read_database_url, sqlite_path_from_url
@@ -25,55 +40,195 @@ DEFAULT_WOM_BASE_URL = "https://api.wiseoldman.net/v2"
 DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 SECRET_KEYS = frozenset({"WOM_API_KEY", "DISCORD_BOT_TOKEN", "DATABASE_URL"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Secret:
-    """A value that never prints: repr and str show a mask."""
-
-    value: str = field(repr=False)
-
-    def __str__(self) -> str:
-        return "********"
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+IDS = "channel ids separated by commas"
+# Comma-separated in .env, not JSON: pydantic-settings must hand the text to `_snowflakes`.
+SnowflakeList = Annotated[tuple[int, ...], NoDecode]
 
 
-@dataclass(frozen=True)
-class Settings:
+def _key(name: str, default: Any = None, expected: str = "", **rules: Any) -> Any:
+    """A setting read from the `.env` key `name`; `expected` is the form an error asks for."""
+    if callable(default):
+        return Field(default_factory=default, validation_alias=name, description=expected, **rules)
+    return Field(default, validation_alias=name, description=expected, **rules)
+
+
+class Settings(BaseSettings):
     """Everything a stage needs to know about this machine and this clan."""
 
-    data_dir: Path
-    wom_group_id: int | None
-    wom_api_key: Secret | None
-    wom_base_url: str
-    wom_user_agent: str
-    wom_requests_per_minute: int | None
-    backfill_days: int
-    database_url: Secret
-    timezone: ZoneInfo
-    local_drive_path: Path | None
-    rules_file: Path
-    output_dir: Path
-    backup_dir: Path
-    backup_keep: int
-    log_file: Path
-    log_level: str
-    stage_timeout_seconds: int
-    discord_bot_token: Secret | None = None
-    discord_guild_id: int | None = None
-    discord_channel_ids: tuple[int, ...] = ()
-    discord_relay_channel_ids: tuple[int, ...] = ()
-    discord_lookback_days: int = 400
-    discord_api_base: str = DEFAULT_DISCORD_API_BASE
-    identity_file: Path = PROJECT_ROOT / "identity.csv"
-    http_timeout_seconds: int = 30
+    model_config = SettingsConfigDict(
+        frozen=True, extra="ignore", case_sensitive=True, env_file_encoding="utf-8"
+    )
+
+    now: str | None = _key("CLANSTATS_NOW", expected="an ISO 8601 time", exclude=True)
+    data_dir: Path = _key("CLANSTATS_DATA_DIR", PROJECT_ROOT, "a folder")
+    wom_group_id: int | None = _key("WOM_GROUP_ID", None, "a whole number such as 1234", gt=0)
+    wom_api_key: SecretStr | None = _key("WOM_API_KEY")
+    local_drive_path: Path | None = _key("LOCAL_DRIVE_PATH", None, "a folder")
+    rules_file: Path = _key("RULES_FILE", PROJECT_ROOT / "rules.yaml", "a file")
+    # Read by `clanstats.db.urls`; the default is the data folder's clanstats.db.
+    database_url: SecretStr = _key("DATABASE_URL", None, validate_default=True)
+    wom_base_url: str = _key("WOM_BASE_URL", DEFAULT_WOM_BASE_URL, "an http(s) URL")
+    wom_user_agent: str = _key(
+        "WOM_USER_AGENT",
+        lambda data: (
+            f"ClanStats/0.1 (group {data.get('wom_group_id') or 'demo'}; "
+            "set WOM_USER_AGENT to your contact)"
+        ),
+    )
+    wom_requests_per_minute: int | None = _key(
+        "WOM_REQUESTS_PER_MINUTE", None, "a whole number, e.g. 20", ge=1, le=100_000
+    )
+    backfill_days: int = _key("WOM_BACKFILL_DAYS", 365, "1 to 3650", ge=1, le=3650)
+    timezone: ZoneInfo = _key("TIMEZONE", ZoneInfo("UTC"), "an IANA name like Europe/London")
+    output_dir: Path = _key("OUTPUT_DIR", lambda data: data["data_dir"] / "output", "a folder")
+    backup_dir: Path = _key("BACKUP_DIR", lambda data: data["data_dir"] / "backups", "a folder")
+    backup_keep: int = _key("BACKUP_KEEP", 14, "a whole number >= 0", ge=0, le=10_000)
+    log_file: Path = _key("LOG_FILE", lambda data: data["data_dir"] / "app.log", "a file")
+    log_level: LogLevel = _key("LOG_LEVEL", "INFO", "one of " + ", ".join(LOG_LEVELS))
+    stage_timeout_seconds: int = _key(
+        "STAGE_TIMEOUT_SECONDS", 1800, "10 to 86400 seconds", ge=10, le=86_400
+    )
+    discord_bot_token: SecretStr | None = _key("DISCORD_BOT_TOKEN")
+    discord_guild_id: int | None = _key(
+        "DISCORD_GUILD_ID", None, "a Discord server id (17-20 digits)"
+    )
+    discord_relay_channel_ids: SnowflakeList = _key("DISCORD_RELAY_CHANNEL_IDS", (), IDS)
+    # Relay channels are read like any other, even when not listed among the channels.
+    # Whether a bot token has anything to read depends on rules.yaml `groups:` too: see groups.py.
+    discord_channel_ids: SnowflakeList = _key("DISCORD_CHANNEL_IDS", (), IDS)
+    discord_lookback_days: int = _key("DISCORD_LOOKBACK_DAYS", 400, "1 to 3650 days", ge=1, le=3650)
+    discord_api_base: str = _key("DISCORD_API_BASE", DEFAULT_DISCORD_API_BASE, "an http(s) URL")
+    identity_file: Path = _key("IDENTITY_FILE", PROJECT_ROOT / "identity.csv", "a file")
+    http_timeout_seconds: int = _key("HTTP_TIMEOUT_SECONDS", 30, "1 to 600 seconds", ge=1, le=600)
     # With several groups (rules.yaml `groups:`), a group's view has output_dir OUTPUT_DIR/<slug>
-    # and output_root OUTPUT_DIR, the folder the manifest's paths are relative to.
-    output_root: Path | None = None
+    # and output_root OUTPUT_DIR, the folder the manifest's paths are relative to. No .env key.
+    output_root: Path | None = Field(None, exclude=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # `load_settings` hands the environment in (the process's, or the demo's own), so the
+        # sources are that and the `.env` file beneath it.
+        return init_settings, dotenv_settings
+
+    # ------------------------------------------------------------------ reading raw values
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_default(cls, values: Any) -> Any:
+        """Keep only .env keys, stripped; an empty one (`KEY=`) leaves its default."""
+        if not isinstance(values, dict):
+            return values
+        stripped = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+        return {k: v for k, v in stripped.items() if k in ENV_KEYS and v != ""}
+
+    @field_validator(
+        "data_dir",
+        "local_drive_path",
+        "rules_file",
+        "output_dir",
+        "backup_dir",
+        "log_file",
+        "identity_file",
+        mode="before",
+    )
+    @classmethod
+    def _path(cls, raw: Any, info: ValidationInfo) -> Any:
+        """A path as typed: quotes dropped, `~` expanded, relative to its base folder."""
+        if not isinstance(raw, str):
+            return raw
+        path = Path(raw.strip('"')).expanduser()
+        if path.is_absolute():
+            return path
+        # Paths of files that ship with the project are relative to it; the rest to the data.
+        in_project = info.field_name in {"data_dir", "rules_file", "identity_file"}
+        return (PROJECT_ROOT if in_project else info.data.get("data_dir", PROJECT_ROOT)) / path
+
+    @field_validator("local_drive_path")
+    @classmethod
+    def _drive_exists(cls, drive: Path | None) -> Path | None:
+        if drive is not None and not drive.is_dir():
+            raise ConfigError(
+                f"LOCAL_DRIVE_PATH={drive}: not a folder that exists; create it or fix the path"
+            )
+        return drive
+
+    @field_validator("rules_file", "identity_file")
+    @classmethod
+    def _file_exists(cls, path: Path, info: ValidationInfo) -> Path:
+        # Only a path given in .env is checked: the default's absence is reported by its reader.
+        if not path.is_file():
+            key = cls.model_fields[str(info.field_name)].validation_alias
+            raise ConfigError(f"{key}={path}: no such file; fix the path or remove the line")
+        return path
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _database_url(cls, raw: Any, info: ValidationInfo) -> str:
+        """Read DATABASE_URL (`clanstats.db.urls`); refuse a SQLite file in the Drive folder."""
+        data_dir: Path = info.data.get("data_dir", PROJECT_ROOT)
+        url = raw or f"sqlite:///{(data_dir / 'clanstats.db').as_posix()}"
+        checked = read_database_url(
+            url, data_dir=data_dir, name="DATABASE_URL (hidden)", show=False
+        )
+        path = sqlite_path_from_url(checked)
+        drive = info.data.get("local_drive_path")
+        if (
+            path is not None
+            and drive is not None
+            and path.resolve().is_relative_to(drive.resolve())
+        ):
+            raise ConfigError(
+                "DATABASE_URL is inside LOCAL_DRIVE_PATH: a syncing Drive client corrupts live "
+                "databases; keep the database outside the Drive folder"
+            )
+        return checked
+
+    @field_validator("wom_base_url", "discord_api_base")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ValueError(url)
+        return url.rstrip("/")
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, raw: Any) -> Any:
+        if not isinstance(raw, str):
+            return raw
+        try:
+            return ZoneInfo(raw)
+        except (ValueError, OSError, ZoneInfoNotFoundError):
+            raise ValueError(raw) from None
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, raw: Any) -> Any:
+        return raw.upper() if isinstance(raw, str) else raw
+
+    @field_validator("discord_guild_id", mode="before")
+    @classmethod
+    def _snowflake(cls, raw: Any) -> Any:
+        return _snowflake(raw) if isinstance(raw, str) else raw
+
+    @field_validator("discord_relay_channel_ids", "discord_channel_ids", mode="before")
+    @classmethod
+    def _snowflakes(cls, raw: Any, info: ValidationInfo) -> Any:
+        if not isinstance(raw, str):
+            return raw
+        ids = tuple(_snowflake(part.strip()) for part in raw.split(",") if part.strip())
+        if info.field_name == "discord_channel_ids" and ids:
+            ids += info.data.get("discord_relay_channel_ids", ())
+        return tuple(dict.fromkeys(ids))
+
+    # ------------------------------------------------------------------ derived values
 
     @property
     def manifest_root(self) -> Path:
@@ -93,27 +248,49 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         """Whether the database is a SQLite file (backups and pragmas apply)."""
-        return self.database_url.value.startswith("sqlite")
+        return self.database_url.get_secret_value().startswith("sqlite")
 
     @property
     def sqlite_path(self) -> Path | None:
         """The SQLite file the URL points at, or None for another engine."""
-        return sqlite_path_from_url(self.database_url.value)
+        return sqlite_path_from_url(self.database_url.get_secret_value())
+
+
+# Every .env key a setting reads; `output_root` has none (only groups.py sets it).
+ENV_KEYS = frozenset(
+    str(field.validation_alias)
+    for field in Settings.model_fields.values()
+    if field.validation_alias
+)
 
 
 def load_settings(
     env_file: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Read `.env` (if present), overlay the process environment, validate, return Settings."""
-    return _build(raw_environment(env_file, environ))
+    environ = os.environ if environ is None else environ
+    env_file = env_file or _env_file(environ)
+    given: dict[str, Any] = {key: value for key, value in environ.items() if key in ENV_KEYS}
+    try:
+        settings = Settings(_env_file=env_file if env_file.exists() else None, **given)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{env_file}: can't be read ({exc}); fix or recreate it") from None
+    if settings.now:
+        clock.start_at(settings.now)  # tests and reproducing a past day only
+    return settings
 
 
 def raw_environment(
     env_file: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """The `.env` file's values with the process environment's on top, as plain strings."""
+    """Every `.env` value with the process environment's on top, as plain strings.
+
+    For keys that are not settings: sync's upload secrets, named in rules.yaml, and the doctor.
+    """
     environ = os.environ if environ is None else environ
-    env_file = env_file or Path(environ.get("CLANSTATS_ENV_FILE", PROJECT_ROOT / ".env"))
+    env_file = env_file or _env_file(environ)
     values: dict[str, str] = {}
     if env_file.exists():
         try:
@@ -125,173 +302,23 @@ def raw_environment(
     return values
 
 
-def _build(values: Mapping[str, str]) -> Settings:
-    """Validate raw strings into Settings; first bad value raises ConfigError."""
-    get = _Reader(values)
-    now = get.text("CLANSTATS_NOW", "")
-    if now:
-        clock.start_at(now)  # tests and reproducing a past day only
-    data_dir = get.path("CLANSTATS_DATA_DIR", PROJECT_ROOT, base=PROJECT_ROOT)
-    api_key = get.text("WOM_API_KEY", "")
-    group_id = get.parsed("WOM_GROUP_ID", None, _positive_int, "a whole number such as 1234")
-    drive = get.optional_path("LOCAL_DRIVE_PATH", base=data_dir)
-    if drive is not None and not drive.is_dir():
-        raise ConfigError(
-            f"LOCAL_DRIVE_PATH={drive}: not a folder that exists; create it or fix the path"
-        )
-    rules_file = get.optional_path("RULES_FILE", base=PROJECT_ROOT)
-    if rules_file is not None and not rules_file.is_file():
-        raise ConfigError(f"RULES_FILE={rules_file}: no such file; fix the path or remove the line")
-    database_url = get.text("DATABASE_URL", f"sqlite:///{(data_dir / 'clanstats.db').as_posix()}")
-    database_url = _check_database_url(database_url, data_dir, drive)
-    settings = Settings(
-        data_dir=data_dir,
-        wom_group_id=group_id,
-        wom_api_key=Secret(api_key) if api_key else None,
-        wom_base_url=get.parsed(
-            "WOM_BASE_URL", DEFAULT_WOM_BASE_URL, _http_url, "an http(s) URL"
-        ).rstrip("/"),
-        wom_user_agent=get.text("WOM_USER_AGENT", "")
-        or f"ClanStats/0.1 (group {group_id or 'demo'}; set WOM_USER_AGENT to your contact)",
-        wom_requests_per_minute=get.parsed(
-            "WOM_REQUESTS_PER_MINUTE", None, _bounded_int(1, 100_000), "a whole number, e.g. 20"
-        ),
-        backfill_days=get.parsed("WOM_BACKFILL_DAYS", 365, _bounded_int(1, 3650), "1 to 3650"),
-        database_url=Secret(database_url),
-        timezone=get.parsed(
-            "TIMEZONE", ZoneInfo("UTC"), _timezone, "an IANA name like Europe/London"
-        ),
-        local_drive_path=drive,
-        rules_file=rules_file or PROJECT_ROOT / "rules.yaml",
-        output_dir=get.path("OUTPUT_DIR", data_dir / "output", base=data_dir),
-        backup_dir=get.path("BACKUP_DIR", data_dir / "backups", base=data_dir),
-        backup_keep=get.parsed("BACKUP_KEEP", 14, _bounded_int(0, 10_000), "a whole number >= 0"),
-        log_file=get.path("LOG_FILE", data_dir / "app.log", base=data_dir),
-        log_level=get.parsed("LOG_LEVEL", "INFO", _log_level, "one of " + ", ".join(LOG_LEVELS)),
-        stage_timeout_seconds=get.parsed(
-            "STAGE_TIMEOUT_SECONDS", 1800, _bounded_int(10, 86_400), "10 to 86400 seconds"
-        ),
-    )
-    token = get.text("DISCORD_BOT_TOKEN", "")
-    guild = get.parsed("DISCORD_GUILD_ID", None, _snowflake, "a Discord server id (17-20 digits)")
-    no_ids: tuple[int, ...] = ()
-    channels = get.parsed(
-        "DISCORD_CHANNEL_IDS", no_ids, _snowflakes, "channel ids separated by commas"
-    )
-    relays = get.parsed(
-        "DISCORD_RELAY_CHANNEL_IDS", no_ids, _snowflakes, "channel ids separated by commas"
-    )
-    # Whether a bot token has anything to read depends on rules.yaml `groups:` too: see groups.py.
-    identity_file = get.optional_path("IDENTITY_FILE", base=PROJECT_ROOT)
-    if identity_file is not None and not identity_file.is_file():
-        raise ConfigError(
-            f"IDENTITY_FILE={identity_file}: no such file; fix the path or remove the line"
-        )
-    return replace(
-        settings,
-        discord_bot_token=Secret(token) if token else None,
-        discord_guild_id=guild,
-        # Relay channels are read like any other, even when not listed among the channels.
-        discord_channel_ids=tuple(dict.fromkeys(channels + relays)) if channels else (),
-        discord_relay_channel_ids=relays,
-        discord_lookback_days=get.parsed(
-            "DISCORD_LOOKBACK_DAYS", 400, _bounded_int(1, 3650), "1 to 3650 days"
-        ),
-        discord_api_base=get.parsed(
-            "DISCORD_API_BASE", DEFAULT_DISCORD_API_BASE, _http_url, "an http(s) URL"
-        ).rstrip("/"),
-        identity_file=identity_file or PROJECT_ROOT / "identity.csv",
-        http_timeout_seconds=get.parsed(
-            "HTTP_TIMEOUT_SECONDS", 30, _bounded_int(1, 600), "1 to 600 seconds"
-        ),
-    )
+def _env_file(environ: Mapping[str, str]) -> Path:
+    """The `.env` file: CLANSTATS_ENV_FILE, else the one in the project folder."""
+    return Path(environ.get("CLANSTATS_ENV_FILE", PROJECT_ROOT / ".env"))
 
 
-class _Reader:
-    """Typed access to raw settings strings with one-line errors."""
-
-    def __init__(self, values: Mapping[str, str]) -> None:
-        self._values = values
-
-    def text(self, key: str, default: str) -> str:
-        value = self._values.get(key, "").strip()
-        return value or default
-
-    def parsed(self, key: str, default: T, parse: Callable[[str], T], expected: str) -> T:
-        raw = self._values.get(key, "").strip()
-        if not raw:
-            return default
-        try:
-            return parse(raw)
-        except (ValueError, ZoneInfoNotFoundError):
-            shown = "(hidden)" if key in SECRET_KEYS else repr(raw)
-            raise ConfigError(f"{key}={shown} is not valid: expected {expected}") from None
-
-    def path(self, key: str, default: Path, *, base: Path) -> Path:
-        return self.optional_path(key, base=base) or default
-
-    def optional_path(self, key: str, *, base: Path) -> Path | None:
-        raw = self._values.get(key, "").strip().strip('"')
-        if not raw:
-            return None
-        path = Path(raw).expanduser()
-        return path if path.is_absolute() else (base / path)
+def _snowflake(text: str) -> int:
+    """A Discord id: 15 to 21 digits."""
+    if not re.fullmatch(r"\d{15,21}", text):
+        raise ValueError(text)
+    return int(text)
 
 
-def _check_database_url(url: str, data_dir: Path, drive: Path | None) -> str:
-    """Read DATABASE_URL (`clanstats.db.urls`); refuse a SQLite file inside the Drive folder."""
-    checked = read_database_url(url, data_dir=data_dir, name="DATABASE_URL (hidden)", show=False)
-    path = sqlite_path_from_url(checked)
-    if path is not None and drive is not None and path.resolve().is_relative_to(drive.resolve()):
-        raise ConfigError(
-            "DATABASE_URL is inside LOCAL_DRIVE_PATH: a syncing Drive client corrupts live "
-            "databases; keep the database outside the Drive folder"
-        )
-    return checked
-
-
-def _snowflake(raw: str) -> int:
-    if not re.fullmatch(r"\d{15,21}", raw):
-        raise ValueError(raw)
-    return int(raw)
-
-
-def _snowflakes(raw: str) -> tuple[int, ...]:
-    return tuple(_snowflake(part.strip()) for part in raw.split(",") if part.strip())
-
-
-def _positive_int(raw: str) -> int:
-    value = int(raw)
-    if value <= 0:
-        raise ValueError(raw)
-    return value
-
-
-def _bounded_int(low: int, high: int) -> Callable[[str], int]:
-    def parse(raw: str) -> int:
-        value = int(raw)
-        if not low <= value <= high:
-            raise ValueError(raw)
-        return value
-
-    return parse
-
-
-def _http_url(raw: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", raw):
-        raise ValueError(raw)
-    return raw
-
-
-def _timezone(raw: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(raw)
-    except (ValueError, OSError):
-        raise ValueError(raw) from None
-
-
-def _log_level(raw: str) -> str:
-    level = raw.upper()
-    if level not in LOG_LEVELS:
-        raise ValueError(raw)
-    return level
+def _one_line(error: ValidationError) -> str:
+    """The first bad value as `KEY='value' is not valid: expected <form>`."""
+    first = error.errors()[0]
+    key = str(first["loc"][0]) if first["loc"] else "a setting"
+    field = next((f for f in Settings.model_fields.values() if f.validation_alias == key), None)
+    shown = "(hidden)" if key in SECRET_KEYS else repr(first.get("input"))
+    expected = field.description if field is not None and field.description else first["msg"]
+    return f"{key}={shown} is not valid: expected {expected}"

@@ -15,7 +15,7 @@ def _url() -> str:
         return str(url)
     from clanstats.settings import load_settings
 
-    return load_settings().database_url.value
+    return load_settings().database_url.get_secret_value()
 
 
 def run_migrations_offline() -> None:

@@ -46,7 +46,7 @@ def db(settings: Settings) -> Path:
 
 
 def execute(settings: Settings, sql: str, **params: object) -> list[tuple]:
-    return query(settings.database_url.value, sql, params)
+    return query(settings.database_url.get_secret_value(), sql, params)
 
 
 def add_fetch_rows(settings: Settings, count: int, *, days_ago: int, source: str = "wom") -> None:
@@ -61,7 +61,7 @@ def add_fetch_rows(settings: Settings, count: int, *, days_ago: int, source: str
         "outcome": "ok",
         "error": "x" * 500,
     }
-    engine = make_engine(settings.database_url.value)
+    engine = make_engine(settings.database_url.get_secret_value())
     with engine.begin() as conn:
         conn.execute(insert(FetchLog), [row] * count)
     engine.dispose()

@@ -35,7 +35,7 @@ def test_env_file_values_and_environment_override(tmp_path: Path) -> None:
     )
     assert settings.wom_group_id == 123
     assert str(settings.timezone) == "America/New_York"
-    assert settings.wom_api_key is not None and settings.wom_api_key.value == "abc def"
+    assert settings.wom_api_key is not None and settings.wom_api_key.get_secret_value() == "abc def"
 
 
 def test_secrets_never_print(tmp_path: Path) -> None:
@@ -104,7 +104,7 @@ def test_postgres_urls_are_run_on_the_installed_driver(
     tmp_path: Path, given: str, used: str
 ) -> None:
     """`postgres://` (what some hosts hand out) once crashed every stage with exit 1."""
-    assert settings_from(tmp_path, DATABASE_URL=given).database_url.value == used
+    assert settings_from(tmp_path, DATABASE_URL=given).database_url.get_secret_value() == used
 
 
 def test_a_postgres_url_without_a_database_is_one_line(tmp_path: Path) -> None:
@@ -125,3 +125,61 @@ def test_unreadable_env_file_is_a_config_error(tmp_path: Path) -> None:
     env_file.write_bytes(b"WOM_GROUP_ID=\xff\xfe\n")
     with pytest.raises(ConfigError, match=r"\.env: can't be read"):
         load_settings(env_file, {"CLANSTATS_DATA_DIR": str(tmp_path)})
+
+
+def test_channel_ids_are_comma_separated_text_and_relays_are_read_too(tmp_path: Path) -> None:
+    """pydantic-settings would read a list as JSON: the .env form is `id, id` (hand-worked)."""
+    settings = settings_from(
+        tmp_path,
+        "DISCORD_CHANNEL_IDS=111111111111111111, 222222222222222222\n"
+        "DISCORD_RELAY_CHANNEL_IDS=333333333333333333,111111111111111111\n",
+    )
+    assert settings.discord_channel_ids == (
+        111111111111111111,
+        222222222222222222,
+        333333333333333333,
+    )
+    assert settings.discord_relay_channel_ids == (333333333333333333, 111111111111111111)
+    only_relays = settings_from(tmp_path, DISCORD_RELAY_CHANNEL_IDS="333333333333333333")
+    assert only_relays.discord_channel_ids == ()
+
+
+def test_blank_values_mean_the_default_and_lowercase_keys_are_not_settings(
+    tmp_path: Path,
+) -> None:
+    settings = settings_from(
+        tmp_path,
+        f"WOM_GROUP_ID=\nBACKUP_KEEP=   \nLOG_LEVEL= debug \noutput_root={tmp_path}\n",
+        output_root=str(tmp_path / "elsewhere"),
+        data_dir=str(tmp_path / "elsewhere"),
+    )
+    assert settings.wom_group_id is None
+    assert settings.backup_keep == 14
+    assert settings.log_level == "DEBUG"
+    assert settings.output_root is None
+    assert settings.data_dir == tmp_path
+
+
+def test_relative_paths_follow_their_base_folder(tmp_path: Path) -> None:
+    settings = settings_from(
+        tmp_path, 'OUTPUT_DIR="out put"\nLOG_FILE=logs/app.log\nBACKUP_DIR=~/clan-backups\n'
+    )
+    assert settings.output_dir == tmp_path / "out put"
+    assert settings.log_file == tmp_path / "logs" / "app.log"
+    assert settings.backup_dir == Path.home() / "clan-backups"
+
+
+def test_bad_discord_ids_and_secrets_are_named_without_showing_secrets(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^DISCORD_CHANNEL_IDS='12, x' is not valid: expected"):
+        settings_from(tmp_path, DISCORD_CHANNEL_IDS="12, x")
+    with pytest.raises(ConfigError, match=r"^DISCORD_GUILD_ID='42' is not valid: expected a"):
+        settings_from(tmp_path, DISCORD_GUILD_ID="42")
+
+
+def test_a_group_view_is_a_copy_and_leaves_the_settings_alone(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path, "WOM_GROUP_ID=7\n")
+    view = settings.model_copy(update={"wom_group_id": 8, "output_root": tmp_path})
+    assert (settings.wom_group_id, settings.output_root) == (7, None)
+    assert (view.wom_group_id, view.manifest_root) == (8, tmp_path)
+    with pytest.raises(ValueError, match="frozen"):
+        settings.wom_group_id = 9  # type: ignore[misc]

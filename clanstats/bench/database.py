@@ -27,7 +27,7 @@ def choose_database(url: str | None, folder: Path) -> str:
             "CLANSTATS_DATA_DIR": str(folder),
             "DATABASE_URL": url,
         }
-    ).database_url.value
+    ).database_url.get_secret_value()
     path = sqlite_path_from_url(checked)
     if path is not None:
         if path.exists():

@@ -76,7 +76,7 @@ def make_backup(settings: Settings) -> Path:
     """Back the database up now (label "manual"); return the new file."""
     database = settings.sqlite_path
     if database is None:
-        url = settings.database_url.value
+        url = settings.database_url.get_secret_value()
         with run_lock(settings.lock_file):
             _require_schema(settings, "back up")
             return dump_postgres(
@@ -184,7 +184,7 @@ def _require_schema(settings: Settings, what: str) -> None:
 
 def _restore_postgres(settings: Settings, backup: Path | None) -> Path | None:
     """Restore a pg_dump file after dumping the current database (label "before-restore")."""
-    url = settings.database_url.value
+    url = settings.database_url.get_secret_value()
     with run_lock(settings.lock_file):
         chosen = _choose_backup(settings, backup)
         if not dump_ok(chosen):

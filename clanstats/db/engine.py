@@ -47,7 +47,7 @@ def engine_for(settings: Settings, purpose: str = "") -> Engine:
     `purpose` (a stage or command name) is shown to the server as `clanstats <purpose>`.
     """
     name = f"clanstats {purpose}".strip()
-    engine = make_engine(settings.database_url.value, application_name=name)
+    engine = make_engine(settings.database_url.get_secret_value(), application_name=name)
     if engine.dialect.name != "sqlite":
         check_connection(engine)
     return engine

@@ -60,7 +60,7 @@ def migrate_database(
     """Copy (unless verify_only) and verify; raise DatabaseError when a table differs."""
     if batch_rows < 1:
         raise ConfigError(f"--batch-size {batch_rows} is not valid: expected 1 or more rows")
-    source_url = settings.database_url.value
+    source_url = settings.database_url.get_secret_value()
     target_url = _target_url(to, settings)
     if urls.same_database(source_url, target_url):
         raise ConfigError(
@@ -152,11 +152,11 @@ def _source(settings: Settings) -> Iterator[Engine]:
     path = settings.sqlite_path
     if path is not None and not path.exists():
         raise ConfigError(f"there is no database at {path} yet: run main.py first")
-    engine = make_engine(settings.database_url.value)
+    engine = make_engine(settings.database_url.get_secret_value())
     try:
         revision, head = current_revision(engine), head_revision()
         if revision != head:
-            where = urls.describe(settings.database_url.value)
+            where = urls.describe(settings.database_url.get_secret_value())
             raise DatabaseError(
                 f"the database {where} is at schema {revision or '(none)'}, not {head}: run "
                 "`python main.py` (or any stage) first so it is upgraded, then migrate-db again"

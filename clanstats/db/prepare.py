@@ -28,7 +28,7 @@ def prepare_database(settings: Settings, engine: Engine, *, backup: bool = True)
         current = current_revision(engine)
         if current is not None and current != head_revision():
             copy = dump_postgres(
-                settings.database_url.value,
+                settings.database_url.get_secret_value(),
                 settings.backup_dir,
                 keep=settings.backup_keep,
                 label="pre-migration",

@@ -179,7 +179,7 @@ class DiscordHarvest:
         async with discord.Client(intents=intents) as client:
             self._count_requests(client)
             try:
-                await client.login(token.value)
+                await client.login(token.get_secret_value())
             except discord.LoginFailure:
                 raise ConfigError(
                     "DISCORD_BOT_TOKEN is not accepted by Discord (401 Unauthorized): copy the "

@@ -704,7 +704,7 @@ def make_wom_client(settings: Settings) -> WomClient:
     """A WOM client configured from the settings, shared by every group a process harvests."""
     return _shared_wom_client(
         settings.wom_base_url,
-        settings.wom_api_key.value if settings.wom_api_key else None,
+        settings.wom_api_key.get_secret_value() if settings.wom_api_key else None,
         settings.wom_user_agent,
         settings.wom_requests_per_minute,
         settings.http_timeout_seconds,
