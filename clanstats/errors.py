@@ -129,7 +129,9 @@ def write_problem(exc: OSError, path: str | os.PathLike[str] | None = None) -> s
         return READ_ONLY if _on_read_only_disk(exc, path) else DENIED
     if code == errno.EIO:
         return IO_ERROR
-    long_path = path is not None and len(str(path)) >= WINDOWS_MAX_PATH
+    # The OS names the path it refused: a staged file's path is longer than its final one.
+    measured = exc.filename or path
+    long_path = measured is not None and len(str(measured)) >= WINDOWS_MAX_PATH
     if code == errno.ENOENT and sys.platform == "win32" and long_path:
         return TOO_LONG  # what Windows says when a path is past MAX_PATH and long paths are off
     return None
@@ -178,7 +180,8 @@ def write_error(
             "read-only; close it, then run again"
         ),
         TOO_LONG: (
-            f"can't write {target}: the path is {len(str(target))} characters, more than "
+            f"can't write {target}: the path is {len(str(exc.filename or target))} characters, "
+            "more than "
             f"Windows allows ({WINDOWS_MAX_PATH}); point {setting} at a shorter folder such as "
             "C:\\ClanStats\\output, or turn on Windows' long paths"
         ),

@@ -62,6 +62,23 @@ def test_each_machine_write_failure_is_named(exc: OSError, problem: str | None) 
     assert errors.write_problem(exc, "/data/output/clan_data.json") == problem
 
 
+def test_a_too_long_staged_path_is_measured_where_windows_refused_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Reviewer's case: the final path fits in 260, its `.staging/` twin (9 longer) does not."""
+    monkeypatch.setattr(errors.sys, "platform", "win32")
+    folder = "C:\\" + "x" * 230
+    final = folder + "\\report.xlsx"  # 246 characters
+    staged = folder + "\\.staging\\report.xlsx.tmp-1234"  # 265 characters
+    refused = OSError(errno.ENOENT, "No such file or directory", staged)
+    assert len(final) < errors.WINDOWS_MAX_PATH <= len(staged)
+    assert errors.write_problem(refused, final) == errors.TOO_LONG
+    line = errors.write_error(refused, final, setting="OUTPUT_DIR in .env")
+    assert line is not None and f"the path is {len(staged)} characters" in str(line)
+    short = OSError(errno.ENOENT, "No such file or directory", final)
+    assert errors.write_problem(short, final) is None  # a missing file is not a long path
+
+
 def test_a_write_error_names_the_folder_the_setting_and_the_fix() -> None:
     full = errors.write_error(
         _os_error(errno.ENOSPC), "/data/output/clan_data.json", setting="OUTPUT_DIR in .env"
