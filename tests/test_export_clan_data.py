@@ -7,6 +7,7 @@ table before the data is built, as a renamed player would arrive from WOM.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator
@@ -149,6 +150,45 @@ def test_the_export_matches_its_published_schema(data: dict[str, Any]) -> None:
     assert_valid(data)
     # What json.dumps writes (the file) is what was validated: no dates or floats it can't write.
     assert json.loads(json.dumps(data, allow_nan=False)) == data
+
+
+# Breaks of the contract a bug in export could make, each as (path, value): the Python reference
+# validator (jsonschema) must refuse each, and the stage's compiled one must too, naming the place.
+CONTRACT_BREAKS = [
+    (("members", 0, "name"), None),
+    (("members", 1, "status"), "resting"),
+    (("kpis", "members"), 12.5),
+    (("version",), "2"),
+    (("members", 2, "smuggled"), True),
+]
+
+
+@pytest.mark.parametrize(("path", "value"), CONTRACT_BREAKS)
+def test_export_refuses_data_that_breaks_its_schema_and_names_the_place(
+    data: dict[str, Any], path: tuple[str | int, ...], value: Any
+) -> None:
+    from clanstats.errors import EXIT_BUG
+    from clanstats.export.stage import ExportContractError, check_against_schema
+
+    broken = copy.deepcopy(data)
+    parent: Any = broken
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = value
+    assert not validator().is_valid(broken)  # the reference agrees this is a break
+    with pytest.raises(ExportContractError) as caught:
+        check_against_schema(broken)
+    message = str(caught.value)
+    where = "/".join(map(str, path if path[-1] != "smuggled" else path[:-1]))
+    assert message.startswith(f"clan_data.json would break its schema at {where}: ")
+    assert "\n" not in message and caught.value.exit_code == EXIT_BUG
+
+
+def test_export_accepts_what_the_reference_validator_accepts(data: dict[str, Any]) -> None:
+    from clanstats.export.stage import check_against_schema
+
+    assert validator().is_valid(data)
+    check_against_schema(data)  # raises on a break
 
 
 def test_every_field_in_the_schema_is_documented() -> None:

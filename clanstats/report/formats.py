@@ -86,6 +86,8 @@ class Formats:
     def __init__(self, workbook: Workbook) -> None:
         self._workbook = workbook
         self._made: dict[tuple[tuple[str, Any], ...], Format] = {}
+        # `cell` runs for every cell of every sheet: its answers are kept by their arguments.
+        self._cells: dict[tuple[str, bool, bool], Format] = {}
 
     def make(self, **properties: Any) -> Format:
         """A format with these XlsxWriter properties (the same object for the same properties)."""
@@ -130,6 +132,12 @@ class Formats:
 
     def cell(self, kind: str, *, muted: bool = False, bold: bool = False) -> Format:
         """A data cell holding a value of this kind (see NUMBER_FORMATS)."""
+        key = (kind, muted, bold)
+        if key not in self._cells:
+            self._cells[key] = self._cell(kind, muted=muted, bold=bold)
+        return self._cells[key]
+
+    def _cell(self, kind: str, *, muted: bool, bold: bool) -> Format:
         properties: dict[str, Any] = {}
         number_format = NUMBER_FORMATS[kind]
         if number_format:
