@@ -642,10 +642,7 @@ def harvest_discord(
     result: StageResult,
     refresh_hours: float = 0,
 ) -> None:
-    """Harvest Discord when a bot token is configured; say so when it isn't."""
-    if not settings.discord_enabled:
-        result.counts["Discord"] = "not configured"
-        return
+    """Harvest Discord's channels with the configured bot token."""
     DiscordHarvest(engine, settings, group_id, stage_run_id, refresh_hours=refresh_hours).run(
         result
     )

@@ -6,7 +6,6 @@ import logging
 
 from clanstats.crashpoints import crash_point
 from clanstats.groups import for_each_group, require_group_id
-from clanstats.harvest.discord_chat import harvest_discord
 from clanstats.harvest.wom import WomHarvest, make_wom_client
 from clanstats.logs import FILE_ONLY
 from clanstats.rules import load_rules
@@ -43,6 +42,12 @@ def harvest_group(context: StageContext) -> StageResult:
         # The stage prints failures on the console; app.log gets the same line.
         log.warning("%s", failure, extra=FILE_ONLY)
     crash_point("harvest.after-wom")
+    if not settings.discord_enabled:
+        result.counts["Discord"] = "not configured"
+        return result
+    # discord.py and aiohttp take about 0.2 s to import: only a run that reads Discord pays it.
+    from clanstats.harvest.discord_chat import harvest_discord
+
     harvest_discord(
         context.engine, settings, group_id, context.stage_run_id, result, refresh.discord_hours
     )
