@@ -481,3 +481,53 @@ def test_chat_rhythm_counts_people_by_weekday_hour_and_channel(engine: Engine) -
         (6, "30d", 1),
         (6, "90d", 1),
     }
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        # Kolkata is UTC+5:30: 12:20 UTC is 17:50, 12:40 UTC is 18:10 (hand-worked).
+        ("Asia/Kolkata", [(3, 17, 1), (3, 18, 1)]),
+        # Kathmandu is UTC+5:45: 12:10 UTC is 17:55, 12:20 UTC is 18:05.
+        ("Asia/Kathmandu", [(3, 17, 1), (3, 18, 1)]),
+    ],
+)
+def test_chat_rhythm_splits_an_hour_where_the_clan_s_clock_does(
+    engine: Engine, zone: str, expected: list[tuple[int, int, int]]
+) -> None:
+    """Counting by whole UTC hours would put both in one local hour in these zones."""
+    first, second = (20, 40) if zone == "Asia/Kolkata" else (10, 20)
+    add_messages(
+        engine,
+        [
+            {"message_id": mid(d(-1), first), "author_id": 11},  # Thursday
+            {"message_id": mid(d(-1), second), "author_id": 11},
+        ],
+    )
+    transform(engine, timezone=ZoneInfo(zone))
+    with Session(engine) as session:
+        heatmap = session.execute(
+            select(ChatHeatmap.weekday, ChatHeatmap.hour, ChatHeatmap.messages)
+        ).all()
+    assert sorted(heatmap) == expected
+
+
+def test_chat_rhythm_counts_a_day_by_the_clan_s_midnight(engine: Engine) -> None:
+    """Tokyo's day -6 starts at 15:00 UTC on day -7: a message a minute after is in the 7 days."""
+    add_messages(
+        engine,
+        [
+            {"message_id": mid(d(-7), 1, hour=15), "author_id": 11},  # Tokyo: day -6, 00:01
+            {"message_id": mid(d(-7), 59, hour=14), "author_id": 11},  # Tokyo: day -7, 23:59
+        ],
+    )
+    transform(engine, timezone=ZoneInfo("Asia/Tokyo"))
+    with Session(engine) as session:
+        channels = dict(
+            session.execute(
+                select(ChannelCount.period, ChannelCount.messages).where(
+                    ChannelCount.channel_id == 5
+                )
+            ).all()
+        )
+    assert channels == {"7d": 1, "30d": 2, "90d": 2}
