@@ -1,7 +1,9 @@
 """`main.py --demo`: the real pipeline against a simulated clan served on loopback.
 
 The demo keeps everything under `demo/` (database, backups, outputs, log) and ignores `.env`, so
-it never touches a real clan's data, and it makes no request beyond 127.0.0.1.
+it never touches a real clan's data, and it makes no request beyond 127.0.0.1. The simulated clan
+comes from the simulator (`simulator/`, with its own dependency, numpy), imported only when the
+demo runs: looking at the last demo (`--demo runs`, `--demo identity`, ...) doesn't need it.
 """
 
 from __future__ import annotations
@@ -11,19 +13,21 @@ import os
 import shlex
 import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from clanstats import clock
+from clanstats.errors import ConfigError
 from clanstats.logs import console, setup_logging
 from clanstats.pipeline import STAGES, Stage, run_pipeline
 from clanstats.settings import PROJECT_ROOT, load_settings
-from clanstats.sim.chat import SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan, standardize_username
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.upload_receiver import UploadReceiver
-from clanstats.sim.wom_server import FakeWomServer
+
+if TYPE_CHECKING:
+    from simulator.chat import SimulatedChat
+    from simulator.clan import SimConfig, SimulatedClan
 
 DEMO_DIR = Path(os.environ.get("CLANSTATS_DEMO_DIR", PROJECT_ROOT / "demo"))
 # For the tests: the demo on an empty PostgreSQL database instead of demo/clanstats.db.
@@ -33,10 +37,30 @@ DEMO_API_KEY = "demo-key"
 # The simulated server grants this many requests a minute to the demo key, and the client is
 # told the same, so pacing is real but a first run with backfill still takes seconds.
 DEMO_REQUESTS_PER_MINUTE = 600
-DEMO_CLAN = SimConfig(seed=7, members=50, days=180)
+# The demo clan, as the simulator's SimConfig takes it: seed, members, days of history, group.
+DEMO_SEED, DEMO_MEMBERS, DEMO_DAYS, DEMO_GROUP_ID = 7, 50, 180, 4242
 DEMO_BACKFILL_DAYS = 120
 DEMO_UPLOAD_SECRET = "demo-upload-secret"  # shared with the loopback receiver, nothing real
 DEMO_COMMAND = "python main.py --demo"  # how the user looks at the demo afterwards
+# What a run without the simulator lacks, and how to get it.
+_SIMULATOR_MISSING = {
+    "numpy": "numpy, the simulator's own dependency (the `sim` extra), is not installed: run "
+    "setup again (./setup.sh or setup.bat; requirements.txt has it) or `pip install numpy`",
+    "simulator": "the simulator (the `simulator` package beside `clanstats`) is missing: "
+    "install ClanStats with it (`pip install -e .` in its folder)",
+}
+
+
+@contextmanager
+def simulator_required(what: str) -> Iterator[None]:
+    """Turn a missing simulator, or its numpy, into one line saying what to install."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        missing = _SIMULATOR_MISSING.get((exc.name or "").partition(".")[0])
+        if missing is None:
+            raise
+        raise ConfigError(f"{what} runs a simulated clan, but {missing}") from exc
 
 
 def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None) -> int:
@@ -45,6 +69,12 @@ def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None
     A run that starts with harvest starts over in a fresh demo/; a later stage alone (say
     `--demo sync --dry-run`) works on what the last demo run left there.
     """
+    with simulator_required("the demo"):
+        from simulator.chat import SimulatedChat
+        from simulator.clan import SimulatedClan
+        from simulator.discord_server import FakeDiscordServer
+        from simulator.upload_receiver import UploadReceiver
+        from simulator.wom_server import FakeWomServer
     if not stages or stages[0].name == "harvest" or not (DEMO_DIR / "clanstats.db").exists():
         _reset_demo_dir()
     clan = SimulatedClan(_demo_config())
@@ -153,7 +183,7 @@ def demo_environment() -> dict[str, str]:
         "BACKUP_DIR": str(DEMO_DIR / "backups"),
         "LOG_FILE": str(DEMO_DIR / "app.log"),
         "LOCAL_DRIVE_PATH": "",
-        "WOM_GROUP_ID": str(DEMO_CLAN.group_id),
+        "WOM_GROUP_ID": str(DEMO_GROUP_ID),
     }
 
 
@@ -204,6 +234,8 @@ def write_sync_targets(
 
 def _write_identity_file(clan: SimulatedClan, chat: SimulatedChat) -> Path:
     """The demo officers' file: it settles one name that two Discord users share."""
+    from simulator.clan import standardize_username
+
     names = {m["playerId"]: m["player"]["displayName"] for m in clan.group_details()["memberships"]}
     shared = set(chat.ambiguous_names())
     lines = [
@@ -224,9 +256,15 @@ def _write_identity_file(clan: SimulatedClan, chat: SimulatedChat) -> Path:
 
 
 def _demo_config() -> SimConfig:
+    from simulator.clan import SimConfig
+
     today_noon = clock.now().replace(hour=12, minute=0, second=0, microsecond=0)
     return SimConfig(
-        seed=DEMO_CLAN.seed, members=DEMO_CLAN.members, days=DEMO_CLAN.days, now=today_noon
+        seed=DEMO_SEED,
+        members=DEMO_MEMBERS,
+        days=DEMO_DAYS,
+        group_id=DEMO_GROUP_ID,
+        now=today_noon,
     )
 
 

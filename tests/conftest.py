@@ -13,10 +13,8 @@ from filelock import FileLock
 from sqlalchemy import Engine
 
 from clanstats.db.engine import make_engine
-from clanstats.sim.chat import ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.chat import ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
 from tests.databases import (
     ENABLE_POSTGRES,
     DatabaseFactory,
@@ -26,6 +24,7 @@ from tests.databases import (
     run_demo_pipeline,
     server_url,
 )
+from tests.faults import FaultyDiscordServer, FaultyWomServer
 
 SIM_NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 
@@ -37,9 +36,12 @@ def sim_clan() -> SimulatedClan:
 
 
 @pytest.fixture
-def wom_server(sim_clan: SimulatedClan) -> Iterator[FakeWomServer]:
-    """Serve `sim_clan` on loopback with limits too high to hit; stop after the test."""
-    with FakeWomServer(sim_clan, limit_with_key=10_000, limit_without_key=10_000) as server:
+def wom_server(sim_clan: SimulatedClan) -> Iterator[FaultyWomServer]:
+    """Serve `sim_clan` on loopback with limits too high to hit; stop after the test.
+
+    It answers as the simulated WOM does until a test injects a fault (tests/faults/).
+    """
+    with FaultyWomServer(sim_clan, limit_with_key=10_000, limit_without_key=10_000) as server:
         yield server
 
 
@@ -50,9 +52,12 @@ def sim_chat(sim_clan: SimulatedClan) -> SimulatedChat:
 
 
 @pytest.fixture
-def discord_server(sim_chat: SimulatedChat) -> Iterator[FakeDiscordServer]:
-    """Serve `sim_chat` over Discord's REST API on loopback, limits too high to hit."""
-    with FakeDiscordServer(sim_chat, rate_limit_per_second=10_000) as server:
+def discord_server(sim_chat: SimulatedChat) -> Iterator[FaultyDiscordServer]:
+    """Serve `sim_chat` over Discord's REST API on loopback, limits too high to hit.
+
+    It answers as the simulated Discord does until a test injects a fault (tests/faults/).
+    """
+    with FaultyDiscordServer(sim_chat, rate_limit_per_second=10_000) as server:
         yield server
 
 

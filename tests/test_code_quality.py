@@ -40,7 +40,7 @@ MYPY = shutil.which("mypy", path=str(Path(sys.executable).parent))
 
 @pytest.mark.skipif(MYPY is None, reason="mypy is not installed: run setup with --dev")
 def test_types_check() -> None:
-    result = run_tool(str(MYPY), "clanstats", "scripts", "main.py")
+    result = run_tool(str(MYPY), "clanstats", "scripts", "main.py", "simulator")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -51,7 +51,7 @@ needs_import_linter = pytest.mark.skipif(
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
-    """import-linter's verdict on the `clanstats` package found in `root`, by pyproject.toml."""
+    """import-linter's verdict on the packages found in `root`, by its pyproject.toml."""
     return subprocess.run(
         [str(LINT_IMPORTS), "--config", str(root / "pyproject.toml"), "--no-cache"],
         cwd=root,
@@ -67,26 +67,29 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
 def test_the_layer_contracts_hold() -> None:
     result = lint_imports(PROJECT_ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 kept, 0 broken" in result.stdout
+    assert "5 kept, 0 broken" in result.stdout
 
 
 @needs_import_linter
 @pytest.mark.parametrize(
     ("module", "imported", "contract"),
     [
-        ("harvest/stage.py", "clanstats.report.stage", "Stages never import each other"),
-        ("outputs.py", "clanstats.export.stage", "The core imports no stage"),
-        ("wom/client.py", "clanstats.harvest.wom", "The WOM client imports no stage"),
-        ("transform/stage.py", "clanstats.sim.truth", "Only the demo and the benchmark"),
+        ("clanstats/harvest/stage.py", "clanstats.report.stage", "Stages never import each other"),
+        ("clanstats/outputs.py", "clanstats.export.stage", "The core imports no stage"),
+        ("clanstats/wom/client.py", "clanstats.harvest.wom", "The WOM client imports no stage"),
+        ("clanstats/transform/stage.py", "simulator.truth", "Only the demo and the benchmark"),
+        ("simulator/truth.py", "clanstats.rules", "The simulator imports nothing"),
+        ("simulator/metrics.py", "clanstats.transform.levels", "The simulator imports nothing"),
     ],
 )
 def test_a_forbidden_import_breaks_its_contract(
     tmp_path: Path, module: str, imported: str, contract: str
 ) -> None:
     """The contracts are not vacuous: one deliberate import across a layer fails the check."""
-    shutil.copytree(PROJECT_ROOT / "clanstats", tmp_path / "clanstats")
+    for package in ("clanstats", "simulator"):
+        shutil.copytree(PROJECT_ROOT / package, tmp_path / package)
     shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path)
-    with (tmp_path / "clanstats" / module).open("a", encoding="utf-8") as source:
+    with (tmp_path / module).open("a", encoding="utf-8") as source:
         source.write(f"\nimport {imported}  # a deliberate breach\n")
     result = lint_imports(tmp_path)
     assert result.returncode != 0, result.stdout

@@ -24,9 +24,9 @@ import pytest
 import requests
 
 from clanstats.settings import PROJECT_ROOT
-from clanstats.sim.chat import ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer, Fault
+from simulator.chat import ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.discord_server import FakeDiscordServer
 from tests.conftest import SIM_NOW
 from tests.contracts_support import (
     Recorded,
@@ -37,6 +37,7 @@ from tests.contracts_support import (
     pinned_versions,
     validate,
 )
+from tests.faults import Fault, FaultyDiscordServer
 
 pytestmark = needs_contracts
 
@@ -60,7 +61,7 @@ KINDS = {
     "webhook": "execute_webhook",  # sync's weekly post (clanstats/sync/discord_post.py)
 }
 CASES = [f"{guild}.{kind}" for guild in GUILDS for kind in KINDS]
-# The schema faults on a message page and on /users/@me (discord_server._drift), with the
+# The schema faults on a message page and on /users/@me (tests/faults/discord.py), with the
 # fields the definition must complain about.
 FAULTS = {
     "unknown_fields": ("messages", {"/N/type"}),
@@ -110,7 +111,7 @@ class _Recorder:
 
 def _record_guild(name: str, clan: SimConfig, content: bool, out: dict[str, Recorded]) -> None:
     chat = SimulatedChat(SimulatedClan(clan), ChatConfig(seed=11))
-    with FakeDiscordServer(chat, message_content=content, rate_limit_per_second=10_000) as server:
+    with FaultyDiscordServer(chat, message_content=content, rate_limit_per_second=10_000) as server:
         rec = _Recorder(server, name, out)
         guild = chat.guild_id
         rec.record("me", "me", "/users/@me")
@@ -182,7 +183,7 @@ def _record_webhook(server: FakeDiscordServer, name: str, out: dict[str, Recorde
         )
 
 
-def _record_faults(server: FakeDiscordServer, channel_id: str, out: dict[str, Recorded]) -> None:
+def _record_faults(server: FaultyDiscordServer, channel_id: str, out: dict[str, Recorded]) -> None:
     rec = _Recorder(server, "fault", out)
     paths = {
         "messages": f"/channels/{channel_id}/messages?limit=100&after=0",

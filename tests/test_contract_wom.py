@@ -22,8 +22,8 @@ import pytest
 import requests
 
 from clanstats.settings import PROJECT_ROOT
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.wom_server import FakeWomServer, Fault
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.wom_server import FakeWomServer
 from tests.conftest import SIM_NOW
 from tests.contracts_support import (
     Recorded,
@@ -34,6 +34,7 @@ from tests.contracts_support import (
     pinned_versions,
     validate,
 )
+from tests.faults import Fault, FaultyWomServer
 
 pytestmark = needs_contracts
 
@@ -97,7 +98,7 @@ CASES = [f"{clan}.{call}" for clan in CLANS for call in CALLS] + [
     f"{clan}.{case}" for clan, cases in PLAYERS.items() for case in cases
 ]
 NEW_METRIC_CASES = [case for case in CASES if case.startswith("new_metric.")]
-# The schema faults, each drifting a normal answer off the contract (wom_server._drift_schema):
+# The schema faults, each drifting a normal answer off the contract (tests/faults/wom.py):
 # the call faulted and the fields the definition must complain about.
 UNKNOWN_BOSS = {"/N/data/data/bosses/mystery_boss_2099"}
 MISSING = {"/N/player/ttm", "/N/data/data/activities/bounty_hunter_hunter/rank"}
@@ -141,7 +142,7 @@ def _get(server: FakeWomServer, method: str, path: str, clan: SimulatedClan) -> 
 
 def _record_clan(name: str, config: SimConfig, out: dict[str, Recorded]) -> None:
     clan = SimulatedClan(config)
-    with FakeWomServer(clan, limit_with_key=10_000, limit_without_key=10_000) as server:
+    with FaultyWomServer(clan, limit_with_key=10_000, limit_without_key=10_000) as server:
         for call, (definition, method, path) in CALLS.items():
             request = f"{method} {path}"
             out[f"{name}.{call}"] = Recorded(

@@ -19,13 +19,13 @@ from clanstats.db.models import DiscordMessage, DiscordUser
 from clanstats.harvest.discord_chat import DiscordHarvest
 from clanstats.harvest.wom import WomHarvest
 from clanstats.settings import PROJECT_ROOT, load_settings
-from clanstats.sim.chat import SimulatedChat
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.loopback import Fault
-from clanstats.sim.wom_server import FakeWomServer
 from clanstats.stage import StageResult
 from clanstats.wom.client import WomClient
+from simulator.chat import SimulatedChat
+from simulator.discord_server import FakeDiscordServer
+from simulator.wom_server import FakeWomServer
 from tests.conftest import SIM_NOW, SQLITE_ONLY
+from tests.faults import Fault, FaultyDiscordServer
 
 GROUP = 4242
 NOW = SIM_NOW.replace(tzinfo=None)
@@ -103,7 +103,7 @@ def archived_threads_of(chat: SimulatedChat, parent: int) -> list[int]:
 def test_a_broken_member_listing_loses_no_message(
     engine: Engine,
     sim_chat: SimulatedChat,
-    discord_server: FakeDiscordServer,
+    discord_server: FaultyDiscordServer,
     caplog: pytest.LogCaptureFixture,
     kind: Any,
 ) -> None:
@@ -122,7 +122,7 @@ def test_a_broken_member_listing_loses_no_message(
 
 @SQLITE_ONLY
 def test_the_member_listing_is_tried_again_on_the_next_run(
-    engine: Engine, sim_chat: SimulatedChat, discord_server: FakeDiscordServer
+    engine: Engine, sim_chat: SimulatedChat, discord_server: FaultyDiscordServer
 ) -> None:
     members = {int(m["user"]["id"]) for m in sim_chat.guild_members(limit=1000)}
     discord_server.inject(Fault("wrong_type", path_pattern=MEMBERS))
@@ -143,7 +143,7 @@ def test_the_member_listing_is_tried_again_on_the_next_run(
 def test_a_broken_archived_thread_list_loses_only_those_threads(
     engine: Engine,
     sim_chat: SimulatedChat,
-    discord_server: FakeDiscordServer,
+    discord_server: FaultyDiscordServer,
     caplog: pytest.LogCaptureFixture,
     kind: Any,
 ) -> None:
@@ -167,7 +167,7 @@ def test_a_broken_archived_thread_list_loses_only_those_threads(
 def test_a_broken_active_thread_list_still_reads_the_archived_ones(
     engine: Engine,
     sim_chat: SimulatedChat,
-    discord_server: FakeDiscordServer,
+    discord_server: FaultyDiscordServer,
 ) -> None:
     # A list where discord.py expects an object: it calls .get on it (AttributeError).
     discord_server.inject(Fault("wrong_type", path_pattern=ACTIVE_THREADS, times=1))
@@ -184,7 +184,7 @@ def test_a_broken_active_thread_list_still_reads_the_archived_ones(
 
 @SQLITE_ONLY
 def test_threads_missed_by_a_broken_list_are_read_on_the_next_run(
-    engine: Engine, sim_chat: SimulatedChat, discord_server: FakeDiscordServer
+    engine: Engine, sim_chat: SimulatedChat, discord_server: FaultyDiscordServer
 ) -> None:
     general = sim_chat.channel_ids["general"]
     path = rf"/channels/{general}/threads/archived/public$"

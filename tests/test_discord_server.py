@@ -13,8 +13,9 @@ import discord
 import pytest
 import requests
 
-from clanstats.sim.chat import SimulatedChat
-from clanstats.sim.discord_server import FakeDiscordServer, Fault
+from simulator.chat import SimulatedChat
+from simulator.discord_server import FakeDiscordServer
+from tests.faults import Fault, FaultyDiscordServer
 
 T = TypeVar("T")
 
@@ -267,7 +268,7 @@ def test_staff_only_is_forbidden_and_unknown_channels_are_not_found(
     assert with_client(discord_server, lambda client: read_history(client, general))
 
 
-def test_a_429_is_waited_out_and_retried_by_discord_py(discord_server: FakeDiscordServer) -> None:
+def test_a_429_is_waited_out_and_retried_by_discord_py(discord_server: FaultyDiscordServer) -> None:
     general = discord_server.chat.channel_ids["general"]
     discord_server.inject(Fault("429", path_pattern=r"/messages$", times=2, retry_after=0.05))
     messages = with_client(discord_server, lambda client: read_history(client, general))
@@ -304,7 +305,7 @@ def test_the_rate_limit_is_respected_by_discord_py(sim_chat: SimulatedChat) -> N
         assert {r.status for r in server.requests} == {200}  # it waited instead of hitting 429s
 
 
-def test_a_502_is_retried_by_discord_py(discord_server: FakeDiscordServer) -> None:
+def test_a_502_is_retried_by_discord_py(discord_server: FaultyDiscordServer) -> None:
     general = discord_server.chat.channel_ids["general"]
     discord_server.inject(Fault("502", path_pattern=r"/messages$"))
     messages = with_client(discord_server, lambda client: read_history(client, general))
@@ -314,14 +315,14 @@ def test_a_502_is_retried_by_discord_py(discord_server: FakeDiscordServer) -> No
 
 
 @pytest.mark.parametrize(("kind", "status"), [("500", 500), ("503", 503), ("504", 504)])
-def test_error_faults(discord_server: FakeDiscordServer, kind: str, status: int) -> None:
+def test_error_faults(discord_server: FaultyDiscordServer, kind: str, status: int) -> None:
     discord_server.inject(Fault(kind))  # type: ignore[arg-type]
     assert get(discord_server, "/users/@me").status_code == status
     assert get(discord_server, "/users/@me").status_code == 200
 
 
 def test_malformed_and_broken_answers_raise_in_discord_py(
-    discord_server: FakeDiscordServer,
+    discord_server: FaultyDiscordServer,
 ) -> None:
     general = discord_server.chat.channel_ids["general"]
     discord_server.inject(Fault("malformed", path_pattern=r"/messages$"))
@@ -332,7 +333,7 @@ def test_malformed_and_broken_answers_raise_in_discord_py(
         with_client(discord_server, lambda client: read_history(client, general))
 
 
-def test_drop_and_timeout_faults(discord_server: FakeDiscordServer) -> None:
+def test_drop_and_timeout_faults(discord_server: FaultyDiscordServer) -> None:
     general = discord_server.chat.channel_ids["general"]
     discord_server.inject(Fault("drop", path_pattern=r"/messages$"))
     with pytest.raises(requests.exceptions.ConnectionError):

@@ -17,7 +17,7 @@ import pytest
 from clanstats.errors import EXIT_OK, EXIT_WRITE
 from clanstats.outputs import REPORT_FILE
 from clanstats.settings import PROJECT_ROOT
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.wom_server import FakeWomServer
 from tests.test_main_cli import live_server, query, run_main, wom_env
 
 pytestmark = pytest.mark.skipif(

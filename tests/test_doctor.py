@@ -14,8 +14,8 @@ from clanstats.demo import DEMO_MARKER, write_rules_file, write_sync_targets
 from clanstats.doctor import Check, all_ok, doctor_from_environment, print_doctor, run_doctor
 from clanstats.errors import EXIT_CONFIG
 from clanstats.settings import load_settings
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.discord_server import FakeDiscordServer
+from simulator.wom_server import FakeWomServer
 from tests.conftest import SQLITE_ONLY
 
 RULES = """

@@ -9,7 +9,7 @@ from sqlalchemy import String, select
 
 from clanstats.db.engine import make_engine
 from clanstats.db.models import Base
-from clanstats.sim.chat import TEXT_MARKER
+from simulator.chat import TEXT_MARKER
 from tests.databases import SharedDatabase, query
 
 # Files for members and the open web; the officers' workbook may name Discord users (to link them).

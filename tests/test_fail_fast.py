@@ -29,13 +29,13 @@ from clanstats.harvest.discord_chat import DiscordHarvest
 from clanstats.harvest.wom import WomHarvest
 from clanstats.pipeline import PIPELINE
 from clanstats.settings import PROJECT_ROOT, load_settings
-from clanstats.sim.chat import SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.upload_receiver import UploadReceiver
-from clanstats.sim.wom_server import FakeWomServer
 from clanstats.stage import StageResult
 from clanstats.wom.client import WomClient
+from simulator.chat import SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.discord_server import FakeDiscordServer
+from simulator.upload_receiver import UploadReceiver
+from simulator.wom_server import FakeWomServer
 from tests.conftest import SIM_NOW, SQLITE_ONLY
 from tests.databases import query
 

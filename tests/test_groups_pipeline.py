@@ -17,13 +17,12 @@ from typing import Any
 import pytest
 
 from clanstats.errors import EXIT_CONFIG, EXIT_OK, EXIT_SOURCE
-from clanstats.sim.alliance import alliance_configs, build_alliance
-from clanstats.sim.chat import SimulatedChat
-from clanstats.sim.clan import SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer, Fault
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.alliance import alliance_configs, build_alliance
+from simulator.chat import SimulatedChat
+from simulator.clan import SimulatedClan
 from tests.conftest import ENGINES, engine_kind
 from tests.databases import PostgresDatabases
+from tests.faults import Fault, FaultyDiscordServer, FaultyWomServer
 from tests.test_main_cli import query, run_main
 
 HOSTILE = '<img src=x onerror="alert(1)"> & Co'
@@ -35,8 +34,8 @@ SLUGS = ["iron-sim", "img-src-x-onerror-alert-1-co", "quiet"]
 class Alliance:
     clans: list[SimulatedClan]
     chats: list[SimulatedChat]
-    wom: FakeWomServer
-    discord: FakeDiscordServer
+    wom: FaultyWomServer
+    discord: FaultyDiscordServer
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +45,8 @@ def alliance() -> Iterator[Alliance]:
     configs = alliance_configs(3, members=[7, 9, 5], days=30, now=today, names=NAMES)
     clans, chats = build_alliance(configs, message_scale=0.2)
     with (
-        FakeWomServer(clans, limit_with_key=100_000) as wom,
-        FakeDiscordServer(chats[:2], rate_limit_per_second=100_000) as discord,
+        FaultyWomServer(clans, limit_with_key=100_000) as wom,
+        FaultyDiscordServer(chats[:2], rate_limit_per_second=100_000) as discord,
     ):
         yield Alliance(clans, chats, wom, discord)
 

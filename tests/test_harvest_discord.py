@@ -32,16 +32,16 @@ from clanstats.errors import ConfigError
 from clanstats.harvest.discord_chat import DiscordHarvest
 from clanstats.harvest.wom import WomHarvest
 from clanstats.settings import PROJECT_ROOT, load_settings
-from clanstats.sim.chat import TEXT_MARKER, ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.loopback import Fault
-from clanstats.sim.wom_server import FakeWomServer
 from clanstats.stage import StageResult
 from clanstats.transform.identity import link_identities
 from clanstats.wom.client import WomClient
+from simulator.chat import TEXT_MARKER, ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.discord_server import FakeDiscordServer
+from simulator.wom_server import FakeWomServer
 from tests.conftest import SIM_NOW
 from tests.databases import query
+from tests.faults import Fault, FaultyDiscordServer, FaultyWomServer
 
 GROUP = 4242
 NOW = SIM_NOW.replace(tzinfo=None)
@@ -260,7 +260,7 @@ def test_server_nicknames_link_members_by_their_in_game_name(migrated_url: str) 
 def test_without_the_members_intent_the_harvest_carries_on(
     engine: Engine,
     sim_chat: SimulatedChat,
-    discord_server: FakeDiscordServer,
+    discord_server: FaultyDiscordServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     discord_server.inject(Fault("403", path_pattern="/members", times=10))
@@ -271,7 +271,7 @@ def test_without_the_members_intent_the_harvest_carries_on(
 
 
 def test_rate_limits_are_waited_out(
-    engine: Engine, sim_chat: SimulatedChat, discord_server: FakeDiscordServer
+    engine: Engine, sim_chat: SimulatedChat, discord_server: FaultyDiscordServer
 ) -> None:
     discord_server.inject(Fault("429", path_pattern="/messages", times=3, retry_after=0.05))
     result = harvest(engine, discord_server, sim_chat)
@@ -323,7 +323,7 @@ def test_configured_channels_missing_or_forbidden_are_skipped(
 
 @pytest.mark.parametrize("kind", ["malformed", "503"])
 def test_a_broken_channel_keeps_what_was_stored_and_heals(
-    engine: Engine, sim_chat: SimulatedChat, discord_server: FakeDiscordServer, kind: str
+    engine: Engine, sim_chat: SimulatedChat, discord_server: FaultyDiscordServer, kind: str
 ) -> None:
     pvm = sim_chat.channel_ids["pvm"]
     discord_server.inject(Fault(kind, path_pattern=f"/channels/{pvm}/messages", times=50))  # type: ignore[arg-type]
@@ -341,14 +341,14 @@ def test_a_broken_channel_keeps_what_was_stored_and_heals(
 
 
 @pytest.fixture
-def busy_servers() -> Iterator[tuple[SimulatedChat, FakeWomServer, FakeDiscordServer]]:
+def busy_servers() -> Iterator[tuple[SimulatedChat, FaultyWomServer, FaultyDiscordServer]]:
     """A chatty clan dated today (the subprocess uses the real clock for its look-back)."""
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     clan = SimulatedClan(SimConfig(seed=5, members=40, days=40, now=today))
     chat = SimulatedChat(clan, ChatConfig(seed=3, message_scale=6))
     with (
-        FakeWomServer(clan, limit_with_key=10_000) as wom,
-        FakeDiscordServer(chat, rate_limit_per_second=10_000) as discord_server,
+        FaultyWomServer(clan, limit_with_key=10_000) as wom,
+        FaultyDiscordServer(chat, rate_limit_per_second=10_000) as discord_server,
     ):
         yield chat, wom, discord_server
 
@@ -357,7 +357,7 @@ def busy_servers() -> Iterator[tuple[SimulatedChat, FakeWomServer, FakeDiscordSe
 def test_a_stage_killed_mid_channel_never_moves_the_cursor_past_stored_rows(
     tmp_path: Path,
     database_url: str,
-    busy_servers: tuple[SimulatedChat, FakeWomServer, FakeDiscordServer],
+    busy_servers: tuple[SimulatedChat, FaultyWomServer, FaultyDiscordServer],
 ) -> None:
     chat, wom, discord_server = busy_servers
     general = chat.channel_ids["general"]

@@ -28,11 +28,12 @@ from clanstats.db.models import (
 from clanstats.errors import ConfigError
 from clanstats.harvest.backfill import backfill_group
 from clanstats.harvest.wom import WomHarvest
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.wom_server import FakeWomServer, Fault
 from clanstats.stage import StageResult
 from clanstats.wom.client import WomClient
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.wom_server import FakeWomServer
 from tests.conftest import SQLITE_ONLY
+from tests.faults import Fault, FaultyWomServer
 
 NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 GROUP = 4242
@@ -314,7 +315,7 @@ def test_a_wrong_group_id_is_a_config_error_not_a_retry_loop(
 
 @pytest.mark.parametrize("kind", ["429", "500", "503", "timeout", "drop", "malformed", "truncated"])
 def test_passing_faults_are_retried_and_the_run_completes(
-    engine: Engine, sim_clan: SimulatedClan, wom_server: FakeWomServer, kind: str
+    engine: Engine, sim_clan: SimulatedClan, wom_server: FaultyWomServer, kind: str
 ) -> None:
     wom_server.inject(Fault(kind, path_pattern="bulk-hiscores", retry_after=0.05, delay=2))  # type: ignore[arg-type]
     result = harvester(engine, wom_server)()
@@ -324,7 +325,7 @@ def test_passing_faults_are_retried_and_the_run_completes(
 
 @pytest.mark.parametrize("kind", ["500", "malformed", "truncated_json"])
 def test_a_failing_source_loses_nothing_and_moves_no_cursor(
-    engine: Engine, sim_clan: SimulatedClan, wom_server: FakeWomServer, kind: str
+    engine: Engine, sim_clan: SimulatedClan, wom_server: FaultyWomServer, kind: str
 ) -> None:
     run = harvester(engine, wom_server)
     run()
@@ -368,7 +369,7 @@ def test_a_failing_source_loses_nothing_and_moves_no_cursor(
 
 
 def test_schema_surprises_do_not_break_the_harvest(
-    engine: Engine, sim_clan: SimulatedClan, wom_server: FakeWomServer
+    engine: Engine, sim_clan: SimulatedClan, wom_server: FaultyWomServer
 ) -> None:
     wom_server.inject(Fault("schema", times=20))
     result = harvester(engine, wom_server)()
@@ -377,7 +378,7 @@ def test_schema_surprises_do_not_break_the_harvest(
 
 
 def test_backfill_is_paced_resumable_and_exact(
-    engine: Engine, sim_clan: SimulatedClan, wom_server: FakeWomServer
+    engine: Engine, sim_clan: SimulatedClan, wom_server: FaultyWomServer
 ) -> None:
     harvester(engine, wom_server)()
     members = len(sim_clan.group_details()["memberships"])

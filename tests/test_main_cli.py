@@ -24,19 +24,20 @@ from clanstats.errors import (
 from clanstats.lock import run_lock
 from clanstats.pipeline import PIPELINE
 from clanstats.settings import PROJECT_ROOT
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.wom_server import FakeWomServer, Fault
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.wom_server import FakeWomServer
 from tests.conftest import SQLITE_ONLY
 from tests.databases import execute
 from tests.databases import query as query_url
+from tests.faults import Fault, FaultyWomServer
 
 
 @pytest.fixture
-def live_server() -> Iterator[FakeWomServer]:
+def live_server() -> Iterator[FaultyWomServer]:
     """A clan dated today, so the real clock in the subprocess sees it as current."""
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     clan = SimulatedClan(SimConfig(seed=9, members=15, days=40, now=today))
-    with FakeWomServer(clan, limit_with_key=10_000) as server:
+    with FaultyWomServer(clan, limit_with_key=10_000) as server:
         yield server
 
 
@@ -107,7 +108,7 @@ def test_the_pipeline_options_work_after_the_command_too(
 # SQLite only: pg_dump backups through main.py are test_backup_then_restore_through_main's.
 @SQLITE_ONLY
 def test_a_run_records_itself_and_backs_up_first(
-    tmp_path: Path, database_url: str, live_server: FakeWomServer
+    tmp_path: Path, database_url: str, live_server: FaultyWomServer
 ) -> None:
     data = tmp_path / "clan data with spaces"
     data.mkdir()
@@ -133,7 +134,7 @@ def test_a_run_records_itself_and_backs_up_first(
 
 @SQLITE_ONLY
 def test_a_stage_runs_alone_as_a_module(
-    tmp_path: Path, database_url: str, live_server: FakeWomServer
+    tmp_path: Path, database_url: str, live_server: FaultyWomServer
 ) -> None:
     environ = {
         **os.environ,
@@ -184,7 +185,7 @@ def test_a_bad_rules_file_stops_with_its_line(tmp_path: Path) -> None:
 
 @SQLITE_ONLY
 def test_a_bad_rules_file_keeps_the_previous_derived_tables(
-    tmp_path: Path, database_url: str, live_server: FakeWomServer
+    tmp_path: Path, database_url: str, live_server: FaultyWomServer
 ) -> None:
     assert (
         run_main(tmp_path, **wom_env(live_server), DATABASE_URL=database_url).returncode == EXIT_OK
@@ -223,7 +224,7 @@ def test_unknown_stage_and_from(tmp_path: Path) -> None:
     assert "--from backfill: not a pipeline stage" in result.stderr
 
 
-def test_wrong_group_is_a_config_error(tmp_path: Path, live_server: FakeWomServer) -> None:
+def test_wrong_group_is_a_config_error(tmp_path: Path, live_server: FaultyWomServer) -> None:
     result = run_main(tmp_path, **wom_env(live_server, group=999))
     assert result.returncode == EXIT_CONFIG
     assert "WOM_GROUP_ID=999" in result.stderr
@@ -232,7 +233,7 @@ def test_wrong_group_is_a_config_error(tmp_path: Path, live_server: FakeWomServe
 
 @SQLITE_ONLY
 def test_a_source_failure_is_a_partial_run(
-    tmp_path: Path, database_url: str, live_server: FakeWomServer
+    tmp_path: Path, database_url: str, live_server: FaultyWomServer
 ) -> None:
     # An answer of the wrong type fails the source at once (a 503 would be retried for 15 s).
     live_server.inject(Fault("wrong_type", path_pattern="competitions", times=100))
@@ -254,7 +255,7 @@ def test_a_second_run_exits_at_once_while_one_holds_the_lock(tmp_path: Path) -> 
     assert "another ClanStats run is in progress" in result.stderr
 
 
-def test_a_stage_past_its_timeout_is_stopped(tmp_path: Path, live_server: FakeWomServer) -> None:
+def test_a_stage_past_its_timeout_is_stopped(tmp_path: Path, live_server: FaultyWomServer) -> None:
     # The timeout is main.py's, whatever the database: one engine (SQLite) is enough.
     live_server.inject(Fault("timeout", path_pattern="groups", delay=60, times=100))
     result = run_main(tmp_path, **wom_env(live_server), STAGE_TIMEOUT_SECONDS="10", timeout=120)
@@ -335,7 +336,7 @@ def test_operations_commands_refuse_bad_input_in_one_line(
 
 
 def test_backup_then_restore_through_main(
-    tmp_path: Path, database_url: str, live_server: FakeWomServer
+    tmp_path: Path, database_url: str, live_server: FaultyWomServer
 ) -> None:
     assert (
         run_main(tmp_path, "harvest", **wom_env(live_server), DATABASE_URL=database_url).returncode

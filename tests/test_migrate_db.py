@@ -32,10 +32,10 @@ from clanstats.db.urls import sqlite_path_from_url
 from clanstats.errors import EXIT_CONFIG, EXIT_DATABASE, EXIT_INTERRUPTED, EXIT_LOCKED, EXIT_OK
 from clanstats.lock import run_lock
 from clanstats.settings import PROJECT_ROOT
-from clanstats.sim.chat import SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.chat import SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.discord_server import FakeDiscordServer
+from simulator.wom_server import FakeWomServer
 
 PG_SERVER = os.environ.get("TEST_DATABASE_URL", "")
 needs_postgres = pytest.mark.skipif(

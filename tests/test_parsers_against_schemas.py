@@ -34,8 +34,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from clanstats.harvest import discord_chat
 from clanstats.harvest.discord_chat import ChannelRead, DiscordHarvest
 from clanstats.harvest.wom import WomHarvest, _event_key, _gain_rows
-from clanstats.sim.chat import ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
 from clanstats.wom.shapes import (
     decode_values,
     decoded_snapshot,
@@ -43,6 +41,8 @@ from clanstats.wom.shapes import (
     player_id_of,
     player_row,
 )
+from simulator.chat import ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
 from tests.conftest import SIM_NOW
 from tests.contracts_support import (
     Instances,

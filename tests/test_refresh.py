@@ -10,24 +10,22 @@ import pytest
 
 from clanstats.freshness import stale_after_hours
 from clanstats.rules import RefreshRules
-from clanstats.sim.chat import SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.loopback import Fault
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.chat import SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from tests.faults import Fault, FaultyDiscordServer, FaultyWomServer
 from tests.test_main_cli import run_main, wom_env
 
 FRESH = "refresh: {wom_state_hours: 6, wom_events_hours: 6, discord_hours: 6}\n"
 
 
 @pytest.fixture
-def servers() -> Iterator[tuple[FakeWomServer, FakeDiscordServer, SimulatedChat]]:
+def servers() -> Iterator[tuple[FaultyWomServer, FaultyDiscordServer, SimulatedChat]]:
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     clan = SimulatedClan(SimConfig(seed=4, members=12, days=20, now=today))
     chat = SimulatedChat(clan)
     with (
-        FakeWomServer(clan, limit_with_key=10_000) as wom,
-        FakeDiscordServer(chat, rate_limit_per_second=10_000) as discord_server,
+        FaultyWomServer(clan, limit_with_key=10_000) as wom,
+        FaultyDiscordServer(chat, rate_limit_per_second=10_000) as discord_server,
     ):
         yield wom, discord_server, chat
 

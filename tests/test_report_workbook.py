@@ -46,13 +46,13 @@ from clanstats.report.formats import status_label
 from clanstats.report.workbook import write_report
 from clanstats.rules import Goal, Rank, Rules, Season
 from clanstats.settings import PROJECT_ROOT, load_settings
-from clanstats.sim.chat import ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.wom_server import FakeWomServer
 from clanstats.stage import StageResult
 from clanstats.transform.stage import run_transform
 from clanstats.wom.client import WomClient
+from simulator.chat import ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.discord_server import FakeDiscordServer
+from simulator.wom_server import FakeWomServer
 from tests.conftest import ENGINES, engine_kind
 from tests.databases import PostgresDatabases, SharedDatabase, run_stage_script
 

@@ -32,10 +32,10 @@ from clanstats.runs_view import (
     show_run_json,
     to_json_text,
 )
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.wom_server import FakeWomServer, Fault
+from simulator.clan import SimConfig, SimulatedClan
 from tests.conftest import ENGINES, engine_kind
 from tests.databases import PostgresDatabases, query
+from tests.faults import Fault, FaultyWomServer
 from tests.test_main_cli import run_main, wom_env
 
 FAILURE = "HISCORES_SERVICE_UNAVAILABLE"  # the fake WOM's 503 code
@@ -63,7 +63,7 @@ def recorded(
         url = postgres.url_of(postgres.create(migrated=False))
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     clan = SimulatedClan(SimConfig(seed=9, members=15, days=40, now=today))
-    with FakeWomServer(clan, limit_with_key=10_000) as server:
+    with FaultyWomServer(clan, limit_with_key=10_000) as server:
         first = run_main(data, **wom_env(server), DATABASE_URL=url)
         assert first.returncode == EXIT_OK, first.stderr
         server.inject(Fault("503", path_pattern="competitions", times=100))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import requests
 
-from clanstats.sim.alliance import alliance_configs, build_alliance, guild_id
-from clanstats.sim.chat import ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.alliance import alliance_configs, build_alliance, guild_id
+from simulator.chat import ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.discord_server import FakeDiscordServer
+from simulator.wom_server import FakeWomServer
 from tests.conftest import SIM_NOW
 
 

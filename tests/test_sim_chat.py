@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from clanstats.sim.chat import TEXT_MARKER, ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.roster import standardize_username
-from clanstats.sim.shapes import Json
+from simulator.chat import TEXT_MARKER, ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.roster import standardize_username
+from simulator.shapes import Json
 from tests.conftest import SIM_NOW
 
 RELAY_LINE = re.compile(r"\*\*(.+?)\*\*:")

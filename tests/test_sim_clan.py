@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from clanstats.sim.clan import ROLE_LADDER, SimConfig, SimulatedClan
-from clanstats.sim.metrics import (
+from simulator.clan import ROLE_LADDER, SimConfig, SimulatedClan
+from simulator.metrics import (
     ACTIVITIES,
     BOSSES,
     COMPUTED,

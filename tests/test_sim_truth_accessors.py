@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from clanstats.sim.chat import ChatConfig, MessageFact, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.shapes import Json
+from simulator.chat import ChatConfig, MessageFact, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.shapes import Json
 from tests.conftest import SIM_NOW
 
 RELAY_LINE = re.compile(r"\*\*(.+?)\*\*:")

@@ -10,8 +10,8 @@ import pytest
 
 from clanstats.outputs import REPORT_FILE
 from clanstats.rules import DiscordTarget
-from clanstats.sim.discord_server import FakeDiscordServer
 from clanstats.sync.discord_post import build_embed, post_summary
+from simulator.discord_server import FakeDiscordServer
 
 NOW = datetime(2026, 11, 20, 12)
 PUBLIC = {

@@ -15,11 +15,10 @@ from sqlalchemy.orm import Session
 from clanstats.db.engine import make_engine
 from clanstats.db.models import OutputFile, SyncHistory
 from clanstats.rules import FolderTarget, HttpTarget
-from clanstats.sim.loopback import Fault
-from clanstats.sim.upload_receiver import UploadReceiver
 from clanstats.sync.http_upload import sign, signed_headers, upload
 from clanstats.sync.stage import SyncRun, sync_targets
 from tests.fake_clock import FakeClock
+from tests.faults import Fault, FaultyUploadReceiver
 
 SECRET = "correct horse battery staple"
 SUMMARY = b'{"clan": {"name": "Iron Owls"}, "members": []}'
@@ -37,8 +36,8 @@ def clock() -> WallClock:
 
 
 @pytest.fixture
-def receiver(clock: WallClock) -> Iterator[UploadReceiver]:
-    with UploadReceiver(secret=SECRET, clock=clock) as server:
+def receiver(clock: WallClock) -> Iterator[FaultyUploadReceiver]:
+    with FaultyUploadReceiver(secret=SECRET, clock=clock) as server:
         yield server
 
 
@@ -64,7 +63,7 @@ def http_target(url: str, **options: object) -> HttpTarget:
 
 
 def send(
-    receiver: UploadReceiver,
+    receiver: FaultyUploadReceiver,
     out: Path,
     *,
     secret: str = SECRET,
@@ -84,7 +83,7 @@ def send(
     return outcome, sleeps
 
 
-def test_a_good_upload_is_verified_and_accepted(receiver: UploadReceiver, out: Path) -> None:
+def test_a_good_upload_is_verified_and_accepted(receiver: FaultyUploadReceiver, out: Path) -> None:
     outcome, _ = send(receiver, out)
     assert (outcome.outcome, outcome.summary) == ("ok", f"sent ({len(SUMMARY)} bytes)")
     assert outcome.content_sha256 == hashlib.sha256(SUMMARY).hexdigest()
@@ -101,7 +100,7 @@ def test_the_signature_is_hmac_sha256_over_timestamp_dot_body() -> None:
 
 
 def test_a_bad_secret_is_rejected_and_the_target_fails_in_one_line(
-    receiver: UploadReceiver, out: Path
+    receiver: FaultyUploadReceiver, out: Path
 ) -> None:
     outcome, sleeps = send(receiver, out, secret="wrong")
     assert outcome.outcome == "failed" and sleeps == []
@@ -110,7 +109,7 @@ def test_a_bad_secret_is_rejected_and_the_target_fails_in_one_line(
 
 
 def test_a_replayed_request_is_rejected(
-    receiver: UploadReceiver, out: Path, clock: WallClock
+    receiver: FaultyUploadReceiver, out: Path, clock: WallClock
 ) -> None:
     send(receiver, out)
     accepted = receiver.accepted[0]
@@ -126,14 +125,14 @@ def test_a_replayed_request_is_rejected(
 
 
 def test_an_old_timestamp_from_the_sender_is_rejected(
-    receiver: UploadReceiver, out: Path, clock: WallClock
+    receiver: FaultyUploadReceiver, out: Path, clock: WallClock
 ) -> None:
     outcome, _ = send(receiver, out, clock=lambda: clock.now - 301)
     assert outcome.outcome == "failed" and "HTTP 401" in str(outcome.error)
 
 
 def test_a_503_is_retried_with_backoff_and_then_succeeds(
-    receiver: UploadReceiver, out: Path
+    receiver: FaultyUploadReceiver, out: Path
 ) -> None:
     receiver.inject(Fault("503", times=2))
     outcome, sleeps = send(receiver, out)
@@ -144,27 +143,27 @@ def test_a_503_is_retried_with_backoff_and_then_succeeds(
     assert len(receiver.accepted) == 1
 
 
-def test_a_429_waits_as_long_as_retry_after_says(receiver: UploadReceiver, out: Path) -> None:
+def test_a_429_waits_as_long_as_retry_after_says(receiver: FaultyUploadReceiver, out: Path) -> None:
     receiver.inject(Fault("429", retry_after=7))
     outcome, sleeps = send(receiver, out)
     assert outcome.outcome == "ok" and sleeps == [7.0]
 
 
-def test_retries_run_out_into_one_failure_line(receiver: UploadReceiver, out: Path) -> None:
+def test_retries_run_out_into_one_failure_line(receiver: FaultyUploadReceiver, out: Path) -> None:
     receiver.inject(Fault("503", times=10))
     outcome, sleeps = send(receiver, out)
     assert outcome.outcome == "failed" and len(sleeps) == 4
     assert outcome.error == f"{receiver.url} kept failing after 5 tries (HTTP 503: try again later)"
 
 
-def test_unchanged_content_is_not_sent_again(receiver: UploadReceiver, out: Path) -> None:
+def test_unchanged_content_is_not_sent_again(receiver: FaultyUploadReceiver, out: Path) -> None:
     first, _ = send(receiver, out)
     second, _ = send(receiver, out, last=first.content_sha256)
     assert (second.outcome, second.summary) == ("skipped", "skipped (unchanged)")
     assert len(receiver.requests) == 1
 
 
-def test_several_files_go_as_one_json_object(receiver: UploadReceiver, out: Path) -> None:
+def test_several_files_go_as_one_json_object(receiver: FaultyUploadReceiver, out: Path) -> None:
     outcome = upload(
         http_target(receiver.url, files=["*.json"]),
         ROWS,
@@ -187,7 +186,7 @@ def test_one_failing_target_does_not_stop_the_others(
     tmp_path: Path,
     migrated_url: str,
     out: Path,
-    receiver: UploadReceiver,
+    receiver: FaultyUploadReceiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     engine = make_engine(migrated_url)
@@ -244,7 +243,7 @@ def test_a_dry_run_sends_nothing_and_records_nothing(
     tmp_path: Path,
     migrated_url: str,
     out: Path,
-    receiver: UploadReceiver,
+    receiver: FaultyUploadReceiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     engine = make_engine(migrated_url)
@@ -269,7 +268,7 @@ def test_a_run_whose_sources_all_failed_uploads_nothing_but_copies_to_folders(
     tmp_path: Path,
     migrated_url: str,
     out: Path,
-    receiver: UploadReceiver,
+    receiver: FaultyUploadReceiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The outputs show the last good harvest: no upload (nor Discord post) announces them."""
@@ -292,7 +291,7 @@ def test_a_run_whose_sources_all_failed_uploads_nothing_but_copies_to_folders(
 
 
 def test_an_answer_cut_off_after_the_receiver_took_the_upload_counts_as_delivered(
-    receiver: UploadReceiver, out: Path
+    receiver: FaultyUploadReceiver, out: Path
 ) -> None:
     # The receiver stores the upload, then hangs up mid-answer: the retry is told 409.
     receiver.inject(Fault("truncated"))

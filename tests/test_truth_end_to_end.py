@@ -15,7 +15,7 @@ user runs it, in subprocesses, with CLANSTATS_NOW set to each simulated day:
 
 On PostgreSQL the days 3, 6 and 7 are left out (day 8 then follows a gap of five days).
 
-After each, `clanstats.sim.truth.Truth` (which never imports the transform) says what every
+After each, `simulator.truth.Truth` (which never imports the transform) says what every
 number must be; the database, clan_data.json and the workbook are compared with it.
 """
 
@@ -51,13 +51,12 @@ from clanstats.db.models import (
     SeasonScore,
 )
 from clanstats.rules import load_rules
-from clanstats.sim.chat import ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.truth import Backfill, Harvest, Links, Observed, Truth, check_links
-from clanstats.sim.wom_server import FakeWomServer, Fault
+from simulator.chat import ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.truth import Backfill, Harvest, Links, Observed, Truth, check_links
 from tests.conftest import ENGINES, engine_kind
 from tests.databases import PostgresDatabases
+from tests.faults import Fault, FaultyDiscordServer, FaultyWomServer
 from tests.test_main_cli import run_main
 
 pytestmark = pytest.mark.slow
@@ -119,8 +118,8 @@ class World:
 
     clan: SimulatedClan
     chat: SimulatedChat
-    wom: FakeWomServer
-    discord: FakeDiscordServer
+    wom: FaultyWomServer
+    discord: FaultyDiscordServer
     data: Path
     database: str
     observed: Observed = field(default_factory=Observed)
@@ -180,8 +179,8 @@ def world(
     clan = SimulatedClan(CLAN)
     chat = SimulatedChat(clan, ChatConfig(seed=5, message_scale=0.3, timezone=TIMEZONE))
     with (
-        FakeWomServer(clan, api_keys=("demo-key",), limit_with_key=100_000) as wom,
-        FakeDiscordServer(chat, rate_limit_per_second=100_000) as discord,
+        FaultyWomServer(clan, api_keys=("demo-key",), limit_with_key=100_000) as wom,
+        FaultyDiscordServer(chat, rate_limit_per_second=100_000) as discord,
     ):
         yield World(clan, chat, wom, discord, data, database)
 

@@ -13,8 +13,6 @@ from typing import Any
 import pytest
 
 from clanstats.errors import ConfigError, SourceError
-from clanstats.sim.clan import SimulatedClan
-from clanstats.sim.wom_server import FakeWomServer, Fault
 from clanstats.wom.client import (
     WomAuthError,
     WomClient,
@@ -23,8 +21,11 @@ from clanstats.wom.client import (
     WomRequestRejectedError,
     WomUnavailableError,
 )
+from simulator.clan import SimulatedClan
+from simulator.wom_server import FakeWomServer
 from tests.conftest import SIM_NOW
 from tests.fake_clock import FakeClock
+from tests.faults import Fault, FaultyWomServer
 
 GROUP_ID = 4242
 API_KEY = "demo-key"
@@ -257,7 +258,7 @@ def test_an_unexpected_top_level_shape_is_a_source_error(canned: Any) -> None:
 
 
 def test_drifted_fields_pass_through_untouched(
-    client: WomClient, wom_server: FakeWomServer
+    client: WomClient, wom_server: FaultyWomServer
 ) -> None:
     wom_server.inject(Fault("schema", path_pattern="bulk-hiscores"))
 
@@ -436,7 +437,7 @@ def test_each_request_logs_method_template_and_status(
 # -- retries --------------------------------------------------------------------------------
 
 
-def test_a_429_waits_for_retry_after_then_succeeds(wom_server: FakeWomServer) -> None:
+def test_a_429_waits_for_retry_after_then_succeeds(wom_server: FaultyWomServer) -> None:
     # The client's clock moves only when it sleeps: the wait is exact whatever the machine's load.
     clock = FakeClock()
     client = make_client(wom_server, clock=clock, sleep=clock.sleep)
@@ -450,7 +451,7 @@ def test_a_429_waits_for_retry_after_then_succeeds(wom_server: FakeWomServer) ->
     assert client.stats.rate_wait_seconds == pytest.approx(0.4)
 
 
-def test_a_retry_after_beyond_the_cap_gives_up_at_once(wom_server: FakeWomServer) -> None:
+def test_a_retry_after_beyond_the_cap_gives_up_at_once(wom_server: FaultyWomServer) -> None:
     client = make_client(wom_server, max_retry_after=5)
     wom_server.inject(Fault("429", retry_after=600))
 
@@ -465,7 +466,7 @@ def test_a_retry_after_beyond_the_cap_gives_up_at_once(wom_server: FakeWomServer
     ["500", "502", "503", "timeout", "drop", "malformed", "truncated", "truncated_json"],
 )
 def test_a_transient_failure_is_retried_then_succeeds(
-    client: WomClient, wom_server: FakeWomServer, kind: Any
+    client: WomClient, wom_server: FaultyWomServer, kind: Any
 ) -> None:
     wom_server.inject(Fault(kind, path_pattern="bulk-hiscores", delay=1.5))
 
@@ -489,7 +490,7 @@ def test_a_transient_failure_is_retried_then_succeeds(
     ],
 )
 def test_retries_run_out_with_a_one_line_error_naming_the_endpoint(
-    client: WomClient, wom_server: FakeWomServer, kind: Any, last: str
+    client: WomClient, wom_server: FaultyWomServer, kind: Any, last: str
 ) -> None:
     wom_server.inject(Fault(kind, times=3, delay=1.5))
 
@@ -509,7 +510,7 @@ def test_retries_run_out_with_a_one_line_error_naming_the_endpoint(
 
 
 def test_the_exhausted_message_matches_the_documented_wording(
-    wom_server: FakeWomServer,
+    wom_server: FaultyWomServer,
 ) -> None:
     client = make_client(wom_server, max_retries=4, backoff_base=0.001)
     wom_server.inject(Fault("503", times=5))
@@ -562,7 +563,7 @@ def test_the_default_pace_follows_whether_there_is_a_key(
 
 
 def test_stats_count_requests_per_endpoint_template(
-    client: WomClient, wom_server: FakeWomServer, sim_clan: SimulatedClan
+    client: WomClient, wom_server: FaultyWomServer, sim_clan: SimulatedClan
 ) -> None:
     usernames = [m["player"]["username"] for m in sim_clan.group_details()["memberships"][:3]]
     wom_server.inject(Fault("503", path_pattern="bulk-hiscores"))

@@ -10,11 +10,12 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.metrics import BOSSES
-from clanstats.sim.wom_server import FakeWomServer, Fault
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.metrics import BOSSES
+from simulator.wom_server import FakeWomServer
 from tests.conftest import SIM_NOW
 from tests.fake_clock import FakeClock
+from tests.faults import Fault, FaultyWomServer
 
 GROUP = 4242
 KEY = {"x-api-key": "demo-key"}
@@ -228,7 +229,7 @@ def test_rate_limit_headers_and_429(strict_server: FakeWomServer, window_clock: 
     ("kind", "status", "code"),
     [("500", 500, "UNEXPECTED_ERROR"), ("503", 503, "HISCORES_SERVICE_UNAVAILABLE")],
 )
-def test_status_faults(wom_server: FakeWomServer, kind: str, status: int, code: str) -> None:
+def test_status_faults(wom_server: FaultyWomServer, kind: str, status: int, code: str) -> None:
     wom_server.inject(Fault(kind))  # type: ignore[arg-type]
     failed = get(wom_server, f"/groups/{GROUP}")
     assert failed.status_code == status
@@ -237,21 +238,21 @@ def test_status_faults(wom_server: FakeWomServer, kind: str, status: int, code: 
     assert get(wom_server, f"/groups/{GROUP}").status_code == 200
 
 
-def test_429_fault_carries_retry_after(wom_server: FakeWomServer) -> None:
+def test_429_fault_carries_retry_after(wom_server: FaultyWomServer) -> None:
     wom_server.inject(Fault("429", retry_after=0.25))
     response = get(wom_server, f"/groups/{GROUP}")
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "0.25"
 
 
-def test_502_fault_is_an_html_page(wom_server: FakeWomServer) -> None:
+def test_502_fault_is_an_html_page(wom_server: FaultyWomServer) -> None:
     wom_server.inject(Fault("502"))
     response = get(wom_server, f"/groups/{GROUP}")
     assert response.status_code == 502
     assert response.headers["Content-Type"].startswith("text/html")
 
 
-def test_timeout_fault_answers_late(wom_server: FakeWomServer) -> None:
+def test_timeout_fault_answers_late(wom_server: FaultyWomServer) -> None:
     wom_server.inject(Fault("timeout", delay=0.4))
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.get(f"{wom_server.base_url}/groups/{GROUP}", timeout=0.1)
@@ -259,14 +260,14 @@ def test_timeout_fault_answers_late(wom_server: FakeWomServer) -> None:
     assert get(wom_server, f"/groups/{GROUP}").status_code == 200
 
 
-def test_drop_fault_hangs_up(wom_server: FakeWomServer) -> None:
+def test_drop_fault_hangs_up(wom_server: FaultyWomServer) -> None:
     wom_server.inject(Fault("drop"))
     with pytest.raises(requests.exceptions.ConnectionError):
         get(wom_server, f"/groups/{GROUP}")
     assert wom_server.requests[-1].status == 0
 
 
-def test_malformed_fault_is_not_json(wom_server: FakeWomServer) -> None:
+def test_malformed_fault_is_not_json(wom_server: FaultyWomServer) -> None:
     wom_server.inject(Fault("malformed"))
     response = get(wom_server, f"/groups/{GROUP}")
     assert response.status_code == 200
@@ -274,13 +275,13 @@ def test_malformed_fault_is_not_json(wom_server: FakeWomServer) -> None:
         response.json()
 
 
-def test_truncated_fault_breaks_the_body(wom_server: FakeWomServer) -> None:
+def test_truncated_fault_breaks_the_body(wom_server: FaultyWomServer) -> None:
     wom_server.inject(Fault("truncated"))
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         get(wom_server, f"/groups/{GROUP}/bulk-hiscores")
 
 
-def test_truncated_json_fault_cuts_the_json(wom_server: FakeWomServer) -> None:
+def test_truncated_json_fault_cuts_the_json(wom_server: FaultyWomServer) -> None:
     wom_server.inject(Fault("truncated_json"))
     response = get(wom_server, f"/groups/{GROUP}/bulk-hiscores")
     assert response.status_code == 200
@@ -289,7 +290,7 @@ def test_truncated_json_fault_cuts_the_json(wom_server: FakeWomServer) -> None:
         json.loads(response.content)
 
 
-def test_schema_fault_drifts_the_payload(wom_server: FakeWomServer) -> None:
+def test_schema_fault_drifts_the_payload(wom_server: FaultyWomServer) -> None:
     wom_server.inject(Fault("schema"))
     entry = get(wom_server, f"/groups/{GROUP}/bulk-hiscores").json()[0]
     assert "mystery_boss_2099" in entry["data"]["data"]["bosses"]
@@ -304,7 +305,7 @@ def test_schema_fault_drifts_the_payload(wom_server: FakeWomServer) -> None:
     assert "mystery_boss_2099" not in clean["data"]["data"]["bosses"]
 
 
-def test_faults_match_paths_and_count_down(wom_server: FakeWomServer) -> None:
+def test_faults_match_paths_and_count_down(wom_server: FaultyWomServer) -> None:
     wom_server.inject(Fault("503", path_pattern=r"/bulk-hiscores$", times=2))
     assert get(wom_server, f"/groups/{GROUP}").status_code == 200
     assert wom_server.faults[0].times == 2

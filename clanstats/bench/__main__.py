@@ -2,6 +2,13 @@
 
 import sys
 
-from clanstats.bench.cli import main
+from clanstats.demo import simulator_required
+from clanstats.errors import ConfigError
 
+try:
+    with simulator_required("the benchmark"):
+        from clanstats.bench.cli import main
+except ConfigError as exc:
+    print(f"bench: {exc}", file=sys.stderr)
+    sys.exit(exc.exit_code)
 sys.exit(main())

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clanstats.bench.child import PEAK_FILE_ENV
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.upload_receiver import UploadReceiver
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.discord_server import FakeDiscordServer
+from simulator.upload_receiver import UploadReceiver
+from simulator.wom_server import FakeWomServer
 
 
 @dataclass

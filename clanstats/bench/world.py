@@ -16,12 +16,12 @@ from pathlib import Path
 
 from clanstats.bench.sizes import Size
 from clanstats.demo import write_rules_file, write_sync_targets
-from clanstats.sim.alliance import guild_id
-from clanstats.sim.chat import ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.upload_receiver import UploadReceiver
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.alliance import guild_id
+from simulator.chat import ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.discord_server import FakeDiscordServer
+from simulator.upload_receiver import UploadReceiver
+from simulator.wom_server import FakeWomServer
 
 API_KEY = "bench-key"
 UPLOAD_SECRET = "bench-upload-secret"  # shared with the loopback receiver, nothing real

@@ -26,8 +26,7 @@ from typing import Any
 import pytest
 
 from clanstats.errors import EXIT_OK, EXIT_SOURCE
-from clanstats.sim.loopback import Fault, LoopbackServer
-from clanstats.sim.upload_receiver import UploadReceiver
+from tests.faults import Fault, FaultInjection, FaultyUploadReceiver
 from tests.reliability.compare import Normaliser, database_contents, differences, table_names
 from tests.reliability.world import ClanWorld, clan_today, query, rules_text
 
@@ -169,7 +168,7 @@ def test_a_fault_ends_complete_or_partial_and_keeps_what_was_stored(
         return
     data = _copy(faults.seed, tmp_path / "data")
     before = raw_rows(data / DB)
-    server: LoopbackServer = faults.world.wom if case.server == "wom" else faults.world.discord
+    server: FaultInjection = faults.world.wom if case.server == "wom" else faults.world.discord
     rules = faults.rules[case.server]
     server.inject(case.fault)
     try:
@@ -222,7 +221,7 @@ def check_sync(faults: Faults, case: Case, tmp_path: Path) -> None:
     world = faults.world
     before = raw_rows(data / DB)
     posts = len(world.discord.webhook_posts)
-    with UploadReceiver(secret=world.env["UPLOAD_SECRET"]) as website:
+    with FaultyUploadReceiver(secret=world.env["UPLOAD_SECRET"]) as website:
         rules = tmp_path / "rules.yaml"
         drive = tmp_path / "drive"
         drive.mkdir()

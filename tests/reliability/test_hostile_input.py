@@ -23,9 +23,9 @@ import pytest
 
 from clanstats.errors import EXIT_DATABASE, EXIT_OK, ConfigError
 from clanstats.rules import load_rules
-from clanstats.sim.clan import SimulatedClan
-from clanstats.sim.loopback import Request, Response, json_response
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.clan import SimulatedClan
+from simulator.loopback import Request, Response, json_response
+from simulator.wom_server import FakeWomServer
 from tests.reliability.world import ClanWorld, clan_today, query
 
 HOSTILE_NAMES = [

@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from clanstats.settings import PROJECT_ROOT
-from clanstats.sim.chat import ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.discord_server import FakeDiscordServer
-from clanstats.sim.upload_receiver import UploadReceiver
-from clanstats.sim.wom_server import FakeWomServer
+from simulator.chat import ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from tests.faults import FaultyDiscordServer, FaultyUploadReceiver, FaultyWomServer
 
 UPLOAD_SECRET = "reliability-upload-secret"
 
@@ -62,21 +60,21 @@ class ClanWorld:
 
     data_dir: Path
     clan: SimulatedClan = field(default_factory=clan_today)
-    wom: FakeWomServer = field(init=False)
-    discord: FakeDiscordServer = field(init=False)
-    website: UploadReceiver = field(init=False)
+    wom: FaultyWomServer = field(init=False)
+    discord: FaultyDiscordServer = field(init=False)
+    website: FaultyUploadReceiver = field(init=False)
     env: dict[str, str] = field(init=False)
     _stack: ExitStack = field(default_factory=ExitStack)
 
     def __enter__(self) -> ClanWorld:
         chat = SimulatedChat(self.clan, ChatConfig(seed=3, message_scale=0.3))
         self.wom = self._stack.enter_context(
-            FakeWomServer(self.clan, limit_with_key=100_000, limit_without_key=100_000)
+            FaultyWomServer(self.clan, limit_with_key=100_000, limit_without_key=100_000)
         )
         self.discord = self._stack.enter_context(
-            FakeDiscordServer(chat, rate_limit_per_second=10_000)
+            FaultyDiscordServer(chat, rate_limit_per_second=10_000)
         )
-        self.website = self._stack.enter_context(UploadReceiver(secret=UPLOAD_SECRET))
+        self.website = self._stack.enter_context(FaultyUploadReceiver(secret=UPLOAD_SECRET))
         drive = self.data_dir / "drive"
         drive.mkdir(parents=True, exist_ok=True)
         rules = self.data_dir / "rules.yaml"

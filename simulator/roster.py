@@ -9,8 +9,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from clanstats.sim.clock import DAY_MS, HOUR_MS, NEVER_MS
-from clanstats.sim.tuning import (
+from simulator.clock import DAY_MS, HOUR_MS, NEVER_MS
+from simulator.tuning import (
     NEW_PROFILE,
     QUIET_PROFILE,
     REGULAR_PROFILE_WEIGHTS,

@@ -5,8 +5,7 @@
 
 It verifies `X-ClanStats-Signature: sha256=<HMAC-SHA256(secret, "<timestamp>." + body)>`, refuses
 timestamps more than `max_age` seconds from its clock (401) and an Idempotency-Key it has already
-accepted (409). `inject(Fault("503", times=2))` makes it fail the next requests first; a
-"malformed" fault takes the upload but garbles the answer (a proxy's page in place of the JSON).
+accepted (409). The tests that need it to fail add faults to it (tests/faults/upload.py).
 """
 
 from __future__ import annotations
@@ -17,16 +16,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
 
-from clanstats.sim.loopback import (
-    MALFORMED_BODY,
-    Fault,
-    LoopbackServer,
-    Request,
-    Response,
-    json_response,
-)
+from simulator.loopback import LoopbackServer, Request, Response, json_response
 
 JSON_TYPE = "application/json"
 UPLOAD_PATH = "/upload"
@@ -43,10 +34,6 @@ class AcceptedUpload:
 
 class UploadReceiver(LoopbackServer):
     """An HTTP endpoint on loopback that accepts only correctly signed, fresh, new uploads."""
-
-    fault_kinds: ClassVar[tuple[str, ...]] = (
-        "429", "500", "502", "503", "504", "timeout", "drop", "truncated", "malformed",
-    )  # fmt: skip
 
     def __init__(
         self,
@@ -78,40 +65,31 @@ class UploadReceiver(LoopbackServer):
     def respond(self, request: Request) -> Response:
         """Verify signature, freshness and novelty, then accept."""
         if request.path != UPLOAD_PATH:
-            return _refuse(404, "no such endpoint")
+            return refusal(404, "no such endpoint")
         if request.method != "POST":
-            return _refuse(405, "POST only")
+            return refusal(405, "POST only")
         raw_timestamp = request.headers.get("X-ClanStats-Timestamp", "")
         signature = request.headers.get("X-ClanStats-Signature", "")
         key = request.headers.get("Idempotency-Key", "")
         if not raw_timestamp.isdigit() or not signature or not key:
-            return _refuse(400, "missing signature headers")
+            return refusal(400, "missing signature headers")
         timestamp = int(raw_timestamp)
         expected = hmac.new(
             self.secret.encode(), f"{timestamp}.".encode() + request.body, hashlib.sha256
         ).hexdigest()
         if not hmac.compare_digest(signature, f"sha256={expected}"):
-            return _refuse(401, "bad signature")
+            return refusal(401, "bad signature")
         if abs(self.clock() - timestamp) > self.max_age:
-            return _refuse(401, "timestamp too old or in the future (replay?)")
+            return refusal(401, "timestamp too old or in the future (replay?)")
         if key != hashlib.sha256(request.body).hexdigest():
-            return _refuse(400, "Idempotency-Key is not the body's SHA-256")
+            return refusal(400, "Idempotency-Key is not the body's SHA-256")
         with self._accepted_lock:
             if any(upload.idempotency_key == key for upload in self._accepted):
-                return _refuse(409, "already received (replay)")
+                return refusal(409, "already received (replay)")
             self._accepted.append(AcceptedUpload(key, timestamp, request.body))
         return json_response(200, {"status": "accepted", "key": key}, JSON_TYPE)
 
-    def fault_response(self, request: Request, fault: Fault) -> Response:
-        """Answer an injected 429 (with Retry-After) or 5xx, or garble a real answer."""
-        if fault.kind == "malformed":
-            response = self.respond(request)
-            return Response(response.status, MALFORMED_BODY, "text/html")
-        response = _refuse(int(fault.kind), "try again later")
-        if fault.kind == "429":
-            response.headers["Retry-After"] = f"{fault.retry_after:g}"
-        return response
 
-
-def _refuse(status: int, message: str) -> Response:
+def refusal(status: int, message: str) -> Response:
+    """Return a refusal: its status and a JSON body saying why."""
     return json_response(status, {"error": message}, JSON_TYPE)

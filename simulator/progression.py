@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clanstats.sim.metrics import (
+from simulator.metrics import (
     ACTIVITIES,
     BOSSES,
     COMPUTED,
@@ -18,8 +18,8 @@ from clanstats.sim.metrics import (
     MAXED_EXPERIENCE,
     SKILLS,
 )
-from clanstats.sim.roster import Roster
-from clanstats.sim.tuning import (
+from simulator.roster import Roster
+from simulator.tuning import (
     ACTIVITY_PARAMS,
     BOSS_MIN_KILLS,
     BOSS_POPULARITY,

@@ -5,12 +5,13 @@
 
 It checks the bot token, answers in the shapes discord.py 2.7 parses (Content-Type exactly
 `application/json`, messages newest first even for `after=`), refuses the staff-only channel
-(403), sends Discord's X-RateLimit-* headers and 429s, records every request and can inject
-faults (`server.inject(Fault("502"))`). With `message_content=False` every message's content is
-"", as without the Message Content intent.
+(403), sends Discord's X-RateLimit-* headers and 429s, and records every request. It serves the
+API as Discord does; the tests that need a misbehaving Discord add faults to it
+(tests/faults/discord.py). With `message_content=False` every message's content is "", as
+without the Message Content intent.
 It also serves a channel webhook (`POST /api/v10/webhooks/{id}/{token}`, JSON or multipart with
 `payload_json` and `files[n]`) at `server.webhook_url`, recording each post in `webhook_posts`.
-Run `python -m clanstats.sim.discord_server --members 50 --days 120` for a demo server.
+Run `python -m simulator.discord_server --members 50 --days 120` for a demo server.
 """
 
 from __future__ import annotations
@@ -28,14 +29,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email import policy
 from email.parser import BytesParser
-from typing import Any, ClassVar
+from typing import Any
 
-from clanstats.sim.chat import ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
-from clanstats.sim.loopback import (
-    FAULT_KINDS,
-    MALFORMED_BODY,
-    Fault,
+from simulator.chat import ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
+from simulator.loopback import (
     FixedWindowLimiter,
     LoopbackServer,
     Quota,
@@ -46,10 +44,10 @@ from clanstats.sim.loopback import (
     json_response,
     serve_until_stopped,
 )
-from clanstats.sim.shapes import Json
-from clanstats.sim.snowflakes import parse_discord_time
+from simulator.shapes import Json
+from simulator.snowflakes import parse_discord_time
 
-__all__ = ["FakeDiscordServer", "Fault", "RecordedRequest", "WebhookPost", "main"]
+__all__ = ["DiscordError", "FakeDiscordServer", "RecordedRequest", "WebhookPost", "main"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,23 +56,9 @@ JSON_TYPE = "application/json"  # exactly: discord.py compares the header string
 _MESSAGE_LIMIT, _DEFAULT_MESSAGES = 100, 50
 _THREAD_LIMIT, _DEFAULT_THREADS = 100, 50
 _MEMBER_LIMIT = 1000
-_BAD_GATEWAY_HTML = (
-    b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway"
-    b"</h1></center><hr><center>cloudflare</center></body></html>"
-)
-_GATEWAY_TIMEOUT_HTML = (
-    b"<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 Gateway"
-    b" Time-out</h1></center><hr><center>cloudflare</center></body></html>"
-)
-_UNAVAILABLE_TEXT = (
-    b"upstream connect error or disconnect/reset before headers. reset reason: overflow"
-)
-_UNKNOWN_MESSAGE_TYPE = 99
-# Fields Discord documents as optional (`field?`): a drifting answer may leave them out.
-_OPTIONAL_FIELDS = ("nick", "member", "components", "public_flags", "premium_since")
 WEBHOOK_ID = 1_180_000_000_000_000_001
 WEBHOOK_TOKEN = "simulated-webhook-token"
-_WEBHOOK_ROUTE = re.compile(rf"{API_PREFIX}/webhooks/(?P<id>[^/]+)/(?P<token>[^/]+)")
+WEBHOOK_ROUTE = re.compile(rf"{API_PREFIX}/webhooks/(?P<id>[^/]+)/(?P<token>[^/]+)")
 
 
 @dataclass(frozen=True)
@@ -287,8 +271,6 @@ class FakeDiscordServer(LoopbackServer):
     `chat` is the first chat, `chats` all of them by guild id.
     """
 
-    fault_kinds: ClassVar[tuple[str, ...]] = tuple(k for k in FAULT_KINDS if k != "schema")
-
     def __init__(
         self,
         chat: SimulatedChat | Sequence[SimulatedChat],
@@ -341,48 +323,48 @@ class FakeDiscordServer(LoopbackServer):
 
     def respond(self, request: Request) -> Response:
         """Check the token, route, rate-limit per route bucket, then answer."""
-        webhook = _WEBHOOK_ROUTE.fullmatch(request.path)
+        webhook = WEBHOOK_ROUTE.fullmatch(request.path)
         if webhook is not None:
             # A webhook authenticates by the token in its URL, not by the bot's header.
             return self._webhook(request, webhook["id"], webhook["token"])
         if request.headers.get("Authorization") != f"Bot {self.chat.bot_token}":
-            return _error(DiscordError(401, 0, "401: Unauthorized"))
+            return error_response(DiscordError(401, 0, "401: Unauthorized"))
         path = request.path.removeprefix(API_PREFIX)
         found = self._api.match(path) if request.path.startswith(API_PREFIX) else None
         if found is None:
-            return _error(DiscordError(404, 0, "404: Not Found"))
+            return error_response(DiscordError(404, 0, "404: Not Found"))
         template, parameters, view = found
         if request.method != "GET":
-            return _error(DiscordError(405, 0, "405: Method Not Allowed"))
+            return error_response(DiscordError(405, 0, "405: Method Not Allowed"))
         # Like Discord, a bucket is one route per major parameter (guild or channel).
         major = next(iter(parameters.values()), "")
         quota = self._limiter.hit(f"{template}:{major}", self._bucket_limit)
         if not quota.allowed:
-            response = _rate_limited(max(quota.reset_after, 0.001))
+            response = rate_limited(max(quota.reset_after, 0.001))
         else:
             try:
                 response = json_response(200, view(query=request.query, **parameters), JSON_TYPE)
             except DiscordError as error:
-                response = _error(error)
+                response = error_response(error)
         response.headers.update(_bucket_headers(template, quota))
         return response
 
     def _webhook(self, request: Request, webhook_id: str, token: str) -> Response:
         """Execute the webhook: record the post, answer with the message when `wait=true`."""
         if webhook_id != str(WEBHOOK_ID):
-            return _error(DiscordError(404, 10015, "Unknown Webhook"))
+            return error_response(DiscordError(404, 10015, "Unknown Webhook"))
         if token != WEBHOOK_TOKEN:
-            return _error(DiscordError(401, 50027, "Invalid Webhook Token"))
+            return error_response(DiscordError(401, 50027, "Invalid Webhook Token"))
         if request.method != "POST":
-            return _error(DiscordError(405, 0, "405: Method Not Allowed"))
+            return error_response(DiscordError(405, 0, "405: Method Not Allowed"))
         try:
             post = _parse_webhook_post(request)
         except ValueError as exc:
-            return _error(
+            return error_response(
                 DiscordError(400, 50109, f"The request body contains invalid JSON ({exc})")
             )
         if not post.payload.get("content") and not post.payload.get("embeds") and not post.files:
-            return _error(DiscordError(400, 50006, "Cannot send an empty message"))
+            return error_response(DiscordError(400, 50006, "Cannot send an empty message"))
         with self._webhook_lock:
             self._webhook_posts.append(post)
             message_id = WEBHOOK_ID + len(self._webhook_posts)
@@ -424,55 +406,6 @@ class FakeDiscordServer(LoopbackServer):
         }
         return json_response(200, message, JSON_TYPE)
 
-    def drift(self, payload: Any, kind: str) -> Any:
-        """Drift an answer: unknown fields and message types, optional fields gone, or nulls."""
-        return _drift(payload, kind)
-
-    def fault_response(self, request: Request, fault: Fault) -> Response:
-        """Return the canned answer of an error or malformed-body fault.
-
-        A malformed answer from the webhook comes after the post was taken (a proxy garbling
-        the success page); from the bot API, instead of any answer.
-        """
-        if fault.kind == "malformed" and _WEBHOOK_ROUTE.fullmatch(request.path):
-            response = self.respond(request)
-            return Response(response.status, MALFORMED_BODY, JSON_TYPE)
-        if fault.kind == "403":
-            return _error(DiscordError(403, 50001, "Missing Access"))
-        if fault.kind == "429":
-            return _rate_limited(fault.retry_after)
-        if fault.kind == "500":
-            return _error(DiscordError(500, 0, "500: Internal Server Error"))
-        if fault.kind == "502":
-            return Response(502, _BAD_GATEWAY_HTML, "text/html")
-        if fault.kind == "503":
-            return Response(503, _UNAVAILABLE_TEXT, "text/plain")
-        if fault.kind == "504":
-            return Response(504, _GATEWAY_TIMEOUT_HTML, "text/html")
-        return Response(200, MALFORMED_BODY, JSON_TYPE)
-
-
-def _drift(value: Any, kind: str) -> Any:
-    """Return a copy of a Discord answer drifted one way, everywhere in it."""
-    if isinstance(value, list):
-        return [_drift(item, kind) for item in value]
-    if not isinstance(value, dict):
-        return value
-    drifted = {key: _drift(item, kind) for key, item in value.items()}
-    is_message = "author" in drifted and "content" in drifted
-    if kind == "unknown_fields":
-        drifted["x_future_field"] = {"added": "2099", "values": [1, None]}
-        if is_message:
-            drifted["type"] = _UNKNOWN_MESSAGE_TYPE
-    elif kind == "missing_fields":
-        for name in _OPTIONAL_FIELDS:
-            drifted.pop(name, None)
-    elif kind == "null_fields":
-        for name in ("content", "global_name", "nick", "avatar"):
-            if name in drifted:
-                drifted[name] = None
-    return drifted
-
 
 def _parse_webhook_post(request: Request) -> WebhookPost:
     """Read a webhook body: JSON, or multipart with `payload_json` and `files[n]` parts."""
@@ -511,12 +444,12 @@ def _attachment_json(attachment_id: int, channel_id: int, name: str, size: int) 
     }
 
 
-def _error(error: DiscordError) -> Response:
+def error_response(error: DiscordError) -> Response:
     """Return an error answer."""
     return json_response(error.status, error.payload(), JSON_TYPE)
 
 
-def _rate_limited(retry_after: float) -> Response:
+def rate_limited(retry_after: float) -> Response:
     """Return a 429 as Discord's edge sends it: with Via, or discord.py suspects a ban."""
     payload = {
         "message": "You are being rate limited.",

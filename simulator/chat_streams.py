@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clanstats.sim.clock import DAY_MS, HOUR_MS
-from clanstats.sim.snowflakes import snowflakes
+from simulator.clock import DAY_MS, HOUR_MS
+from simulator.snowflakes import snowflakes
 
 # Message kinds, stored per message as int8.
 PLAIN, QUESTION, ANSWER, FOLLOW_UP, REACTION, COMMAND, BOT_ANSWER, WEBHOOK = range(8)

@@ -3,10 +3,10 @@
     with FakeWomServer(SimulatedClan(SimConfig(members=50))) as server:
         requests.get(f"{server.base_url}/groups/4242/bulk-hiscores")
 
-It enforces WOM's API keys and rate limits, records every request, and can inject faults
-(`server.inject(Fault("503"))`) so clients can be tested against a misbehaving service.
-Run `python -m clanstats.sim.wom_server --members 50 --days 120 --port 0` for a demo server.
-The threaded server, request log and fault queue are shared with the fake Discord (`loopback`).
+It enforces WOM's API keys and rate limits and records every request. It serves the API as WOM
+does; the tests that need a misbehaving WOM add faults to it (tests/faults/wom.py).
+Run `python -m simulator.wom_server --members 50 --days 120 --port 0` for a demo server.
+The threaded server and request log are shared with the fake Discord (`loopback`).
 """
 
 from __future__ import annotations
@@ -20,14 +20,11 @@ import sys
 import time
 from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 from urllib.parse import unquote
 
-from clanstats.sim.clan import DAY_MS, HOUR_MS, PERIODS, SimConfig, SimulatedClan
-from clanstats.sim.loopback import (
-    MALFORMED_BODY,
-    Fault,
-    FaultKind,
+from simulator.clan import DAY_MS, HOUR_MS, PERIODS, SimConfig, SimulatedClan
+from simulator.loopback import (
     FixedWindowLimiter,
     LoopbackServer,
     Quota,
@@ -37,17 +34,12 @@ from clanstats.sim.loopback import (
     json_response,
     serve_until_stopped,
 )
-from clanstats.sim.loopback import Response as _Response
+from simulator.loopback import Response as _Response
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["FAULT_KINDS", "FakeWomServer", "Fault", "FaultKind", "RecordedRequest", "main"]
+__all__ = ["ApiError", "FakeWomServer", "RecordedRequest", "main"]
 
-# The fault kinds WOM serves: every shared kind but "403" and "504".
-FAULT_KINDS: tuple[str, ...] = (
-    "429", "500", "502", "503", "timeout", "drop", "malformed", "truncated", "truncated_json",
-    "wrong_type", "schema", "unknown_fields", "missing_fields", "null_fields",
-)  # fmt: skip
 ErrorStyle = Literal["current", "legacy"]
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -55,11 +47,6 @@ CSV_TYPE = "text/csv; charset=utf-8"
 _PAGE_LIMIT, _SNAPSHOT_PAGE_LIMIT, _DEFAULT_PAGE = 50, 200, 20
 _PERIOD_EXPRESSION = re.compile(r"(?:(\d+)y)?(?:(\d+)m)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?")
 _PERIOD_UNITS_MS = (PERIODS["year"], PERIODS["month"], PERIODS["week"], DAY_MS, HOUR_MS)
-_UNKNOWN_METRIC = "mystery_boss_2099"
-_BAD_GATEWAY_HTML = (
-    b"<html><head><title>502 Bad Gateway</title></head><body>"
-    b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"
-)
 
 
 class ApiError(Exception):
@@ -366,57 +353,6 @@ class _WomApi:
         return value
 
 
-# --------------------------------------------------------------------------- faults on the wire
-
-
-def _drift_schema(payload: Any, kinds: frozenset[str]) -> Any:
-    """Return a copy of a payload drifted the way a changing API drifts.
-
-    "unknown_fields": snapshot data gains an unknown boss, bulk-gained metric lists an unknown
-    metric. "missing_fields": Player objects lose `ttm`, the first activity loses its `rank`.
-    "null_fields": Player objects get a null `exp`, the first activity a null rank and score.
-    """
-    if isinstance(payload, list):
-        drifted = [_drift_schema(item, kinds) for item in payload]
-        if (
-            "unknown_fields" in kinds
-            and drifted
-            and all(isinstance(i, dict) and "gained" in i and "metric" in i for i in drifted)
-        ):
-            drifted.append({"metric": _UNKNOWN_METRIC, "gained": 5, "start": 0, "end": 5})
-        return drifted
-    if not isinstance(payload, dict):
-        return payload
-    drifted_dict = {key: _drift_schema(value, kinds) for key, value in payload.items()}
-    bosses, activities = drifted_dict.get("bosses"), drifted_dict.get("activities")
-    if isinstance(bosses, dict) and isinstance(activities, dict):
-        if "unknown_fields" in kinds:
-            bosses[_UNKNOWN_METRIC] = {
-                "metric": _UNKNOWN_METRIC, "rank": 1234, "kills": 42, "ehb": 0,
-            }  # fmt: skip
-        for activity in list(activities)[:1]:
-            entry = dict(activities[activity])
-            if "missing_fields" in kinds:
-                entry.pop("rank", None)
-            if "null_fields" in kinds:
-                entry.update(rank=None, score=None)
-            activities[activity] = entry
-    if "username" in drifted_dict and "displayName" in drifted_dict:
-        if "missing_fields" in kinds:
-            drifted_dict.pop("ttm", None)
-        if "null_fields" in kinds:
-            drifted_dict["exp"] = None
-    return drifted_dict
-
-
-_DRIFTS = {
-    "schema": frozenset({"unknown_fields", "missing_fields", "null_fields"}),
-    "unknown_fields": frozenset({"unknown_fields"}),
-    "missing_fields": frozenset({"missing_fields"}),
-    "null_fields": frozenset({"null_fields"}),
-}
-
-
 # --------------------------------------------------------------------------- the server
 
 
@@ -427,8 +363,6 @@ class FakeWomServer(LoopbackServer):
     routing `/groups/:id/...` by group id (404 for any other id) and `/players/:name` to the
     first clan tracking the player. `clan` is the first clan, `clans` all of them by group id.
     """
-
-    fault_kinds: ClassVar[tuple[str, ...]] = FAULT_KINDS
 
     def __init__(
         self,
@@ -470,26 +404,31 @@ class FakeWomServer(LoopbackServer):
     def respond(self, request: Request) -> _Response:
         """Check the key and the rate limit, then route; every answer gets RateLimit headers."""
         key = request.headers.get("x-api-key")
-        client, limit = self._client(request)
         if key is not None and key not in self.api_keys:
             message = "Invalid API Key. Remove the header or ask WOM for a valid key."
-            response = self._error(ApiError(403, "INVALID_API_KEY", message))
-            response.headers.update(_quota_headers(self._limiter.peek(client, limit)))
+            response = self.error_response(ApiError(403, "INVALID_API_KEY", message))
+            response.headers.update(self.quota_headers(request))
             return response
-        quota = self._limiter.hit(client, limit)
+        quota = self._limiter.hit(*self._client(request))
         if not quota.allowed:
-            response = self._rate_limited(math.ceil(quota.reset_after))
+            response = self.rate_limited(math.ceil(quota.reset_after))
         else:
             method, path = request.method, request.path
             try:
                 response = self._api.dispatch(method, path, request.query, request.body)
             except ApiError as error:
-                response = self._error(error)
+                response = self.error_response(error)
             except Exception:  # a bug in the simulation must still answer like a server
                 logger.exception("unexpected error serving %s %s", method, path)
-                response = self._error(ApiError(500, "UNEXPECTED_ERROR", "Unexpected error."))
+                response = self.error_response(
+                    ApiError(500, "UNEXPECTED_ERROR", "Unexpected error.")
+                )
         response.headers.update(_quota_headers(quota))
         return response
+
+    def quota_headers(self, request: Request) -> dict[str, str]:
+        """Return the RateLimit-* headers of a request's bucket, without counting the request."""
+        return _quota_headers(self._limiter.peek(*self._client(request)))
 
     def _client(self, request: Request) -> tuple[str, int]:
         """Return the rate-limit bucket and limit of a request: per valid key, else per IP."""
@@ -498,42 +437,17 @@ class FakeWomServer(LoopbackServer):
             return f"key:{key}", self.limit_with_key
         return f"ip:{request.client}", self.limit_without_key
 
-    def _error(self, error: ApiError) -> _Response:
+    def error_response(self, error: ApiError) -> _Response:
         """Return an error answer in the configured body style."""
         if self.error_style == "legacy":
             return _json_response(error.status, {"message": error.message})
         return _json_response(error.status, {"code": error.code, "message": error.message})
 
-    def _rate_limited(self, retry_after: float) -> _Response:
+    def rate_limited(self, retry_after: float) -> _Response:
         """Return a 429 answer with Retry-After."""
         message = "Too many requests, please try again later."
-        response = self._error(ApiError(429, "RATE_LIMIT_EXCEEDED", message))
+        response = self.error_response(ApiError(429, "RATE_LIMIT_EXCEEDED", message))
         response.headers["Retry-After"] = format_seconds(retry_after)
-        return response
-
-    # ------------------------------------------------------------------ faults
-
-    def drift(self, payload: Any, kind: str) -> Any:
-        """Drift a normal answer for a schema fault ("schema" drifts every way at once)."""
-        return _drift_schema(payload, _DRIFTS[kind])
-
-    def fault_response(self, request: Request, fault: Fault) -> _Response:
-        """Return the canned answer of a status or malformed-body fault, with quota headers."""
-        client, limit = self._client(request)
-        quota_headers = _quota_headers(self._limiter.peek(client, limit))
-        if fault.kind == "429":
-            response = self._rate_limited(fault.retry_after)
-        elif fault.kind == "500":
-            response = self._error(ApiError(500, "UNEXPECTED_ERROR", "Internal server error."))
-        elif fault.kind == "502":
-            # A proxy in front of WOM answers this one, in HTML.
-            response = _Response(502, _BAD_GATEWAY_HTML, "text/html")
-        elif fault.kind == "503":
-            message = "Failed to load hiscores: Service is unavailable."
-            response = self._error(ApiError(503, "HISCORES_SERVICE_UNAVAILABLE", message))
-        else:
-            response = _Response(200, MALFORMED_BODY, JSON_TYPE)
-        response.headers = {**quota_headers, **response.headers}
         return response
 
 

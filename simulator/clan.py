@@ -19,21 +19,21 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from clanstats.sim import group_stats, shapes
-from clanstats.sim.clock import DAY_MS, HOUR_MS, NEVER_MS, PERIODS, from_ms, iso_ms, to_ms
-from clanstats.sim.events import (
+from simulator import group_stats, shapes
+from simulator.clock import DAY_MS, HOUR_MS, NEVER_MS, PERIODS, from_ms, iso_ms, to_ms
+from simulator.events import (
     Achieved,
     achievement_definitions,
     build_competitions,
     reached_achievements,
 )
-from clanstats.sim.metrics import ACTIVITIES, BOSSES, COMPUTED, SKILLS
-from clanstats.sim.progression import Layout, build_progression, combat_levels
-from clanstats.sim.roster import ROLE_LADDER, build_roster, standardize_username
-from clanstats.sim.roster_twists import apply_twists
-from clanstats.sim.shapes import Json, Rows, json_values, snapshot_data
-from clanstats.sim.state import NowState, build_state, player_last_changed_ms, snapshot_days
-from clanstats.sim.timeline import Timeline, build_play_model
+from simulator.metrics import ACTIVITIES, BOSSES, COMPUTED, SKILLS
+from simulator.progression import Layout, build_progression, combat_levels
+from simulator.roster import ROLE_LADDER, build_roster, standardize_username
+from simulator.roster_twists import apply_twists
+from simulator.shapes import Json, Rows, json_values, snapshot_data
+from simulator.state import NowState, build_state, player_last_changed_ms, snapshot_days
+from simulator.timeline import Timeline, build_play_model
 
 __all__ = [
     "DAY_MS",

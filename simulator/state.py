@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clanstats.sim import shapes
-from clanstats.sim.progression import Frame, Layout, Progression
-from clanstats.sim.roster import ROLE_RANK, Roster, standardize_username
-from clanstats.sim.shapes import Json, Rows
-from clanstats.sim.timeline import Timeline
+from simulator import shapes
+from simulator.progression import Frame, Layout, Progression
+from simulator.roster import ROLE_RANK, Roster, standardize_username
+from simulator.shapes import Json, Rows
+from simulator.timeline import Timeline
 
 
 @dataclass

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from clanstats.chat.snowflakes import DISCORD_EPOCH_MS
-from clanstats.chat.snowflakes import TIMESTAMP_SHIFT as LOW_BITS
-
+# Discord's definition, written out here: the simulator imports nothing from ClanStats, so a
+# wrong constant in its snowflake decoding shows up against the simulated ids.
+DISCORD_EPOCH_MS = 1_420_070_400_000  # 2015-01-01T00:00:00Z
+LOW_BITS = 22  # the low 22 bits are worker, process and increment
 LOW_MASK = (1 << LOW_BITS) - 1
 
 

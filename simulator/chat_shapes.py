@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from clanstats.sim import chat_text
-from clanstats.sim.chat_cast import ChatUser
-from clanstats.sim.chat_layout import AUTO_ARCHIVE_MINUTES, Channel, Layout, Thread
-from clanstats.sim.chat_streams import (
+from simulator import chat_text
+from simulator.chat_cast import ChatUser
+from simulator.chat_layout import AUTO_ARCHIVE_MINUTES, Channel, Layout, Thread
+from simulator.chat_streams import (
     ANSWER,
     BOT_ANSWER,
     COMMAND,
@@ -19,8 +19,8 @@ from clanstats.sim.chat_streams import (
     RELAY_SYSTEM,
     WEBHOOK,
 )
-from clanstats.sim.shapes import Json
-from clanstats.sim.snowflakes import discord_time
+from simulator.shapes import Json
+from simulator.snowflakes import discord_time
 
 VIEW_CHANNEL = 1 << 10
 READ_MESSAGE_HISTORY = 1 << 16

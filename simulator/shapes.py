@@ -8,10 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from clanstats.sim.clock import iso_ms
-from clanstats.sim.events import Achieved, AchievementDef, Competition
-from clanstats.sim.progression import Frame, Layout
-from clanstats.sim.roster import ROLE_LADDER, MemberEvent, NameChange, Roster
+from simulator.clock import iso_ms
+from simulator.events import Achieved, AchievementDef, Competition
+from simulator.progression import Frame, Layout
+from simulator.roster import ROLE_LADDER, MemberEvent, NameChange, Roster
 
 Json = dict[str, Any]
 

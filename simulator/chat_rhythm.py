@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from clanstats.sim.clock import HOUR_MS
+from simulator.clock import HOUR_MS
 
 # Relative activity per local hour: quiet nights, a lunch bump, a peak from 19:00 to 22:00.
 _HOUR_SHAPE = np.array(

@@ -1,10 +1,10 @@
-"""The loopback HTTP server the simulator's fake APIs share: lifecycle, request log and faults.
+"""The loopback HTTP server the simulator's fake APIs share: lifecycle and request log.
 
-A subclass answers requests (`respond`) and renders its own error faults (`fault_response`).
-`LoopbackServer` runs a ThreadingHTTPServer in a daemon thread, records every request, serves
-the transport faults ("drop", "timeout", "truncated", "truncated_json") and the payload faults
-("wrong_type" and the schema drifts, through the subclass's `drift`) itself, and closes every
-open connection on `stop()`. `FixedWindowLimiter` counts requests per key in fixed windows.
+A subclass answers requests (`respond`) the way the real API does. `LoopbackServer` runs a
+ThreadingHTTPServer in a daemon thread, records every request and closes every open connection
+on `stop()`. A subclass may answer a request its own way before `respond` (`intercept`): the
+tests' fault injection does (tests/faults/); the simulator itself serves only the real APIs.
+`FixedWindowLimiter` counts requests per key in fixed windows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 import signal
 import socket
 import threading
@@ -22,58 +21,10 @@ from dataclasses import dataclass, field, replace
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, ClassVar, Literal, Self, get_args
+from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
 logger = logging.getLogger(__name__)
-
-FaultKind = Literal[
-    "403", "429", "500", "502", "503", "504", "timeout", "drop",
-    "malformed", "truncated", "truncated_json", "wrong_type",
-    "schema", "unknown_fields", "missing_fields", "null_fields",
-]  # fmt: skip
-FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
-TRANSPORT_FAULTS = ("timeout", "drop", "truncated", "truncated_json")
-# A normal answer, rewritten: wrong JSON type, or the schema drifting (subclasses' `drift`).
-PAYLOAD_FAULTS = ("wrong_type", "schema", "unknown_fields", "missing_fields", "null_fields")
-SCHEMA_FAULTS = PAYLOAD_FAULTS[1:]
-MALFORMED_BODY = b"<!DOCTYPE html><html><body><h1>Something went wrong</h1></body></html>"
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A failure for the next `times` requests whose path matches `path_pattern` (a regex).
-
-    Kinds: "429" (with Retry-After: retry_after), "500", "502", "503", "504" (error answers in
-    the served API's style), "timeout" (answer normally after `delay` seconds), "drop" (hang up
-    without answering), "malformed" (200 whose body isn't JSON), "truncated" (full
-    Content-Length, half the body, hang up), "truncated_json" (200, JSON cut in half with a
-    matching Content-Length), "wrong_type" (200, valid JSON of the wrong type: a list wrapped in
-    an object, an object in a list), and the schema surprises, a normal answer drifted by the
-    server's `drift`: "unknown_fields" (new fields, metrics or message types), "missing_fields"
-    (optional fields left out), "null_fields" (null where a value was), "schema" (WOM: all three
-    at once). Each server lists the kinds it serves in `fault_kinds`. Faulted requests don't
-    count against the rate limit, except those answered normally.
-    """
-
-    kind: FaultKind
-    path_pattern: str | None = None
-    times: int = 1
-    retry_after: float = 1
-    delay: float = 5
-
-    def __post_init__(self) -> None:
-        """Reject unknown kinds, non-positive counts and broken patterns early."""
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {FAULT_KINDS}")
-        if self.times < 1:
-            raise ValueError(f"times must be >= 1, got {self.times}")
-        if self.path_pattern is not None:
-            re.compile(self.path_pattern)
-
-    def matches(self, path: str) -> bool:
-        """Return whether this fault applies to a request path."""
-        return self.path_pattern is None or re.search(self.path_pattern, path) is not None
 
 
 @dataclass(frozen=True)
@@ -106,7 +57,7 @@ class Request:
 
 @dataclass
 class Response:
-    """An answer ready to send; `payload` keeps the JSON value for faults that rewrite it."""
+    """An answer ready to send; `payload` keeps the JSON value it was made from, if any."""
 
     status: int
     body: bytes
@@ -180,15 +131,12 @@ class FixedWindowLimiter:
 
 
 class LoopbackServer:
-    """An HTTP server on loopback in a daemon thread, with a request log and a fault queue."""
-
-    fault_kinds: ClassVar[tuple[str, ...]] = FAULT_KINDS
+    """An HTTP server on loopback in a daemon thread, with a request log."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self._address = (host, port)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
-        self._faults: list[Fault] = []  # pending, `times` counting down
         self._connections: set[socket.socket] = set()
         self._httpd: _HttpServer | None = None
         self._thread: threading.Thread | None = None
@@ -199,17 +147,19 @@ class LoopbackServer:
         """Answer a request normally."""
         raise NotImplementedError
 
-    def fault_response(self, request: Request, fault: Fault) -> Response:
-        """Return the canned answer of an error or malformed-body fault."""
-        raise NotImplementedError
-
     def credentials_sent(self, request: Request) -> bool:
         """Return whether a request carried the API's credential header."""
         return False
 
-    def drift(self, payload: Any, kind: str) -> Any:
-        """Return a normal answer's JSON drifted the way a schema fault `kind` says."""
-        return payload
+    def intercept(
+        self, handler: BaseHTTPRequestHandler, request: Request, record: RecordedRequest
+    ) -> bool:
+        """Answer a request before `respond` may; return whether it was answered.
+
+        The simulated APIs answer every request with `respond`; the tests' fault injection
+        (tests/faults/) answers some its own way, through `send` or `log_request`.
+        """
+        return False
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -264,7 +214,7 @@ class LoopbackServer:
         """Return `http://HOST:PORT` (only while running)."""
         return f"http://{self._address[0]}:{self.port}"
 
-    # ------------------------------------------------------------------ requests and faults
+    # ------------------------------------------------------------------ requests
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -277,43 +227,10 @@ class LoopbackServer:
         with self._lock:
             self._requests.clear()
 
-    @property
-    def faults(self) -> list[Fault]:
-        """Return the pending faults, each with the `times` it has left."""
-        with self._lock:
-            return list(self._faults)
-
-    def inject(self, fault: Fault) -> None:
-        """Queue a fault; matching requests consume it before normal handling."""
-        if fault.kind not in self.fault_kinds:
-            name = type(self).__name__
-            raise ValueError(
-                f"{name} can't serve {fault.kind!r} faults; it serves {self.fault_kinds}"
-            )
-        with self._lock:
-            self._faults.append(fault)
-
-    def clear_faults(self) -> None:
-        """Drop every pending fault."""
-        with self._lock:
-            self._faults.clear()
-
-    def _take_fault(self, path: str) -> Fault | None:
-        """Consume one use of the first pending fault matching a path."""
-        with self._lock:
-            for index, fault in enumerate(self._faults):
-                if fault.matches(path):
-                    if fault.times > 1:
-                        self._faults[index] = replace(fault, times=fault.times - 1)
-                    else:
-                        del self._faults[index]
-                    return fault
-            return None
-
     # ------------------------------------------------------------------ handling
 
     def _handle(self, handler: _Handler) -> None:
-        """Answer one request: a fault if one matches, else `respond`."""
+        """Answer one request: `intercept` first, else `respond`."""
         split = urlsplit(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
         request = Request(
@@ -328,13 +245,10 @@ class LoopbackServer:
         record = RecordedRequest(
             request.method, request.path, request.query, 0, sent_key, time.time()
         )
-        fault = self._take_fault(request.path)
-        if fault is None:
-            self.send(handler, record, self._respond_safely(request))
-        else:
-            self.serve_fault(handler, request, record, fault)
+        if not self.intercept(handler, request, record):
+            self.send(handler, record, self.respond_safely(request))
 
-    def _respond_safely(self, request: Request) -> Response:
+    def respond_safely(self, request: Request) -> Response:
         """Return `respond`'s answer; a bug in the simulation still answers like a server."""
         try:
             return self.respond(request)
@@ -342,77 +256,31 @@ class LoopbackServer:
             logger.exception("unexpected error serving %s %s", request.method, request.path)
             return json_response(500, {"message": "Unexpected error."}, "application/json")
 
-    def serve_fault(
-        self,
-        handler: BaseHTTPRequestHandler,
-        request: Request,
-        record: RecordedRequest,
-        fault: Fault,
-    ) -> None:
-        """Answer a request the way `fault` says."""
-        if fault.kind == "drop":
-            self._record(record, 0)
-            self.hang_up(handler)
-            return
-        if fault.kind in PAYLOAD_FAULTS:
-            response = self._respond_safely(request)
-            if response.status == 200 and response.payload is not None:
-                payload = response.payload
-                if fault.kind == "wrong_type":
-                    payload = [payload] if isinstance(payload, dict) else {"items": payload}
-                else:
-                    payload = self.drift(payload, fault.kind)
-                rewritten = json_response(200, payload, response.content_type)
-                response.body, response.payload = rewritten.body, rewritten.payload
-            self.send(handler, record, response)
-            return
-        if fault.kind in TRANSPORT_FAULTS:
-            if fault.kind == "timeout":
-                time.sleep(fault.delay)
-            response = self._respond_safely(request)
-            if fault.kind == "truncated_json":
-                response.body = response.body[: len(response.body) // 2]
-            self.send(handler, record, response, truncate=fault.kind == "truncated")
-            return
-        self.send(handler, record, self.fault_response(request, fault))
-
     def send(
-        self,
-        handler: BaseHTTPRequestHandler,
-        record: RecordedRequest,
-        response: Response,
-        *,
-        truncate: bool = False,
+        self, handler: BaseHTTPRequestHandler, record: RecordedRequest, response: Response
     ) -> None:
-        """Record and write an answer; with `truncate`, send half the body and hang up."""
-        self._record(record, response.status)
+        """Record and write an answer."""
+        self.log_request(record, response.status)
+        self.write_head(handler, response)
+        try:
+            handler.wfile.write(response.body)
+        except OSError:
+            handler.close_connection = True  # the client gave up (e.g. its timeout fired)
+
+    @staticmethod
+    def write_head(handler: BaseHTTPRequestHandler, response: Response) -> None:
+        """Write an answer's status line and headers, Content-Length from its body."""
         handler.send_response(response.status)
         handler.send_header("Content-Type", response.content_type)
         handler.send_header("Content-Length", str(len(response.body)))
         for name, value in response.headers.items():
             handler.send_header(name, value)
         handler.end_headers()
-        try:
-            if truncate:
-                handler.wfile.write(response.body[: len(response.body) // 2])
-                handler.wfile.flush()
-                self.hang_up(handler)
-            else:
-                handler.wfile.write(response.body)
-        except OSError:
-            handler.close_connection = True  # the client gave up (e.g. its timeout fired)
 
-    def _record(self, record: RecordedRequest, status: int) -> None:
+    def log_request(self, record: RecordedRequest, status: int) -> None:
         """Log a request with the status it got (before the answer goes out, so it's visible)."""
         with self._lock:
             self._requests.append(replace(record, status=status))
-
-    @staticmethod
-    def hang_up(handler: BaseHTTPRequestHandler) -> None:
-        """Hang up on the client without a proper end."""
-        handler.close_connection = True
-        with contextlib.suppress(OSError):  # the client already hung up
-            handler.connection.shutdown(socket.SHUT_RDWR)
 
     def _track(self, connection: socket.socket, open_: bool) -> None:
         """Remember or forget an open connection, so stop() can close it."""

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clanstats.sim.chat_cast import Cast
-from clanstats.sim.chat_streams import Stream
-from clanstats.sim.clock import DAY_MS, HOUR_MS, NEVER_MS
-from clanstats.sim.snowflakes import snowflake, snowflake_ms
+from simulator.chat_cast import Cast
+from simulator.chat_streams import Stream
+from simulator.clock import DAY_MS, HOUR_MS, NEVER_MS
+from simulator.snowflakes import snowflake, snowflake_ms
 
 GENERAL, PVM, SKILLING, STAFF, RELAY = "general", "pvm", "skilling", "staff-only", "clan-chat-relay"
 CHANNEL_NAMES = (GENERAL, PVM, SKILLING, STAFF, RELAY)

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clanstats.sim.clock import DAY_MS, HOUR_MS
-from clanstats.sim.metrics import MAXED_EXPERIENCE
-from clanstats.sim.progression import CLUE_ALL, REAL_SKILLS, Layout, Progression
-from clanstats.sim.roster import Roster
-from clanstats.sim.timeline import Timeline
+from simulator.clock import DAY_MS, HOUR_MS
+from simulator.metrics import MAXED_EXPERIENCE
+from simulator.progression import CLUE_ALL, REAL_SKILLS, Layout, Progression
+from simulator.roster import Roster
+from simulator.timeline import Timeline
 
 _SKILL_ACHIEVEMENTS = (MAXED_EXPERIENCE, 50_000_000, 100_000_000, 200_000_000)
 _OVERALL_ACHIEVEMENTS = (10**7, 5 * 10**7, 10**8, 2 * 10**8, 5 * 10**8, 10**9, 2 * 10**9)

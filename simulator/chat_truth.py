@@ -9,12 +9,12 @@ from datetime import datetime
 
 import numpy as np
 
-from clanstats.sim.chat_cast import Cast
-from clanstats.sim.chat_history import History
-from clanstats.sim.chat_streams import QUESTION, RELAY_LINE_KINDS, RELAY_QUESTION, Block, Stream
-from clanstats.sim.chat_text import marker
-from clanstats.sim.clock import from_ms
-from clanstats.sim.shapes import Json
+from simulator.chat_cast import Cast
+from simulator.chat_history import History
+from simulator.chat_streams import QUESTION, RELAY_LINE_KINDS, RELAY_QUESTION, Block, Stream
+from simulator.chat_text import marker
+from simulator.clock import from_ms
+from simulator.shapes import Json
 
 
 @dataclass(frozen=True)

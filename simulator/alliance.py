@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from clanstats.sim.chat import ChatConfig, SimulatedChat
-from clanstats.sim.clan import SimConfig, SimulatedClan
+from simulator.chat import ChatConfig, SimulatedChat
+from simulator.clan import SimConfig, SimulatedClan
 
 __all__ = [
     "ALLIANCE_GUILD_ID",

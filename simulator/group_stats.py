@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from clanstats.sim.clock import DAY_MS, PERIODS, iso_ms
-from clanstats.sim.metrics import EXPERIENCE_TABLE, MAX_LEVEL, MAX_SKILL_EXPERIENCE
-from clanstats.sim.progression import Frame, combat_levels
-from clanstats.sim.shapes import Json, Rows, hiscores_item, json_values, snapshot_data
-from clanstats.sim.state import NowState
+from simulator.clock import DAY_MS, PERIODS, iso_ms
+from simulator.metrics import EXPERIENCE_TABLE, MAX_LEVEL, MAX_SKILL_EXPERIENCE
+from simulator.progression import Frame, combat_levels
+from simulator.shapes import Json, Rows, hiscores_item, json_values, snapshot_data
+from simulator.state import NowState
 
 
 def bulk_gained(state: NowState, start_ms: int, end_ms: int) -> list[Json]:

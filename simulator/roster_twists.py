@@ -11,8 +11,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from clanstats.sim.clock import DAY_MS, HOUR_MS, NEVER_MS
-from clanstats.sim.roster import (
+from simulator.clock import DAY_MS, HOUR_MS, NEVER_MS
+from simulator.roster import (
     ROLE_LADDER,
     NameChange,
     ReusedName,

@@ -1,17 +1,8 @@
-"""Wise Old Man metric names (mid-2026); the OSRS experience table is re-exported from transform."""
+"""Wise Old Man metric names (mid-2026) and the OSRS experience table."""
 
 from __future__ import annotations
 
-# One copy of the experience table: the transform stage's, re-exported for the simulator.
-from clanstats.transform.levels import (
-    EXPERIENCE_TABLE,
-    MAX_LEVEL,
-    MAX_SKILL_EXPERIENCE,
-    MAX_VIRTUAL_LEVEL,
-    MAXED_EXPERIENCE,
-    experience_for_level,
-    level_for_experience,
-)
+from bisect import bisect_right
 
 __all__ = [
     "ACTIVITIES",
@@ -27,6 +18,40 @@ __all__ = [
     "experience_for_level",
     "level_for_experience",
 ]
+
+MAX_LEVEL = 99
+MAX_VIRTUAL_LEVEL = 126
+MAX_SKILL_EXPERIENCE = 200_000_000
+
+
+def _build_experience_table() -> tuple[int, ...]:
+    """Return the experience needed for levels 1..126 with the game's formula."""
+    table = [0]
+    points = 0
+    for level in range(1, MAX_VIRTUAL_LEVEL):
+        points += int(level + 300 * 2 ** (level / 7))
+        table.append(points // 4)
+    return tuple(table)
+
+
+# Worked out here, not taken from the transform: the simulator imports nothing from ClanStats,
+# so a wrong table there shows up against the simulated clan instead of agreeing with it.
+# EXPERIENCE_TABLE[level - 1] is the experience at which `level` is reached.
+EXPERIENCE_TABLE: tuple[int, ...] = _build_experience_table()
+MAXED_EXPERIENCE = EXPERIENCE_TABLE[MAX_LEVEL - 1]  # 13,034,431
+
+
+def experience_for_level(level: int) -> int:
+    """Return the experience at which `level` (1..126) is reached."""
+    if not 1 <= level <= MAX_VIRTUAL_LEVEL:
+        raise ValueError(f"level must be within 1..{MAX_VIRTUAL_LEVEL}, got {level}")
+    return EXPERIENCE_TABLE[level - 1]
+
+
+def level_for_experience(xp: float) -> int:
+    """Return the skill level (1..99) for an amount of experience; -1 (unranked) counts as 1."""
+    return max(1, min(MAX_LEVEL, bisect_right(EXPERIENCE_TABLE, xp)))
+
 
 SKILLS: tuple[str, ...] = (
     "overall",

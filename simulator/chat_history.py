@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from clanstats.sim.chat_rhythm import Rhythm
-from clanstats.sim.chat_streams import Block, Stream, Voices, generate_day
-from clanstats.sim.clock import DAY_MS
-from clanstats.sim.snowflakes import LOW_MASK, snowflake, snowflake_ms
+from simulator.chat_rhythm import Rhythm
+from simulator.chat_streams import Block, Stream, Voices, generate_day
+from simulator.clock import DAY_MS
+from simulator.snowflakes import LOW_MASK, snowflake, snowflake_ms
 
 Position = tuple[Block, int]  # a message: its day block and its index there
 

@@ -28,18 +28,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
-from clanstats.sim import chat_shapes
-from clanstats.sim.chat_cast import ChatUser, build_cast
-from clanstats.sim.chat_history import History, Position
-from clanstats.sim.chat_layout import Channel, Thread, build_layout, build_streams
-from clanstats.sim.chat_rhythm import Rhythm
-from clanstats.sim.chat_streams import Stream, Voices
-from clanstats.sim.chat_text import TEXT_MARKER
-from clanstats.sim.chat_truth import ChatTruth, MessageFact, speaker_name
-from clanstats.sim.clan import SimulatedClan
-from clanstats.sim.clock import DAY_MS, to_ms
-from clanstats.sim.roster import standardize_username
-from clanstats.sim.shapes import Json
+from simulator import chat_shapes
+from simulator.chat_cast import ChatUser, build_cast
+from simulator.chat_history import History, Position
+from simulator.chat_layout import Channel, Thread, build_layout, build_streams
+from simulator.chat_rhythm import Rhythm
+from simulator.chat_streams import Stream, Voices
+from simulator.chat_text import TEXT_MARKER
+from simulator.chat_truth import ChatTruth, MessageFact, speaker_name
+from simulator.clan import SimulatedClan
+from simulator.clock import DAY_MS, to_ms
+from simulator.roster import standardize_username
+from simulator.shapes import Json
 
 __all__ = ["TEXT_MARKER", "ChatConfig", "MessageFact", "SimulatedChat"]
 

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from clanstats.sim.clan import SimulatedClan, to_ms
-from clanstats.sim.clock import DAY_MS, NEVER_MS, iso_ms
-from clanstats.sim.roster import standardize_username
-from clanstats.sim.shapes import Json
-from clanstats.sim.snowflakes import snowflake
+from simulator.clan import SimulatedClan, to_ms
+from simulator.clock import DAY_MS, NEVER_MS, iso_ms
+from simulator.roster import standardize_username
+from simulator.shapes import Json
+from simulator.snowflakes import snowflake
 
 DISCORD_SHARE = 0.8  # of current members
 EX_MEMBER_DISCORD_SHARE = 0.6

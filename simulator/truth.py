@@ -23,10 +23,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from clanstats.rules import Rules
-from clanstats.sim.chat import SimulatedChat
-from clanstats.sim.chat_truth import MessageFact
-from clanstats.sim.clan import SimulatedClan, standardize_username
+from simulator.chat import SimulatedChat
+from simulator.chat_truth import MessageFact
+from simulator.clan import SimulatedClan, standardize_username
+from simulator.truth_rules import Rules
 
 WINDOWS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 GAME_MEASURES = ("xp", "ehp", "ehb", "boss_kills")

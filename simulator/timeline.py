@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from clanstats.sim.clock import DAY_MS, MINUTE_MS, NEVER_MS
-from clanstats.sim.roster import Roster
-from clanstats.sim.tuning import COMPONENTS, PROFILES
+from simulator.clock import DAY_MS, MINUTE_MS, NEVER_MS
+from simulator.roster import Roster
+from simulator.tuning import COMPONENTS, PROFILES
 
 _UPDATE_WHEN_PLAYING = 0.9
 _UPDATE_WHEN_IDLE = 0.04
