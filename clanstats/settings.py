@@ -12,7 +12,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -40,7 +41,6 @@ DEFAULT_WOM_BASE_URL = "https://api.wiseoldman.net/v2"
 DEFAULT_DISCORD_API_BASE = "https://discord.com/api/v10"
 SECRET_KEYS = frozenset({"WOM_API_KEY", "DISCORD_BOT_TOKEN", "DATABASE_URL"})
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
 IDS = "channel ids separated by commas"
 # Comma-separated in .env, not JSON: pydantic-settings must hand the text to `_snowflakes`.
 SnowflakeList = Annotated[tuple[int, ...], NoDecode]
@@ -56,18 +56,31 @@ def _key(name: str, default: Any = None, expected: str = "", **rules: Any) -> An
 class Settings(BaseSettings):
     """Everything a stage needs to know about this machine and this clan."""
 
+    # Only values given in .env or the environment are checked: a default is right as it stands
+    # (rules.yaml and identity.csv may well not exist: their readers say so).
     model_config = SettingsConfigDict(
-        frozen=True, extra="ignore", case_sensitive=True, env_file_encoding="utf-8"
+        frozen=True,
+        extra="ignore",
+        case_sensitive=True,
+        env_file_encoding="utf-8",
+        validate_default=False,
     )
 
     now: str | None = _key("CLANSTATS_NOW", expected="an ISO 8601 time", exclude=True)
     data_dir: Path = _key("CLANSTATS_DATA_DIR", PROJECT_ROOT, "a folder")
-    wom_group_id: int | None = _key("WOM_GROUP_ID", None, "a whole number such as 1234", gt=0)
+    wom_group_id: int | None = _key(
+        "WOM_GROUP_ID", None, "a whole number such as 1234", gt=0, lt=2**31
+    )
     wom_api_key: SecretStr | None = _key("WOM_API_KEY")
     local_drive_path: Path | None = _key("LOCAL_DRIVE_PATH", None, "a folder")
     rules_file: Path = _key("RULES_FILE", PROJECT_ROOT / "rules.yaml", "a file")
     # Read by `clanstats.db.urls`; the default is the data folder's clanstats.db.
-    database_url: SecretStr = _key("DATABASE_URL", None, validate_default=True)
+    database_url: SecretStr = _key(
+        "DATABASE_URL",
+        None,
+        "a database URL such as sqlite:///clanstats.db or postgresql://user:password@host/db",
+        validate_default=True,
+    )
     wom_base_url: str = _key("WOM_BASE_URL", DEFAULT_WOM_BASE_URL, "an http(s) URL")
     wom_user_agent: str = _key(
         "WOM_USER_AGENT",
@@ -85,7 +98,7 @@ class Settings(BaseSettings):
     backup_dir: Path = _key("BACKUP_DIR", lambda data: data["data_dir"] / "backups", "a folder")
     backup_keep: int = _key("BACKUP_KEEP", 14, "a whole number >= 0", ge=0, le=10_000)
     log_file: Path = _key("LOG_FILE", lambda data: data["data_dir"] / "app.log", "a file")
-    log_level: LogLevel = _key("LOG_LEVEL", "INFO", "one of " + ", ".join(LOG_LEVELS))
+    log_level: str = _key("LOG_LEVEL", "INFO", "one of " + ", ".join(LOG_LEVELS))
     stage_timeout_seconds: int = _key(
         "STAGE_TIMEOUT_SECONDS", 1800, "10 to 86400 seconds", ge=10, le=86_400
     )
@@ -130,6 +143,23 @@ class Settings(BaseSettings):
         return {k: v for k, v in stripped.items() if k in ENV_KEYS and v != ""}
 
     @field_validator(
+        "wom_group_id",
+        "wom_requests_per_minute",
+        "backfill_days",
+        "backup_keep",
+        "stage_timeout_seconds",
+        "discord_lookback_days",
+        "http_timeout_seconds",
+        mode="before",
+    )
+    @classmethod
+    def _whole_number(cls, raw: Any) -> Any:
+        """A count as digits: pydantic alone would take `1.0` or `1_000`."""
+        if isinstance(raw, str) and not re.fullmatch(r"[+-]?[0-9]+", raw):
+            raise ValueError(raw)
+        return raw
+
+    @field_validator(
         "data_dir",
         "local_drive_path",
         "rules_file",
@@ -144,6 +174,15 @@ class Settings(BaseSettings):
         """A path as typed: quotes dropped, `~` expanded, relative to its base folder."""
         if not isinstance(raw, str):
             return raw
+        key = _env_key(info)
+        if any(ord(character) < 32 for character in raw):
+            # python-dotenv reads backslashes in "double quotes" as escapes: "D:\app" is D:<BEL>pp.
+            raise PydanticCustomError(
+                "clanstats",
+                f"{key} holds a control character: in double quotes a backslash starts an escape "
+                "(\\a, \\n, \\t); write the path in single quotes ('D:\\ClanStats\\app.log') or "
+                "with forward slashes (D:/ClanStats/app.log)",
+            )
         path = Path(raw.strip('"')).expanduser()
         if path.is_absolute():
             return path
@@ -154,19 +193,23 @@ class Settings(BaseSettings):
     @field_validator("local_drive_path")
     @classmethod
     def _drive_exists(cls, drive: Path | None) -> Path | None:
+        """The Drive folder must exist: a typo would otherwise publish nowhere."""
         if drive is not None and not drive.is_dir():
-            raise ConfigError(
-                f"LOCAL_DRIVE_PATH={drive}: not a folder that exists; create it or fix the path"
+            raise PydanticCustomError(
+                "clanstats",
+                f"LOCAL_DRIVE_PATH={drive}: not a folder that exists; create it or fix the path",
             )
         return drive
 
     @field_validator("rules_file", "identity_file")
     @classmethod
     def _file_exists(cls, path: Path, info: ValidationInfo) -> Path:
-        # Only a path given in .env is checked: the default's absence is reported by its reader.
+        """A file named in .env must exist (the defaults need not: see `model_config`)."""
         if not path.is_file():
-            key = cls.model_fields[str(info.field_name)].validation_alias
-            raise ConfigError(f"{key}={path}: no such file; fix the path or remove the line")
+            raise PydanticCustomError(
+                "clanstats",
+                f"{_env_key(info)}={path}: no such file; fix the path or remove the line",
+            )
         return path
 
     @field_validator("database_url", mode="before")
@@ -175,25 +218,30 @@ class Settings(BaseSettings):
         """Read DATABASE_URL (`clanstats.db.urls`); refuse a SQLite file in the Drive folder."""
         data_dir: Path = info.data.get("data_dir", PROJECT_ROOT)
         url = raw or f"sqlite:///{(data_dir / 'clanstats.db').as_posix()}"
-        checked = read_database_url(
-            url, data_dir=data_dir, name="DATABASE_URL (hidden)", show=False
-        )
+        try:
+            checked = read_database_url(
+                url, data_dir=data_dir, name="DATABASE_URL (hidden)", show=False
+            )
+        except ConfigError as exc:
+            raise PydanticCustomError("clanstats", str(exc)) from None
         path = sqlite_path_from_url(checked)
-        drive = info.data.get("local_drive_path")
+        drive: Path | None = info.data.get("local_drive_path")
         if (
             path is not None
             and drive is not None
             and path.resolve().is_relative_to(drive.resolve())
         ):
-            raise ConfigError(
+            raise PydanticCustomError(
+                "clanstats",
                 "DATABASE_URL is inside LOCAL_DRIVE_PATH: a syncing Drive client corrupts live "
-                "databases; keep the database outside the Drive folder"
+                "databases; keep the database outside the Drive folder",
             )
         return checked
 
     @field_validator("wom_base_url", "discord_api_base")
     @classmethod
     def _http_url(cls, url: str) -> str:
+        """An http(s) URL, without the trailing slash the clients add themselves."""
         if not re.match(r"^https?://[^\s/]+", url):
             raise ValueError(url)
         return url.rstrip("/")
@@ -201,6 +249,7 @@ class Settings(BaseSettings):
     @field_validator("timezone", mode="before")
     @classmethod
     def _timezone(cls, raw: Any) -> Any:
+        """An IANA timezone name (tzdata supplies the database on Windows)."""
         if not isinstance(raw, str):
             return raw
         try:
@@ -208,19 +257,24 @@ class Settings(BaseSettings):
         except (ValueError, OSError, ZoneInfoNotFoundError):
             raise ValueError(raw) from None
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level")
     @classmethod
-    def _upper(cls, raw: Any) -> Any:
-        return raw.upper() if isinstance(raw, str) else raw
+    def _log_level(cls, level: str) -> str:
+        """One of LOG_LEVELS, in any case."""
+        if level.upper() not in LOG_LEVELS:
+            raise ValueError(level)
+        return level.upper()
 
     @field_validator("discord_guild_id", mode="before")
     @classmethod
     def _snowflake(cls, raw: Any) -> Any:
+        """A Discord server id."""
         return _snowflake(raw) if isinstance(raw, str) else raw
 
     @field_validator("discord_relay_channel_ids", "discord_channel_ids", mode="before")
     @classmethod
     def _snowflakes(cls, raw: Any, info: ValidationInfo) -> Any:
+        """Channel ids separated by commas; the channels read include the relay channels."""
         if not isinstance(raw, str):
             return raw
         ids = tuple(_snowflake(part.strip()) for part in raw.split(",") if part.strip())
@@ -303,22 +357,30 @@ def raw_environment(
 
 
 def _env_file(environ: Mapping[str, str]) -> Path:
-    """The `.env` file: CLANSTATS_ENV_FILE, else the one in the project folder."""
+    """The `.env` file: CLANSTATS_ENV_FILE (the demo, the benchmark and tests point it at a file
+    that doesn't exist, for no `.env`), else the project folder's."""
     return Path(environ.get("CLANSTATS_ENV_FILE", PROJECT_ROOT / ".env"))
 
 
 def _snowflake(text: str) -> int:
-    """A Discord id: 15 to 21 digits."""
-    if not re.fullmatch(r"\d{15,21}", text):
+    """A Discord id: 15 to 21 digits, within the 64 bits Discord gives it."""
+    if not re.fullmatch(r"[0-9]{15,21}", text) or int(text) >= 2**63:
         raise ValueError(text)
     return int(text)
 
 
 def _one_line(error: ValidationError) -> str:
-    """The first bad value as `KEY='value' is not valid: expected <form>`."""
+    """The first bad value as `KEY='value' is not valid: expected <form>`, or our own line."""
     first = error.errors()[0]
+    if first["type"] == "clanstats":
+        return first["msg"]  # a line of our own, naming the key and the fix
     key = str(first["loc"][0]) if first["loc"] else "a setting"
     field = next((f for f in Settings.model_fields.values() if f.validation_alias == key), None)
     shown = "(hidden)" if key in SECRET_KEYS else repr(first.get("input"))
-    expected = field.description if field is not None and field.description else first["msg"]
+    expected = field.description if field is not None and field.description else "another value"
     return f"{key}={shown} is not valid: expected {expected}"
+
+
+def _env_key(info: ValidationInfo) -> str:
+    """The .env key of the field being validated."""
+    return str(Settings.model_fields[str(info.field_name)].validation_alias)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from clanstats.errors import EXIT_CONFIG, ConfigError
-from clanstats.settings import load_settings
+from clanstats.settings import PROJECT_ROOT, load_settings
 
 
 def settings_from(tmp_path: Path, env_text: str = "", **environ: str):
@@ -183,3 +187,74 @@ def test_a_group_view_is_a_copy_and_leaves_the_settings_alone(tmp_path: Path) ->
     assert (view.wom_group_id, view.manifest_root) == (8, tmp_path)
     with pytest.raises(ValueError, match="frozen"):
         settings.wom_group_id = 9  # type: ignore[misc]
+
+
+def test_a_project_without_rules_or_identity_files_reads_its_settings(tmp_path: Path) -> None:
+    """rules.yaml and identity.csv are optional: a reviewer found a fresh clone refused both.
+
+    The package is copied to a folder without them, since the project's own folder has them.
+    """
+    project = tmp_path / "project"
+    shutil.copytree(
+        PROJECT_ROOT / "clanstats", project / "clanstats", ignore=shutil.ignore_patterns("*.pyc")
+    )
+    code = (
+        "from clanstats.settings import load_settings\n"
+        f"s = load_settings(environ={{'CLANSTATS_DATA_DIR': {str(tmp_path)!r}, "
+        f"'CLANSTATS_ENV_FILE': {str(tmp_path / 'none.env')!r}}})\n"
+        "print(s.rules_file.name, s.rules_file.exists(), s.identity_file.name, "
+        "s.identity_file.exists())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=project,
+        env={**os.environ, "PYTHONPATH": str(project)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["rules.yaml", "False", "identity.csv", "False"]
+
+
+def test_a_password_with_a_raw_at_sign_is_one_hidden_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        settings_from(tmp_path, DATABASE_URL="postgresql://clan:s3cr@t:Pw9xyz@db.example/clan")
+    message = str(caught.value)
+    assert message.startswith("DATABASE_URL (hidden) is not a database URL")
+    assert "%40" in message and "Pw9xyz" not in message and "s3cr" not in message
+
+
+@pytest.mark.parametrize("value", ["1.0", "1_000", "1e3", "５"])
+def test_counts_are_written_in_digits(tmp_path: Path, value: str) -> None:
+    with pytest.raises(
+        ConfigError, match=r"^WOM_BACKFILL_DAYS=.* is not valid: expected 1 to 3650"
+    ):
+        settings_from(tmp_path, WOM_BACKFILL_DAYS=value)
+
+
+def test_errors_name_the_value_as_typed_and_the_first_bad_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^LOG_LEVEL='verbose' is not valid"):
+        settings_from(tmp_path, LOG_LEVEL="verbose")
+    # Keys are checked in order: the group id comes before the Drive folder, as it always did.
+    with pytest.raises(ConfigError, match=r"^WOM_GROUP_ID='x' is not valid"):
+        settings_from(tmp_path, WOM_GROUP_ID="x", LOCAL_DRIVE_PATH=str(tmp_path / "no-drive"))
+
+
+def test_a_windows_path_in_double_quotes_is_refused_with_the_fix(tmp_path: Path) -> None:
+    """python-dotenv reads `\\a` in double quotes as a bell: the path would be silently wrong."""
+    with pytest.raises(ConfigError) as caught:
+        settings_from(tmp_path, 'LOG_FILE="D:\\logs\\app.log"\n')
+    message = str(caught.value)
+    assert message.startswith("LOG_FILE holds a control character")
+    assert "single quotes" in message and "\n" not in message
+    single = settings_from(tmp_path, "LOG_FILE='D:\\logs\\app.log'\n")
+    assert str(single.log_file).endswith("D:\\logs\\app.log")
+
+
+def test_ids_past_64_bits_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^DISCORD_GUILD_ID="):
+        settings_from(tmp_path, DISCORD_GUILD_ID="99999999999999999999")
+    with pytest.raises(ConfigError, match=r"^WOM_GROUP_ID="):
+        settings_from(tmp_path, WOM_GROUP_ID="99999999999")

@@ -439,5 +439,9 @@ def test_levels_from_experience() -> None:
     assert total_level({"overall": 300e6}) is None
     assert total_level({"attack": None}) is None
     # The simulator works the table out on its own (it imports nothing from ClanStats): the two
-    # agree level by level.
+    # agree level by level, and with the game's published figures (OSRS wiki, "Experience"),
+    # so a slip in the formula both copy would show too.
     assert sim_metrics.EXPERIENCE_TABLE == EXPERIENCE_TABLE
+    published = {2: 83, 10: 1_154, 50: 101_333, 92: 6_517_253, 99: 13_034_431, 126: 188_884_740}
+    for level, xp in published.items():
+        assert EXPERIENCE_TABLE[level - 1] == xp, level

@@ -38,7 +38,7 @@ def read_database_url(raw: str, *, data_dir: Path, name: str, show: bool) -> str
     expected = "postgresql+psycopg://user:password@host/dbname or sqlite:///path/to/file.db"
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a raw "@" or ":" in the password
         raise ConfigError(
             f"{name} is not a database URL: expected {expected} (a password with @, : or / in "
             "it must be written %40, %3A, %2F)"
