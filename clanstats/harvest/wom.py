@@ -560,29 +560,30 @@ class WomHarvest:
         ):
             return None  # nothing new since these were fetched for today's windows
         end = self.now
-        fetched = {
-            window: self.client.bulk_gained(
+        with Session(self.engine) as session:
+            known = self._known_players(session)
+        spans: list[dict[str, Any]] = []
+        gains: list[dict[str, Any]] = []
+        for window in needed:
+            start = window.start_instant(self.timezone)
+            entries = self.client.bulk_gained(
                 self.group_id,
-                start=window.start_instant(self.timezone).replace(tzinfo=UTC),
+                start=start.replace(tzinfo=UTC),
                 end=min(window.end_instant(self.timezone), end).replace(tzinfo=UTC),
             )
-            for window in needed
-        }
+            # Each answer becomes its few rows at once: three windows of every member's every
+            # metric, held together, were most of a first harvest's memory.
+            for entry in entries:
+                span = self._gain_span(window.name, start, entry, known)
+                if span is not None:
+                    spans.append(span)
+                    gains += _gain_rows(span, entry["data"])
+            del entries
 
         def write(session: Session) -> int:
             # Rows of windows not fetched now belong to another day's windows: drop them.
             for table in (WindowGain, GainWindow):
                 session.execute(delete(table).where(table.group_id == self.group_id))
-            known = self._known_players(session)
-            spans: list[dict[str, Any]] = []
-            gains: list[dict[str, Any]] = []
-            for window, entries in fetched.items():
-                start = window.start_instant(self.timezone)
-                for entry in entries:
-                    span = self._gain_span(window.name, start, entry, known)
-                    if span is not None:
-                        spans.append(span)
-                        gains += _gain_rows(span, entry["data"])
             ids = MetricRegistry(session).ids({row["metric"]: "unknown" for row in gains})
             for row in gains:
                 row["metric_id"] = ids[row.pop("metric")]
