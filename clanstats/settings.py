@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     )
     discord_bot_token: SecretStr | None = _key("DISCORD_BOT_TOKEN")
     discord_guild_id: int | None = _key(
-        "DISCORD_GUILD_ID", None, "a Discord server id (17-20 digits)"
+        "DISCORD_GUILD_ID", None, "a Discord server id (15-21 digits)"
     )
     discord_relay_channel_ids: SnowflakeList = _key("DISCORD_RELAY_CHANNEL_IDS", (), IDS)
     # Relay channels are read like any other, even when not listed among the channels.
