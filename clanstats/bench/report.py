@@ -11,7 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from clanstats.bench.scenarios import ScenarioFigures
+from clanstats.bench.scenarios import ScenarioFigures, StageFigures
 from clanstats.bench.sizes import Size
 
 
@@ -90,7 +90,7 @@ def _cpus() -> int | None:
 
 def _harvest_rate(first: ScenarioFigures) -> dict[str, Any]:
     """Messages stored by the first harvest and how fast, over the whole harvest stage."""
-    harvest = next((s for s in first.stages if s.stage == "harvest"), None)
+    harvest = _stage_of(first, "harvest")
     if harvest is None:
         return {}
     # Counted in the database, not taken from the stage's own count.
@@ -175,7 +175,8 @@ def backfill_pacing(first: ScenarioFigures) -> dict[str, Any]:
     }
 
 
-def _stage_of(run: ScenarioFigures, stage: str) -> Any:
+def _stage_of(run: ScenarioFigures, stage: str) -> StageFigures | None:
+    """One stage's figures in a run, or None when the run didn't get to it."""
     return next((s for s in run.stages if s.stage == stage), None)
 
 
