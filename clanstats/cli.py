@@ -80,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
             help="run for this one group of rules.yaml `groups:` only (for debugging)",
         )
         _accept_after_the_command(command, "--force", "--demo")
+        if stage.name == "transform":
+            command.add_argument(
+                "--rebuild",
+                action="store_true",
+                help=(
+                    "derive every table again from the raw tables"
+                    " (a daily run works out only what is new)"
+                ),
+            )
         if stage.name == "sync":
             command.add_argument(
                 "--dry-run", action="store_true", help="list what would change; change nothing"
@@ -308,7 +317,8 @@ def _run_ids(values: list[str], count: int, usage: str) -> list[int]:
 
 
 def _stage_env(args: argparse.Namespace) -> dict[str, str]:
-    """What the command line tells the stage processes: `--force`, `sync --dry-run`."""
+    """What the command line tells the stage processes: `--force`, `transform --rebuild`,
+    `sync --dry-run`, `--group`."""
     env: dict[str, str] = {}
     if args.force:
         from clanstats.freshness import FORCE_ENV
@@ -318,6 +328,10 @@ def _stage_env(args: argparse.Namespace) -> dict[str, str]:
         from clanstats.sync.stage import DRY_RUN_ENV
 
         env[DRY_RUN_ENV] = "1"
+    if args.command == "transform" and args.rebuild:
+        from clanstats.transform.rebuild import REBUILD_ENV
+
+        env[REBUILD_ENV] = "1"
     if getattr(args, "group", None):
         from clanstats.groups import GROUP_ENV
 

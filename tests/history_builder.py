@@ -359,6 +359,20 @@ def snowflake(moment: datetime, sequence: int) -> int:
     return ((ms - DISCORD_EPOCH_MS) << 22) + sequence
 
 
+def message_row(number: int, player: PlayerHistory, message: Message) -> dict[str, Any]:
+    """The `discord_messages` row of a member's message (`number` keeps its id unique)."""
+    return {
+        "group_id": GROUP,
+        "message_id": snowflake(message.at, number),
+        "channel_id": 5,
+        "author_id": None if message.via == "relay" else player.discord_user_id,
+        "relay_name": player.name if message.via == "relay" else None,
+        "is_bot": message.via == "bot",
+        "is_webhook": message.via == "webhook",
+        "is_question": message.question,
+    }
+
+
 def build(world: World, engine: Engine) -> None:
     """Write the world's raw tables (all but the snapshots) into a migrated database."""
     with Session(engine) as session, session.begin():
@@ -413,18 +427,7 @@ def build(world: World, engine: Engine) -> None:
                     }
                 )
             for m in p.messages:
-                messages.append(
-                    {
-                        "group_id": GROUP,
-                        "message_id": snowflake(m.at, len(messages)),
-                        "channel_id": 5,
-                        "author_id": None if m.via == "relay" else p.discord_user_id,
-                        "relay_name": p.name if m.via == "relay" else None,
-                        "is_bot": m.via == "bot",
-                        "is_webhook": m.via == "webhook",
-                        "is_question": m.question,
-                    }
-                )
+                messages.append(message_row(len(messages), p, m))
         session.execute(insert(Player), players)
         session.execute(insert(Membership), memberships)
         for model, rows in ((MembershipEvent, events), (DiscordUser, users)):

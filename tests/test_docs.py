@@ -28,6 +28,11 @@ def test_every_command_and_option_has_help_and_a_readme_line() -> None:
         )
     for option in ("--from", "--demo", "--force"):
         assert f"python main.py {option}" in README, option
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert f"`{option}" in README or f" {option}" in README, (name, option)
 
 
 def test_env_example_lists_exactly_the_keys_the_settings_read() -> None:

@@ -207,6 +207,36 @@ def test_a_bad_rules_file_keeps_the_previous_derived_tables(
     assert query(db, "SELECT * FROM period_gains ORDER BY player_id, period, metric") == before
 
 
+@SQLITE_ONLY
+def test_transform_rebuild_derives_the_same_tables_again(
+    tmp_path: Path, database_url: str, live_server: FaultyWomServer
+) -> None:
+    env = {**wom_env(live_server), "DATABASE_URL": database_url}
+    assert run_main(tmp_path, **env).returncode == EXIT_OK
+    assert run_main(tmp_path, "backfill", **env).returncode == EXIT_OK
+    assert run_main(tmp_path, "transform", **env).returncode == EXIT_OK
+    # Tables that do not depend on the day the run is made (a run at midnight stays equal).
+    tables = ("daily_gains", "daily_activity", "gain_baselines", "identity_links")
+    before = {t: query(database_url, f"SELECT * FROM {t} ORDER BY 1, 2, 3, 4") for t in tables}
+    assert before["daily_gains"]
+
+    again = run_main(tmp_path, "transform", **env)
+    assert again.returncode == EXIT_OK, again.stderr
+    rebuilt = run_main(tmp_path, "transform", "--rebuild", **env)
+    assert rebuilt.returncode == EXIT_OK, rebuilt.stderr
+
+    counts = [
+        json.loads(row[0])
+        for row in query(
+            database_url, "SELECT counts FROM stage_runs WHERE stage = 'transform' ORDER BY id"
+        )
+    ]
+    assert "rebuilt" not in counts[2] and counts[2].get("snapshots read", 0) == 0
+    assert counts[3]["rebuilt"] and counts[3]["snapshots read"] > 0
+    after = {t: query(database_url, f"SELECT * FROM {t} ORDER BY 1, 2, 3, 4") for t in tables}
+    assert after == before
+
+
 def test_a_corrupt_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     db = tmp_path / "clanstats.db"
     db.write_bytes(b"garbage, not SQLite" * 500)

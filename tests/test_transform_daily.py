@@ -22,6 +22,7 @@ from clanstats.db.models import (
     DiscordUser,
     GainWindow,
     Membership,
+    MembershipEvent,
     Metric,
     PeriodGain,
     Player,
@@ -243,6 +244,36 @@ def test_backfilled_history_rebuilds_only_that_player(engine: Engine) -> None:
         (1, d(-1), "overall"): 10,
         (1, d(0), "overall"): 30,
     }
+
+
+def test_a_value_unknown_after_a_return_stays_unmeasured_in_the_next_run(
+    engine: Engine,
+) -> None:
+    # Alice left on day -10 and came back on day -5. Her first snapshot back hides her total
+    # (-1), so the next known total (130, day -3) has nothing from this stay to be measured
+    # against: the 100 from before she left must not come back as its baseline in a later run.
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(MembershipEvent),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": 1,
+                    "kind": kind,
+                    "occurred_at": moment,
+                    "source": "wom",
+                }
+                for kind, moment in (("left", at(d(-10))), ("joined", at(d(-5))))
+            ],
+        )
+    snapshot(engine, 1, at(d(-20)), overall=100, attack=5)
+    snapshot(engine, 1, at(d(-4)), overall=None, attack=7)
+    transform(engine)
+    snapshot(engine, 1, at(d(-3)), overall=130, attack=9)
+    transform(engine)
+    # By hand: nothing across the absence (100 -> unknown, 5 -> 7); attack +2 on day -3;
+    # overall's 130 is its first known value of this stay, no gain.
+    assert gains(engine) == {(1, d(-3), "attack"): 2}
 
 
 def add_messages(engine: Engine, rows: list[dict[str, Any]]) -> None:

@@ -12,11 +12,12 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clanstats.chat.snowflakes import DISCORD_EPOCH_MS, TIMESTAMP_SHIFT, snowflake_at
 from clanstats.db.models import ChannelCount, ChatHeatmap, DiscordMessage
+from clanstats.db.replace import replace_rows
 from clanstats.rules import Rules
 from clanstats.windows import HEATMAP_DAYS
 
@@ -60,24 +61,24 @@ def derive_chat_rhythm(
         for period, days in CHANNEL_PERIODS.items():
             if age < days:
                 channels[(channel_id, period)] += messages
-    for model in (ChatHeatmap, ChannelCount):
-        session.execute(delete(model).where(model.group_id == group_id))
-    if heatmap:
-        session.execute(
-            insert(ChatHeatmap),
-            [
-                {"group_id": group_id, "weekday": weekday, "hour": hour, "messages": count}
-                for (weekday, hour), count in sorted(heatmap.items())
-            ],
-        )
-    if channels:
-        session.execute(
-            insert(ChannelCount),
-            [
-                {"group_id": group_id, "channel_id": channel, "period": period, "messages": count}
-                for (channel, period), count in sorted(channels.items())
-            ],
-        )
+    replace_rows(
+        session,
+        ChatHeatmap,
+        [
+            {"group_id": group_id, "weekday": weekday, "hour": hour, "messages": count}
+            for (weekday, hour), count in sorted(heatmap.items())
+        ],
+        scope=ChatHeatmap.group_id == group_id,
+    )
+    replace_rows(
+        session,
+        ChannelCount,
+        [
+            {"group_id": group_id, "channel_id": channel, "period": period, "messages": count}
+            for (channel, period), count in sorted(channels.items())
+        ],
+        scope=ChannelCount.group_id == group_id,
+    )
     if not heatmap:
         return {"busiest hour": "no messages"}
     (weekday, hour), _ = heatmap.most_common(1)[0]

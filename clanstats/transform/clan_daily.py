@@ -7,11 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import ClanDaily, DailyActivity
-from clanstats.db.upsert import insert_rows
+from clanstats.db.replace import replace_rows
 from clanstats.transform.stays import load_stays
 from clanstats.windows import local_day
 
@@ -25,8 +25,8 @@ def derive_clan_daily(
     first = session.scalar(
         select(func.min(DailyActivity.day)).where(DailyActivity.group_id == group_id)
     )
-    session.execute(delete(ClanDaily).where(ClanDaily.group_id == group_id))
     if first is None:
+        replace_rows(session, ClanDaily, [], scope=ClanDaily.group_id == group_id)
         return {"clan days": 0}
     # Every stay counts: a member who left and came back is in on the days of each stay.
     stays = [
@@ -75,5 +75,5 @@ def derive_clan_daily(
             }
         )
         day += timedelta(days=1)
-    insert_rows(session, ClanDaily, rows)
+    replace_rows(session, ClanDaily, rows, scope=ClanDaily.group_id == group_id)
     return {"clan days": len(rows)}

@@ -137,25 +137,30 @@ def _read_batch(
         baseline = baselines.setdefault(player_id, {})
         before_at = last_taken.get(player_id, previous.get(player_id))
         credited = not stays.get(player_id, NO_STAYS).separates(before_at, taken_at)
-        if not credited:
-            # Across an absence a metric unknown before it has no baseline worth keeping.
-            for metric_id in unknown[player_id]:
-                baseline.pop(metric_id, None)
         last_taken[player_id] = taken_at
         day = local_day(taken_at, timezone)
         update.touched.add((player_id, day))
+        # Across an absence a metric unknown before it, or unknown on return, has no baseline
+        # worth keeping: it starts afresh. The forgetting is stored too (a None baseline), or
+        # a later run would measure from the value before the absence.
+        forgotten = set() if credited else set(unknown[player_id])
         for metric_id, value in values:
             if value is None:
                 unknown[player_id].add(metric_id)
                 if not credited:
-                    baseline.pop(metric_id, None)  # unknown from the return on: start afresh
+                    forgotten.add(metric_id)
                 continue
             unknown[player_id].discard(metric_id)
+            forgotten.discard(metric_id)
             before = baseline.get(metric_id)
             if credited and before is not None and value > before:
                 gains[(player_id, day, metric_id)] += value - before
             baseline[metric_id] = value
             changed[(player_id, metric_id)] = (value, taken_at)
+        for metric_id in forgotten:
+            if baseline.get(metric_id) is not None:
+                baseline[metric_id] = None
+                changed[(player_id, metric_id)] = (None, taken_at)
     _add_gains(session, group_id, gains)
     upsert(
         session,

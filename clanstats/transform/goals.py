@@ -12,11 +12,10 @@ from collections import defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import GoalWeek
-from clanstats.db.upsert import insert_rows
+from clanstats.db.replace import replace_rows
 from clanstats.rules import Goal, Rules
 from clanstats.transform.gains_query import (
     DEFAULT_TIMEZONE,
@@ -59,9 +58,7 @@ def derive_goal_weeks(
                     "is_current": monday == current,
                 }
             )
-    session.execute(delete(GoalWeek).where(GoalWeek.group_id == group_id))
-    if rows:
-        insert_rows(session, GoalWeek, rows)
+    replace_rows(session, GoalWeek, rows, scope=GoalWeek.group_id == group_id)
     return _summary(session, goals, rows)
 
 

@@ -30,6 +30,7 @@ from clanstats.db.models import (
     Player,
     RelayName,
 )
+from clanstats.db.replace import replace_rows
 from clanstats.db.upsert import insert_rows
 from clanstats.transform.identity_file import ManualLink
 
@@ -147,16 +148,11 @@ def link_identities(
         )
         issue("unlinked_member", player_id, clan.display[player_id], detail)
 
-    session.execute(delete(IdentityLink).where(IdentityLink.group_id == group_id))
-    session.execute(delete(RelayName).where(RelayName.group_id == group_id))
+    replace_rows(session, IdentityLink, result.links, scope=IdentityLink.group_id == group_id)
+    replace_rows(session, RelayName, result.relay_names, scope=RelayName.group_id == group_id)
+    # Issues have no natural key (an id each): the few there are are written afresh.
     session.execute(delete(IdentityIssue).where(IdentityIssue.group_id == group_id))
-    for model, rows in (
-        (IdentityLink, result.links),
-        (RelayName, result.relay_names),
-        (IdentityIssue, result.issues),
-    ):
-        if rows:
-            insert_rows(session, model, rows)
+    insert_rows(session, IdentityIssue, result.issues)
     return result
 
 

@@ -23,7 +23,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -38,7 +38,7 @@ from clanstats.db.models import (
     Snapshot,
     WindowGain,
 )
-from clanstats.db.upsert import insert_rows
+from clanstats.db.replace import replace_rows
 from clanstats.rules import Rules
 from clanstats.windows import Window, gain_windows
 
@@ -98,9 +98,7 @@ def derive_period_gains(
                 rows.append(
                     _row(group_id, player_id, window.name, metric, counts.get(metric, 0), "history")
                 )
-    session.execute(delete(PeriodGain).where(PeriodGain.group_id == group_id))
-    if rows:
-        insert_rows(session, PeriodGain, rows)
+    replace_rows(session, PeriodGain, rows, scope=PeriodGain.group_id == group_id)
     return {f"30-day gains from {source}": served[source] for source in SOURCES}
 
 

@@ -24,11 +24,11 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import CurrentValue, DailyActivity, MemberStatus, Metric, Promotion
-from clanstats.db.upsert import insert_rows
+from clanstats.db.replace import replace_rows
 from clanstats.rules import Rank, Rules
 from clanstats.transform.levels import OVERALL, total_level
 from clanstats.transform.status import UTC_ZONE, Member, load_members
@@ -93,9 +93,9 @@ def derive_promotions(
     timezone: ZoneInfo = UTC_ZONE,
 ) -> dict[str, object]:
     """Replace the group's `promotions` rows with each current member's place on the ladder."""
-    session.execute(delete(Promotion).where(Promotion.group_id == group_id))
     ladder = rules.ranks
     if not ladder:
+        replace_rows(session, Promotion, [], scope=Promotion.group_id == group_id)
         return {"promotions due": 0, "ranks configured": 0}
     members = [
         m for m in load_members(session, group_id=group_id, timezone=timezone) if not m.has_left
@@ -113,8 +113,7 @@ def derive_promotions(
         why = holds.get(row["player_id"])
         if row["is_due"] and why is not None:
             row["is_due"], row["held_back"] = False, _fit(why, HOLD_LIMIT)
-    if rows:
-        insert_rows(session, Promotion, rows)
+    replace_rows(session, Promotion, rows, scope=Promotion.group_id == group_id)
     return {
         "promotions due": sum(row["is_due"] for row in rows),
         "promotions held back": sum(row.get("held_back") is not None for row in rows),

@@ -10,11 +10,11 @@ from collections import defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import DailyActivity, PersonalRecord
-from clanstats.db.upsert import insert_rows
+from clanstats.db.replace import replace_rows
 from clanstats.rules import Rules
 from clanstats.transform.gains_query import DEFAULT_TIMEZONE, week_start
 
@@ -53,9 +53,7 @@ def derive_personal_records(
                         "end_on": end_on,
                     }
                 )
-    session.execute(delete(PersonalRecord).where(PersonalRecord.group_id == group_id))
-    if rows:
-        insert_rows(session, PersonalRecord, rows)
+    replace_rows(session, PersonalRecord, rows, scope=PersonalRecord.group_id == group_id)
     return {
         "personal records": len(rows),
         "members with a record": len({row["player_id"] for row in rows}),

@@ -12,11 +12,11 @@ from collections import defaultdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import Player, SeasonScore
-from clanstats.db.upsert import insert_rows
+from clanstats.db.replace import replace_rows
 from clanstats.rules import Rules, Season
 from clanstats.transform.gains_query import DEFAULT_TIMEZONE, gains_in_clan, unknown_metrics
 
@@ -49,9 +49,7 @@ def derive_season_scores(
         for season in started
         for player_id, (points, place) in sorted(places[season.name].items())
     ]
-    session.execute(delete(SeasonScore).where(SeasonScore.group_id == group_id))
-    if rows:
-        insert_rows(session, SeasonScore, rows)
+    replace_rows(session, SeasonScore, rows, scope=SeasonScore.group_id == group_id)
     return _summary(session, group_id, today, started, places)
 
 

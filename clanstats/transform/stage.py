@@ -29,6 +29,7 @@ from clanstats.transform.identity_file import ManualLink, read_identity_file
 from clanstats.transform.milestones import derive_milestones
 from clanstats.transform.periods import derive_period_gains
 from clanstats.transform.promotions import derive_promotions
+from clanstats.transform.rebuild import forget_derived, rebuild_requested
 from clanstats.transform.records import derive_personal_records
 from clanstats.transform.seasons import derive_season_scores
 from clanstats.transform.status import derive_member_status
@@ -104,7 +105,10 @@ def transform_group(context: StageContext) -> StageResult:
             timezone=settings.timezone.key,
             files=(settings.rules_file, settings.identity_file),
         )
-        if unchanged(session, group_id, "transform", inputs):
+        rebuild = rebuild_requested()
+        if rebuild:
+            forget_derived(session, group_id)
+        elif unchanged(session, group_id, "transform", inputs):
             return StageResult(counts=dict(NOTHING_NEW))
         counts = run_transform(
             session,
@@ -115,4 +119,6 @@ def transform_group(context: StageContext) -> StageResult:
             today=today,
         )
         remember(session, group_id, "transform", inputs)
+    if rebuild:
+        counts = {"rebuilt": "every derived table, from the raw tables", **counts}
     return StageResult(counts=counts)

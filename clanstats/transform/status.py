@@ -38,7 +38,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -51,7 +51,7 @@ from clanstats.db.models import (
     RelayName,
     Snapshot,
 )
-from clanstats.db.upsert import insert_rows
+from clanstats.db.replace import replace_rows
 from clanstats.rules import ActivityRules, RemovalRules, Rules
 from clanstats.transform.stays import NO_STAYS, load_stays
 from clanstats.windows import WINDOW_DAYS, local_day
@@ -166,9 +166,7 @@ def derive_member_status(
     ]
     for row in rows:
         row["group_id"] = group_id
-    session.execute(delete(MemberStatus).where(MemberStatus.group_id == group_id))
-    if rows:
-        insert_rows(session, MemberStatus, rows)
+    replace_rows(session, MemberStatus, rows, scope=MemberStatus.group_id == group_id)
     return _counts(rows)
 
 

@@ -1,0 +1,82 @@
+"""A full rebuild: forget what transform derived for a group, so the run reads all raw data again.
+
+A daily transform works from watermarks and keeps every derived row that did not change. A
+rebuild (`main.py transform --rebuild`) deletes the derived tables and the watermarks in the
+run's own transaction, so the same pass derives everything from the raw tables; if it fails,
+the rollback leaves the previous tables in place. Both must give the same tables.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import cast
+
+from sqlalchemy import Table, delete
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import (
+    Base,
+    ChannelCount,
+    ChatHeatmap,
+    ClanDaily,
+    DailyActivity,
+    DailyGain,
+    GainBaseline,
+    GoalWeek,
+    IdentityIssue,
+    IdentityLink,
+    MemberStatus,
+    MilestoneEvent,
+    PeriodGain,
+    PersonalRecord,
+    Promotion,
+    RelayName,
+    SeasonScore,
+    TransformState,
+)
+from clanstats.fingerprint import state_key
+from clanstats.transform.daily_activity import IDENTITY_FINGERPRINT, MESSAGE_WATERMARK
+from clanstats.transform.daily_gains import WATERMARK
+from clanstats.transform.stays import ABSENCES_KEY
+
+REBUILD_ENV = "CLANSTATS_REBUILD"  # set by `main.py transform --rebuild`
+
+# Every table transform writes (each has a group_id column).
+DERIVED_TABLES: tuple[type[Base], ...] = (
+    IdentityLink,
+    RelayName,
+    IdentityIssue,
+    GainBaseline,
+    DailyGain,
+    DailyActivity,
+    PeriodGain,
+    MemberStatus,
+    Promotion,
+    PersonalRecord,
+    MilestoneEvent,
+    GoalWeek,
+    SeasonScore,
+    ChatHeatmap,
+    ChannelCount,
+    ClanDaily,
+)
+# transform's own keys in transform_state (report's and export's stay).
+STATE_KEYS = (WATERMARK, MESSAGE_WATERMARK, IDENTITY_FINGERPRINT, state_key("transform"))
+
+
+def rebuild_requested() -> bool:
+    """Whether this transform process was asked for a full rebuild."""
+    return os.environ.get(REBUILD_ENV) == "1"
+
+
+def forget_derived(session: Session, group_id: int) -> None:
+    """Delete the group's derived tables and transform's watermarks, in the caller's transaction."""
+    for model in DERIVED_TABLES:
+        table = cast(Table, model.__table__)
+        session.execute(delete(table).where(table.c.group_id == group_id))
+    session.execute(
+        delete(TransformState).where(
+            TransformState.group_id == group_id,
+            TransformState.key.in_(STATE_KEYS) | TransformState.key.startswith(ABSENCES_KEY),
+        )
+    )
