@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import DailyActivity, PersonalRecord
@@ -63,23 +63,25 @@ def derive_personal_records(
 def _daily_series(
     session: Session, group_id: int, today: date
 ) -> dict[tuple[int, str], list[Span]]:
-    """Each (player, measure)'s days with a snapshot, oldest first."""
+    """Each (player, measure)'s days with a gain, oldest first.
+
+    Gains are never negative, so a day of 0 can't be a best day and adds nothing to its week:
+    leaving those days out (most of a year of a member's days) changes no record.
+    """
     series: dict[tuple[int, str], list[Span]] = defaultdict(list)
+    columns = (DailyActivity.xp, DailyActivity.ehp, DailyActivity.ehb, DailyActivity.boss_kills)
     rows = session.execute(
-        select(
-            DailyActivity.player_id,
-            DailyActivity.day,
-            DailyActivity.xp,
-            DailyActivity.ehp,
-            DailyActivity.ehb,
-            DailyActivity.boss_kills,
+        select(DailyActivity.player_id, DailyActivity.day, *columns)
+        .where(
+            DailyActivity.group_id == group_id,
+            DailyActivity.day <= today,
+            or_(*(column > 0 for column in columns)),
         )
-        .where(DailyActivity.group_id == group_id, DailyActivity.day <= today)
         .order_by(DailyActivity.player_id, DailyActivity.day)
     )
     for player_id, day, *values in rows:
         for measure, value in zip(MEASURES, values, strict=True):
-            if value is not None:
+            if value is not None and value > 0:
                 series[player_id, measure].append((day, day, float(value)))
     return series
 

@@ -38,7 +38,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -314,25 +314,31 @@ def _last_days(today: date, count: int) -> set[date]:
 
 def _load_activity(session: Session, *, group_id: int, today: date) -> dict[int, Activity]:
     """Each player's game, chat and snapshot days up to today."""
+    game = (
+        DailyActivity.xp,
+        DailyActivity.ehp,
+        DailyActivity.ehb,
+        DailyActivity.boss_kills,
+    )
+    # The database tells each day apart (a year of days per member): only flags reach Python.
+    with_snapshot = or_(*(column.is_not(None) for column in game))
+    gained = or_(*(func.coalesce(column, 0) > 0 for column in game))
+    chatted = func.coalesce(DailyActivity.messages, 0) != 0
     rows = session.execute(
-        select(
-            DailyActivity.player_id,
-            DailyActivity.day,
-            DailyActivity.xp,
-            DailyActivity.ehp,
-            DailyActivity.ehb,
-            DailyActivity.boss_kills,
-            DailyActivity.messages,
-        ).where(DailyActivity.group_id == group_id, DailyActivity.day <= today)
-    ).all()
+        select(DailyActivity.player_id, DailyActivity.day, with_snapshot, gained, chatted).where(
+            DailyActivity.group_id == group_id,
+            DailyActivity.day <= today,
+            or_(with_snapshot, chatted),
+        )
+    )
     activity: dict[int, Activity] = defaultdict(Activity)
-    for pid, day, xp, ehp, ehb, kills, messages in rows:
+    for pid, day, snapshot, game_day, chat_day in rows:
         member = activity[pid]
-        if any(gain is not None for gain in (xp, ehp, ehb, kills)):
+        if snapshot:
             member.snapshot_days.add(day)
-        if any(gain is not None and gain > 0 for gain in (xp, ehp, ehb, kills)):
+        if game_day:
             member.game_days.add(day)
-        if messages:
+        if chat_day:
             member.chat_days.add(day)
     return activity
 
