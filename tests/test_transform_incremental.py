@@ -144,9 +144,7 @@ def test_daily_runs_give_the_same_tables_as_a_rebuild(
     assert not differences, "tables differ (daily runs, rebuild): " + repr(differences)
 
 
-def test_a_rebuild_forgets_every_table_transform_writes(
-    database: tuple[Path, Path], sqlite_template: SqliteTemplate
-) -> None:
+def test_a_rebuild_forgets_every_table_transform_writes(database: tuple[Path, Path]) -> None:
     """After `forget_derived` the database is as it was before transform first ran."""
     template, path = database
     fresh_copy(template, path)
