@@ -485,6 +485,23 @@ class DailyGain(Base):
     gained: Mapped[float] = mapped_column(Float)
 
 
+class MonthlyGain(Base):
+    """What a player gained in one metric over one calendar month: the sum of its daily gains.
+
+    Keyed by player first, so a year's totals per player and metric are read in key order
+    (no sort over every day of the year); `month` is the month's first day.
+    """
+
+    __tablename__ = "monthly_gains"
+    __table_args__ = WITHOUT_ROWID
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"), primary_key=True)
+    month: Mapped[date] = mapped_column(DayNumber, primary_key=True)
+    gained: Mapped[float] = mapped_column(Float)
+
+
 class DailyActivity(Base):
     """A member's day: game gains (NULL: no snapshot that day) and Discord activity."""
 

@@ -4,7 +4,8 @@ Per member and window (see `clanstats.windows`), the first source that applies:
 
 - `history`: local history reaches back past the window's start (a stored snapshot before its
   first clan-time midnight, or a finished backfill that reached back that far): the sum of the
-  member's credited daily gains over the window's days.
+  member's credited daily gains over the window's days (its whole months from monthly_gains,
+  the days at either end from daily_gains).
 - `wom`: WOM's gains for exactly this window, fetched by harvest for today's windows (one
   bulk-gained call per window, fetched again on every run that needs it).
 - `partial`: at least two stored snapshots inside the window: their credited daily gains, a
@@ -19,11 +20,12 @@ account or a known relay name) get messages, questions and answers for every win
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -33,6 +35,7 @@ from clanstats.db.models import (
     GainWindow,
     IdentityLink,
     Metric,
+    MonthlyGain,
     PeriodGain,
     RelayName,
     Snapshot,
@@ -40,6 +43,7 @@ from clanstats.db.models import (
 )
 from clanstats.db.replace import replace_rows
 from clanstats.rules import Rules
+from clanstats.transform.monthly_gains import next_month, whole_months
 from clanstats.windows import Window, gain_windows
 
 # Aggregates every member row carries when there is data, so 0 reads as "gained nothing".
@@ -147,26 +151,88 @@ def _backfilled_since(session: Session, group_id: int) -> dict[int, datetime]:
 
 
 def _histories(session: Session, group_id: int, spans: list[Window]) -> dict[str, dict[int, Gains]]:
-    """Every window's credited gains per player and metric, from one pass over daily_gains."""
-    sums = [
-        func.sum(case((DailyGain.day.between(w.start, w.end), DailyGain.gained), else_=0.0))
+    """Every window's credited gains per player and metric: whole months plus the edge days."""
+    months = {w.name: whole_months(w.start, w.end) for w in spans}
+    edges = {w.name: _edge_days(w, months[w.name]) for w in spans}
+    found: dict[str, dict[int, Gains]] = {w.name: defaultdict(dict) for w in spans}
+    month_sums = [
+        func.sum(case((MonthlyGain.month.in_(months[w.name]), MonthlyGain.gained), else_=0.0))
         for w in spans
     ]
-    query = (
-        select(DailyGain.player_id, DailyGain.metric_id, *sums)
-        .where(
-            DailyGain.group_id == group_id,
-            DailyGain.day >= min(w.start for w in spans),
-            DailyGain.day <= max(w.end for w in spans),
+    every_month = sorted({month for w in spans for month in months[w.name]})
+    if every_month:
+        # The key starts (group, player, metric): grouped in key order, no sort.
+        _add(
+            found,
+            spans,
+            session.execute(
+                select(MonthlyGain.player_id, MonthlyGain.metric_id, *month_sums)
+                .where(MonthlyGain.group_id == group_id, MonthlyGain.month.in_(every_month))
+                .group_by(MonthlyGain.player_id, MonthlyGain.metric_id)
+            ),
         )
-        .group_by(DailyGain.player_id, DailyGain.metric_id)
-    )
-    found: dict[str, dict[int, Gains]] = {w.name: defaultdict(dict) for w in spans}
-    for player_id, metric_id, *gained in session.execute(query):
+    day_sums = [
+        func.sum(
+            case(
+                (
+                    or_(false(), *(DailyGain.day.between(a, b) for a, b in edges[w.name])),
+                    DailyGain.gained,
+                ),
+                else_=0.0,
+            )
+        )
+        for w in spans
+    ]
+    every_edge = _merged([edge for w in spans for edge in edges[w.name]])
+    if every_edge:
+        _add(
+            found,
+            spans,
+            session.execute(
+                select(DailyGain.player_id, DailyGain.metric_id, *day_sums)
+                .where(
+                    DailyGain.group_id == group_id,
+                    or_(*(DailyGain.day.between(a, b) for a, b in every_edge)),
+                )
+                .group_by(DailyGain.player_id, DailyGain.metric_id)
+            ),
+        )
+    return found
+
+
+def _add(
+    found: dict[str, dict[int, Gains]], spans: list[Window], sums: Iterable[Sequence[Any]]
+) -> None:
+    """Add each row's per-window sums (player, metric, then one sum per window) into `found`."""
+    for player_id, metric_id, *gained in sums:
         for window, amount in zip(spans, gained, strict=True):
             if amount:
-                found[window.name][player_id][metric_id] = float(amount)
-    return found
+                gains = found[window.name][player_id]
+                gains[metric_id] = gains.get(metric_id, 0.0) + float(amount)
+
+
+def _edge_days(window: Window, months: list[date]) -> list[tuple[date, date]]:
+    """The window's days outside its whole months, as inclusive ranges."""
+    if not months:
+        return [(window.start, window.end)]
+    edges = []
+    if window.start < months[0]:
+        edges.append((window.start, months[0] - timedelta(days=1)))
+    after = next_month(months[-1])
+    if after <= window.end:
+        edges.append((after, window.end))
+    return edges
+
+
+def _merged(ranges: list[tuple[date, date]]) -> list[tuple[date, date]]:
+    """Inclusive day ranges merged where they overlap or touch."""
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + timedelta(days=1):
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _snapshots_inside(

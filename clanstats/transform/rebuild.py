@@ -27,6 +27,7 @@ from clanstats.db.models import (
     IdentityLink,
     MemberStatus,
     MilestoneEvent,
+    MonthlyGain,
     PeriodGain,
     PersonalRecord,
     Promotion,
@@ -37,6 +38,7 @@ from clanstats.db.models import (
 from clanstats.fingerprint import state_key
 from clanstats.transform.daily_activity import IDENTITY_FINGERPRINT, MESSAGE_WATERMARK
 from clanstats.transform.daily_gains import WATERMARK
+from clanstats.transform.monthly_gains import IN_STEP_KEY
 from clanstats.transform.stays import ABSENCES_KEY
 
 REBUILD_ENV = "CLANSTATS_REBUILD"  # set by `main.py transform --rebuild`
@@ -49,6 +51,7 @@ DERIVED_TABLES: tuple[type[Base], ...] = (
     GainBaseline,
     DailyGain,
     DailyActivity,
+    MonthlyGain,
     PeriodGain,
     MemberStatus,
     Promotion,
@@ -61,7 +64,13 @@ DERIVED_TABLES: tuple[type[Base], ...] = (
     ClanDaily,
 )
 # transform's own keys in transform_state (report's and export's stay).
-STATE_KEYS = (WATERMARK, MESSAGE_WATERMARK, IDENTITY_FINGERPRINT, state_key("transform"))
+STATE_KEYS = (
+    WATERMARK,
+    MESSAGE_WATERMARK,
+    IDENTITY_FINGERPRINT,
+    IN_STEP_KEY,
+    state_key("transform"),
+)
 
 
 def rebuild_requested() -> bool:

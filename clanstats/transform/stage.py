@@ -1,7 +1,7 @@
 """The transform stage: every derived table, from the raw tables, in one transaction.
 
-Order matters: identity decides whose messages are whose; daily gains and daily activity are
-updated incrementally; everything after them is a cheap full pass over the daily tables.
+Order matters: identity decides whose messages are whose; daily gains, daily activity and
+monthly gains are updated incrementally; everything after them reads those tables.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from clanstats.transform.goals import derive_goal_weeks
 from clanstats.transform.identity import link_identities
 from clanstats.transform.identity_file import ManualLink, read_identity_file
 from clanstats.transform.milestones import derive_milestones
+from clanstats.transform.monthly_gains import update_monthly_gains
 from clanstats.transform.periods import derive_period_gains
 from clanstats.transform.promotions import derive_promotions
 from clanstats.transform.rebuild import forget_derived, rebuild_requested
@@ -70,6 +71,7 @@ def run_transform(
     gains = update_daily_gains(session, group_id, timezone, stays, changed)
     days = update_daily_activity(session, group_id, timezone, gains.touched, stays, changed)
     remember_absences(session, group_id, stays)
+    counts["player-months summed"] = update_monthly_gains(session, group_id, gains.touched)
     counts["snapshots read"] = gains.snapshots_read
     counts["days recomputed"] = days
     crash_point("transform.after-daily-gains")
