@@ -265,6 +265,9 @@ def _demo_config() -> SimConfig:
         days=DEMO_DAYS,
         group_id=DEMO_GROUP_ID,
         now=today_noon,
+        # Registered on WOM a month before the history starts: long-standing members are
+        # listed from then, and their tenure comes from the clan sync's in-game join.
+        registered_days_ago=DEMO_DAYS + 30,
     )
 
 

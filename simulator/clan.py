@@ -73,6 +73,12 @@ class SimConfig:
       owner a minute after the reuse. `name_reuses()` lists them.
     - `unknown_last_changed`: the share of all players (rounded; the same players at every
       moment) whose `lastChangedAt` WOM serves as null.
+    - `registered_days_ago`: the clan registered on WOM that many days before `now` (at least
+      `days`, so before every leave and rejoin the simulation makes). Members who joined in
+      game before that are listed from then: their membership's `createdAt` and first `joined`
+      event are the registration, while `clientSyncJoinedAt` (served for 80% of members) is
+      still their in-game join day. None: WOM has listed the clan since a week before its
+      earliest join.
     """
 
     seed: int = 7
@@ -88,6 +94,7 @@ class SimConfig:
     rejoiners: int = 0
     name_reuse: int = 0
     unknown_last_changed: float = 0.0
+    registered_days_ago: int | None = None
 
     def __post_init__(self) -> None:
         """Reject settings the simulation can't honour."""
@@ -96,6 +103,10 @@ class SimConfig:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.days < 1:
             raise ValueError(f"days must be >= 1, got {self.days}")
+        if self.registered_days_ago is not None and self.registered_days_ago < self.days:
+            raise ValueError(
+                f"registered_days_ago must be >= days ({self.days}), got {self.registered_days_ago}"
+            )
         if self.now is not None and self.now.utcoffset() is None:
             raise ValueError("now must be timezone-aware (UTC)")
         for name in ("leavers", "name_changers", "quiet", "unknown_last_changed"):
@@ -161,6 +172,8 @@ class SimulatedClan:
             now_ms=self._start_ms,
             days=self.config.days,
         )
+        if self.config.registered_days_ago is not None:
+            self._roster.listed_ms = self._start_ms - self.config.registered_days_ago * DAY_MS
         self._index = {int(player_id): i for i, player_id in enumerate(self._roster.ids)}
         progress_rng = np.random.default_rng(progress_seed)
         self._progress = build_progression(self._roster, self._layout, progress_rng)
@@ -183,7 +196,7 @@ class SimulatedClan:
         self._state_cache: NowState | None = None
         self._achieved_cache: tuple[int, list[Achieved]] | None = None
         created = int(self._roster.join_ms.min()) if self._roster.size else window_ms
-        self._group_created_ms = created - 7 * DAY_MS
+        self._group_created_ms = self._roster.listed_ms or created - 7 * DAY_MS
 
     # ------------------------------------------------------------------ time
 
@@ -450,7 +463,7 @@ class SimulatedClan:
         ]
 
     def stays(self, player_id: int) -> list[tuple[datetime, datetime | None]]:
-        """Return a player's stays in the clan as (joined, left or None), oldest first.
+        """Return a player's stays as WOM lists them (joined, left or None), oldest first.
 
         [] for an outsider. Ground truth for tests; a harvester must not rely on it.
         """
@@ -501,6 +514,14 @@ class SimulatedClan:
             if standardize_username(roster.name_at(player, at_ms)) == key:
                 return int(roster.ids[player])
         return None
+
+    def client_sync_joined_at(self, player_id: int, moment: datetime) -> datetime | None:
+        """Return the `clientSyncJoinedAt` WOM serves for a member at a moment (None: unsynced).
+
+        Ground truth for tests; a harvester must not rely on it.
+        """
+        synced = self._roster.client_sync_at(self._player(player_id), to_ms(moment))
+        return from_ms(synced) if synced is not None else None
 
     def last_changed_at(self, player_id: int, moment: datetime) -> datetime | None:
         """Return the `lastChangedAt` WOM serves for a player at a moment.

@@ -125,6 +125,8 @@ class Roster:
     tracked_on: set[int] = field(default_factory=set)
     unknown_changed: set[int] = field(default_factory=set)  # WOM serves lastChangedAt: null
     reused_names: list[ReusedName] = field(default_factory=list)
+    # When WOM first listed the clan: members who joined in game before are listed from then.
+    listed_ms: int = 0
 
     @property
     def size(self) -> int:
@@ -135,15 +137,16 @@ class Roster:
         """Return a player's stays in the clan as (join, leave or NEVER_MS), oldest first."""
         if self.join_ms[player] >= NEVER_MS:
             return []  # an outsider WOM tracks, never in the clan
-        first = (int(self.join_ms[player]), int(self.leave_ms[player]))
+        first = (max(int(self.join_ms[player]), self.listed_ms), int(self.leave_ms[player]))
         return [first, *self.rejoins.get(player, [])]
 
     def stay_start_ms(self, player: int, at_ms: int) -> int:
         """Return when the player's stay at `at_ms` (or last stay before it) began.
 
-        Before their first join it is that first join: WOM's membership createdAt.
+        Before their first join it is that first join: WOM's membership createdAt (for a
+        member who joined in game before WOM listed the clan, when WOM listed it).
         """
-        start = int(self.join_ms[player])
+        start = max(int(self.join_ms[player]), self.listed_ms)
         for join, _ in self.rejoins.get(player, []):
             if join <= at_ms:
                 start = join
@@ -152,10 +155,10 @@ class Roster:
     def client_sync_at(self, player: int, at_ms: int) -> int | None:
         """Return when the in-game clan saw the player join the stay at `at_ms`, if known."""
         synced = self.client_sync_ms[player]
-        if synced is None or player not in self.rejoins:
-            return synced
-        start = self.stay_start_ms(player, at_ms)
-        return start - start % DAY_MS
+        rejoined = [join for join, _ in self.rejoins.get(player, []) if join <= at_ms]
+        if synced is None or not rejoined:
+            return synced  # the first stay: the in-game join day, even before WOM listed it
+        return rejoined[-1] - rejoined[-1] % DAY_MS
 
     def tracked_until(self) -> np.ndarray:
         """Return, per player, when WOM stops snapshotting them (NEVER_MS: it never does)."""

@@ -101,6 +101,7 @@ class MemberTruth:
     joined_on: date | None
     left_on: date | None
     tenure_days: int | None
+    tenure_source: str | None  # "clan_sync": WOM's clientSyncJoinedAt; "wom_listed": its listing
     last_xp_on: date | None
     last_message_on: date | None
     last_active_on: date | None
@@ -549,6 +550,11 @@ class Truth:
                     served.append(read[0])
         return max(served, default=None)
 
+    def _in_game_join(self, pid: int) -> datetime | None:
+        """The clientSyncJoinedAt WOM served at the last harvest that listed the player."""
+        listed = [at for at in self._harvests if pid in self.members_at(at)]
+        return self.clan.client_sync_joined_at(pid, listed[-1]) if listed else None
+
     def member(self, pid: int) -> MemberTruth:
         """A member's status, last active days, removal, streaks and engagement."""
         if pid not in self._members:
@@ -560,6 +566,12 @@ class Truth:
         joined, left = periods[-1]
         joined_on = self.day(joined) if joined is not None else None
         left_on = self.day(left) if left is not None else None
+        # Tenure counts from the in-game join the clan sync reported at the last harvest that
+        # listed them; without one, from when WOM listed this stay.
+        synced = self._in_game_join(pid)
+        source = None if joined_on is None else "wom_listed"
+        if synced is not None:
+            joined_on, source = self.day(synced), "clan_sync"
         game = self.game_days(pid)
         chat = {d for d, n in self.chat_days.get(pid, {}).items() if n and d <= self.today}
         last_xp = _latest(max(game, default=None), self.last_changed_on(pid))
@@ -612,6 +624,7 @@ class Truth:
             joined_on=joined_on,
             left_on=left_on,
             tenure_days=tenure,
+            tenure_source=source,
             last_xp_on=last_xp,
             last_message_on=last_message,
             last_active_on=last_active,

@@ -249,6 +249,25 @@ def test_search_filters_the_member_table(
     assert row_count(page) == sum(m["status"] != "left" for m in data["members"])
 
 
+def test_a_tenure_counted_from_wom_listing_is_marked_as_a_lower_bound(
+    open_page: Opener, page_file: Path, data: dict[str, Any]
+) -> None:
+    page, _ = open_page(page_file)
+    current = [m for m in data["members"] if m["status"] != "left" and m["tenure_days"]]
+    # The demo clan registered on WOM a month before its history: both sources occur.
+    assert {m["tenure_source"] for m in current} == {"clan_sync", "wom_listed"}
+    headers = page.locator("#members-table thead th").all_text_contents()
+    column = next(i for i, text in enumerate(headers) if text.strip().startswith("Tenure"))
+    cells = page.locator(ROWS).evaluate_all(
+        f"rows => rows.map(r => [Number(r.dataset.player), r.children[{column}].textContent])"
+    )
+    source = {m["player_id"]: m["tenure_source"] for m in current}
+    shown = {pid: text for pid, text in cells if pid in source}
+    assert shown and all(
+        text.startswith("≥ ") == (source[pid] == "wom_listed") for pid, text in shown.items()
+    ), shown
+
+
 def shown_xp(page: Any, data: dict[str, Any]) -> list[int | None]:
     """The 30-day XP of the table's rows, in the order shown."""
     xp = {m["player_id"]: m["gains"]["30d"]["xp"] for m in data["members"]}

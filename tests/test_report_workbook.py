@@ -120,7 +120,9 @@ def built(
         database = postgres.url_of(postgres.create(migrated=True))
     engine = make_engine(database)
     upgrade_to_head(engine)
-    clan = SimulatedClan(SimConfig(seed=7, members=24, days=60, now=SIM_NOW))
+    clan = SimulatedClan(
+        SimConfig(seed=7, members=24, days=60, now=SIM_NOW, registered_days_ago=90)
+    )
     chat = SimulatedChat(clan, ChatConfig(seed=11))
     naive_now = SIM_NOW.replace(tzinfo=None)
     with (
@@ -277,11 +279,26 @@ def test_members_are_sorted_by_status_then_30_day_xp(built: Built) -> None:
     assert rows_of(built.book["Members"])[-len(leavers) :] == leavers if leavers else True
 
 
+def test_tenure_says_whether_it_counts_from_the_in_game_join_or_wom_listing(built: Built) -> None:
+    # The clan registered on WOM 90 days ago: the clan sync gives most members an in-game
+    # join (the simulator serves one for 80%), the rest count from WOM's listing.
+    for sheet in ("Members", "Inactive"):
+        headers = [cell.value for cell in built.book[sheet][4]]
+        assert headers[headers.index("Tenure (days)") + 1] == "Tenure from"
+    rows = rows_of(built.book["Members"])
+    assert {row["Tenure from"] for row in rows} == {"in-game join", "WOM listing"}
+    listed = [
+        row for row in rows if row["Tenure from"] == "WOM listing" and row["Status"] != "left"
+    ]
+    # Counted from the listing, nobody can have been in the clan longer than it exists on WOM.
+    assert listed and all(row["Tenure (days)"] <= 90 for row in listed)
+
+
 def test_members_sheet_formats_panes_filter_and_conditional_formats(built: Built) -> None:
     sheet = built.book["Members"]
     assert sheet.freeze_panes == "B5"
     count = len(rows_of(sheet))
-    assert sheet.auto_filter.ref == f"A4:AD{4 + count}"
+    assert sheet.auto_filter.ref == f"A4:AE{4 + count}"
     headers = [cell.value for cell in sheet[4]]
     row = 5
     assert sheet.cell(row, headers.index("XP 30d") + 1).number_format == "#,##0"
@@ -294,11 +311,11 @@ def test_members_sheet_formats_panes_filter_and_conditional_formats(built: Built
     assert rules.count("dataBar") == 0 and rules.count("colorScale") == 7
     assert sheet.cell(row, headers.index("Status") + 1).fill.fgColor.rgb.endswith("C6EFCE")
     # The last 30 days first, then the other windows; the print is Name to Chat / play.
-    assert headers[6:16] == [
+    assert headers[7:17] == [
         "XP 30d", "EHP 30d", "EHB 30d", "Boss kills 30d", "Messages 30d", "Answers 30d",
         "Streak", "Best streak", "Engagement", "Chat / play",
     ]  # fmt: skip
-    assert sheet.print_area == f"'Members'!$A$1:$P${4 + count}"
+    assert sheet.print_area == f"'Members'!$A$1:$Q${4 + count}"
     assert sheet.print_title_rows == "$4:$4"
     assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
     assert sheet.page_setup.orientation == "landscape"

@@ -360,6 +360,30 @@ def test_config_rejects_nonsense() -> None:
         SimConfig(unknown_last_changed=1.01)
     with pytest.raises(ValueError):
         SimConfig(now=datetime(2026, 1, 1))  # naive
+    with pytest.raises(ValueError, match="registered_days_ago"):
+        SimConfig(days=30, registered_days_ago=29)  # after leaves the window makes
+
+
+def test_a_clan_new_to_wom_lists_its_veterans_from_registration_with_their_in_game_join() -> None:
+    clan = SimulatedClan(
+        SimConfig(seed=5, members=30, days=30, now=SIM_NOW, registered_days_ago=45)
+    )
+    registered = SIM_NOW - timedelta(days=45)
+    details = clan.group_details()
+    assert parse(details["createdAt"]) == registered
+    memberships = details["memberships"]
+    created = [parse(m["createdAt"]) for m in memberships]
+    assert min(created) == registered and all(moment >= registered for moment in created)
+    # Veterans: WOM lists them from the registration, the clan sync knows they came earlier.
+    veterans = [m for m in memberships if parse(m["createdAt"]) == registered]
+    synced = [parse(m["clientSyncJoinedAt"]) for m in veterans if m["clientSyncJoinedAt"]]
+    assert synced and all(moment < registered for moment in synced)
+    # The feed's first join of a veteran is the registration too (WOM never listed earlier).
+    joins = {}
+    for event in clan.activity():
+        if event["type"] == "joined":
+            joins[event["playerId"]] = parse(event["createdAt"])  # newest first: ends oldest
+    assert all(joins[m["playerId"]] >= registered for m in veterans if m["playerId"] in joins)
     with pytest.raises(ValueError):
         SimConfig(extra_metrics=("zulrah",))
 

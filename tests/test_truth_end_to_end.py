@@ -77,6 +77,7 @@ CLAN = SimConfig(
     rejoiners=2,
     name_reuse=1,
     unknown_last_changed=0.25,
+    registered_days_ago=200,  # long-standing members' tenure: the clan sync, else WOM's listing
 )
 
 
@@ -253,6 +254,7 @@ def check_statuses(engine: Engine, truth: Truth, problems: list[str]) -> None:
         "joined_on",
         "left_on",
         "tenure_days",
+        "tenure_source",
         "last_xp_on",
         "last_message_on",
         "last_active_on",

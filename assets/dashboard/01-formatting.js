@@ -54,9 +54,16 @@
     return `${span(days)} ago`;
   }
 
-  function tenure(days) {
+  // Counted from WOM's listing (no in-game join from the clan sync), a tenure is a lower bound.
+  function tenure(days, source) {
     if (days === null || days === undefined) return NO_DATA;
-    return span(days);
+    return source === "wom_listed" ? `≥ ${span(days)}` : span(days);
+  }
+
+  function tenureTitle(source) {
+    if (source === "clan_sync") return "Since they joined the in-game clan (WOM clan sync)";
+    if (source === "wom_listed") return "Since WOM listed them; they may have joined the clan earlier";
+    return "Join date unknown";
   }
 
   function hoursAgo(hours) {

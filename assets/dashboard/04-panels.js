@@ -81,7 +81,8 @@
     {
       id: "members",
       title: "Members",
-      hint: () => "Search, filter and sort. A dash means no data (not zero).",
+      hint: () =>
+        "Search, filter and sort. A dash means no data (not zero). Tenure counts from the in-game join (WOM clan sync); ≥ marks one counted from when WOM listed them.",
       json: () => data.members,
       render: renderMembers,
     },

@@ -24,7 +24,14 @@
         get: (m) => STATUS[m.status]?.order ?? 9,
         cell: (m) => statusBadge(m.status),
       },
-      numeric("tenure", "Tenure", (m) => m.tenure_days, tenure),
+      {
+        key: "tenure",
+        label: "Tenure",
+        get: (m) => m.tenure_days,
+        cell: (m) =>
+          el("span", { attrs: { title: tenureTitle(m.tenure_source) } }, tenure(m.tenure_days, m.tenure_source)),
+        numeric: true,
+      },
       {
         key: "last_active",
         label: "Last active",

@@ -125,7 +125,11 @@
           { attrs: { role: "row" } },
           el("th", { attrs: { scope: "row", role: "rowheader" } }, r.name),
           cell("Role", null, r.role || NO_DATA),
-          cell("Tenure", { className: "numeric" }, tenure(r.tenure_days)),
+          cell(
+            "Tenure",
+            { className: "numeric", attrs: { title: tenureTitle(r.tenure_source) } },
+            tenure(r.tenure_days, r.tenure_source),
+          ),
           cell("Last active", { attrs: { title: fmtDay(r.last_active_on) } }, ago(r.last_active_on)),
           cell("Why", { className: "wrap" }, r.reason || ""),
         ),

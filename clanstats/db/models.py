@@ -120,6 +120,9 @@ class Membership(Base):
     joined_at: Mapped[datetime | None] = mapped_column(DateTime)
     left_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # WOM's clientSyncJoinedAt at the last roster read: when they joined the in-game clan (the
+    # RuneLite plugin's clan sync); joined_at is only when WOM listed them.
+    in_game_joined_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class MembershipEvent(Base):
@@ -569,6 +572,8 @@ class MemberStatus(Base):
     joined_on: Mapped[date | None] = mapped_column(Date)
     left_on: Mapped[date | None] = mapped_column(Date)
     tenure_days: Mapped[int | None] = mapped_column(Integer)
+    # Where joined_on comes from: "clan_sync" (the in-game join) or "wom_listed".
+    tenure_source: Mapped[str | None] = mapped_column(String(12))
     last_active_on: Mapped[date | None] = mapped_column(Date)
     last_xp_on: Mapped[date | None] = mapped_column(Date)
     last_message_on: Mapped[date | None] = mapped_column(Date)

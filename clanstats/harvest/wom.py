@@ -233,6 +233,7 @@ class WomHarvest:
         }
         for player_id, membership in members.items():
             joined = parse_time(membership.get("createdAt")) or self.now
+            in_game = self._in_game_join(membership)
             role = membership.get("role") if isinstance(membership.get("role"), str) else None
             row = stored.get(player_id)
             if row is None:
@@ -244,16 +245,26 @@ class WomHarvest:
                         joined_at=joined,
                         left_at=None,
                         updated_at=self.now,
+                        in_game_joined_at=in_game,
                     )
                 )
-            elif row.left_at is not None or row.role != role:
+            elif row.left_at is not None or row.role != role or row.in_game_joined_at != in_game:
                 if row.left_at is not None:  # came back: a new stay starts
                     row.joined_at, row.left_at = joined, None
-                row.role, row.updated_at = role, self.now
+                row.role, row.in_game_joined_at, row.updated_at = role, in_game, self.now
         for player_id, row in stored.items():
             if player_id not in members and row.left_at is None:
                 row.left_at, row.updated_at = self.now, self.now  # left: history stays theirs
         return len(members)
+
+    def _in_game_join(self, membership: Mapping[str, Any]) -> datetime | None:
+        """When the member joined the in-game clan (clientSyncJoinedAt), if WOM knows.
+
+        A date after this harvest can't be a join that happened: it is left out (tenure then
+        counts from when WOM listed them).
+        """
+        synced = parse_time(membership.get("clientSyncJoinedAt"))
+        return synced if synced is not None and synced <= self.now else None
 
     def _upsert_players(self, session: Session, players: Iterable[Any]) -> None:
         rows = {}

@@ -56,6 +56,8 @@ STATUS_COLOURS = {
 }
 # How a status reads in a cell where its key alone would mislead; the others read as themselves.
 STATUS_LABELS = {"unknown": "not enough history yet"}
+# Where a tenure counts from, as a cell reads it (member_status.tenure_source).
+TENURE_SOURCE_LABELS = {"clan_sync": "in-game join", "wom_listed": "WOM listing"}
 # (fill, font) per data-freshness state on the Summary.
 FRESHNESS_COLOURS = {
     "fresh": ("#C6EFCE", "#006100"),
@@ -73,6 +75,11 @@ LIGHT_LOW, LIGHT_HIGH = "#FFFFFF", "#BDD7EE"  # a pale tint behind numbers (see 
 
 # Chart series.
 CHART_XP, CHART_MESSAGES, CHART_MEMBERS = "#2E75B6", "#ED7D31", "#70AD47"
+
+
+def tenure_source_label(source: str | None) -> str | None:
+    """Where a tenure counts from, as officers read it ("clan_sync" -> "in-game join")."""
+    return TENURE_SOURCE_LABELS.get(source) if source is not None else None
 
 
 def status_label(status: str) -> str:

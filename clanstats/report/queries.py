@@ -41,6 +41,7 @@ class Member:
     joined_on: date | None
     left_on: date | None
     tenure_days: int | None
+    tenure_source: str | None
     last_active_on: date | None
     last_xp_on: date | None
     last_message_on: date | None

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import Achievement, DailyActivity, Membership, MilestoneEvent
@@ -69,8 +69,11 @@ def _anniversaries(
     session: Session, group_id: int, years: Iterable[int], today: date, timezone: ZoneInfo
 ) -> Iterator[Milestone]:
     """Current members' tenure anniversaries that have come by today."""
+    # Counted from the in-game join where the clan sync reported one (as tenure is).
     rows = session.execute(
-        select(Membership.player_id, Membership.joined_at).where(
+        select(
+            Membership.player_id, func.coalesce(Membership.in_game_joined_at, Membership.joined_at)
+        ).where(
             Membership.group_id == group_id,
             Membership.left_at.is_(None),
         )

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,6 +63,8 @@ NEVER = 10**6  # idle days of a member never seen active
 UTC_ZONE = ZoneInfo("UTC")
 GAME_MEASURES = ("xp", "ehp", "ehb", "boss_kills")
 STATUSES = ("active", "quiet", "inactive", "unknown", "new", "left")
+# Where a tenure counts from: the in-game join (WOM's clientSyncJoinedAt), or WOM's listing.
+CLAN_SYNC, WOM_LISTED = "clan_sync", "wom_listed"
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,9 @@ class Member:
     player_id: int
     display_name: str
     role: str | None
-    joined_on: date | None
+    joined_on: date | None  # the tenure start: the in-game join when known
     left_on: date | None
+    tenure_source: str | None = None  # CLAN_SYNC or WOM_LISTED; None when the join is unknown
 
     @property
     def has_left(self) -> bool:
@@ -112,12 +115,18 @@ class Activity:
 
 
 def load_members(session: Session, *, group_id: int, timezone: ZoneInfo) -> list[Member]:
-    """Every player with a membership of the group, current or former, by player id."""
+    """Every player with a membership of the group, current or former, by player id.
+
+    Tenure counts from the in-game join WOM's clan sync reported (`clan_sync`) and, where
+    there is none, from when WOM listed this stay (`wom_listed`): for a clan that registered on
+    WOM last month that listing is last month for every member.
+    """
     rows = session.execute(
         select(
             Membership.player_id,
             Player.display_name,
             Membership.role,
+            Membership.in_game_joined_at,
             Membership.joined_at,
             Membership.left_at,
         )
@@ -133,11 +142,23 @@ def load_members(session: Session, *, group_id: int, timezone: ZoneInfo) -> list
             pid,
             name,
             role,
-            local_day(joined, timezone) if joined else None,
-            local_day(left, timezone) if left else None,
+            _day(in_game or listed, timezone),
+            _day(left, timezone),
+            tenure_source(in_game, listed),
         )
-        for pid, name, role, joined, left in rows
+        for pid, name, role, in_game, listed, left in rows
     ]
+
+
+def _day(moment: datetime | None, timezone: ZoneInfo) -> date | None:
+    return local_day(moment, timezone) if moment is not None else None
+
+
+def tenure_source(in_game: datetime | None, listed: datetime | None) -> str | None:
+    """Which date a tenure counts from: the in-game join, WOM's listing, or none known."""
+    if in_game is not None:
+        return CLAN_SYNC
+    return WOM_LISTED if listed is not None else None
 
 
 def derive_member_status(
@@ -205,6 +226,7 @@ def status_row(
         "joined_on": member.joined_on,
         "left_on": member.left_on,
         "tenure_days": tenure,
+        "tenure_source": member.tenure_source,
         "last_active_on": last_active,
         "last_xp_on": last_xp,
         "last_message_on": last_message,

@@ -5,7 +5,13 @@ from __future__ import annotations
 from xlsxwriter.workbook import Workbook
 
 from clanstats.report.data import RECENT_DAYS, ReportData
-from clanstats.report.formats import SCALE_HIGH, SCALE_LOW, SCALE_MID, Formats
+from clanstats.report.formats import (
+    SCALE_HIGH,
+    SCALE_LOW,
+    SCALE_MID,
+    Formats,
+    tenure_source_label,
+)
 from clanstats.report.layout import (
     FIRST_ROW,
     GAME_MEASURES,
@@ -95,6 +101,7 @@ def member_columns(gains: Gains) -> list[Column[Member]]:
         Column("Status", "status", lambda m: m.status),  # fitted: "not enough history yet"
         Column("Joined", "date", lambda m: m.joined_on),
         Column("Tenure (days)", "int", lambda m: m.tenure_days, width=8),
+        Column("Tenure from", "text", lambda m: tenure_source_label(m.tenure_source)),
         Column("Last active", "date", lambda m: m.last_active_on),
         *_period_block(gains, MAIN_PERIOD),
         _gain_column(gains, f"Answers {MAIN_PERIOD}", "int", "answers", MAIN_PERIOD),

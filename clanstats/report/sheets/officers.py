@@ -5,7 +5,7 @@ from __future__ import annotations
 from xlsxwriter.workbook import Workbook
 
 from clanstats.report.data import ReportData
-from clanstats.report.formats import STATUS_COLOURS, Formats
+from clanstats.report.formats import STATUS_COLOURS, Formats, tenure_source_label
 from clanstats.report.layout import (
     FIRST_ROW,
     Column,
@@ -54,6 +54,7 @@ def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> No
         Column("Last message", "date", lambda m: m.last_message_on),
         Column("Joined", "date", lambda m: m.joined_on),
         Column("Tenure (days)", "int", lambda m: m.tenure_days, width=9),
+        Column("Tenure from", "text", lambda m: tenure_source_label(m.tenure_source)),
         Column("XP 30d", "int", lambda m: gains.get(m.player_id, "xp", "30d")),
         Column("Messages 30d", "int", lambda m: gains.get(m.player_id, "messages", "30d")),
     ]
