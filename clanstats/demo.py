@@ -80,7 +80,7 @@ def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None
     clan = SimulatedClan(_demo_config())
     chat = SimulatedChat(clan)
     identity_file = _write_identity_file(clan, chat)
-    rules_file = write_rules_file(DEMO_DIR / "rules.yaml", clan.now.date())
+    rules_file = write_rules_file(DEMO_DIR / "rules.yaml", clan.now.date(), _long_quiet(clan))
     with (
         FakeWomServer(
             clan, api_keys=(DEMO_API_KEY,), limit_with_key=DEMO_REQUESTS_PER_MINUTE
@@ -187,8 +187,22 @@ def demo_environment() -> dict[str, str]:
     }
 
 
-def write_rules_file(path: Path, today: date) -> Path:
-    """Write the demo clan's rules: its rank ladder, a season under way and goals sized for it."""
+def _long_quiet(clan: SimulatedClan) -> list[str]:
+    """Members WOM has seen no progress from in 45 days: the demo's leaves of absence."""
+    now = clan.now
+    quiet = sorted(
+        pid
+        for pid in clan.members_at(now)
+        if (moved := clan.last_progressed_at(pid, now)) is None or moved < now - timedelta(days=45)
+    )
+    return [clan.display_name_at(pid, now) for pid in quiet[:2]]
+
+
+def write_rules_file(path: Path, today: date, away: Sequence[str] = ()) -> Path:
+    """Write the demo clan's rules: its rank ladder, a season under way and goals sized for it.
+
+    `away` names members to give leaves of absence: the first away now, the second back.
+    """
     season_start, season_end = today - timedelta(days=45), today + timedelta(days=45)
     text = f"""# Made by the demo (see rules.example.yaml for every key).
 activity: {{quiet_after_days: 7, inactive_after_days: 30, new_member_days: 14}}
@@ -213,6 +227,13 @@ goals:
   - {{name: "1,500 boss kills", metric: boss_kills, target: 1500}}
   - {{name: "800 messages", metric: messages, target: 800}}
 """
+    spans = [(-10, 20, "exams"), (-60, -20, "holiday")]
+    if away:
+        text += "absences:\n" + "".join(
+            f"  - {{name: {json.dumps(name)}, from: {today + timedelta(days=start)}, "
+            f"until: {today + timedelta(days=until)}, reason: {reason}}}\n"
+            for name, (start, until, reason) in zip(away, spans, strict=False)
+        )
     path.write_text(text, encoding="utf-8")
     return path
 

@@ -8,6 +8,7 @@ documented in `rules.example.yaml`. A missing file means the defaults below.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import sys
 import types
@@ -26,6 +27,7 @@ from pydantic import (
     model_validator,
 )
 
+from clanstats.chat.features import name_key
 from clanstats.errors import ConfigError
 from clanstats.group_rules import GroupRule, group_problems
 
@@ -110,6 +112,30 @@ class CustomPeriod(_Strict):
         if self.end < self.start:
             raise ValueError(f"custom period ends ({self.end}) before it starts ({self.start})")
         return self
+
+
+class Absence(_Strict):
+    """A leave of absence: a member kept off the removal list from `from` to `until` (inclusive)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    start: date = Field(alias="from")
+    until: date
+    reason: Annotated[str, Field(max_length=200)] | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Absence:
+        if self.until < self.start:
+            raise ValueError(
+                f"the absence of {self.name!r} ends ({self.until}) before it starts "
+                f"({self.start}); swap `from` and `until`"
+            )
+        return self
+
+    def covers(self, day: date) -> bool:
+        """Whether the member is away on this day."""
+        return self.start <= day <= self.until
 
 
 class MilestoneRules(_Strict):
@@ -200,7 +226,25 @@ class Rules(_Strict):
     refresh: RefreshRules = RefreshRules()
     sync_targets: list[SyncTarget] = []
     opt_out: list[str] = []
+    absences: list[Absence] = []
     groups: list[GroupRule] = []
+
+    @field_validator("absences")
+    @classmethod
+    def _no_overlaps(cls, absences: list[Absence]) -> list[Absence]:
+        # Two overlapping absences of one member leave it unclear when they are back.
+        by_member: dict[str, list[Absence]] = {}
+        for absence in absences:
+            by_member.setdefault(name_key(absence.name), []).append(absence)
+        for spans in by_member.values():
+            spans.sort(key=lambda absence: absence.start)
+            for before, after in itertools.pairwise(spans):
+                if after.start <= before.until:
+                    raise ValueError(
+                        f"{after.name!r} has two absences that overlap ({before.start} to "
+                        f"{before.until} and {after.start} to {after.until}); make them one"
+                    )
+        return absences
 
     @field_validator("ranks", "seasons", "goals", "sync_targets")
     @classmethod

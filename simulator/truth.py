@@ -102,6 +102,7 @@ class MemberTruth:
     left_on: date | None
     tenure_days: int | None
     tenure_source: str | None  # "clan_sync": WOM's clientSyncJoinedAt; "wom_listed": its listing
+    away_until: date | None  # a leave of absence in the rules covering today
     last_xp_on: date | None
     last_message_on: date | None
     last_active_on: date | None
@@ -152,12 +153,16 @@ class Truth:
         self._measures: dict[int, dict[date, dict[str, float]]] = {}
         self._members: dict[int, MemberTruth] = {}
         self._roster_at: dict[datetime, set[int]] = {}
+        self._days: dict[datetime, date] = {}
 
     # ------------------------------------------------------------------ what ClanStats saw
 
     def day(self, moment: datetime) -> date:
-        """The clan-time date of an aware moment."""
-        return moment.astimezone(self.tz).date()
+        """The clan-time date of an aware moment (remembered: the checks ask millions of times)."""
+        found = self._days.get(moment)
+        if found is None:
+            found = self._days[moment] = moment.astimezone(self.tz).date()
+        return found
 
     def midnight(self, day: date) -> datetime:
         """The aware UTC moment a clan day begins."""
@@ -312,10 +317,13 @@ class Truth:
         for part in self.segments.get(pid, []):
             if len(part) == 1 and self.away_at(pid, part[0][0]):
                 continue
+            days = [self.day(t) for t, _ in part]  # once per snapshot, not per metric
             for metric in self.clan.metrics:
-                known = [(t, v[metric]) for t, v in part if v[metric] >= 0]
-                before = [v for t, v in known if self.day(t) < start]
-                inside = [v for t, v in known if start <= self.day(t) <= end]
+                known = [
+                    (d, v[metric]) for d, (_, v) in zip(days, part, strict=True) if v[metric] >= 0
+                ]
+                before = [v for d, v in known if d < start]
+                inside = [v for d, v in known if start <= d <= end]
                 if not inside:
                     continue
                 first = before[-1] if before else inside[0]
@@ -550,6 +558,14 @@ class Truth:
                     served.append(read[0])
         return max(served, default=None)
 
+    def _away_until(self, pid: int) -> date | None:
+        """The end of a leave of absence covering today that names the member as last stored."""
+        name = standardize_username(self._stored_name(pid, self.last_harvest))
+        for absence in self.rules.absences:
+            if standardize_username(absence.name) == name and absence.start <= self.today:
+                return absence.until if self.today <= absence.until else None
+        return None
+
     def _in_game_join(self, pid: int) -> datetime | None:
         """The clientSyncJoinedAt WOM served at the last harvest that listed the player."""
         listed = [at for at in self._harvests if pid in self.members_at(at)]
@@ -609,8 +625,10 @@ class Truth:
         else:
             status = "unknown"
         removal = self.rules.removal
+        away = None if left_on is not None else self._away_until(pid)
         candidate = (
             left_on is None
+            and away is None
             and tenure is not None
             and tenure >= removal.min_tenure_days
             and observed >= removal.no_activity_days
@@ -625,6 +643,7 @@ class Truth:
             left_on=left_on,
             tenure_days=tenure,
             tenure_source=source,
+            away_until=away,
             last_xp_on=last_xp,
             last_message_on=last_message,
             last_active_on=last_active,

@@ -91,6 +91,19 @@ class CustomPeriod(Protocol):
     def end(self) -> date: ...
 
 
+class Absence(Protocol):
+    """A leave of absence: a member by name, away from `start` to `until` (inclusive)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def start(self) -> date: ...
+
+    @property
+    def until(self) -> date: ...
+
+
 class Rules(Protocol):
     """The parts of rules.yaml the truth works from."""
 
@@ -114,3 +127,6 @@ class Rules(Protocol):
 
     @property
     def custom_period(self) -> CustomPeriod | None: ...
+
+    @property
+    def absences(self) -> Sequence[Absence]: ...

@@ -305,6 +305,13 @@ def test_the_demo_runs_offline_into_its_own_folder(tmp_path: Path) -> None:
     assert query(db, "SELECT count(*) FROM discord_messages")[0][0] > 0
     assert query(db, "SELECT count(*) FROM identity_links WHERE source = 'manual'") == [(1,)]
     assert not (tmp_path / "clanstats.db").exists()
+    # The demo's leaves of absence: one member away now (off the removal list), one back.
+    data = json.loads((demo / "output" / "clan_data.json").read_text(encoding="utf-8"))
+    away = [m for m in data["members"] if m["away"]]
+    assert [m["away"]["reason"] for m in away] == ["exams"]
+    assert away[0]["player_id"] not in {c["player_id"] for c in data["removal_candidates"]}
+    public = (demo / "output" / "public_summary.json").read_text(encoding="utf-8")
+    assert "exams" not in public and "away" not in public
     shown = run_main(tmp_path, "--demo", "identity", CLANSTATS_DEMO_DIR=str(demo))
     assert shown.returncode == EXIT_OK, shown.stderr
     assert "Members without a Discord link" in shown.stderr + shown.stdout

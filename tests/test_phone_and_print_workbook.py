@@ -134,7 +134,7 @@ def test_wide_sheets_print_their_main_columns_with_the_header_on_every_page(
     for page, sheet in pages:
         if sheet == "Members":
             # The header row repeats; the print ends at Chat / play (the last 30 days).
-            assert re.search(r"Name\s+Role\s+Status\s+Joined", page)
+            assert re.search(r"Name\s+Role\s+Status\s+Away\s+until\s+Joined", page)
             assert "XP 30d" in page and "Chat / play" in page
             assert "XP 7d" not in page and "XP 365d" not in page
     # Bosses prints its most-killed bosses, and says so (every boss is on screen).

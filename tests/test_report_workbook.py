@@ -298,7 +298,7 @@ def test_members_sheet_formats_panes_filter_and_conditional_formats(built: Built
     sheet = built.book["Members"]
     assert sheet.freeze_panes == "B5"
     count = len(rows_of(sheet))
-    assert sheet.auto_filter.ref == f"A4:AE{4 + count}"
+    assert sheet.auto_filter.ref == f"A4:AF{4 + count}"
     headers = [cell.value for cell in sheet[4]]
     row = 5
     assert sheet.cell(row, headers.index("XP 30d") + 1).number_format == "#,##0"
@@ -311,11 +311,11 @@ def test_members_sheet_formats_panes_filter_and_conditional_formats(built: Built
     assert rules.count("dataBar") == 0 and rules.count("colorScale") == 7
     assert sheet.cell(row, headers.index("Status") + 1).fill.fgColor.rgb.endswith("C6EFCE")
     # The last 30 days first, then the other windows; the print is Name to Chat / play.
-    assert headers[7:17] == [
+    assert headers[8:18] == [
         "XP 30d", "EHP 30d", "EHB 30d", "Boss kills 30d", "Messages 30d", "Answers 30d",
         "Streak", "Best streak", "Engagement", "Chat / play",
     ]  # fmt: skip
-    assert sheet.print_area == f"'Members'!$A$1:$Q${4 + count}"
+    assert sheet.print_area == f"'Members'!$A$1:$R${4 + count}"
     assert sheet.print_title_rows == "$4:$4"
     assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
     assert sheet.page_setup.orientation == "landscape"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,26 @@ def test_the_documented_example_is_valid() -> None:
     assert rules.goals[1].metric == "vorkath"
 
 
+def test_absences_back_to_back_and_of_different_members_are_fine(tmp_path: Path) -> None:
+    rules = load_rules(
+        write(
+            tmp_path,
+            "absences:\n"
+            "  - {name: Zezima, from: 2026-12-01, until: 2026-12-20, reason: exams}\n"
+            "  - {name: Zezima, from: 2026-12-21, until: 2027-01-05}\n"
+            "  - {name: Lynx Titan, from: 2026-12-01, until: 2026-12-01}\n",
+        )
+    )
+    first, second, third = rules.absences
+    assert (first.start, first.until, first.reason) == (
+        date(2026, 12, 1),
+        date(2026, 12, 20),
+        "exams",
+    )
+    assert second.reason is None and third.covers(date(2026, 12, 1))
+    assert not first.covers(date(2026, 12, 21)) and second.covers(date(2026, 12, 21))
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -49,6 +70,23 @@ def test_the_documented_example_is_valid() -> None:
         ("ranks: [\n", "line 2: not valid YAML"),
         ("- just\n- a list\n", "line 1: expected sections"),
         ("colour: blue\n", "line 1: colour: unknown key"),
+        (
+            "absences:\n  - {name: Zezima, from: 2027-01-14, until: 2026-12-20}\n",
+            "line 2: absences.0: the absence of 'Zezima' ends (2026-12-20) before it starts "
+            "(2027-01-14); swap `from` and `until`",
+        ),
+        (
+            "absences:\n  - {name: Zezima, from: 2026-12-01, until: 2026-12-20}\n"
+            "  - {name: zezima, from: 2026-12-20, until: 2027-01-05, reason: exams}\n",
+            "line 1: absences: 'zezima' has two absences that overlap (2026-12-01 to 2026-12-20 "
+            "and 2026-12-20 to 2027-01-05); make them one",
+        ),
+        ("absences:\n  - {name: Zezima, until: 2026-12-20}\n", "line 2: absences.0.from"),
+        ("absences:\n  - {name: '', from: 2026-12-01, until: 2026-12-20}\n", "absences.0.name"),
+        (
+            "absences:\n  - {name: Zezima, from: 2026-12-01, till: 2026-12-20}\n",
+            "absences.0.till: unknown key",
+        ),
         (
             "goals:\n  - {name: XP, metric: overall, target: 1}\n"
             "  - {name: xp, metric: ehp, target: 2}\n",

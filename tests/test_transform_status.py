@@ -334,6 +334,37 @@ def test_removal_follows_the_rules_file(engine: Engine) -> None:
     )
 
 
+def test_a_leave_of_absence_keeps_a_member_off_the_removal_list_until_it_ends(
+    engine: Engine,
+) -> None:
+    for pid in (1, 2, 3, 4):
+        add_member(engine, pid, joined=ago(300))  # never active since: all would be candidates
+    add_member(engine, 5, joined=ago(300), left=ago(2))
+    absences = [
+        # Hand-worked against TODAY = 2026-11-20 (inclusive ends, names matched as OSRS does).
+        {"name": "PLAYER_1", "from": "2026-11-01", "until": "2026-11-20", "reason": "exams"},
+        {"name": "player-2", "from": "2026-10-01", "until": "2026-11-19"},  # ended yesterday
+        {"name": "Player 3", "from": "2026-11-21", "until": "2026-12-24"},  # starts tomorrow
+        {"name": "Player 5", "from": "2026-11-01", "until": "2026-12-01"},  # left the clan
+        {"name": "Zezima", "from": "2026-11-01", "until": "2026-12-01"},  # no such member
+        {"name": "Gone Long Ago", "from": "2026-01-01", "until": "2026-02-01"},  # expired: quiet
+    ]
+    counts = run(engine, Rules.model_validate({"absences": absences}))
+    rows = statuses(engine)
+    assert {
+        pid: (r["removal_candidate"], r["away_until"], r["away_reason"]) for pid, r in rows.items()
+    } == {
+        1: (False, date(2026, 11, 20), "exams"),
+        2: (True, None, None),
+        3: (True, None, None),
+        4: (True, None, None),
+        5: (False, None, None),
+    }
+    assert rows[1]["removal_reason"] is None and rows[1]["status"] == "inactive"
+    assert counts["away"] == 1
+    assert counts["absences naming no current member"] == "Player 5, Zezima"
+
+
 def test_streaks_through_the_database(engine: Engine) -> None:
     for pid in range(1, 7):
         add_member(engine, pid, joined=ago(200))

@@ -81,8 +81,28 @@ CLAN = SimConfig(
 )
 
 
-def rules_yaml(start: date) -> str:
-    """The clan's policy: the demo's ladder, a season and goals, and a custom window."""
+def away_names(clan: SimulatedClan, chat: SimulatedChat) -> tuple[str, str]:
+    """Two long-quiet members at the start: one to be away all along, one whose leave expired.
+
+    Quiet in the game for 45 days and silent on Discord since: inactive, so the rules would
+    make them removal candidates but for the absence.
+    """
+    recent = [f for f in chat.message_facts(until=at_day(8)) if f.sent_at > at_day(-45)]
+    heard = {f.author_player_id for f in recent} | {f.relay_player_id for f in recent}
+    quiet = sorted(
+        pid
+        for pid in clan.members_at(START)
+        if pid not in heard
+        and (
+            (moved := clan.last_progressed_at(pid, at_day(8))) is None
+            or moved < START - timedelta(days=45)
+        )
+    )
+    return clan.display_name_at(quiet[0], START), clan.display_name_at(quiet[1], START)
+
+
+def rules_yaml(start: date, away: tuple[str, str]) -> str:
+    """The clan's policy: the demo's ladder, a season and goals, a custom window, absences."""
     return f"""
 activity: {{quiet_after_days: 7, inactive_after_days: 30, new_member_days: 14}}
 removal: {{min_tenure_days: 30, no_activity_days: 30}}
@@ -110,6 +130,13 @@ custom_period:
   {{name: Event, start: {start - timedelta(days=12)}, end: {start + timedelta(days=2)}}}
 refresh: {{wom_state_hours: 0, wom_events_hours: 0, discord_hours: 0}}
 milestones: {{message_counts: [10, 50, 100, 500], anniversary_years: [1, 2]}}
+absences:
+  - name: "{away[0].upper()}"  # matched as OSRS matches names: case doesn't count
+    from: {start - timedelta(days=5)}
+    until: {start + timedelta(days=30)}
+  - {{name: "{away[1]}", from: {start - timedelta(days=60)}, until: {start - timedelta(days=10)}}}
+  - {{name: "{away[1]}", from: {start + timedelta(days=20)}, until: {start + timedelta(days=40)}}}
+  - {{name: Nobody Here, from: {start}, until: {start + timedelta(days=3)}, reason: a typo}}
 """
 
 
@@ -171,7 +198,6 @@ def world(
 ) -> Iterator[World]:
     kind = engine_kind(request)
     data = tmp_path_factory.mktemp("truth")
-    (data / "rules.yaml").write_text(rules_yaml(START.date()), encoding="utf-8")
     (data / "identity.csv").write_text("discord_user_id,rsn\n", encoding="utf-8")
     database = f"sqlite:///{(data / 'clanstats.db').as_posix()}"
     if kind == "postgresql":
@@ -179,6 +205,8 @@ def world(
         database = databases.url_of(databases.create(migrated=False))
     clan = SimulatedClan(CLAN)
     chat = SimulatedChat(clan, ChatConfig(seed=5, message_scale=0.3, timezone=TIMEZONE))
+    away = away_names(clan, chat)
+    (data / "rules.yaml").write_text(rules_yaml(START.date(), away), encoding="utf-8")
     with (
         FaultyWomServer(clan, api_keys=("demo-key",), limit_with_key=100_000) as wom,
         FaultyDiscordServer(chat, rate_limit_per_second=100_000) as discord,
@@ -255,6 +283,7 @@ def check_statuses(engine: Engine, truth: Truth, problems: list[str]) -> None:
         "left_on",
         "tenure_days",
         "tenure_source",
+        "away_until",
         "last_xp_on",
         "last_message_on",
         "last_active_on",
@@ -542,6 +571,8 @@ def assert_the_scenario_had_its_cases(world: World, first_run: Truth) -> None:
     statuses = {first_run.member(pid).status for pid in first_run.members}
     assert "unknown" in statuses, "a first-run member WOM knows no last change for"
     assert {"active", "inactive"} <= statuses
+    away = [first_run.member(pid) for pid in first_run.members if first_run.member(pid).away_until]
+    assert [(m.status, m.removal_candidate) for m in away] == [("inactive", False)], "kept off"
     reuse = world.clan.name_reuses()[0]
     assert START < reuse.at < at_day(2), "the old name is taken before the stale backfill"
     returns = [join for p in world.clan.player_ids() for join, _ in world.clan.stays(p)[1:]]

@@ -56,6 +56,15 @@
     return badge(info.label, info.tone);
   }
 
+  // A leave of absence (rules.yaml `absences`): shown beside the status until it ends.
+  function awayBadge(away) {
+    if (!away) return null;
+    const why = away.reason ? `: ${away.reason}` : "";
+    const node = badge(`away to ${fmtDay(away.until)}`, "neutral");
+    node.title = `On a leave of absence until ${fmtDay(away.until)}${why}; not a removal candidate until then`;
+    return node;
+  }
+
   function button(text, props, onClick) {
     const node = el("button", { ...props, attrs: { type: "button", ...(props && props.attrs) } }, text);
     node.addEventListener("click", onClick);

@@ -113,10 +113,13 @@
       id: "removal",
       title: "Removal candidates",
       span: 6,
-      hint: () =>
-        rules.removal
+      hint: () => {
+        const away = data.members.filter((m) => m.away).length;
+        const rule = rules.removal
           ? `In the clan ${plural(rules.removal.min_tenure_days, "day")} or more and no XP or message for ${plural(rules.removal.no_activity_days, "day")} (the removal rules). Officers decide.`
-          : "Members with tenure and no activity, as the removal rules define. Officers decide.",
+          : "Members with tenure and no activity, as the removal rules define. Officers decide.";
+        return away ? `${rule} ${plural(away, "member")} on a leave of absence left off.` : rule;
+      },
       json: () => data.removal_candidates,
       render: renderRemoval,
     },

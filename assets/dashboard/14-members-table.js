@@ -22,7 +22,8 @@
         key: "status",
         label: "Status",
         get: (m) => STATUS[m.status]?.order ?? 9,
-        cell: (m) => statusBadge(m.status),
+        cell: (m) =>
+          m.away ? el("span", { className: "status-away" }, statusBadge(m.status), " ", awayBadge(m.away)) : statusBadge(m.status),
       },
       {
         key: "tenure",

@@ -574,6 +574,9 @@ class MemberStatus(Base):
     tenure_days: Mapped[int | None] = mapped_column(Integer)
     # Where joined_on comes from: "clan_sync" (the in-game join) or "wom_listed".
     tenure_source: Mapped[str | None] = mapped_column(String(12))
+    # A leave of absence from rules.yaml covering today: kept off the removal list until then.
+    away_until: Mapped[date | None] = mapped_column(Date)
+    away_reason: Mapped[str | None] = mapped_column(String(200))
     last_active_on: Mapped[date | None] = mapped_column(Date)
     last_xp_on: Mapped[date | None] = mapped_column(Date)
     last_message_on: Mapped[date | None] = mapped_column(Date)

@@ -249,6 +249,11 @@ def _member(row: MemberStatus, names: dict[int, str], gains: dict[str, dict[str,
         "left_on": _day(row.left_on),
         "tenure_days": row.tenure_days,
         "tenure_source": row.tenure_source,
+        "away": (
+            {"until": _day(row.away_until), "reason": row.away_reason}
+            if row.away_until is not None
+            else None
+        ),
         "last_active_on": _day(row.last_active_on),
         "last_xp_on": _day(row.last_xp_on),
         "last_message_on": _day(row.last_message_on),

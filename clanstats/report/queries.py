@@ -42,6 +42,8 @@ class Member:
     left_on: date | None
     tenure_days: int | None
     tenure_source: str | None
+    away_until: date | None
+    away_reason: str | None
     last_active_on: date | None
     last_xp_on: date | None
     last_message_on: date | None

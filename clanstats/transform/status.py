@@ -17,7 +17,8 @@ day is either. A day without a `daily_activity` row is a day without activity.
   yet": never called inactive without evidence). `quiet_after_days: 7` means no XP and no
   messages for 7 days makes a member quiet.
 - removal candidate: a current member in the clan at least `min_tenure_days` days whose observed
-  idle is at least `no_activity_days`.
+  idle is at least `no_activity_days`, unless a leave of absence in the rules file covers today
+  (`away_until`, `away_reason`: see `away`).
 - streaks: runs of consecutive active days. The current one ends today, or yesterday while today
   has no activity yet (0 for leavers); the best is the longest, and a tie keeps the earlier one.
 - engagement score, 0 to 100, over the last 30 days (None for members who left):
@@ -52,7 +53,8 @@ from clanstats.db.models import (
     Snapshot,
 )
 from clanstats.db.replace import replace_rows
-from clanstats.rules import ActivityRules, RemovalRules, Rules
+from clanstats.rules import Absence, ActivityRules, RemovalRules, Rules
+from clanstats.transform.away import away_today
 from clanstats.transform.stays import NO_STAYS, load_stays
 from clanstats.windows import WINDOW_DAYS, local_day
 
@@ -174,6 +176,7 @@ def derive_member_status(
     activity = _load_activity(session, group_id=group_id, today=today)
     evidence = _load_evidence(session, group_id=group_id, timezone=timezone)
     on_discord = _on_discord(session, group_id=group_id)
+    away = away_today(session, group_id, rules.absences, today)
     rows = [
         status_row(
             member,
@@ -182,13 +185,20 @@ def derive_member_status(
             rules=rules,
             on_discord=member.player_id in on_discord,
             evidence=evidence.get(member.player_id, Evidence()),
+            away=away.members.get(member.player_id),
         )
         for member in members
     ]
     for row in rows:
         row["group_id"] = group_id
     replace_rows(session, MemberStatus, rows, scope=MemberStatus.group_id == group_id)
-    return _counts(rows)
+    counts = _counts(rows)
+    if rules.absences:
+        counts["away"] = len(away.members)
+    if away.unknown_names:
+        # A typo or a renamed member: said in the run summary so officers fix rules.yaml.
+        counts["absences naming no current member"] = ", ".join(away.unknown_names)
+    return counts
 
 
 def status_row(
@@ -199,6 +209,7 @@ def status_row(
     rules: Rules,
     on_discord: bool,
     evidence: Evidence = Evidence(),
+    away: Absence | None = None,
 ) -> dict[str, Any]:
     """One member's `member_status` values (without the group id)."""
     last_xp = _latest(max(activity.game_days, default=None), evidence.last_changed_on)
@@ -218,6 +229,8 @@ def status_row(
     reason = removal_reason(
         member, activity, last_active, observed, today=today, rules=rules.removal, evidence=evidence
     )
+    if away is not None:
+        reason = None  # on a leave of absence: not a removal candidate until it ends
     return {
         "player_id": member.player_id,
         "display_name": member.display_name,
@@ -227,6 +240,8 @@ def status_row(
         "left_on": member.left_on,
         "tenure_days": tenure,
         "tenure_source": member.tenure_source,
+        "away_until": away.until if away is not None else None,
+        "away_reason": away.reason if away is not None else None,
         "last_active_on": last_active,
         "last_xp_on": last_xp,
         "last_message_on": last_message,

@@ -43,6 +43,8 @@ def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         f"Every member on {data.today:%Y-%m-%d}, by status then 30-day XP. 7d/30d/90d/365d = "
         "the last 7/30/90/365 days up to today (clan time); an empty cell means no data. "
         "Not enough history yet: ClanStats hasn't watched them long enough to tell. "
+        "Away until: a leave of absence in rules.yaml. Tenure from: the in-game join (WOM clan "
+        "sync) or, without one, when WOM listed them. "
         f"Grey rows at the end: members who left in the last {RECENT_DAYS} days. "
         f"Printed: Name to {LAST_PRINTED} (the last 30 days); the 7-, 90- and 365-day columns "
         "follow on screen.",
@@ -99,6 +101,7 @@ def member_columns(gains: Gains) -> list[Column[Member]]:
         Column("Name", "text", lambda m: m.display_name, width=22),
         Column("Role", "text", lambda m: m.role),
         Column("Status", "status", lambda m: m.status),  # fitted: "not enough history yet"
+        Column("Away until", "date", lambda m: m.away_until),
         Column("Joined", "date", lambda m: m.joined_on),
         Column("Tenure (days)", "int", lambda m: m.tenure_days, width=8),
         Column("Tenure from", "text", lambda m: tenure_source_label(m.tenure_source)),

@@ -30,8 +30,9 @@ def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> No
         "Inactive members and removal candidates",
         f"Current members on {data.today:%Y-%m-%d} who are quiet or inactive (days without XP or "
         "a message, thresholds in rules.yaml) or removal candidates (removal rules), with the "
-        "reason; candidates first, longest quiet first. Members with not enough history yet "
-        "aren't listed.",
+        "reason; candidates first, longest quiet first. Members on a leave of absence "
+        "(rules.yaml `absences`) are not candidates until it ends. Members with not enough "
+        "history yet aren't listed.",
     )
     rows = [m for m in data.current_members if m.removal_candidate or m.status in QUIET_STATUSES]
     if not rows:
@@ -47,7 +48,7 @@ def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> No
         Column("Role", "text", lambda m: m.role),
         Column("Status", "status", lambda m: m.status, width=10),
         Column("Removal candidate", "text", lambda m: m.removal_candidate, width=10),
-        Column("Reason", "wrap", lambda m: m.removal_reason, width=50),
+        Column("Reason", "wrap", lambda m: m.removal_reason or _away(m), width=50),
         Column("Days since active", "int", lambda m: _days_since(m, data), width=9),
         Column("Last active", "date", lambda m: m.last_active_on),
         Column("Last XP", "date", lambda m: m.last_xp_on),
@@ -167,3 +168,11 @@ def _quiet_days(member: Member, data: ReportData) -> int:
     """How long they have been quiet, for sorting: never active counts as longest."""
     days = _days_since(member, data)
     return days if days is not None else 1_000_000
+
+
+def _away(member: Member) -> str | None:
+    """ "away until 2027-01-14 (exams)" for a member on a leave of absence."""
+    if member.away_until is None:
+        return None
+    why = f" ({member.away_reason})" if member.away_reason else ""
+    return f"away until {member.away_until:%Y-%m-%d}{why}: not a removal candidate until then"
