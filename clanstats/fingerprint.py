@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import MetaData, Table, func, select
 from sqlalchemy.orm import Session
 
 from clanstats import __version__
@@ -150,10 +150,20 @@ def state_key(stage: str) -> str:
     return f"fingerprint:{stage}"
 
 
+def schema_signature(metadata: MetaData) -> str:
+    """Every table with its columns: an upgrade that adds one changes it.
+
+    In a fingerprint it makes the first run after an upgrade derive and write again (new
+    columns filled at once), though the version number and the data are unchanged.
+    """
+    return repr(sorted((t.name, tuple(sorted(t.c.keys()))) for t in metadata.tables.values()))
+
+
 def _start(
     group_id: int, today: date, timezone: str, files: Sequence[Path | None]
 ) -> hashlib._Hash:
     digest = hashlib.sha256(repr((__version__, group_id, today.isoformat(), timezone)).encode())
+    digest.update(schema_signature(Base.metadata).encode())
     for path in files:
         content = path.read_bytes() if path is not None and path.is_file() else b""
         digest.update(hashlib.sha256(content).digest())

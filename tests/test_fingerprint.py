@@ -6,7 +6,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Column, Date, Engine, Integer, MetaData, Table, update
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import Membership, Player, Snapshot
@@ -15,6 +15,7 @@ from clanstats.fingerprint import (
     output_inputs,
     outputs_intact,
     remember,
+    schema_signature,
     transform_inputs,
     unchanged,
 )
@@ -139,3 +140,19 @@ def test_outputs_are_intact_only_while_they_are_the_files_written(
         assert not outputs_intact(session, GROUP, written, out)
         files[1].unlink()
         assert not outputs_intact(session, GROUP, written, out)
+
+
+def test_an_upgrade_that_adds_a_column_is_a_change() -> None:
+    # A run after an upgrade must derive again, or a new column stays empty until tomorrow.
+    before, after = MetaData(), MetaData()
+    Table("member_status", before, Column("player_id", Integer, primary_key=True))
+    Table(
+        "member_status",
+        after,
+        Column("player_id", Integer, primary_key=True),
+        Column("away_until", Date),
+    )
+    same = MetaData()
+    Table("member_status", same, Column("player_id", Integer, primary_key=True))
+    assert schema_signature(before) == schema_signature(same)
+    assert schema_signature(before) != schema_signature(after)
