@@ -117,8 +117,6 @@ class CustomPeriod(_Strict):
 class Absence(_Strict):
     """A leave of absence: a member kept off the removal list from `from` to `until` (inclusive)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
     name: Annotated[str, Field(min_length=1, max_length=64)]
     start: date = Field(alias="from")
     until: date

@@ -562,8 +562,9 @@ class Truth:
         """The end of a leave of absence covering today that names the member as last stored."""
         name = standardize_username(self._stored_name(pid, self.last_harvest))
         for absence in self.rules.absences:
-            if standardize_username(absence.name) == name and absence.start <= self.today:
-                return absence.until if self.today <= absence.until else None
+            covers = absence.start <= self.today <= absence.until
+            if covers and standardize_username(absence.name) == name:
+                return absence.until
         return None
 
     def _in_game_join(self, pid: int) -> datetime | None:
@@ -586,8 +587,8 @@ class Truth:
         # listed them; without one, from when WOM listed this stay.
         synced = self._in_game_join(pid)
         source = None if joined_on is None else "wom_listed"
-        if synced is not None:
-            joined_on, source = self.day(synced), "clan_sync"
+        if synced is not None:  # a date, sent as its midnight UTC
+            joined_on, source = synced.astimezone(UTC).date(), "clan_sync"
         game = self.game_days(pid)
         chat = {d for d, n in self.chat_days.get(pid, {}).items() if n and d <= self.today}
         last_xp = _latest(max(game, default=None), self.last_changed_on(pid))

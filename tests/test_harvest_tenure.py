@@ -80,6 +80,13 @@ def test_the_in_game_join_is_kept_beside_wom_listing_and_tenure_counts_from_it(
         assert in_game is not None
         assert members[pid].tenure_source == "clan_sync"
         assert members[pid].tenure_days(today) == (today - in_game.date()).days
+    # The in-game join is a date WOM sends as its midnight UTC: the same day west of UTC too.
+    with Session(engine) as session:
+        west = load_members(session, group_id=GROUP, timezone=ZoneInfo("America/New_York"))
+    for member in west:
+        in_game = rows.get(member.player_id, (None, None))[0]
+        if in_game is not None:
+            assert member.joined_on == in_game.date()
     for pid in unsynced:
         listed = rows[pid][1]
         assert listed is not None

@@ -135,7 +135,7 @@ absences:
     from: {start - timedelta(days=5)}
     until: {start + timedelta(days=30)}
   - {{name: "{away[1]}", from: {start - timedelta(days=60)}, until: {start - timedelta(days=10)}}}
-  - {{name: "{away[1]}", from: {start + timedelta(days=20)}, until: {start + timedelta(days=40)}}}
+  - {{name: "{away[1]}", from: {start + timedelta(days=5)}, until: {start + timedelta(days=40)}}}
   - {{name: Nobody Here, from: {start}, until: {start + timedelta(days=3)}, reason: a typo}}
 """
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import Achievement, DailyActivity, Membership, MilestoneEvent
@@ -69,19 +69,21 @@ def _anniversaries(
     session: Session, group_id: int, years: Iterable[int], today: date, timezone: ZoneInfo
 ) -> Iterator[Milestone]:
     """Current members' tenure anniversaries that have come by today."""
-    # Counted from the in-game join where the clan sync reported one (as tenure is).
+    # Counted from the in-game join where the clan sync reported one (as tenure is): a date
+    # WOM sends as midnight UTC, so its UTC date; else the clan day WOM listed them.
     rows = session.execute(
-        select(
-            Membership.player_id, func.coalesce(Membership.in_game_joined_at, Membership.joined_at)
-        ).where(
+        select(Membership.player_id, Membership.in_game_joined_at, Membership.joined_at).where(
             Membership.group_id == group_id,
             Membership.left_at.is_(None),
         )
     )
-    for player_id, joined_at in rows:
-        if joined_at is None:
+    for player_id, in_game, joined_at in rows:
+        if in_game is not None:
+            joined_on = in_game.date()
+        elif joined_at is not None:
+            joined_on = local_day(joined_at, timezone)
+        else:
             continue  # no join date known: no anniversary to count from
-        joined_on = local_day(joined_at, timezone)
         for n in sorted(set(years)):
             on = add_years(joined_on, n)
             if on <= today:

@@ -121,7 +121,9 @@ def load_members(session: Session, *, group_id: int, timezone: ZoneInfo) -> list
 
     Tenure counts from the in-game join WOM's clan sync reported (`clan_sync`) and, where
     there is none, from when WOM listed this stay (`wom_listed`): for a clan that registered on
-    WOM last month that listing is last month for every member.
+    WOM last month that listing is last month for every member. The in-game join is a date
+    (the game shows no time), which WOM sends as that day's midnight UTC: its UTC date is the
+    day, in any clan timezone.
     """
     rows = session.execute(
         select(
@@ -144,7 +146,7 @@ def load_members(session: Session, *, group_id: int, timezone: ZoneInfo) -> list
             pid,
             name,
             role,
-            _day(in_game or listed, timezone),
+            in_game.date() if in_game is not None else _day(listed, timezone),
             _day(left, timezone),
             tenure_source(in_game, listed),
         )

@@ -31,6 +31,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('group_id', 'player_id', 'metric_id', 'month', name=op.f('pk_monthly_gains')),
     sqlite_with_rowid=False
     )
+    # After a downgrade and a new upgrade the table is empty again: build it on the next run.
+    op.execute(sa.text("DELETE FROM transform_state WHERE key = 'monthly_gains_in_step'"))
 
 
 def downgrade() -> None:
