@@ -30,6 +30,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -393,6 +394,14 @@ class DiscordMessage(Base):
     __table_args__ = (
         Index("ix_discord_messages_author", "group_id", "author_id"),
         Index("ix_discord_messages_channel", "group_id", "channel_id", "message_id"),
+        # The names heard in relay chat, read every transform: only relay lines are indexed.
+        Index(
+            "ix_discord_messages_relay_name",
+            "group_id",
+            "relay_name",
+            sqlite_where=text("relay_name IS NOT NULL"),
+            postgresql_where=text("relay_name IS NOT NULL"),
+        ),
         WITHOUT_ROWID,
     )
 

@@ -35,6 +35,31 @@ class Written:
         return self.inserted + self.updated + self.deleted
 
 
+@dataclass(frozen=True)
+class RowDiff:
+    """What it takes to make a table's rows in a scope equal the wanted ones.
+
+    Keys are primary-key tuples in the table's key order; values are the other columns' values
+    in table order.
+    """
+
+    table: Table
+    keys: list[str]
+    values: list[str]
+    stored: dict[tuple[Any, ...], tuple[Any, ...]]
+    new: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+    gone: list[tuple[Any, ...]]
+
+    def key_of(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        """A wanted row's primary key."""
+        return tuple(row[k] for k in self.keys)
+
+    def values_of(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        """A wanted row's other columns."""
+        return tuple(row[v] for v in self.values)
+
+
 def replace_rows(
     session: Session,
     model: type[Base],
@@ -47,6 +72,17 @@ def replace_rows(
     Rows are matched on the table's primary key; `rows` must all lie inside `scope` (usually
     "this group") and carry every column.
     """
+    return write_diff(session, diff_rows(session, model, rows, scope=scope))
+
+
+def diff_rows(
+    session: Session,
+    model: type[Base],
+    rows: Sequence[dict[str, Any]],
+    *,
+    scope: ColumnElement[bool],
+) -> RowDiff:
+    """Compare `rows` with what `model` stores in `scope` (see `replace_rows`); write nothing."""
     table = cast(Table, model.__table__)
     keys = [column.name for column in table.primary_key.columns]
     values = [column.name for column in table.columns if column.name not in keys]
@@ -57,27 +93,38 @@ def replace_rows(
         )
     }
     wanted = {tuple(row[k] for k in keys): row for row in rows}
-    new = [row for key, row in wanted.items() if key not in stored]
-    changed = [
-        row
-        for key, row in wanted.items()
-        if key in stored and stored[key] != tuple(row[v] for v in values)
-    ]
-    gone = [dict(zip(keys, key, strict=True)) for key in stored.keys() - wanted.keys()]
+    return RowDiff(
+        table=table,
+        keys=keys,
+        values=values,
+        stored=stored,
+        new=[row for key, row in wanted.items() if key not in stored],
+        changed=[
+            row
+            for key, row in wanted.items()
+            if key in stored and stored[key] != tuple(row[v] for v in values)
+        ],
+        gone=list(stored.keys() - wanted.keys()),
+    )
+
+
+def write_diff(session: Session, diff: RowDiff) -> Written:
+    """Write a diff's deletions, updates and inserts in the caller's transaction."""
+    table, keys, values = diff.table, diff.keys, diff.values
     by_key = and_(*(table.c[k] == bindparam(KEY_PREFIX + k) for k in keys))
-    if gone:
+    if diff.gone:
         session.execute(
             delete(table).where(by_key),
-            [{KEY_PREFIX + k: row[k] for k in keys} for row in gone],
+            [{KEY_PREFIX + k: v for k, v in zip(keys, key, strict=True)} for key in diff.gone],
         )
-    if changed and values:
+    if diff.changed and values:
         session.execute(
             update(table).where(by_key).values({v: bindparam(v) for v in values}),
             [
                 {**{KEY_PREFIX + k: row[k] for k in keys}, **{v: row[v] for v in values}}
-                for row in changed
+                for row in diff.changed
             ],
         )
-    if new:
-        session.execute(insert(table), new)
-    return Written(inserted=len(new), updated=len(changed), deleted=len(gone))
+    if diff.new:
+        session.execute(insert(table), diff.new)
+    return Written(inserted=len(diff.new), updated=len(diff.changed), deleted=len(diff.gone))

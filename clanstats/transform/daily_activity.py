@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.chat.features import name_key
@@ -30,8 +30,9 @@ from clanstats.db.models import (
     RelayName,
     Snapshot,
 )
+from clanstats.db.replace import diff_rows, write_diff
 from clanstats.db.state import read_state, write_state
-from clanstats.db.upsert import insert_rows
+from clanstats.transform.activity_changes import ActivityChanges
 from clanstats.transform.stays import NO_STAYS, Stays
 from clanstats.util import chunked
 from clanstats.windows import local_day
@@ -68,8 +69,10 @@ def update_daily_activity(
     game_days: Iterable[tuple[int, date]],
     stays: Mapping[int, Stays],
     changed_stays: AbstractSet[int] = frozenset(),
-) -> int:
-    """Recompute the days touched by new snapshots, messages or stays; return how many days."""
+) -> tuple[int, ActivityChanges]:
+    """Recompute the days touched by new snapshots, messages or stays; return how many days,
+    and which rows changed."""
+    changes = ActivityChanges()
     speakers = _speakers(session, group_id)
     days = {day for _, day in game_days}
     if changed_stays:
@@ -84,11 +87,11 @@ def update_daily_activity(
         days |= _message_days(session, group_id, timezone, after_id=watermark)
     # A month of days at a time keeps memory flat on a first run over years of history.
     for chunk in chunked(sorted(days), DAYS_PER_REBUILD):
-        _rebuild_days(session, group_id, timezone, list(chunk), speakers, stays)
+        _rebuild_days(session, group_id, timezone, list(chunk), speakers, stays, changes)
     write_state(session, group_id, IDENTITY_FINGERPRINT, speakers.fingerprint())
     if newest is not None:
         write_state(session, group_id, MESSAGE_WATERMARK, str(newest))
-    return len(days)
+    return len(days), changes
 
 
 def _speakers(session: Session, group_id: int) -> Speakers:
@@ -166,8 +169,10 @@ def _rebuild_days(
     days: list[date],
     speakers: Speakers,
     stays: Mapping[int, Stays],
+    changes: ActivityChanges,
 ) -> None:
-    """Replace the daily_activity rows of these days with freshly computed ones."""
+    """Replace the daily_activity rows of these days with freshly computed ones, writing (and
+    noting in `changes`) only the rows that differ."""
     wanted = set(days)
     rows: dict[tuple[int, date], dict[str, Any]] = {}
 
@@ -201,14 +206,23 @@ def _rebuild_days(
                 entry[column] = entry[column] or 0.0  # a snapshot that day: gains are known
     _add_game_gains(session, group_id, days, row)
     _add_chat(session, group_id, timezone, days, wanted, speakers, stays, row)
-    for chunk in chunked(days, 500):
-        session.execute(
-            delete(DailyActivity).where(
-                DailyActivity.group_id == group_id, DailyActivity.day.in_(chunk)
-            )
+    diff = diff_rows(
+        session,
+        DailyActivity,
+        list(rows.values()),
+        scope=and_(DailyActivity.group_id == group_id, DailyActivity.day.in_(days)),
+    )
+    write_diff(session, diff)
+    for entry in (*diff.new, *diff.changed):
+        changes.add(
+            entry["player_id"],
+            entry["day"],
+            diff.stored.get(diff.key_of(entry)),
+            diff.values_of(entry),
         )
-    if rows:
-        insert_rows(session, DailyActivity, list(rows.values()))
+    for key in diff.gone:
+        gone = dict(zip(diff.keys, key, strict=True))
+        changes.add(gone["player_id"], gone["day"], diff.stored[key], None)
 
 
 def _add_game_gains(session: Session, group_id: int, days: list[date], row: Any) -> None:

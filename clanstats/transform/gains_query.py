@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import chain
 from zoneinfo import ZoneInfo
 
@@ -26,8 +27,10 @@ DEFAULT_TIMEZONE = ZoneInfo("UTC")
 AGGREGATES = ("xp", "ehp", "ehb", "boss_kills", "messages", "questions", "answers")
 
 
+@lru_cache(maxsize=4096)
 def week_start(day: date) -> date:
     """The Monday of the week holding this day."""
+    # Cached: asked for each day of each member's history, which holds a few hundred dates.
     return day - timedelta(days=day.weekday())
 
 

@@ -9,20 +9,28 @@ Only milestones on or before `today` are kept, so a run for an earlier day shows
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import Achievement, DailyActivity, Membership, MilestoneEvent
+from clanstats.db.state import read_state, write_state
 from clanstats.db.upsert import insert_rows
 from clanstats.rules import Rules
+from clanstats.transform.activity_changes import ActivityChanges
 from clanstats.transform.gains_query import DEFAULT_TIMEZONE, local_day
+from clanstats.util import chunked
 
 TITLE_LENGTH = 120
+# transform_state: the `today` and thresholds message milestones were last counted for
+MESSAGES_KEY = "message_milestones_through"
+PLAYERS_PER_QUERY = 500  # ids per IN (...), well under SQLite's bound-parameter limit
 DELETE_CHUNK = 500  # ids per DELETE, well under SQLite's bound-parameter limit
 
 # (player_id, kind, title, occurred_on): what makes a milestone itself
@@ -36,15 +44,37 @@ def derive_milestones(
     today: date,
     rules: Rules,
     timezone: ZoneInfo = DEFAULT_TIMEZONE,
+    changes: ActivityChanges | None = None,
 ) -> dict[str, object]:
-    """Replace the group's milestones with the achievements, anniversaries and message counts."""
+    """Replace the group's milestones with the achievements, anniversaries and message counts.
+
+    With `changes` (what this run changed in daily_activity) message milestones are counted
+    again only for the players whose messages changed, from their first changed day.
+    """
+    thresholds = sorted(set(rules.milestones.message_counts))
+    state = json.dumps({"through": today.isoformat(), "thresholds": thresholds})
+    previous = json.loads(read_state(session, group_id, MESSAGES_KEY) or "null")
+    current = (
+        changes is not None
+        and not changes.everything
+        and previous is not None
+        and previous["thresholds"] == thresholds
+        and previous["through"] <= today.isoformat()
+    )
+    if current and changes is not None and previous is not None:
+        messages = _updated_message_milestones(
+            session, group_id, thresholds, today, date.fromisoformat(previous["through"]), changes
+        )
+    else:
+        messages = list(_message_milestones(session, group_id, thresholds, today))
     found = [
         *_achievements(session, group_id, timezone),
         *_anniversaries(session, group_id, rules.milestones.anniversary_years, today, timezone),
-        *_message_milestones(session, group_id, rules.milestones.message_counts, today),
+        *messages,
     ]
     wanted = sorted({m for m in found if m[3] <= today}, key=lambda m: (m[3], m[0], m[1], m[2]))
     _write(session, group_id, wanted)
+    write_state(session, group_id, MESSAGES_KEY, state)
     kinds = Counter(kind for _, kind, _, _ in wanted)
     return {
         "milestones": len(wanted),
@@ -91,11 +121,20 @@ def _anniversaries(
 
 
 def _message_milestones(
-    session: Session, group_id: int, thresholds: Iterable[int], today: date
+    session: Session,
+    group_id: int,
+    thresholds: list[int],
+    today: date,
+    *,
+    since: Mapping[int, date] | None = None,
+    before: Mapping[int, int] | None = None,
 ) -> Iterator[Milestone]:
-    """The first day each player's running message count reaches each threshold."""
-    ordered = sorted(set(thresholds))
-    rows = session.execute(
+    """The first day each player's running message count reaches each threshold.
+
+    With `since`, only those players, from their day on, counting from `before` (their
+    messages before it).
+    """
+    query = (
         select(DailyActivity.player_id, DailyActivity.day, DailyActivity.messages)
         .where(
             DailyActivity.group_id == group_id,
@@ -104,15 +143,102 @@ def _message_milestones(
         )
         .order_by(DailyActivity.player_id, DailyActivity.day)
     )
-    player, total, pending = None, 0, ordered
-    for player_id, day, messages in rows:
-        if player_id != player:
-            player, total, pending = player_id, 0, ordered
-        total += messages
-        reached = [t for t in pending if t <= total]
-        for threshold in reached:
-            yield player_id, "messages", message_title(threshold), day
-        pending = pending[len(reached) :]
+    if since is None:
+        chunks: list[Any] = [query]
+    else:
+        chunks = [
+            query.where(
+                DailyActivity.player_id.in_(chunk), DailyActivity.day >= min(since.values())
+            )
+            for chunk in chunked(sorted(since), PLAYERS_PER_QUERY)
+        ]
+    start = since or {}
+    counted = before or {}
+    for chunked_query in chunks:
+        player, total, pending = None, 0, thresholds
+        for player_id, day, messages in session.execute(chunked_query):
+            if player_id != player:
+                player, total = player_id, counted.get(player_id, 0)
+                pending = [t for t in thresholds if t > total]
+            if player_id in start and day < start[player_id]:
+                continue
+            total += messages
+            reached = [t for t in pending if t <= total]
+            for threshold in reached:
+                yield player_id, "messages", message_title(threshold), day
+            pending = pending[len(reached) :]
+
+
+def _updated_message_milestones(
+    session: Session,
+    group_id: int,
+    thresholds: list[int],
+    today: date,
+    through: date,
+    changes: ActivityChanges,
+) -> list[Milestone]:
+    """The stored message milestones, counted again for the players whose messages changed.
+
+    A player's count before their first changed day is what it was, so the milestones before
+    that day stand; from that day on the count goes on from the sum of their earlier messages.
+    Days after the last run's `today` that this run did not write count as changed.
+    """
+    since: dict[int, date] = {}
+    for (player_id, day), change in changes.rows.items():
+        if day <= today and change.moved("messages"):
+            since[player_id] = min(day, since.get(player_id, day))
+    if today > through:
+        for player_id, day in session.execute(
+            select(DailyActivity.player_id, DailyActivity.day).where(
+                DailyActivity.group_id == group_id,
+                DailyActivity.day > through,
+                DailyActivity.day <= today,
+                DailyActivity.messages > 0,
+            )
+        ):
+            if (player_id, day) not in changes.rows:
+                since[player_id] = min(day, since.get(player_id, day))
+    kept = [
+        (player_id, kind, title, on)
+        for player_id, kind, title, on in session.execute(
+            select(
+                MilestoneEvent.player_id,
+                MilestoneEvent.kind,
+                MilestoneEvent.title,
+                MilestoneEvent.occurred_on,
+            ).where(MilestoneEvent.group_id == group_id, MilestoneEvent.kind == "messages")
+        )
+        if player_id not in since or on < since[player_id]
+    ]
+    if not since:
+        return kept
+    before = _messages_before(session, group_id, since)
+    return kept + list(
+        _message_milestones(session, group_id, thresholds, today, since=since, before=before)
+    )
+
+
+def _messages_before(session: Session, group_id: int, since: Mapping[int, date]) -> dict[int, int]:
+    """Each player's messages on the days before their `since` day."""
+    totals: dict[int, int] = {}
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for player_id, day in since.items():
+        by_day[day].append(player_id)
+    for day, players in by_day.items():
+        for chunk in chunked(sorted(players), PLAYERS_PER_QUERY):
+            totals.update(
+                (player_id, total)
+                for player_id, total in session.execute(
+                    select(DailyActivity.player_id, func.sum(DailyActivity.messages))
+                    .where(
+                        DailyActivity.group_id == group_id,
+                        DailyActivity.player_id.in_(chunk),
+                        DailyActivity.day < day,
+                    )
+                    .group_by(DailyActivity.player_id)
+                )
+            )
+    return {player_id: int(total or 0) for player_id, total in totals.items()}
 
 
 def add_years(day: date, years: int) -> date:

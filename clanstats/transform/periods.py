@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, false, func, or_, select
+from sqlalchemy import case, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -44,6 +44,7 @@ from clanstats.db.models import (
 from clanstats.db.replace import replace_rows
 from clanstats.rules import Rules
 from clanstats.transform.monthly_gains import next_month, whole_months
+from clanstats.util import chunked
 from clanstats.windows import Window, gain_windows
 
 # Aggregates every member row carries when there is data, so 0 reads as "gained nothing".
@@ -52,6 +53,7 @@ CHAT_TOTALS = ("messages", "questions", "answers")
 # The metric behind each total that is a single WOM metric; boss_kills sums every boss.
 TOTAL_OF_METRIC = {"overall": "xp", "ehp": "ehp", "ehb": "ehb"}
 SOURCES = ("history", "wom", "partial")
+PLAYERS_PER_BATCH = 100
 
 # A member's gain per metric id over a window.
 Gains = dict[int, float]
@@ -71,39 +73,73 @@ def derive_period_gains(
     )
     backfilled = _backfilled_since(session, group_id)
     all_windows = gain_windows(today, rules.custom_period)
+    starts = {window.name: window.start_instant(timezone) for window in all_windows}
     histories = _histories(session, group_id, all_windows)
     inside = _snapshots_inside(session, group_id, all_windows, timezone)
     on_discord = _visible_on_discord(session, group_id)
-    rows: list[dict[str, Any]] = []
+    listed = {w.name: _wom_listed(session, group_id, w.name, starts[w.name]) for w in all_windows}
+    chats = {window.name: _chat(session, group_id, window) for window in all_windows}
+    players = sorted(first_snapshot.keys() | on_discord | set().union(*listed.values()))
     served: Counter[str] = Counter()
-    for window in all_windows:
-        start = window.start_instant(timezone)
-        wom = _wom(session, group_id, window.name, start)
-        history = histories[window.name]
-        for player_id in sorted(first_snapshot.keys() | wom.keys()):
-            first = first_snapshot.get(player_id)
-            reached = backfilled.get(player_id)
-            if (first is not None and first < start) or (reached is not None and reached <= start):
-                source, gains = "history", history.get(player_id, {})
-            elif player_id in wom:
-                source, gains = "wom", wom[player_id]
-            elif inside[window.name][player_id] >= 2:
-                source, gains = "partial", history.get(player_id, {})
-            else:
-                continue
-            if window.name == "30d":
-                served[source] += 1
-            for metric, gained in _with_totals(gains, names, bosses).items():
-                rows.append(_row(group_id, player_id, window.name, metric, gained, source))
-        chat = _chat(session, group_id, window)
-        for player_id in sorted(on_discord):
-            counts = chat.get(player_id, {})
-            for metric in CHAT_TOTALS:
-                rows.append(
-                    _row(group_id, player_id, window.name, metric, counts.get(metric, 0), "history")
-                )
-    replace_rows(session, PeriodGain, rows, scope=PeriodGain.group_id == group_id)
+    # A batch of members at a time: the rows of all of them (400k at 5,000 members) and what
+    # is stored would not fit the daily run's memory target.
+    for batch in chunked(players, PLAYERS_PER_BATCH):
+        rows: list[dict[str, Any]] = []
+        for window in all_windows:
+            start, wom_listed = starts[window.name], listed[window.name]
+            sources: dict[int, str] = {}
+            for player_id in batch:
+                first = first_snapshot.get(player_id)
+                reached = backfilled.get(player_id)
+                if (first is not None and first < start) or (
+                    reached is not None and reached <= start
+                ):
+                    sources[player_id] = "history"
+                elif player_id in wom_listed:
+                    sources[player_id] = "wom"
+                elif inside[window.name][player_id] >= 2:
+                    sources[player_id] = "partial"
+            wom = _wom(
+                session, group_id, window.name, [p for p, s in sources.items() if s == "wom"]
+            )
+            history = histories[window.name]
+            for player_id, source in sources.items():
+                gains = wom.get(player_id, {}) if source == "wom" else history.get(player_id, {})
+                if window.name == "30d":
+                    served[source] += 1
+                for metric, gained in _with_totals(gains, names, bosses).items():
+                    rows.append(_row(group_id, player_id, window.name, metric, gained, source))
+            chat = chats[window.name]
+            for player_id in batch:
+                if player_id in on_discord:
+                    counts = chat.get(player_id, {})
+                    for metric in CHAT_TOTALS:
+                        count = counts.get(metric, 0)
+                        rows.append(
+                            _row(group_id, player_id, window.name, metric, count, "history")
+                        )
+        replace_rows(
+            session,
+            PeriodGain,
+            rows,
+            scope=(PeriodGain.group_id == group_id) & PeriodGain.player_id.in_(batch),
+        )
+    _forget_others(session, group_id, set(players))
     return {f"30-day gains from {source}": served[source] for source in SOURCES}
+
+
+def _forget_others(session: Session, group_id: int, players: set[int]) -> None:
+    """Delete the period gains of players who no longer have any."""
+    stored = session.scalars(
+        select(PeriodGain.player_id).where(PeriodGain.group_id == group_id).distinct()
+    )
+    gone = sorted(set(stored) - players)
+    for batch in chunked(gone, PLAYERS_PER_BATCH):
+        session.execute(
+            delete(PeriodGain).where(
+                PeriodGain.group_id == group_id, PeriodGain.player_id.in_(batch)
+            )
+        )
 
 
 def _with_totals(gains: Gains, names: dict[int, str], bosses: set[int]) -> dict[str, float]:
@@ -266,30 +302,38 @@ def _snapshots_inside(
     return found
 
 
-def _wom(session: Session, group_id: int, window: str, start: datetime) -> dict[int, Gains]:
-    """WOM's gains for exactly this window, per player it lists; unknown (-1) gains left out.
+def _wom_listed(session: Session, group_id: int, window: str, start: datetime) -> set[int]:
+    """The players WOM listed gains for in exactly this window.
 
     Only a fetch for this very window counts: rows fetched for yesterday's windows (a harvest
     skipped as fresh since) are another span of days.
     """
-    gains: dict[int, Gains] = {
-        pid: {}
-        for pid in session.scalars(
+    return set(
+        session.scalars(
             select(GainWindow.player_id).where(
                 GainWindow.group_id == group_id,
                 GainWindow.period == window,
                 GainWindow.start_date == start,
             )
         )
-    }
+    )
+
+
+def _wom(session: Session, group_id: int, window: str, players: list[int]) -> dict[int, Gains]:
+    """WOM's gains in this window for these players (listed by `_wom_listed`); unknown (-1)
+    gains left out."""
+    gains: dict[int, Gains] = {pid: {} for pid in players}
+    if not players:
+        return gains
     for player_id, metric_id, gained in session.execute(
         select(WindowGain.player_id, WindowGain.metric_id, WindowGain.gained).where(
             WindowGain.group_id == group_id,
             WindowGain.period == window,
+            WindowGain.player_id.in_(players),
             WindowGain.gained.is_not(None),
         )
     ):
-        if player_id in gains and gained is not None:
+        if gained is not None:
             gains[player_id][metric_id] = float(gained)
     return gains
 

@@ -38,7 +38,9 @@ from clanstats.db.models import (
 from clanstats.fingerprint import state_key
 from clanstats.transform.daily_activity import IDENTITY_FINGERPRINT, MESSAGE_WATERMARK
 from clanstats.transform.daily_gains import WATERMARK
+from clanstats.transform.milestones import MESSAGES_KEY
 from clanstats.transform.monthly_gains import IN_STEP_KEY
+from clanstats.transform.records import THROUGH_KEY as RECORDS_KEY
 from clanstats.transform.stays import ABSENCES_KEY
 
 REBUILD_ENV = "CLANSTATS_REBUILD"  # set by `main.py transform --rebuild`
@@ -69,6 +71,8 @@ STATE_KEYS = (
     MESSAGE_WATERMARK,
     IDENTITY_FINGERPRINT,
     IN_STEP_KEY,
+    RECORDS_KEY,
+    MESSAGES_KEY,
     state_key("transform"),
 )
 

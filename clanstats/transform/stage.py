@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from clanstats.fingerprint import remember, transform_inputs, unchanged
 from clanstats.groups import for_each_group, require_group_id
 from clanstats.rules import Rules, load_rules
 from clanstats.stage import StageContext, StageResult
+from clanstats.transform.activity_changes import ActivityChanges
 from clanstats.transform.chat_rhythm import derive_chat_rhythm
 from clanstats.transform.clan_daily import derive_clan_daily
 from clanstats.transform.daily_activity import update_daily_activity
@@ -40,14 +42,15 @@ Derivation = Callable[..., dict[str, object]]
 NOTHING_NEW = {"snapshots read": 0, "days recomputed": 0, "derived": "nothing new: tables kept"}
 
 
-def derivations() -> list[Derivation]:
-    """The full-pass derivations, in the order they run (each replaces its own tables)."""
+def derivations(changes: ActivityChanges) -> list[Derivation]:
+    """The derivations after daily activity, in the order they run (each replaces its own
+    tables); those that read only daily_activity are told what this run changed in it."""
     return [
         derive_period_gains,
         derive_member_status,
         derive_promotions,
-        derive_personal_records,
-        derive_milestones,
+        partial(derive_personal_records, changes=changes),
+        partial(derive_milestones, changes=changes),
         derive_goal_weeks,
         derive_season_scores,
         derive_chat_rhythm,
@@ -69,18 +72,24 @@ def run_transform(
     stays = load_stays(session, group_id)
     changed = changed_absences(session, group_id, stays)
     gains = update_daily_gains(session, group_id, timezone, stays, changed)
-    days = update_daily_activity(session, group_id, timezone, gains.touched, stays, changed)
+    days, changes = update_daily_activity(
+        session, group_id, timezone, gains.touched, stays, changed
+    )
     remember_absences(session, group_id, stays)
     counts["player-months summed"] = update_monthly_gains(session, group_id, gains.touched)
     counts["snapshots read"] = gains.snapshots_read
     counts["days recomputed"] = days
     crash_point("transform.after-daily-gains")
-    for derive in derivations():
+    for derive in derivations(changes):
         counts.update(
             derive(session, group_id=group_id, today=today, rules=rules, timezone=timezone)
         )
         crash_point("transform.mid-derivations")
-    counts.update(derive_clan_daily(session, group_id=group_id, today=today, timezone=timezone))
+    counts.update(
+        derive_clan_daily(
+            session, group_id=group_id, today=today, timezone=timezone, changes=changes
+        )
+    )
     counts["transform seconds"] = round(time.perf_counter() - started, 2)
     return counts
 

@@ -13,6 +13,7 @@ import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
@@ -32,9 +33,10 @@ class Stays:
 
     periods: tuple[Span, ...]
 
-    @property
+    @cached_property
     def absences(self) -> tuple[tuple[datetime, datetime | None], ...]:
         """The spans between a leave and the next join (open when they have left)."""
+        # Cached: asked for every day of every member in some derivations.
         gaps: list[tuple[datetime, datetime | None]] = []
         for (_, left), following in zip(self.periods, (*self.periods[1:], None), strict=True):
             if left is not None:
