@@ -42,6 +42,7 @@ from clanstats.harvest.snapshots import MetricRegistry, SnapshotWriter
 from clanstats.rules import CustomPeriod, RefreshRules
 from clanstats.settings import Settings
 from clanstats.stage import StageResult
+from clanstats.util import chunked
 from clanstats.windows import Window, gain_windows, local_day
 from clanstats.wom.client import EventKind, WomClient
 from clanstats.wom.shapes import (
@@ -55,6 +56,9 @@ from clanstats.wom.shapes import (
 log = logging.getLogger(__name__)
 
 Writer = Callable[[Session], int]
+# A window gain before it is written: (player id, window, metric name, gained or None: unknown)
+GainRow = tuple[int, str, str, float | None]
+ROWS_PER_INSERT = 5_000
 # Sources refreshed together (rules.yaml `refresh`); window gains follow the state's interval.
 STATE_SOURCES = ("wom:roster", "wom:hiscores")
 EVENT_SOURCES = ("wom:activity", "wom:achievements", "wom:name-changes", "wom:competitions")
@@ -574,7 +578,7 @@ class WomHarvest:
         with Session(self.engine) as session:
             known = self._known_players(session)
         spans: list[dict[str, Any]] = []
-        gains: list[dict[str, Any]] = []
+        gains: list[GainRow] = []
         for window in needed:
             start = window.start_instant(self.timezone)
             entries = self.client.bulk_gained(
@@ -582,8 +586,8 @@ class WomHarvest:
                 start=start.replace(tzinfo=UTC),
                 end=min(window.end_instant(self.timezone), end).replace(tzinfo=UTC),
             )
-            # Each answer becomes its few rows at once: three windows of every member's every
-            # metric, held together, were most of a first harvest's memory.
+            # Each answer becomes its rows at once, as tuples: three windows of every member's
+            # every metric, held together as dicts, were most of a first harvest's memory.
             for entry in entries:
                 span = self._gain_span(window.name, start, entry, known)
                 if span is not None:
@@ -595,12 +599,20 @@ class WomHarvest:
             # Rows of windows not fetched now belong to another day's windows: drop them.
             for table in (WindowGain, GainWindow):
                 session.execute(delete(table).where(table.group_id == self.group_id))
-            ids = MetricRegistry(session).ids({row["metric"]: "unknown" for row in gains})
-            for row in gains:
-                row["metric_id"] = ids[row.pop("metric")]
-            for table, rows in ((GainWindow, spans), (WindowGain, gains)):
-                if rows:
-                    insert_rows(session, table, rows)
+            ids = MetricRegistry(session).ids({metric: "unknown" for _, _, metric, _ in gains})
+            insert_rows(session, GainWindow, spans)
+            for chunk in chunked(gains, ROWS_PER_INSERT):
+                rows = [
+                    {
+                        "group_id": self.group_id,
+                        "player_id": player_id,
+                        "period": period,
+                        "metric_id": ids[metric],
+                        "gained": gained,
+                    }
+                    for player_id, period, metric, gained in chunk
+                ]
+                insert_rows(session, WindowGain, rows)
             return len(gains)
 
         return write
@@ -670,10 +682,10 @@ class WomHarvest:
         }
 
 
-def _gain_rows(span: Mapping[str, Any], data: Any) -> list[dict[str, Any]]:
+def _gain_rows(span: Mapping[str, Any], data: Any) -> list[GainRow]:
     """Non-zero (or unknown) gains of one member's window; WOM sends a list or a mapping."""
     items = data.values() if isinstance(data, Mapping) else data if isinstance(data, list) else []
-    rows = []
+    rows: list[GainRow] = []
     for item in items:
         if not isinstance(item, Mapping):
             continue
@@ -682,15 +694,8 @@ def _gain_rows(span: Mapping[str, Any], data: Any) -> list[dict[str, Any]]:
             continue
         unknown = _negative(item.get("start")) or _negative(item.get("end"))
         if gained or unknown:
-            rows.append(
-                {
-                    "group_id": span["group_id"],
-                    "player_id": span["player_id"],
-                    "period": span["period"],
-                    "metric": metric[:64],
-                    "gained": None if unknown else float(gained),
-                }
-            )
+            gain = None if unknown else float(gained)
+            rows.append((span["player_id"], span["period"], metric[:64], gain))
     return rows
 
 

@@ -32,9 +32,8 @@ day is either. A day without a `daily_activity` row is a day without activity.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -104,16 +103,54 @@ class Evidence:
 
 @dataclass
 class Activity:
-    """A member's days with a game gain, with messages, and with a WOM snapshot."""
+    """What status needs of a member's days: the last of each kind, how many game and chat
+    days fell in the last 30, and their streaks (see the module docstring).
 
-    game_days: set[date] = field(default_factory=set)
-    chat_days: set[date] = field(default_factory=set)
-    snapshot_days: set[date] = field(default_factory=set)
+    Built from their days oldest first (`add`), never holding a year of dates per member.
+    """
+
+    today: date
+    last_game_day: date | None = None
+    last_chat_day: date | None = None
+    last_snapshot_day: date | None = None
+    recent_game_days: int = 0
+    recent_chat_days: int = 0
+    best_streak: int = 0
+    best_streak_end: date | None = None
+    # The run of active days ending on the last active day so far.
+    _run: int = 0
+    _last_active: date | None = None
+
+    def add(self, day: date, *, snapshot: bool, game: bool, chat: bool) -> None:
+        """Take in the next day (days come oldest first, none after today)."""
+        recent = (self.today - day).days < RECENT_DAYS
+        if snapshot:
+            self.last_snapshot_day = day
+        if game:
+            self.last_game_day = day
+            self.recent_game_days += recent
+        if chat:
+            self.last_chat_day = day
+            self.recent_chat_days += recent
+        if game or chat:
+            follows = self._last_active is not None and day - self._last_active == ONE_DAY
+            self._run = self._run + 1 if follows else 1
+            self._last_active = day
+            if self._run > self.best_streak:  # a tie keeps the earlier run
+                self.best_streak, self.best_streak_end = self._run, day
 
     @property
-    def active_days(self) -> set[date]:
-        """Days with a game gain or a message."""
-        return self.game_days | self.chat_days
+    def current_streak(self) -> int:
+        """The run ending today, or yesterday while today has no activity yet."""
+        if self._last_active is not None and (self.today - self._last_active).days <= 1:
+            return self._run
+        return 0
+
+    def snapshot_within(self, days: int) -> bool:
+        """Whether WOM took a snapshot of them in the last `days` days."""
+        return (
+            self.last_snapshot_day is not None and (self.today - self.last_snapshot_day).days < days
+        )
 
 
 def load_members(session: Session, *, group_id: int, timezone: ZoneInfo) -> list[Member]:
@@ -182,7 +219,7 @@ def derive_member_status(
     rows = [
         status_row(
             member,
-            activity.get(member.player_id, Activity()),
+            activity.get(member.player_id) or Activity(today),
             today=today,
             rules=rules,
             on_discord=member.player_id in on_discord,
@@ -214,8 +251,8 @@ def status_row(
     away: Absence | None = None,
 ) -> dict[str, Any]:
     """One member's `member_status` values (without the group id)."""
-    last_xp = _latest(max(activity.game_days, default=None), evidence.last_changed_on)
-    last_message = max(activity.chat_days, default=None)
+    last_xp = _latest(activity.last_game_day, evidence.last_changed_on)
+    last_message = activity.last_chat_day
     last_active = _latest(last_xp, last_message)
     idle = None if last_active is None else (today - last_active).days
     observed = observed_idle(idle, game_known=last_xp is not None, evidence=evidence, today=today)
@@ -224,10 +261,7 @@ def status_row(
         idle = min(NEVER if idle is None else idle, evidence.wom_gain_within - 1)
         observed = min(observed, idle)
     tenure = member.tenure_days(today)
-    current, best, best_end = streaks(activity.active_days, today)
-    recent = _last_days(today, RECENT_DAYS)
-    game_days = len(activity.game_days & recent)
-    chat_days = len(activity.chat_days & recent)
+    game_days, chat_days = activity.recent_game_days, activity.recent_chat_days
     reason = removal_reason(
         member, activity, last_active, observed, today=today, rules=rules.removal, evidence=evidence
     )
@@ -249,9 +283,9 @@ def status_row(
         "last_message_on": last_message,
         "removal_candidate": reason is not None,
         "removal_reason": reason,
-        "current_streak": 0 if member.has_left else current,
-        "best_streak": best,
-        "best_streak_end": best_end,
+        "current_streak": 0 if member.has_left else activity.current_streak,
+        "best_streak": activity.best_streak,
+        "best_streak_end": activity.best_streak_end,
         "engagement_score": None if member.has_left else engagement_score(game_days, chat_days),
         "chat_play": None if member.has_left else chat_play(game_days, chat_days, on_discord),
     }
@@ -308,26 +342,9 @@ def removal_reason(
             f"in the clan {tenure} days"
         )
     # Without a snapshot WOM never saw them play or not: officers should check before removing.
-    if not activity.snapshot_days & _last_days(today, rules.no_activity_days):
+    if not activity.snapshot_within(rules.no_activity_days):
         reason += "; no WOM update in that time"
     return reason
-
-
-def streaks(active_days: Iterable[date], today: date) -> tuple[int, int, date | None]:
-    """(current streak, best streak, the day the best one ended) over the active days."""
-    days = set(active_days)
-    current = 0
-    day = today if today in days else today - ONE_DAY
-    while day in days:
-        current += 1
-        day -= ONE_DAY
-    best, best_end, run, previous = 0, None, 0, None
-    for day in sorted(days):
-        run = run + 1 if previous is not None and day - previous == ONE_DAY else 1
-        if run > best:
-            best, best_end = run, day
-        previous = day
-    return current, best, best_end
 
 
 def engagement_score(game_days: int, chat_days: int) -> float:
@@ -346,11 +363,6 @@ def chat_play(game_days: int, chat_days: int, on_discord: bool) -> str:
     return "neither"
 
 
-def _last_days(today: date, count: int) -> set[date]:
-    """Today and the `count - 1` days before it."""
-    return {today - timedelta(days=back) for back in range(count)}
-
-
 def _load_activity(session: Session, *, group_id: int, today: date) -> dict[int, Activity]:
     """Each player's game, chat and snapshot days up to today."""
     game = (
@@ -364,21 +376,21 @@ def _load_activity(session: Session, *, group_id: int, today: date) -> dict[int,
     gained = or_(*(func.coalesce(column, 0) > 0 for column in game))
     chatted = func.coalesce(DailyActivity.messages, 0) != 0
     rows = session.execute(
-        select(DailyActivity.player_id, DailyActivity.day, with_snapshot, gained, chatted).where(
+        select(DailyActivity.player_id, DailyActivity.day, with_snapshot, gained, chatted)
+        .where(
             DailyActivity.group_id == group_id,
             DailyActivity.day <= today,
             or_(with_snapshot, chatted),
         )
+        # The key's order: each member's days come oldest first, with no sort.
+        .order_by(DailyActivity.day, DailyActivity.player_id)
     )
-    activity: dict[int, Activity] = defaultdict(Activity)
+    activity: dict[int, Activity] = {}
     for pid, day, snapshot, game_day, chat_day in rows:
-        member = activity[pid]
-        if snapshot:
-            member.snapshot_days.add(day)
-        if game_day:
-            member.game_days.add(day)
-        if chat_day:
-            member.chat_days.add(day)
+        member = activity.get(pid)
+        if member is None:
+            member = activity[pid] = Activity(today)
+        member.add(day, snapshot=bool(snapshot), game=bool(game_day), chat=bool(chat_day))
     return activity
 
 
