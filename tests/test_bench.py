@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from clanstats.bench.cli import main
+from clanstats.bench.report import print_report
 from clanstats.bench.scenarios import DAILY, FIRST
 from clanstats.bench.sizes import choose_size
 from clanstats.bench.world import BenchWorld
@@ -18,6 +19,7 @@ from clanstats.rules import load_rules
 from tests.databases import ENABLE_POSTGRES, PostgresDatabases
 
 MEMBERS, DAYS, MESSAGES = 6, 5, 300
+SHORT_DAYS = 2  # the short history a daily transform is also timed on
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +29,7 @@ def figures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = folder / "bench.json"
     argv = ["--size", "S", "--members", str(MEMBERS), "--days", str(DAYS)]
     argv += ["--messages", str(MESSAGES), "--json", str(out), "--keep", str(folder / "work")]
+    argv += ["--compare-history", str(SHORT_DAYS)]
     assert main(argv) == 0
     return json.loads(out.read_text(encoding="utf-8"))
 
@@ -164,10 +167,34 @@ def test_backfill_pacing_is_its_requests_at_wom_s_real_limits(figures: dict[str,
     assert pacing["minutes_at_100_a_minute"] == round(requests / 100, 1)
 
 
+def test_a_daily_transform_is_timed_on_a_short_history_too(
+    figures: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    short, full = figures["transform_by_history"]
+    assert (short["days"], short["database"]) == (SHORT_DAYS, "sqlite")
+    assert (full["days"], full["database"]) == (DAYS, "sqlite")
+    daily = _stage(_runs(figures)["daily"], "transform")
+    assert full["transform_seconds"] == daily["seconds"]
+    assert full["deriving_seconds"] == daily["counts"]["transform seconds"]
+    assert short["exit_code"] == 0 and short["transform_seconds"] > short["deriving_seconds"] > 0
+    print_report(figures)
+    line = next(
+        line for line in capsys.readouterr().out.splitlines() if "by days of history" in line
+    )
+    assert f"{SHORT_DAYS} days {short['transform_seconds']} s" in line
+    assert f"{DAYS} days {full['transform_seconds']} s" in line
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--size", "XL"], "--size XL: unknown size; use one of S, M, L"),
+        (
+            ["--days", "20", "--compare-history", "20"],
+            "--compare-history 20: use 2 to 19 (fewer days than the clan's 20), or 0 not to "
+            "compare",
+        ),
+        (["--compare-history", "1"], "--compare-history 1: use 2 to 364"),
         (["--members", "0"], "--members 0: use 1 (one per group) to 50000"),
         (["--days", "1"], "--days 1: use 2 to 3650"),
         (["--groups", "0"], "--groups 0: use 1 to 50"),

@@ -6,7 +6,9 @@
 
 Three pipeline runs, each stage in its own process against loopback WOM, Discord, upload and
 webhook servers: the first run (with the one-off backfill of history), a daily run after one
-new day, and a run with nothing new. Needs nothing beyond 127.0.0.1.
+new day, and a run with nothing new. Then the same clan with only 30 days of history (SQLite)
+has a first and a daily run, to show how a daily transform grows with history. Needs nothing
+beyond 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -20,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from clanstats.bench.database import choose_database
-from clanstats.bench.report import build_report, print_report
-from clanstats.bench.scenarios import ScenarioFigures, ScenarioRunner, scenarios
-from clanstats.bench.sizes import SIZES, Size, choose_size
+from clanstats.bench.report import build_report, print_report, transform_by_history
+from clanstats.bench.scenarios import ScenarioFigures, ScenarioRunner, Step, scenarios
+from clanstats.bench.sizes import SHORT_HISTORY_DAYS, SIZES, Size, choose_size, with_history
 from clanstats.bench.world import BenchWorld
 from clanstats.db.engine import make_engine
 from clanstats.errors import EXIT_BUG, EXIT_OK, ClanStatsError, ConfigError
@@ -52,6 +54,14 @@ def parser() -> argparse.ArgumentParser:
         help="an EMPTY database to run on (sqlite:///new-file.db or postgresql+psycopg://...); "
         "default: a SQLite file in a temporary folder",
     )
+    parser.add_argument(
+        "--compare-history",
+        type=int,
+        default=SHORT_HISTORY_DAYS,
+        metavar="DAYS",
+        help="also time a daily transform on the same clan with only DAYS days of history "
+        f"(on SQLite); default {SHORT_HISTORY_DAYS}, 0: don't",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     parser.add_argument(
         "--keep", type=Path, help="work in this new folder and keep it (database, outputs, logs)"
@@ -70,16 +80,17 @@ def main(argv: list[str] | None = None) -> int:
             messages=args.messages,
             groups=args.groups,
         )
+        short = with_history(size, args.compare_history) if args.compare_history else None
         if args.json is not None and not args.json.resolve().parent.is_dir():
             raise ConfigError(f"--json {args.json}: its folder doesn't exist; create it first")
         if args.keep is not None:
             if args.keep.exists():
                 raise ConfigError(f"--keep {args.keep}: already exists; name a new folder")
             args.keep.mkdir(parents=True)
-            report = _run(size, args.keep.resolve(), args.database_url)
+            report = _run(size, short, args.keep.resolve(), args.database_url)
         else:
             with tempfile.TemporaryDirectory(prefix="clanstats-bench-") as folder:
-                report = _run(size, Path(folder), args.database_url)
+                report = _run(size, short, Path(folder), args.database_url)
     except ClanStatsError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -95,25 +106,47 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK if not failed else EXIT_BUG
 
 
-def _run(size: Size, folder: Path, database_url: str | None) -> dict[str, Any]:
-    """Build the world, run the three scenarios, measure the dashboard; return the report."""
+def _run(size: Size, short: Size | None, folder: Path, database_url: str | None) -> dict[str, Any]:
+    """Run the three scenarios, measure the dashboard, then the short history's first and
+    daily run; return the report."""
     url = choose_database(database_url, folder)
+    runs, output_dir = _scenario_runs(size, folder, url, scenarios())
+    # With several groups, each has its own dashboard; they are alike, so measure the first.
+    dashboards = sorted(output_dir.rglob("clan_dashboard.html"))
+    dashboard = measure_dashboard(dashboards[0]) if dashboards else {"skipped": "none written"}
+    database = url.split(":", 1)[0].split("+", 1)[0]
+    report = build_report(size, database, runs, dashboard)
+    if short is not None:
+        # On a SQLite file of its own: a second empty PostgreSQL database can't be assumed.
+        short_folder = folder / "short-history"
+        short_folder.mkdir()
+        short_runs, _ = _scenario_runs(
+            short, short_folder, choose_database(None, short_folder), scenarios()[:2]
+        )
+        report["transform_by_history"] = transform_by_history(
+            [(short, "sqlite", short_runs), (size, database, runs)]
+        )
+    return report
+
+
+def _scenario_runs(
+    size: Size, folder: Path, url: str, steps: list[Step]
+) -> tuple[list[ScenarioFigures], Path]:
+    """Build a world of this size and run these scenarios on it until one fails; return their
+    figures and the output folder."""
     runs: list[ScenarioFigures] = []
     with BenchWorld(size, folder, url) as world:
         engine = make_engine(url)
         try:
             runner = ScenarioRunner(world, engine)
-            for name, stages, before in scenarios():
+            for name, stages, before in steps:
                 before(world)
                 runs.append(runner.run(name, stages))
                 if runs[-1].as_json()["exit_code"] not in (0, 3):
                     break
         finally:
             engine.dispose()
-        # With several groups, each has its own dashboard; they are alike, so measure the first.
-        dashboards = sorted(runner.settings.output_dir.rglob("clan_dashboard.html"))
-        dashboard = measure_dashboard(dashboards[0]) if dashboards else {"skipped": "none written"}
-    return build_report(size, url.split(":", 1)[0].split("+", 1)[0], runs, dashboard)
+    return runs, runner.settings.output_dir
 
 
 def measure_dashboard(path: Path) -> dict[str, Any]:

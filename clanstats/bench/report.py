@@ -84,6 +84,27 @@ def build_report(
     return report
 
 
+def transform_by_history(
+    clans: list[tuple[Size, str, list[ScenarioFigures]]],
+) -> list[dict[str, Any]]:
+    """A daily transform's time for each (clan, database, runs): the stage process's time and
+    the deriving it reported, by days of history."""
+    figures = []
+    for size, database, runs in clans:
+        daily = runs[1].stages if len(runs) > 1 else []
+        stage = next((s for s in daily if s.stage == "transform"), None)
+        figures.append(
+            {
+                "days": size.days,
+                "database": database,
+                "transform_seconds": stage.seconds if stage else None,
+                "deriving_seconds": stage.counts.get("transform seconds") if stage else None,
+                "exit_code": stage.exit_code if stage else None,
+            }
+        )
+    return figures
+
+
 def _cpus() -> int | None:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
@@ -266,6 +287,17 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
             f"at WOM's real limits {pacing['minutes_at_20_a_minute']} min without an API key "
             f"(20/min), {pacing['minutes_at_100_a_minute']} min with one (100/min)"
         )
+    by_history = report.get("transform_by_history") or []
+    if by_history:
+        console.print(
+            "transform, daily run, by days of history: "
+            + "; ".join(
+                f"{entry['days']} days {entry['transform_seconds']} s "
+                f"({entry['deriving_seconds']} s deriving)"
+                for entry in by_history
+            )
+            + _growth(by_history)
+        )
     targets_table = Table(title="Targets (issue 17)", title_justify="left")
     for column in ("measure", "measured", "target", ""):
         targets_table.add_column(column, justify="left" if column == "measure" else "right")
@@ -275,3 +307,14 @@ def print_report(report: dict[str, Any], console: Console | None = None) -> None
             target["target"], f"{target['measured']:g}", f"< {target['limit']:g}", mark
         )
     console.print(targets_table)
+
+
+def _growth(by_history: list[dict[str, Any]]) -> str:
+    """ ", x1.6 from 30 to 365 days" (the goal: flat), or nothing when a time is missing."""
+    short, full = by_history[0].get("deriving_seconds"), by_history[-1].get("deriving_seconds")
+    if not isinstance(short, int | float) or not isinstance(full, int | float) or short <= 0:
+        return ""
+    return (
+        f"; deriving x{full / short:.1f} from {by_history[0]['days']} to "
+        f"{by_history[-1]['days']} days (the goal: flat)"
+    )

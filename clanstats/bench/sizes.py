@@ -12,6 +12,8 @@ from clanstats.errors import ConfigError
 MAX_MEMBERS = 50_000
 MAX_DAYS = 3650
 MAX_GROUPS = 50
+# The short history a daily transform is also timed on, to show how it grows with history.
+SHORT_HISTORY_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -87,3 +89,18 @@ def _check(size: Size) -> None:
         raise ConfigError(f"--days {size.days}: use 2 to {MAX_DAYS}")
     if size.messages < 0:
         raise ConfigError(f"--messages {size.messages}: use 0 (no Discord) or more")
+
+
+def with_history(size: Size, days: int) -> Size:
+    """The same clan with only `days` days of history (and that share of its messages)."""
+    if not 2 <= days < size.days:
+        raise ConfigError(
+            f"--compare-history {days}: use 2 to {size.days - 1} (fewer days than the clan's "
+            f"{size.days}), or 0 not to compare"
+        )
+    return replace(
+        size,
+        name=f"{size.name}, {days} days",
+        days=days,
+        messages=size.messages * days // size.days,
+    )
