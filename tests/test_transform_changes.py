@@ -10,21 +10,23 @@ the full derivation on the same rows must agree with them too.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
+    BackfillProgress,
     ClanDaily,
     DailyActivity,
     IdentityLink,
     MilestoneEvent,
     PeriodGain,
     PersonalRecord,
+    TransformState,
 )
 from clanstats.rules import MilestoneRules, Rules
 from clanstats.transform import periods
@@ -34,7 +36,7 @@ from clanstats.transform.activity_changes import (
     ActivityChanges,
     RowChange,
 )
-from clanstats.transform.clan_daily import derive_clan_daily
+from clanstats.transform.clan_daily import SUMMED_KEY, derive_clan_daily
 from clanstats.transform.milestones import derive_milestones
 from clanstats.transform.periods import derive_period_gains
 from clanstats.transform.records import derive_personal_records
@@ -151,6 +153,26 @@ def test_a_day_that_was_in_the_future_counts_once_it_comes(engine: Engine) -> No
     assert records(engine) == expected == records_in_full(engine, NEXT_MON)
 
 
+def test_a_future_day_changed_in_another_column_counts_whole_once_it_comes(
+    engine: Engine,
+) -> None:
+    """A row written while its day was in the future, then changed in one column only (a
+    message arrives; its XP stays): its XP was never counted, so it must be now."""
+    setup = ActivityChanges()
+    put(engine, setup, 1, MON, xp=10.0)
+    put(engine, setup, 1, NEXT_MON, xp=500.0)  # after Wednesday: not counted then
+    run(engine, derive_personal_records, WED, None)
+    assert records(engine)[0] == (1, "day", "xp", 10.0, MON, MON)
+    changed = ActivityChanges()
+    put(engine, changed, 1, NEXT_MON, xp=500.0, messages=3)
+    run(engine, derive_personal_records, NEXT_MON, changed)
+    expected = [
+        (1, "day", "xp", 500.0, NEXT_MON, NEXT_MON),
+        (1, "week", "xp", 500.0, NEXT_MON, date(2026, 11, 15)),
+    ]
+    assert records(engine) == expected == records_in_full(engine, NEXT_MON)
+
+
 def test_a_run_for_an_earlier_day_reads_everything(engine: Engine) -> None:
     setup = ActivityChanges()
     put(engine, setup, 1, MON, boss_kills=3.0)
@@ -210,6 +232,21 @@ def test_message_milestones_move_when_old_messages_are_recounted(engine: Engine)
     assert len(milestones(engine)) == 4
 
 
+def test_future_messages_count_once_their_day_comes_whatever_else_changed(
+    engine: Engine,
+) -> None:
+    setup = ActivityChanges()
+    put(engine, setup, 1, MON, messages=5)
+    put(engine, setup, 1, NEXT_MON, messages=7)  # after Wednesday: not counted then
+    run(engine, derive_milestones, WED, None)
+    assert milestones(engine) == []
+    # Next Monday a snapshot adds XP to that row; its 7 messages are as they were.
+    changed = ActivityChanges()
+    put(engine, changed, 1, NEXT_MON, messages=7, xp=3.0)
+    run(engine, derive_milestones, NEXT_MON, changed)
+    assert milestones(engine) == [(1, "messages", "10 messages", NEXT_MON)]
+
+
 def test_new_milestone_thresholds_count_everyone_again(engine: Engine) -> None:
     setup = ActivityChanges()
     put(engine, setup, 1, MON, messages=5)
@@ -247,6 +284,54 @@ def test_clan_days_sum_again_only_what_changed_and_agree_with_a_full_sum(
     with Session(engine) as session, session.begin():
         derive_clan_daily(session, group_id=GROUP, today=WED, timezone=UTC, changes=None)
     assert days() == expected
+
+
+def test_clan_days_stored_before_the_upgrade_are_summed_again_once(engine: Engine) -> None:
+    """Clan days stored by an earlier version (summed in another order: PostgreSQL's storage
+    order) are not trusted: the first run after the upgrade sums every day again."""
+    setup = ActivityChanges()
+    put(engine, setup, 1, MON, xp=0.1)
+    put(engine, setup, 2, MON, xp=0.2)
+    with Session(engine) as session, session.begin():
+        derive_clan_daily(session, group_id=GROUP, today=TUE, timezone=UTC, changes=None)
+        # As an earlier version left them: a total off in the last bits, and no mark.
+        session.execute(update(ClanDaily).values(xp=0.30000000000000004 + 1e-9))
+        session.execute(delete(TransformState).where(TransformState.key == SUMMED_KEY))
+    with Session(engine) as session, session.begin():
+        derive_clan_daily(
+            session, group_id=GROUP, today=TUE, timezone=UTC, changes=ActivityChanges()
+        )
+    assert table(engine, ClanDaily, "day", "xp") == [(MON, 0.1 + 0.2), (TUE, 0.0)]
+
+
+def test_a_backfilled_member_seen_only_on_discord_gets_chat_rows_only(engine: Engine) -> None:
+    """A finished backfill that found no snapshot is no history of game gains: no 0 XP rows."""
+    add_rows(
+        engine,
+        IdentityLink,
+        [{"group_id": GROUP, "discord_user_id": 11, "player_id": 1, "source": "manual"}],
+    )
+    add_rows(
+        engine,
+        BackfillProgress,
+        [
+            {
+                "group_id": GROUP,
+                "player_id": 1,
+                "since": datetime(2025, 1, 1),
+                "status": "done",
+                "snapshots": 0,
+                "finished_at": datetime(2026, 1, 1),
+            }
+        ],
+    )
+    with Session(engine) as session, session.begin():
+        counts = derive_period_gains(
+            session, group_id=GROUP, today=WED, rules=Rules(), timezone=UTC
+        )
+    metrics = {row[0] for row in table(engine, PeriodGain, "metric")}
+    assert metrics == {"messages", "questions", "answers"}
+    assert counts["30-day gains from history"] == 0
 
 
 def test_period_gains_of_a_member_who_has_none_left_are_deleted(

@@ -2,7 +2,8 @@
 
 A generated clan's raw data arrives over several daily runs the way harvest stores it: new
 snapshots and messages each day, a backfilled snapshot older than what was already read, a
-leave or return learnt late, identity links coming and going, rules.yaml edited between runs.
+leave or return learnt late, identity links coming and going, rules.yaml edited between runs,
+sometimes a run for an earlier day than the one before.
 After the last daily run, a copy of the database is rebuilt from its raw tables; every table
 of both must hold the same rows (surrogate ids aside). Nothing here computes an expected value:
 the rebuild is the reference, and the daily path must reach it.
@@ -64,8 +65,15 @@ def database(
 
 @st.composite
 def daily_runs(draw: st.DrawFn, world: World) -> list[dict[str, Any]]:
-    """The runs before the last: each a day (ascending), rules, and which links exist."""
+    """The runs before the last: each a day, rules, and which links exist.
+
+    Mostly day after day; sometimes a run is for an earlier day than the one before it (an
+    officer setting CLANSTATS_NOW back), so rows written then lie in its future.
+    """
     days = sorted(set(draw(st.lists(st.integers(1, 45), min_size=1, max_size=4))), reverse=True)
+    if len(days) > 1 and draw(st.booleans()):
+        first, second = draw(st.sampled_from([(i, i + 1) for i in range(len(days) - 1)]))
+        days[first], days[second] = days[second], days[first]
     links = world.manual_links()
     return [
         {

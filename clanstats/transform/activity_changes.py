@@ -10,9 +10,15 @@ changes say `everything` and those derivations read it all, as a rebuild does.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import DailyActivity
 
 # daily_activity's value columns, in table order: the order of a row's values below.
 COLUMNS = ("xp", "ehp", "ehb", "boss_kills", "messages", "questions", "answers")
@@ -61,9 +67,9 @@ class ActivityChanges:
             self.everything = True
             self.rows.clear()
 
-    def days(self) -> set[date]:
-        """The days with a changed row."""
-        return {day for _, day in self.rows}
+    def days(self, *, through: date) -> set[date]:
+        """The days up to `through` with a changed row."""
+        return {day for _, day in self.rows if day <= through}
 
     def by_player(self) -> dict[int, list[RowChange]]:
         """Each player's changed rows, oldest day first."""
@@ -76,3 +82,30 @@ class ActivityChanges:
 def everything() -> ActivityChanges:
     """Changes that say "read it all": for a derivation called on its own."""
     return ActivityChanges(everything=True)
+
+
+def rows_not_yet_counted(
+    session: Session,
+    group_id: int,
+    changes: ActivityChanges,
+    *,
+    since: date,
+    today: date,
+    where: ColumnElement[bool] | None = None,
+) -> Iterator[tuple[int, date]]:
+    """The (player, day) rows after `since` (the last run's today) up to today that no run has
+    counted whole: every one that was there before this run (it was in the last run's future,
+    and this run may have changed only some of its columns). Rows this run wrote afresh are
+    left out: all of their numbers are among the changes.
+    """
+    if today <= since:
+        return
+    query = select(DailyActivity.player_id, DailyActivity.day).where(
+        DailyActivity.group_id == group_id,
+        DailyActivity.day > since,
+        DailyActivity.day <= today,
+    )
+    for player_id, day in session.execute(query if where is None else query.where(where)):
+        change = changes.rows.get((player_id, day))
+        if change is None or change.old is not None:
+            yield player_id, day

@@ -12,12 +12,16 @@ from sqlalchemy.orm import Session
 
 from clanstats.db.models import ClanDaily, DailyActivity
 from clanstats.db.replace import replace_rows
+from clanstats.db.state import read_state, write_state
 from clanstats.transform.activity_changes import ActivityChanges
 from clanstats.transform.stays import load_stays
 from clanstats.util import chunked
 from clanstats.windows import local_day
 
 TOTALS = ("xp", "ehp", "ehb", "boss_kills", "messages")
+# transform_state: set once clan days have been summed in key order (so each day's stored
+# totals are what summing it again gives)
+SUMMED_KEY = "clan_daily_in_key_order"
 DAYS_PER_QUERY = 500  # days per IN (...), well under SQLite's bound-parameter limit
 
 
@@ -53,11 +57,13 @@ def derive_clan_daily(
     joins = Counter(joined for joined, _ in stays)
     leaves = Counter(left for _, left in stays if left is not None)
     sums, active = _stored_sums(session, group_id, today)
-    if changes is None or changes.everything:
+    days: set[date] | None = None
+    if changes is None or changes.everything or not read_state(session, group_id, SUMMED_KEY):
+        # Everything, and the first run since clan days were summed in key order (the stored
+        # sums of an earlier version may differ in the last bits).
         sums, active = {}, Counter()
-        days = None
     else:
-        days = changes.days() | (_days_with_data(session, group_id, today) - set(sums))
+        days = changes.days(through=today) | (_days_with_data(session, group_id, today) - set(sums))
         for day in days:
             sums.pop(day, None)
             active.pop(day, None)
@@ -84,6 +90,7 @@ def derive_clan_daily(
         )
         day += timedelta(days=1)
     replace_rows(session, ClanDaily, rows, scope=ClanDaily.group_id == group_id)
+    write_state(session, group_id, SUMMED_KEY, "1")
     return {"clan days": len(rows)}
 
 

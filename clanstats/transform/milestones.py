@@ -23,7 +23,7 @@ from clanstats.db.models import Achievement, DailyActivity, Membership, Mileston
 from clanstats.db.state import read_state, write_state
 from clanstats.db.upsert import insert_rows
 from clanstats.rules import Rules
-from clanstats.transform.activity_changes import ActivityChanges
+from clanstats.transform.activity_changes import ActivityChanges, rows_not_yet_counted
 from clanstats.transform.gains_query import DEFAULT_TIMEZONE, local_day
 from clanstats.util import chunked
 
@@ -54,16 +54,16 @@ def derive_milestones(
     thresholds = sorted(set(rules.milestones.message_counts))
     state = json.dumps({"through": today.isoformat(), "thresholds": thresholds})
     previous = json.loads(read_state(session, group_id, MESSAGES_KEY) or "null")
-    current = (
+    if (
         changes is not None
         and not changes.everything
         and previous is not None
         and previous["thresholds"] == thresholds
         and previous["through"] <= today.isoformat()
-    )
-    if current and changes is not None and previous is not None:
+    ):
+        through = date.fromisoformat(previous["through"])
         messages = _updated_message_milestones(
-            session, group_id, thresholds, today, date.fromisoformat(previous["through"]), changes
+            session, group_id, thresholds, today, through, changes
         )
     else:
         messages = list(_message_milestones(session, group_id, thresholds, today))
@@ -181,23 +181,18 @@ def _updated_message_milestones(
 
     A player's count before their first changed day is what it was, so the milestones before
     that day stand; from that day on the count goes on from the sum of their earlier messages.
-    Days after the last run's `today` that this run did not write count as changed.
+    Days after the last run's `today` that it could not count (then in its future) count as
+    changed.
     """
     since: dict[int, date] = {}
     for (player_id, day), change in changes.rows.items():
         if day <= today and change.moved("messages"):
             since[player_id] = min(day, since.get(player_id, day))
-    if today > through:
-        for player_id, day in session.execute(
-            select(DailyActivity.player_id, DailyActivity.day).where(
-                DailyActivity.group_id == group_id,
-                DailyActivity.day > through,
-                DailyActivity.day <= today,
-                DailyActivity.messages > 0,
-            )
-        ):
-            if (player_id, day) not in changes.rows:
-                since[player_id] = min(day, since.get(player_id, day))
+    uncounted = rows_not_yet_counted(
+        session, group_id, changes, since=through, today=today, where=DailyActivity.messages > 0
+    )
+    for player_id, day in uncounted:
+        since[player_id] = min(day, since.get(player_id, day))
     kept = [
         (player_id, kind, title, on)
         for player_id, kind, title, on in session.execute(

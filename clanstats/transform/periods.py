@@ -89,6 +89,8 @@ def derive_period_gains(
             start, wom_listed = starts[window.name], listed[window.name]
             sources: dict[int, str] = {}
             for player_id in batch:
+                if player_id not in first_snapshot and player_id not in wom_listed:
+                    continue  # on Discord only (or listed by WOM for another window)
                 first = first_snapshot.get(player_id)
                 reached = backfilled.get(player_id)
                 if (first is not None and first < start) or (

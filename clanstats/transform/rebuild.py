@@ -36,6 +36,7 @@ from clanstats.db.models import (
     TransformState,
 )
 from clanstats.fingerprint import state_key
+from clanstats.transform.clan_daily import SUMMED_KEY as CLAN_DAYS_KEY
 from clanstats.transform.daily_activity import IDENTITY_FINGERPRINT, MESSAGE_WATERMARK
 from clanstats.transform.daily_gains import WATERMARK
 from clanstats.transform.milestones import MESSAGES_KEY
@@ -73,6 +74,7 @@ STATE_KEYS = (
     IN_STEP_KEY,
     RECORDS_KEY,
     MESSAGES_KEY,
+    CLAN_DAYS_KEY,
     state_key("transform"),
 )
 

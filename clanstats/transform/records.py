@@ -7,7 +7,6 @@ or week. A best of 0 (or nothing but days without a snapshot) is no record, so n
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ from clanstats.db.models import DailyActivity, PersonalRecord
 from clanstats.db.replace import replace_rows
 from clanstats.db.state import read_state, write_state
 from clanstats.rules import Rules
-from clanstats.transform.activity_changes import ActivityChanges, RowChange
+from clanstats.transform.activity_changes import ActivityChanges, RowChange, rows_not_yet_counted
 from clanstats.transform.gains_query import DEFAULT_TIMEZONE, week_start
 from clanstats.util import chunked
 
@@ -95,10 +94,12 @@ def _updated(
     number of that player went up (new snapshots add to a day, they never take away): the
     best of the stored best and the changed days and weeks is the best of all. A player whose
     number went down somewhere (a backfilled snapshot split a gain over two days), or who has
-    days since the last run this run did not write, is read again in full.
+    a day since the last run that it could not count (then in its future), is read again in
+    full.
     """
     best = _stored(session, group_id)
-    whole: set[int] = set(_unseen_players(session, group_id, through, today, changes))
+    uncounted = rows_not_yet_counted(session, group_id, changes, since=through, today=today)
+    whole = {player_id for player_id, _ in uncounted}
     grown: dict[int, list[RowChange]] = {}
     for player_id, rows in changes.by_player().items():
         counted = [row for row in rows if row.day <= today]
@@ -114,9 +115,10 @@ def _updated(
     for player_id, rows in grown.items():
         for measure in MEASURES:
             days = [(r.day, r.day, r.value(measure)) for r in rows if r.moved(measure)]
+            mondays = {week_start(day) for day, _, _ in days}
             candidates = {
                 "day": days,
-                "week": [w for w in weeks.get((player_id, measure), []) if w[0] in _mondays(days)],
+                "week": [w for w in weeks.get((player_id, measure), []) if w[0] in mondays],
             }
             for span, spans in candidates.items():
                 stored = best.get((player_id, span, measure))
@@ -126,10 +128,6 @@ def _updated(
                 if found is not None:
                     best[player_id, span, measure] = found
     return best
-
-
-def _mondays(days: list[Span]) -> set[date]:
-    return {week_start(day) for day, _, _ in days}
 
 
 def _stored(session: Session, group_id: int) -> Records:
@@ -144,24 +142,6 @@ def _stored(session: Session, group_id: int) -> Records:
         ).where(PersonalRecord.group_id == group_id)
     )
     return {(p, span, m): (start, end, value) for p, span, m, start, end, value in rows}
-
-
-def _unseen_players(
-    session: Session, group_id: int, through: date, today: date, changes: ActivityChanges
-) -> Iterator[int]:
-    """Players with a day after the last run's `today` that this run did not write (a day
-    that was in the future then, so not counted)."""
-    if today <= through:
-        return
-    for player_id, day in session.execute(
-        select(DailyActivity.player_id, DailyActivity.day).where(
-            DailyActivity.group_id == group_id,
-            DailyActivity.day > through,
-            DailyActivity.day <= today,
-        )
-    ):
-        if (player_id, day) not in changes.rows:
-            yield player_id
 
 
 def _changed_weeks(
