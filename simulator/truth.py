@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from simulator.chat import SimulatedChat
@@ -559,13 +560,34 @@ class Truth:
         return max(served, default=None)
 
     def _away_until(self, pid: int) -> date | None:
-        """The end of a leave of absence covering today that names the member as last stored."""
-        name = standardize_username(self._stored_name(pid, self.last_harvest))
+        """The end of a leave of absence covering today that names the member: by the name
+        stored at the last harvest or, when no current member is called that, by a name they
+        had before (a rename WOM's feed reported) that no other current member had."""
+        current = self.members_at(self.last_harvest)
         for absence in self.rules.absences:
-            covers = absence.start <= self.today <= absence.until
-            if covers and standardize_username(absence.name) == name:
+            if not absence.start <= self.today <= absence.until:
+                continue
+            name = standardize_username(absence.name)
+            owners = {p for p in current if self._stored_key(p) == name}
+            if not owners:
+                owners = {p for p in current if name in self._former_keys(p)}
+            if owners == {pid}:
                 return absence.until
         return None
+
+    def _stored_key(self, pid: int) -> str:
+        return standardize_username(self._stored_name(pid, self.last_harvest))
+
+    def _former_keys(self, pid: int) -> set[str]:
+        """The names a player had before a rename WOM's feed reported by the last harvest
+        (read back `lookback_days` before the first harvest, as the activity feed is)."""
+        floor = self.first_harvest - timedelta(days=self.lookback_days)
+        history = self.clan.name_history(pid)
+        return {
+            standardize_username(old)
+            for (_, old), (at, _) in pairwise(history)
+            if at is not None and floor <= at <= self.last_harvest
+        }
 
     def _in_game_join(self, pid: int) -> datetime | None:
         """The clientSyncJoinedAt WOM served at the last harvest that listed the player."""

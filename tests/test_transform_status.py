@@ -23,6 +23,7 @@ from clanstats.db.models import (
     IdentityLink,
     Membership,
     MemberStatus,
+    NameChange,
     PeriodGain,
     Player,
     RelayName,
@@ -363,6 +364,45 @@ def test_a_leave_of_absence_keeps_a_member_off_the_removal_list_until_it_ends(
     assert rows[1]["removal_reason"] is None and rows[1]["status"] == "inactive"
     assert counts["away"] == 1
     assert counts["absences naming no current member"] == "Player 5, Zezima"
+
+
+def test_a_leave_of_absence_follows_a_member_through_a_rename(engine: Engine) -> None:
+    """An absence names the member as they were called when they asked; renames since, a name
+    two members have had, and a name someone else has now (it wins) are hand-worked here."""
+    for pid in (1, 2, 3, 4):
+        add_member(engine, pid, joined=ago(300))  # never active since: all would be candidates
+    renames = [
+        (1, "Bank Alt", "Player 1"),  # the absence was written before this rename
+        (2, "Shared", "Player 2"),  # two members were once called "Shared"
+        (3, "Shared", "Player 3"),
+        (2, "Player 4", "Shared"),  # player 2 had player 4's name before player 4 did
+    ]
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(NameChange),
+            [
+                {
+                    "group_id": GROUP,
+                    "id": n,
+                    "player_id": pid,
+                    "old_name": old,
+                    "new_name": new,
+                    "status": "approved",
+                    "created_at": T,
+                    "resolved_at": T,
+                }
+                for n, (pid, old, new) in enumerate(renames, start=1)
+            ],
+        )
+    absences = [
+        {"name": "bank_alt", "from": "2026-11-01", "until": "2026-11-30"},
+        {"name": "Shared", "from": "2026-11-01", "until": "2026-11-30"},
+        {"name": "Player 4", "from": "2026-11-01", "until": "2026-11-30"},
+    ]
+    counts = run(engine, Rules.model_validate({"absences": absences}))
+    away = {pid for pid, row in statuses(engine).items() if row["away_until"] is not None}
+    assert away == {1, 4}
+    assert counts["absences naming no current member"] == "Shared"
 
 
 def test_streaks_through_the_database(engine: Engine) -> None:

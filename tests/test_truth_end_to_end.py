@@ -52,7 +52,7 @@ from clanstats.db.models import (
 )
 from clanstats.rules import load_rules
 from simulator.chat import ChatConfig, SimulatedChat
-from simulator.clan import SimConfig, SimulatedClan
+from simulator.clan import SimConfig, SimulatedClan, standardize_username
 from simulator.truth import Backfill, Harvest, Links, Observed, Truth, check_links
 from tests.conftest import ENGINES, engine_kind
 from tests.databases import PostgresDatabases
@@ -101,7 +101,23 @@ def away_names(clan: SimulatedClan, chat: SimulatedChat) -> tuple[str, str]:
     return clan.display_name_at(quiet[0], START), clan.display_name_at(quiet[1], START)
 
 
-def rules_yaml(start: date, away: tuple[str, str]) -> str:
+def renamed_member(clan: SimulatedClan) -> tuple[int, str]:
+    """A member at the start renamed within the days the first harvest reads back, and the name
+    they had: an absence written under the old name must still find them."""
+    current = {standardize_username(clan.display_name_at(p, START)) for p in clan.members_at(START)}
+    for pid in sorted(clan.members_at(START)):
+        history = clan.name_history(pid)
+        if len(history) == 2 and (at := history[1][0]) is not None:
+            old = history[0][1]
+            if (
+                START - timedelta(days=LOOKBACK_DAYS) < at < START
+                and standardize_username(old) not in current
+            ):
+                return pid, old
+    raise AssertionError("the simulated clan has no member renamed in the months before START")
+
+
+def rules_yaml(start: date, away: tuple[str, str], renamed: str) -> str:
     """The clan's policy: the demo's ladder, a season and goals, a custom window, absences."""
     return f"""
 activity: {{quiet_after_days: 7, inactive_after_days: 30, new_member_days: 14}}
@@ -137,6 +153,7 @@ absences:
   - {{name: "{away[1]}", from: {start - timedelta(days=60)}, until: {start - timedelta(days=10)}}}
   - {{name: "{away[1]}", from: {start + timedelta(days=5)}, until: {start + timedelta(days=40)}}}
   - {{name: Nobody Here, from: {start}, until: {start + timedelta(days=3)}, reason: a typo}}
+  - {{name: "{renamed}", from: {start - timedelta(days=1)}, until: {start + timedelta(days=30)}}}
 """
 
 
@@ -206,7 +223,8 @@ def world(
     clan = SimulatedClan(CLAN)
     chat = SimulatedChat(clan, ChatConfig(seed=5, message_scale=0.3, timezone=TIMEZONE))
     away = away_names(clan, chat)
-    (data / "rules.yaml").write_text(rules_yaml(START.date(), away), encoding="utf-8")
+    _, renamed = renamed_member(clan)
+    (data / "rules.yaml").write_text(rules_yaml(START.date(), away, renamed), encoding="utf-8")
     with (
         FaultyWomServer(clan, api_keys=("demo-key",), limit_with_key=100_000) as wom,
         FaultyDiscordServer(chat, rate_limit_per_second=100_000) as discord,
@@ -571,8 +589,11 @@ def assert_the_scenario_had_its_cases(world: World, first_run: Truth) -> None:
     statuses = {first_run.member(pid).status for pid in first_run.members}
     assert "unknown" in statuses, "a first-run member WOM knows no last change for"
     assert {"active", "inactive"} <= statuses
-    away = [first_run.member(pid) for pid in first_run.members if first_run.member(pid).away_until]
-    assert [(m.status, m.removal_candidate) for m in away] == [("inactive", False)], "kept off"
+    away = {pid for pid in first_run.members if first_run.member(pid).away_until}
+    renamed, _ = renamed_member(world.clan)
+    assert renamed in away, "an absence under a member's name before their rename finds them"
+    quiet = [first_run.member(pid) for pid in away - {renamed}]
+    assert [(m.status, m.removal_candidate) for m in quiet] == [("inactive", False)], "kept off"
     reuse = world.clan.name_reuses()[0]
     assert START < reuse.at < at_day(2), "the old name is taken before the stale backfill"
     returns = [join for p in world.clan.player_ids() for join, _ in world.clan.stays(p)[1:]]

@@ -3,7 +3,10 @@
 An officer writes `absences: [{name, from, until, reason}]` in rules.yaml; a member away today
 is kept off the removal list and shown "away until ..." until the day after `until`, when the
 absence expires by itself. Names are matched as OSRS matches them (case, space, `_` and `-`
-alike) against members' current names.
+alike) against members' current names, then against the names they had before (WOM's name
+changes): an officer who wrote the name a member had when they asked for leave still means
+them after a rename. A current name wins over someone else's old one; an old name two current
+members have had matches neither.
 """
 
 from __future__ import annotations
@@ -12,12 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clanstats.chat.features import name_key
-from clanstats.db.models import Membership, Player
 from clanstats.rules import Absence
+from clanstats.transform.identity import load_clan
 
 
 @dataclass(frozen=True)
@@ -29,20 +31,16 @@ class Away:
 
 
 def away_today(session: Session, group_id: int, absences: Sequence[Absence], today: date) -> Away:
-    """Match today's absences to current members by name."""
-    current = session.execute(
-        select(Player.player_id, Player.display_name)
-        .join(
-            Membership,
-            (Membership.group_id == Player.group_id) & (Membership.player_id == Player.player_id),
-        )
-        .where(Player.group_id == group_id, Membership.left_at.is_(None))
-    ).all()
-    by_name = {name_key(name): player_id for player_id, name in current}
+    """Match today's absences to current members by name (current, else an earlier one)."""
+    clan = load_clan(session, group_id)
+    by_name = {name_key(clan.display[player_id]): player_id for player_id in clan.current}
     members: dict[int, Absence] = {}
     unknown: list[str] = []
     for absence in absences:
         player_id = by_name.get(name_key(absence.name))
+        if player_id is None:
+            had_it = clan.players_named(absence.name) & clan.current
+            player_id = had_it.pop() if len(had_it) == 1 else None
         if player_id is None:
             if absence.until >= today:  # an expired absence of someone gone is no news
                 unknown.append(absence.name)

@@ -75,7 +75,7 @@ def link_identities(
     session: Session, group_id: int, manual: Iterable[ManualLink]
 ) -> IdentityResult:
     """Work out every link and issue for a group and replace the stored ones with them."""
-    clan = _load_clan(session, group_id)
+    clan = load_clan(session, group_id)
     users = _discord_users(session, group_id)
     result = IdentityResult()
     linked_users: set[int] = set()
@@ -236,7 +236,8 @@ def _relay_names(
     return speakers
 
 
-def _load_clan(session: Session, group_id: int) -> Clan:
+def load_clan(session: Session, group_id: int) -> Clan:
+    """The group's players, who of them are current members, and every name each had."""
     display: dict[int, str] = {}
     by_name: dict[str, set[int]] = defaultdict(set)
     for player_id, display_name, username in session.execute(
