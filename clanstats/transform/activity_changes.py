@@ -22,6 +22,7 @@ from clanstats.db.models import DailyActivity
 
 # daily_activity's value columns, in table order: the order of a row's values below.
 COLUMNS = ("xp", "ehp", "ehb", "boss_kills", "messages", "questions", "answers")
+POSITION = {column: n for n, column in enumerate(COLUMNS)}
 # Beyond this many changed rows the details cost more memory than reading everything saves;
 # a daily run changes about one row per member.
 CHANGES_KEPT = 20_000
@@ -43,7 +44,7 @@ class RowChange:
         values = self.old if before else self.new
         if values is None:
             return 0.0
-        number = values[COLUMNS.index(column)]
+        number = values[POSITION[column]]
         return float(number) if number is not None else 0.0
 
     def moved(self, column: str) -> bool:
@@ -77,11 +78,6 @@ class ActivityChanges:
         for (player_id, _), change in sorted(self.rows.items()):
             players[player_id].append(change)
         return players
-
-
-def everything() -> ActivityChanges:
-    """Changes that say "read it all": for a derivation called on its own."""
-    return ActivityChanges(everything=True)
 
 
 def rows_not_yet_counted(

@@ -56,13 +56,14 @@ def derive_clan_daily(
     ]
     joins = Counter(joined for joined, _ in stays)
     leaves = Counter(left for _, left in stays if left is not None)
-    sums, active = _stored_sums(session, group_id, today)
     days: set[date] | None = None
     if changes is None or changes.everything or not read_state(session, group_id, SUMMED_KEY):
         # Everything, and the first run since clan days were summed in key order (the stored
         # sums of an earlier version may differ in the last bits).
-        sums, active = {}, Counter()
+        sums: dict[date, dict[str, float]] = {}
+        active: Counter[date] = Counter()
     else:
+        sums, active = _stored_sums(session, group_id, today)
         days = changes.days(through=today) | (_days_with_data(session, group_id, today) - set(sums))
         for day in days:
             sums.pop(day, None)
