@@ -568,6 +568,37 @@ class ClanDaily(Base):
     messages: Mapped[int] = mapped_column(Integer)
 
 
+class ClanStatistics(Base):
+    """What the clan's members were on a day: totals, levels, maxed accounts, account types.
+
+    One row for today and one for the last day of each of the weeks before it (up to a year).
+    Account types are known only for today (WOM says what an account is, not what it was).
+    """
+
+    __tablename__ = "clan_statistics"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    members: Mapped[int] = mapped_column(Integer)
+    measured: Mapped[int] = mapped_column(Integer)  # members with a snapshot by the day's end
+    xp: Mapped[float] = mapped_column(Float)
+    ehp: Mapped[float] = mapped_column(Float)
+    ehb: Mapped[float] = mapped_column(Float)
+    maxed_total: Mapped[int] = mapped_column(Integer)
+    maxed_combat: Mapped[int] = mapped_column(Integer)
+    skills_99: Mapped[int] = mapped_column(Integer)
+    skills_200m: Mapped[int] = mapped_column(Integer)
+    total_level_average: Mapped[float | None] = mapped_column(Float)
+    total_level_median: Mapped[float | None] = mapped_column(Float)
+    combat_level_average: Mapped[float | None] = mapped_column(Float)
+    combat_level_median: Mapped[float | None] = mapped_column(Float)
+    regular: Mapped[int | None] = mapped_column(Integer)
+    ironman: Mapped[int | None] = mapped_column(Integer)
+    hardcore: Mapped[int | None] = mapped_column(Integer)
+    ultimate: Mapped[int | None] = mapped_column(Integer)
+    other_type: Mapped[int | None] = mapped_column(Integer)
+
+
 class MemberStatus(Base):
     """Where each member (and former member) stands: status, tenure, streaks, engagement."""
 

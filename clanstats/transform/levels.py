@@ -52,3 +52,25 @@ def total_level(skill_xp: Mapping[str, float | None]) -> int | None:
     if all(xp is None for xp in skills.values()):
         return None
     return sum(1 if xp is None else level_for_experience(xp) for xp in skills.values())
+
+
+COMBAT_SKILLS = ("attack", "strength", "defence", "hitpoints", "prayer", "ranged", "magic")
+MAX_COMBAT_LEVEL = 126
+
+
+def combat_level(skill_xp: Mapping[str, float | None]) -> int:
+    """The OSRS combat level from the combat skills' experience.
+
+    An unknown or missing combat skill counts as level 1, like an unknown skill in the total.
+    """
+    level = {
+        skill: 1 if skill_xp.get(skill) is None else level_for_experience(skill_xp[skill] or 0)
+        for skill in COMBAT_SKILLS
+    }
+    # The game's formula, floor(1/4 (Def + HP + Pray/2) + 13/40 max(Att + Str, 3/2 Rng, 3/2 Mag)),
+    # in whole numbers (x40) so no rounding can drop a level at an exact boundary.
+    base = 10 * (level["defence"] + level["hitpoints"] + level["prayer"] // 2)
+    style = max(
+        level["attack"] + level["strength"], level["ranged"] * 3 // 2, level["magic"] * 3 // 2
+    )
+    return (base + 13 * style) // 40

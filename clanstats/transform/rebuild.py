@@ -19,6 +19,7 @@ from clanstats.db.models import (
     ChannelCount,
     ChatHeatmap,
     ClanDaily,
+    ClanStatistics,
     DailyActivity,
     DailyGain,
     GainBaseline,
@@ -37,6 +38,8 @@ from clanstats.db.models import (
 )
 from clanstats.fingerprint import state_key
 from clanstats.transform.clan_daily import SUMMED_KEY as CLAN_DAYS_KEY
+from clanstats.transform.clan_statistics import MEMBERS_KEY as CLAN_STATISTICS_MEMBERS
+from clanstats.transform.clan_statistics import STATE_KEY as CLAN_STATISTICS_KEY
 from clanstats.transform.daily_activity import IDENTITY_FINGERPRINT, MESSAGE_WATERMARK
 from clanstats.transform.daily_gains import WATERMARK
 from clanstats.transform.milestones import MESSAGES_KEY
@@ -65,6 +68,7 @@ DERIVED_TABLES: tuple[type[Base], ...] = (
     ChatHeatmap,
     ChannelCount,
     ClanDaily,
+    ClanStatistics,
 )
 # transform's own keys in transform_state (report's and export's stay).
 STATE_KEYS = (
@@ -75,6 +79,7 @@ STATE_KEYS = (
     RECORDS_KEY,
     MESSAGES_KEY,
     CLAN_DAYS_KEY,
+    CLAN_STATISTICS_KEY,
     state_key("transform"),
 )
 
@@ -92,6 +97,8 @@ def forget_derived(session: Session, group_id: int) -> None:
     session.execute(
         delete(TransformState).where(
             TransformState.group_id == group_id,
-            TransformState.key.in_(STATE_KEYS) | TransformState.key.startswith(ABSENCES_KEY),
+            TransformState.key.in_(STATE_KEYS)
+            | TransformState.key.startswith(ABSENCES_KEY)
+            | TransformState.key.startswith(CLAN_STATISTICS_MEMBERS, autoescape=True),
         )
     )

@@ -23,6 +23,7 @@ from clanstats.stage import StageContext, StageResult
 from clanstats.transform.activity_changes import ActivityChanges
 from clanstats.transform.chat_rhythm import derive_chat_rhythm
 from clanstats.transform.clan_daily import derive_clan_daily
+from clanstats.transform.clan_statistics import derive_clan_statistics
 from clanstats.transform.daily_activity import update_daily_activity
 from clanstats.transform.daily_gains import update_daily_gains
 from clanstats.transform.goals import derive_goal_weeks
@@ -54,6 +55,7 @@ def derivations(changes: ActivityChanges) -> list[Derivation]:
         derive_goal_weeks,
         derive_season_scores,
         derive_chat_rhythm,
+        derive_clan_statistics,
     ]
 
 

@@ -16,11 +16,11 @@ from datetime import date, datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clanstats.db.models import Membership, MembershipEvent, TransformState
-from clanstats.db.upsert import insert_rows
+from clanstats.db.models import Membership, MembershipEvent
+from clanstats.db.state import read_keyed, write_keyed
 from clanstats.windows import local_day
 
 # (start, end) of a stay or an absence, naive UTC; None: open at that end.
@@ -148,17 +148,7 @@ def changed_absences(session: Session, group_id: int, stays: dict[int, Stays]) -
 
 def remember_absences(session: Session, group_id: int, stays: dict[int, Stays]) -> None:
     """Store each player's absence digest (in the caller's transaction) for the next run."""
-    session.execute(
-        delete(TransformState).where(
-            TransformState.group_id == group_id, TransformState.key.startswith(ABSENCES_KEY)
-        )
-    )
-    rows = [
-        {"group_id": group_id, "key": ABSENCES_KEY + pid, "value": digest}
-        for pid, digest in _absence_digests(stays).items()
-    ]
-    if rows:
-        insert_rows(session, TransformState, rows)
+    write_keyed(session, group_id, ABSENCES_KEY, _absence_digests(stays))
 
 
 def _absence_digests(stays: dict[int, Stays]) -> dict[str, str]:
@@ -166,12 +156,4 @@ def _absence_digests(stays: dict[int, Stays]) -> dict[str, str]:
 
 
 def _stored_absences(session: Session, group_id: int) -> dict[str, str]:
-    return {
-        key.removeprefix(ABSENCES_KEY): value
-        for key, value in session.execute(
-            select(TransformState.key, TransformState.value).where(
-                TransformState.group_id == group_id,
-                TransformState.key.startswith(ABSENCES_KEY),
-            )
-        )
-    }
+    return read_keyed(session, group_id, ABSENCES_KEY)
