@@ -287,7 +287,12 @@ def _from_history(
     found = {day: DayStatistics(len(members[day]), measures.skills) for day in days}
     query = (
         select(Snapshot.player_id, Snapshot.taken_at, SnapshotValue.metric_id, SnapshotValue.value)
-        .join(SnapshotValue, SnapshotValue.snapshot_id == Snapshot.id, isouter=True)
+        .join(
+            SnapshotValue,
+            (SnapshotValue.snapshot_id == Snapshot.id)
+            & SnapshotValue.metric_id.in_(measures.names),
+            isouter=True,  # a snapshot with none of these values still counts its member in
+        )
         .where(Snapshot.group_id == group_id, Snapshot.taken_at < ends[-1])
         .order_by(Snapshot.player_id, Snapshot.taken_at, Snapshot.id)
     )
