@@ -599,6 +599,58 @@ class ClanStatistics(Base):
     other_type: Mapped[int | None] = mapped_column(Integer)
 
 
+class Recruit(Base):
+    """A member who joined after the clan was on WOM: how their first months went.
+
+    The founding roster (WOM listed them the day the clan registered, with no in-game join date)
+    is not here: when they joined is unknown.
+    """
+
+    __tablename__ = "recruits"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    joined_on: Mapped[date] = mapped_column(Date)  # the tenure start (member_status.joined_on)
+    cohort: Mapped[date] = mapped_column(Date)  # the first day of the month they joined
+    left_on: Mapped[date | None] = mapped_column(Date)
+    first_game_on: Mapped[date | None] = mapped_column(Date)  # first gain since joining
+    first_message_on: Mapped[date | None] = mapped_column(Date)  # first message since joining
+    # None until that many days have passed since joining; active_N also None when the 30 days
+    # before lie before ClanStats could see their game and held no activity.
+    stayed_30: Mapped[bool | None] = mapped_column(Boolean)
+    stayed_90: Mapped[bool | None] = mapped_column(Boolean)
+    stayed_180: Mapped[bool | None] = mapped_column(Boolean)
+    active_30: Mapped[bool | None] = mapped_column(Boolean)
+    active_90: Mapped[bool | None] = mapped_column(Boolean)
+    active_180: Mapped[bool | None] = mapped_column(Boolean)
+    welcome: Mapped[str | None] = mapped_column(String(60))  # why to welcome them; None: no need
+
+
+class RecruitCohort(Base):
+    """The recruits of one month: how many stayed, and stayed active, 30, 90 and 180 days on."""
+
+    __tablename__ = "recruit_cohorts"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    recruits: Mapped[int] = mapped_column(Integer)
+    still_in: Mapped[int] = mapped_column(Integer)
+    # reached_N: recruits who joined at least N days ago; stayed_N / active_N count among them,
+    # unknown_N those who stayed but whose activity then is before ClanStats' history.
+    reached_30: Mapped[int] = mapped_column(Integer)
+    stayed_30: Mapped[int] = mapped_column(Integer)
+    active_30: Mapped[int] = mapped_column(Integer)
+    unknown_30: Mapped[int] = mapped_column(Integer)
+    reached_90: Mapped[int] = mapped_column(Integer)
+    stayed_90: Mapped[int] = mapped_column(Integer)
+    active_90: Mapped[int] = mapped_column(Integer)
+    unknown_90: Mapped[int] = mapped_column(Integer)
+    reached_180: Mapped[int] = mapped_column(Integer)
+    stayed_180: Mapped[int] = mapped_column(Integer)
+    active_180: Mapped[int] = mapped_column(Integer)
+    unknown_180: Mapped[int] = mapped_column(Integer)
+
+
 class MemberStatus(Base):
     """Where each member (and former member) stands: status, tenure, streaks, engagement."""
 

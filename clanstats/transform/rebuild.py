@@ -32,6 +32,8 @@ from clanstats.db.models import (
     PeriodGain,
     PersonalRecord,
     Promotion,
+    Recruit,
+    RecruitCohort,
     RelayName,
     SeasonScore,
     TransformState,
@@ -69,6 +71,8 @@ DERIVED_TABLES: tuple[type[Base], ...] = (
     ChannelCount,
     ClanDaily,
     ClanStatistics,
+    Recruit,
+    RecruitCohort,
 )
 # transform's own keys in transform_state (report's and export's stay).
 STATE_KEYS = (

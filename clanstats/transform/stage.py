@@ -35,6 +35,7 @@ from clanstats.transform.periods import derive_period_gains
 from clanstats.transform.promotions import derive_promotions
 from clanstats.transform.rebuild import forget_derived, rebuild_requested
 from clanstats.transform.records import derive_personal_records
+from clanstats.transform.recruits import derive_recruits
 from clanstats.transform.seasons import derive_season_scores
 from clanstats.transform.status import derive_member_status
 from clanstats.transform.stays import changed_absences, load_stays, remember_absences
@@ -56,6 +57,7 @@ def derivations(changes: ActivityChanges) -> list[Derivation]:
         derive_season_scores,
         derive_chat_rhythm,
         derive_clan_statistics,
+        derive_recruits,
     ]
 
 

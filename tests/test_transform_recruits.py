@@ -1,0 +1,170 @@
+"""Recruits and their cohorts, worked by hand from member_status rows and days of activity.
+
+The clan registered on WOM on 8 May 2026; today is Friday 4 December 2026 (UTC).
+
+    P1  listed by WOM on 8 May, no in-game date: the founding roster, not a recruit
+    P2  joined in game on 1 Mar (before WOM); first snapshot 20 May; one message, 25 May
+    P3  listed 10 Jun, left 1 Aug; first snapshot 10 Jun; a gain on 15 Jun
+    P6  listed 20 Jun; first snapshot 19 Jun; a message on 19 Jun (before joining), a gain 1 Sep
+    P4  listed 20 Nov; a gain on 22 Nov, no message
+    P5  joined in game 25 Nov; no snapshot; a message on 26 Nov
+    P7  joined in game 30 Nov, left 2 Dec
+    P9  listed 28 Nov; nothing yet
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, insert, update
+from sqlalchemy.orm import Session
+
+from clanstats.db.models import (
+    DailyActivity,
+    MemberStatus,
+    Recruit,
+    RecruitCohort,
+    Snapshot,
+    WomGroup,
+)
+from clanstats.transform.recruits import derive_recruits
+from tests.engagement_fixtures import GROUP, add_player, clan_database, derive, table
+
+TODAY = date(2026, 12, 4)
+JOINS: dict[int, tuple[date, str, date | None]] = {
+    1: (date(2026, 5, 8), "wom_listed", None),
+    2: (date(2026, 3, 1), "clan_sync", None),
+    3: (date(2026, 6, 10), "wom_listed", date(2026, 8, 1)),
+    6: (date(2026, 6, 20), "wom_listed", None),
+    4: (date(2026, 11, 20), "wom_listed", None),
+    5: (date(2026, 11, 25), "clan_sync", None),
+    7: (date(2026, 11, 30), "clan_sync", date(2026, 12, 2)),
+    9: (date(2026, 11, 28), "wom_listed", None),
+}
+FIRST_SNAPSHOTS = {2: date(2026, 5, 20), 3: date(2026, 6, 10), 6: date(2026, 6, 19)}
+ACTIVITY: list[tuple[int, date, dict[str, float]]] = [
+    (2, date(2026, 5, 25), {"messages": 1}),
+    (3, date(2026, 6, 15), {"xp": 500.0}),
+    (6, date(2026, 6, 19), {"messages": 3}),
+    (6, date(2026, 9, 1), {"boss_kills": 1.0}),
+    (4, date(2026, 11, 22), {"ehp": 0.5}),
+    (5, date(2026, 11, 26), {"messages": 2}),
+    (3, date(2026, 6, 16), {"xp": 0.0}),  # a row with nothing in it is no activity
+]
+RECRUIT_COLUMNS = [c.name for c in Recruit.__table__.columns if c.name != "group_id"]
+COHORT_COLUMNS = [c.name for c in RecruitCohort.__table__.columns if c.name != "group_id"]
+
+
+def database(migrated_url: str) -> Engine:
+    engine = clan_database(migrated_url)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(WomGroup)
+            .where(WomGroup.id == GROUP)
+            .values(wom_created_at=datetime(2026, 5, 8, 14))
+        )
+        for pid, (joined, source, left) in JOINS.items():
+            session.execute(
+                insert(MemberStatus).values(
+                    group_id=GROUP,
+                    player_id=pid,
+                    display_name=f"P{pid}",
+                    status="left" if left else "active",
+                    joined_on=joined,
+                    left_on=left,
+                    tenure_source=source,
+                )
+            )
+    for pid in JOINS:
+        add_player(engine, pid)
+    with Session(engine) as session, session.begin():
+        for pid, day in FIRST_SNAPSHOTS.items():
+            for hour in (9, 20):  # the earliest counts
+                session.execute(
+                    insert(Snapshot).values(
+                        group_id=GROUP,
+                        player_id=pid,
+                        taken_at=datetime(day.year, day.month, day.day, hour),
+                    )
+                )
+        for pid, day, values in ACTIVITY:
+            session.execute(
+                insert(DailyActivity).values(
+                    group_id=GROUP, player_id=pid, day=day, **({"messages": 0} | values)
+                )
+            )
+    return engine
+
+
+def recruit(pid: int, cohort: date, *, left: date | None = None, game: date | None = None,
+            message: date | None = None, stayed: tuple[Any, Any, Any] = (None, None, None),
+            active: tuple[Any, Any, Any] = (None, None, None), welcome: str | None = None
+            ) -> tuple[Any, ...]:  # fmt: skip
+    row = {
+        "player_id": pid,
+        "joined_on": JOINS[pid][0],
+        "cohort": cohort,
+        "left_on": left,
+        "first_game_on": game,
+        "first_message_on": message,
+        **{f"stayed_{n}": v for n, v in zip((30, 90, 180), stayed, strict=True)},
+        **{f"active_{n}": v for n, v in zip((30, 90, 180), active, strict=True)},
+        "welcome": welcome,
+    }
+    return tuple(row[c] for c in RECRUIT_COLUMNS)
+
+
+MAR, JUN, NOV = date(2026, 3, 1), date(2026, 6, 1), date(2026, 11, 1)
+T, F = True, False
+EXPECTED_RECRUITS = sorted([
+    # 30 days: 31 Mar, its 30 days before ClanStats saw the game (from 21 May) and quiet:
+    # unknown. 90 days: 30 May, the message of 25 May. 180 days: 28 Aug, watched and quiet.
+    recruit(2, MAR, message=date(2026, 5, 25), stayed=(T, T, T), active=(None, T, F)),
+    # Left on 1 Aug: stayed 30 days (10 Jul), not 90 (8 Sep); 180 days (7 Dec) not yet.
+    recruit(3, JUN, left=date(2026, 8, 1), game=date(2026, 6, 15), stayed=(T, F, None),
+            active=(T, F, None)),
+    # The message of 19 Jun came before joining. 30 days (20 Jul): quiet. 90 (18 Sep): 1 Sep.
+    recruit(6, JUN, game=date(2026, 9, 1), stayed=(T, T, None), active=(F, T, None)),
+    recruit(4, NOV, game=date(2026, 11, 22), welcome="no message yet"),
+    recruit(5, NOV, message=date(2026, 11, 26), welcome="no game progress yet"),
+    recruit(7, NOV, left=date(2026, 12, 2)),
+    recruit(9, NOV, welcome="no message and no game progress yet"),
+])  # fmt: skip
+
+
+def cohort(month: date, recruits: int, still_in: int, *marks: int) -> tuple[Any, ...]:
+    return (month, recruits, still_in, *marks)
+
+
+EXPECTED_COHORTS = [
+    # per mark: reached, stayed, active, unknown
+    cohort(MAR, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 0, 0),
+    cohort(JUN, 2, 1, 2, 2, 1, 0, 2, 1, 1, 0, 0, 0, 0, 0),
+    cohort(NOV, 4, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+]
+
+
+def test_recruits_and_cohorts_worked_by_hand(migrated_url: str) -> None:
+    engine = database(migrated_url)
+    counts = derive(engine, derive_recruits, today=TODAY, timezone=ZoneInfo("UTC"))
+    assert table(engine, Recruit, *RECRUIT_COLUMNS) == EXPECTED_RECRUITS
+    assert COHORT_COLUMNS[:3] == ["month", "recruits", "still_in"]
+    assert table(engine, RecruitCohort, *COHORT_COLUMNS) == EXPECTED_COHORTS
+    assert counts == {"recruits": 7, "recruits to welcome": 3}
+
+
+def test_without_a_registration_date_every_known_join_is_a_recruit(migrated_url: str) -> None:
+    engine = database(migrated_url)
+    with Session(engine) as session, session.begin():
+        session.execute(update(WomGroup).values(wom_created_at=None))
+    derive(engine, derive_recruits, today=TODAY, timezone=ZoneInfo("UTC"))
+    assert [row[0] for row in table(engine, Recruit, "player_id")] == [1, 2, 3, 4, 5, 6, 7, 9]
+
+
+def test_a_clan_with_no_members_has_no_recruits(migrated_url: str) -> None:
+    engine = clan_database(migrated_url)
+    derive(engine, derive_recruits, today=TODAY, timezone=ZoneInfo("UTC"))
+    assert table(engine, Recruit, "player_id") == []
+    assert table(engine, RecruitCohort, "month") == []
