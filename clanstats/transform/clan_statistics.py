@@ -86,7 +86,7 @@ def derive_clan_statistics(
         return {"clan statistics days": 0}
     days = sample_days(today, first)
     stays = load_stays(session, group_id)
-    members = {day: members_on(stays, day, timezone) for day in days}
+    members = members_on(stays, days, timezone)
     digests = {day.isoformat(): _digest(found) for day, found in members.items()}
     newest = session.scalar(select(func.max(Snapshot.id)).where(Snapshot.group_id == group_id))
     stored_rows = _stored(session, group_id)
@@ -124,17 +124,20 @@ def sample_days(today: date, first: date) -> list[date]:
     return [*sorted(day for day in sundays if day >= first), today]
 
 
-def members_on(stays: Mapping[int, Stays], day: date, timezone: ZoneInfo) -> frozenset[int]:
-    """The players in the clan at the end of a clan day (a leave that day counts as gone)."""
-    return frozenset(
-        pid
-        for pid, player in stays.items()
-        if any(
-            (start is None or local_day(start, timezone) <= day)
-            and (end is None or local_day(end, timezone) > day)
-            for start, end in player.periods
+def members_on(
+    stays: Mapping[int, Stays], days: list[date], timezone: ZoneInfo
+) -> dict[date, frozenset[int]]:
+    """The players in the clan at the end of each clan day (a leave that day counts as gone)."""
+    spans = [
+        (
+            pid,
+            local_day(start, timezone) if start is not None else date.min,
+            local_day(end, timezone) if end is not None else date.max,
         )
-    )
+        for pid, player in stays.items()
+        for start, end in player.periods
+    ]
+    return {day: frozenset(pid for pid, start, end in spans if start <= day < end) for day in days}
 
 
 class DayStatistics:
