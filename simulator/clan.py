@@ -552,6 +552,14 @@ class SimulatedClan:
         """
         return self._roster.role_at(self._player(player_id), to_ms(moment))
 
+    def account_type(self, player_id: int) -> str:
+        """Return a player's account type, the `type` WOM serves (`regular`, `ironman`, ...).
+
+        An account's type never changes in the simulation. Ground truth for tests; a harvester
+        must not rely on it.
+        """
+        return self._roster.types[self._player(player_id)]
+
     def name_reuses(self) -> list[NameReuse]:
         """Return every reuse of an old name, in `name_reuse` order (see `SimConfig`).
 

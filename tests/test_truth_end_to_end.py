@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from clanstats.db.models import (
     ChannelCount,
     ChatHeatmap,
     ClanDaily,
+    ClanStatistics,
     GoalWeek,
     IdentityLink,
     MemberStatus,
@@ -53,6 +54,7 @@ from clanstats.db.models import (
 from clanstats.rules import load_rules
 from simulator.chat import ChatConfig, SimulatedChat
 from simulator.clan import SimConfig, SimulatedClan, standardize_username
+from simulator.clan_stats_truth import StatisticsDay, clan_statistics
 from simulator.truth import Backfill, Harvest, Links, Observed, Truth, check_links
 from tests.conftest import ENGINES, engine_kind
 from tests.databases import PostgresDatabases
@@ -291,6 +293,7 @@ def check_database(engine: Engine, truth: Truth) -> None:
     check_period_gains(engine, truth, problems)
     check_promotions(engine, truth, problems)
     check_clan_numbers(engine, truth, problems)
+    check_clan_statistics(engine, truth, problems)
     assert not problems, f"{len(problems)} disagreements:\n" + "\n".join(problems[:60])
 
 
@@ -457,6 +460,54 @@ def check_clan_numbers(engine: Engine, truth: Truth, problems: list[str]) -> Non
     }
     if have_anniversaries != truth.anniversaries(list(years.values())):
         problems.append("anniversaries differ from the truth's")
+
+
+STATISTICS_SUMS = ("xp", "ehp", "ehb")
+STATISTICS_LEVELS = (
+    "total_level_average",
+    "total_level_median",
+    "combat_level_average",
+    "combat_level_median",
+)
+
+
+def check_clan_statistics(engine: Engine, truth: Truth, problems: list[str]) -> None:
+    """Every sampled day's clan statistics, and its members as clan_daily counts them."""
+    columns = tuple(f.name for f in fields(StatisticsDay))
+    stored = {
+        r[0]: dict(zip(columns, r[1:], strict=True))
+        for r in rows(engine, ClanStatistics, "day", *columns)
+    }
+    want = clan_statistics(truth)
+    if set(stored) != set(want):
+        problems.append(
+            f"clan statistics days: extra {sorted(set(stored) - set(want))}, "
+            f"missing {sorted(set(want) - set(stored))}"
+        )
+    daily_members = dict(rows(engine, ClanDaily, "day", "members"))
+    for day in sorted(set(stored) & set(want)):
+        have = stored[day]
+        for name, value in zip(columns, astuple(want[day]), strict=True):
+            if not _statistic_agrees(name, have[name], value):
+                problems.append(
+                    f"clan statistics {day} {name}: stored {have[name]!r}, truth {value!r}"
+                )
+        if have["members"] != daily_members.get(day):
+            problems.append(
+                f"clan statistics {day} members {have['members']}, "
+                f"clan_daily {daily_members.get(day)}"
+            )
+
+
+def _statistic_agrees(name: str, have: float | None, want: float | None) -> bool:
+    """Counts exactly; sums within a relative 1e-9; averages and medians within 1e-9."""
+    if have is None or want is None:
+        return have is want
+    if name in STATISTICS_SUMS:
+        return math.isclose(have, want, rel_tol=1e-9)
+    if name in STATISTICS_LEVELS:
+        return math.isclose(have, want, rel_tol=0, abs_tol=1e-9)
+    return have == want
 
 
 def check_outputs(world: World, truth: Truth) -> None:
