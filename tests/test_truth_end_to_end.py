@@ -48,6 +48,8 @@ from clanstats.db.models import (
     PeriodGain,
     PersonalRecord,
     Promotion,
+    Recruit,
+    RecruitCohort,
     RelayName,
     SeasonScore,
 )
@@ -55,6 +57,7 @@ from clanstats.rules import load_rules
 from simulator.chat import ChatConfig, SimulatedChat
 from simulator.clan import SimConfig, SimulatedClan, standardize_username
 from simulator.clan_stats_truth import StatisticsDay, clan_statistics
+from simulator.recruits_truth import cohorts, recruits
 from simulator.truth import Backfill, Harvest, Links, Observed, Truth, check_links
 from tests.conftest import ENGINES, engine_kind
 from tests.databases import PostgresDatabases
@@ -294,6 +297,7 @@ def check_database(engine: Engine, truth: Truth) -> None:
     check_promotions(engine, truth, problems)
     check_clan_numbers(engine, truth, problems)
     check_clan_statistics(engine, truth, problems)
+    check_recruits(engine, truth, problems)
     assert not problems, f"{len(problems)} disagreements:\n" + "\n".join(problems[:60])
 
 
@@ -508,6 +512,47 @@ def _statistic_agrees(name: str, have: float | None, want: float | None) -> bool
     if name in STATISTICS_LEVELS:
         return math.isclose(have, want, rel_tol=0, abs_tol=1e-9)
     return have == want
+
+
+MARKS = (30, 90, 180)
+RECRUIT_FIELDS = ("joined_on", "cohort", "left_on", "first_game_on", "first_message_on")
+
+
+def check_recruits(engine: Engine, truth: Truth, problems: list[str]) -> None:
+    """Every recruit's row and every month's cohort."""
+    columns = (
+        *RECRUIT_FIELDS,
+        *(f"stayed_{n}" for n in MARKS),
+        *(f"active_{n}" for n in MARKS),
+        "welcome",
+    )
+    stored = {r[0]: r[1:] for r in rows(engine, Recruit, "player_id", *columns)}
+    want = recruits(truth)
+    if set(stored) != set(want):
+        problems.append(
+            f"recruits: extra {sorted(set(stored) - set(want))}, "
+            f"missing {sorted(set(want) - set(stored))}"
+        )
+    for pid in sorted(set(stored) & set(want)):
+        w = want[pid]
+        expected = (
+            *(getattr(w, name) for name in RECRUIT_FIELDS),
+            *w.stayed,
+            *w.active,
+            w.welcome,
+        )
+        for name, have, value in zip(columns, stored[pid], expected, strict=True):
+            if have != value:
+                problems.append(f"recruit {pid} {name}: stored {have!r}, truth {value!r}")
+    counts = tuple(
+        f"{what}_{n}" for n in MARKS for what in ("reached", "stayed", "active", "unknown")
+    )
+    months = {
+        r[0]: tuple(r[1:])
+        for r in rows(engine, RecruitCohort, "month", "recruits", "still_in", *counts)
+    }
+    if months != cohorts(want):
+        problems.append(f"recruit cohorts: stored {months}, truth {cohorts(want)}")
 
 
 def check_outputs(world: World, truth: Truth) -> None:
