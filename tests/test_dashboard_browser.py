@@ -227,7 +227,50 @@ def test_panels_render_with_the_right_counts(
         for m in current
         if m["gains"]["30d"]["xp"] is not None and m["gains"]["30d"]["messages"] is not None
     )
-    assert page.locator("section[data-panel]").count() == 14
+    assert page.locator("section[data-panel]").count() == 15
+
+
+def test_the_clan_statistics_panel_shows_the_newest_figures_and_the_weeks(
+    open_page: Opener, page_file: Path, data: dict[str, Any]
+) -> None:
+    page, _ = open_page(page_file)
+    statistics = data["clan_statistics"]
+    latest = statistics["latest"]
+
+    def tile(key: str) -> str:
+        return str(page.locator(f"#panel-clanstats [data-stat={key}] .kpi-value").inner_text())
+
+    assert tile("members") == str(latest["members"])
+    # Three figures, compact: 6.08B for 6,082,324,465 XP.
+    shown = tile("xp")
+    assert re.fullmatch(r"\d\.\d\dB", shown) and abs(float(shown[:-1]) * 1e9 - latest["xp"]) < 5e6
+    assert tile("maxed") == str(latest["maxed_total"])
+    assert tile("maxed_combat") == str(latest["maxed_combat"])
+    assert tile("skills_99") == str(latest["skills_99"])
+    assert tile("skills_200m") == str(latest["skills_200m"])
+    assert tile("total_level") == f"{round(latest['total_level_average']):,}"
+    median = page.locator("#panel-clanstats [data-stat=total_level] .kpi-sub").inner_text()
+    assert median == f"average · median {round(latest['total_level_median']):,}"
+    assert tile("combat_level") == f"{latest['combat_level_average']:.1f}"
+    # Each account type the clan has, with its count and share; the bar splits the same way.
+    types = {k: v for k, v in statistics["account_types"].items() if v}
+    rows = page.locator("#panel-clanstats .type-list li")
+    assert rows.evaluate_all("items => items.map(i => i.dataset.type)") == list(types)
+    first = rows.first.locator("span").all_inner_texts()
+    regular = types["regular"]
+    assert first[1:] == ["Regular", str(regular), f"{round(100 * regular / latest['members'])}%"]
+    assert page.locator("#panel-clanstats .type-bar span").count() == len(types)
+    # A point per week with XP and one for the newest day; the readout follows the keys.
+    points = [*statistics["weeks"], latest]
+    chart = page.locator("[data-chart=clanstats-xp]")
+    assert chart.locator("circle.point-total").count() == sum(p["xp"] is not None for p in points)
+    chart.focus()
+    page.keyboard.press("End")
+    readout = page.locator("#panel-clanstats .readout").inner_text()
+    assert readout.endswith(f"today: {shown} XP · {latest['members']} members"), readout
+    page.keyboard.press("Home")
+    first_week = page.locator("#panel-clanstats .readout").inner_text()
+    assert first_week.startswith("Week to Sun ") and "with a snapshot" in first_week
 
 
 def test_search_filters_the_member_table(
@@ -361,8 +404,14 @@ def test_each_panel_downloads_its_json(
     open_page: Opener, page_file: Path, data: dict[str, Any]
 ) -> None:
     page, _ = open_page(page_file)
-    assert page.locator("button[data-download]").count() == 14
-    for panel, key in (("members", "members"), ("gainers", "gainers"), ("season", "season")):
+    assert page.locator("button[data-download]").count() == 15
+    downloads = (
+        ("members", "members"),
+        ("gainers", "gainers"),
+        ("season", "season"),
+        ("clanstats", "clan_statistics"),
+    )
+    for panel, key in downloads:
         with page.expect_download() as info:
             page.click(f"button[data-download={panel}]")
         download = info.value
@@ -396,6 +445,8 @@ def test_an_empty_clan_explains_each_empty_panel(open_page: Opener, tmp_path: Pa
     # With no seasons in the rules, it says so (not that one "isn't running").
     assert any("No season is set up" in text for text in empties)
     assert page.locator("[data-kpi=xp_7d] .kpi-value").inner_text() == "—"
+    statistics = page.locator("#panel-clanstats [data-empty]").inner_text()
+    assert statistics.startswith("No snapshots yet") and "\n" not in statistics.strip()
 
 
 def test_screenshots_for_a_person_to_look_at(

@@ -24,6 +24,7 @@ from clanstats.db.engine import make_engine
 from clanstats.db.models import (
     ChatHeatmap,
     ClanDaily,
+    ClanStatistics,
     DailyActivity,
     DiscordChannel,
     DiscordMessage,
@@ -160,6 +161,7 @@ CONTRACT_BREAKS = [
     (("kpis", "members"), 12.5),
     (("version",), "2"),
     (("members", 2, "smuggled"), True),
+    (("clan_statistics", "weeks", 0, "members"), None),
 ]
 
 
@@ -236,7 +238,7 @@ def test_a_clan_before_its_first_transform_still_exports_valid_data(migrated_url
         )
     assert_valid(data)
     assert data["members"] == [] and data["trends"] == [] and data["season"] is None
-    assert data["heatmap"] is None
+    assert data["heatmap"] is None and data["clan_statistics"] is None
     assert data["kpis"]["clan_gains"]["30d"] == dict.fromkeys(
         ("xp", "ehp", "ehb", "boss_kills", "messages")
     )
@@ -350,6 +352,17 @@ def test_clan_panels_match_their_tables(engine: Engine, data: dict[str, Any]) ->
     assert data["kpis"]["promotions_due"] == sum(p.is_due for p in promotions)
     assert len(data["removal_candidates"]) == removal == data["kpis"]["removal_candidates"]
     assert [r["span"] for r in data["records"]].count("day") == 4
+
+
+def test_the_demo_clans_statistics_are_todays_and_its_sundays(data: dict[str, Any]) -> None:
+    statistics = data["clan_statistics"]
+    latest, weeks = statistics["latest"], statistics["weeks"]
+    assert latest["day"] == data["today"]
+    assert sum(statistics["account_types"].values()) == latest["members"] > 0
+    days = [date.fromisoformat(week["day"]) for week in weeks]
+    assert days == sorted(days) and len(days) >= 10
+    assert all(day.weekday() == 6 for day in days)  # Sundays
+    assert days[-1] > date.fromisoformat(data["today"]) - timedelta(days=8)
 
 
 def test_freshness_is_the_last_successful_fetch_per_family(
@@ -571,3 +584,128 @@ def test_a_failed_first_run_knows_the_configured_season_and_ranks(migrated_url: 
     assert data["rules"]["ranks"] == ["recruit", "corporal", "sergeant", "lieutenant"]
     wom = data["freshness"]["sources"][0]
     assert wom["family"] == "wom" and wom["failing_sources"] == 6
+
+
+# --- clan statistics --------------------------------------------------------------------------
+
+STATISTICS_TODAY = date(2026, 11, 20)  # a Friday
+
+
+def statistics_row(day: date, **values: Any) -> dict[str, Any]:
+    """A clan_statistics row of the test group: 10 members, every one measured, unless told."""
+    return {
+        "group_id": 7,
+        "day": day,
+        "members": 10,
+        "measured": 10,
+        "xp": 1_234_567_890.0,
+        "ehp": 4321.456,
+        "ehb": 98.7654,
+        "maxed_total": 1,
+        "maxed_combat": 3,
+        "skills_99": 41,
+        "skills_200m": 2,
+        "total_level_average": 1876.333333,
+        "total_level_median": 1901.5,
+        "combat_level_average": 110.25,
+        "combat_level_median": 112.0,
+        **values,
+    }
+
+
+def statistics_data(url: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(WomGroup), [{"id": 7, "name": "Clan", "fetched_at": datetime(2026, 11, 20)}]
+        )
+        if rows:
+            session.execute(insert(ClanStatistics), rows)
+    with Session(engine) as session:
+        data = build_clan_data(
+            session,
+            group_id=7,
+            today=STATISTICS_TODAY,
+            timezone=UTC_ZONE,
+            generated_at=datetime(2026, 11, 20, 6, tzinfo=UTC),
+            rules=Rules(),
+        )
+    engine.dispose()
+    assert_valid(data)
+    return data
+
+
+def test_clan_statistics_are_the_newest_day_with_its_account_types_and_the_weeks_before(
+    migrated_url: str,
+) -> None:
+    types = {"regular": 6, "ironman": 2, "hardcore": 1, "ultimate": 0, "other_type": 1}
+    data = statistics_data(
+        migrated_url,
+        [
+            # Stored in no order; the first Sunday before anyone's snapshot had arrived.
+            statistics_row(STATISTICS_TODAY, **types),
+            statistics_row(date(2026, 11, 15), members=9, xp=1_200_000_000.4),
+            statistics_row(
+                date(2026, 11, 8),
+                members=8,
+                measured=0,
+                xp=0.0,
+                ehp=0.0,
+                ehb=0.0,
+                maxed_total=0,
+                maxed_combat=0,
+                skills_99=0,
+                skills_200m=0,
+                total_level_average=None,
+                total_level_median=None,
+                combat_level_average=None,
+                combat_level_median=None,
+            ),
+        ],
+    )
+    figures = {
+        "members": 10,
+        "measured": 10,
+        "xp": 1_234_567_890,
+        "ehp": 4321.46,
+        "ehb": 98.77,
+        "maxed_total": 1,
+        "maxed_combat": 3,
+        "skills_99": 41,
+        "skills_200m": 2,
+        "total_level_average": 1876.33,
+        "total_level_median": 1901.5,
+        "combat_level_average": 110.25,
+        "combat_level_median": 112.0,
+    }
+    assert data["clan_statistics"] == {
+        "latest": {"day": "2026-11-20", **figures},
+        "account_types": {"regular": 6, "ironman": 2, "hardcore": 1, "ultimate": 0, "other": 1},
+        "weeks": [
+            # Nobody measured: no figure from snapshots, never 0.
+            {**dict.fromkeys(figures), "day": "2026-11-08", "members": 8, "measured": 0},
+            {**figures, "day": "2026-11-15", "members": 9, "xp": 1_200_000_000},
+        ],
+    }
+    assert type(data["clan_statistics"]["latest"]["xp"]) is int
+
+
+def test_clan_statistics_for_an_earlier_day_end_on_it_without_account_types(
+    migrated_url: str,
+) -> None:
+    # A run for a day before the newest stored one: the newest shown is a Sunday, whose
+    # account types WOM can't tell (the transform stores them for its today only).
+    data = statistics_data(
+        migrated_url,
+        [
+            statistics_row(date(2026, 11, 15)),
+            statistics_row(STATISTICS_TODAY + timedelta(days=3), regular=10, ironman=0),
+        ],
+    )
+    statistics = data["clan_statistics"]
+    assert statistics["latest"]["day"] == "2026-11-15"
+    assert statistics["account_types"] is None and statistics["weeks"] == []
+
+
+def test_no_clan_statistics_yet_is_null(migrated_url: str) -> None:
+    assert statistics_data(migrated_url, [])["clan_statistics"] is None

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from clanstats.db.engine import make_engine
 from clanstats.db.models import (
     ClanDaily,
+    ClanStatistics,
     GoalWeek,
     MemberStatus,
     NameChange,
@@ -173,6 +174,55 @@ def test_only_whitelisted_fields_go_public(engine: Engine) -> None:
     assert public["goals"] == [
         {"name": "XP", "target": 100, "progress": 150, "achieved": True, "percent": 100}
     ]
+    assert public["statistics"] is None  # no clan statistics worked out yet
+
+
+def test_the_clans_newest_statistics_go_public_as_headline_figures(engine: Engine) -> None:
+    row = {
+        "group_id": GROUP,
+        "members": 3,
+        "measured": 3,
+        "ehp": 812.5,
+        "ehb": 40.25,
+        "maxed_combat": 2,
+        "skills_99": 30,
+        "skills_200m": 1,
+        "total_level_median": 2000.0,
+        "combat_level_average": 118.0,
+        "combat_level_median": 121.0,
+    }
+    types = ("regular", "ironman", "hardcore", "ultimate", "other_type")
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(ClanStatistics),
+            [
+                {
+                    **row,
+                    "day": date(2026, 11, 15),
+                    "xp": 5e8,
+                    "maxed_total": 0,
+                    "total_level_average": 1950.0,
+                    **dict.fromkeys(types),
+                },
+                {
+                    **row,
+                    "day": TODAY,
+                    "xp": 612_345_678.4,
+                    "maxed_total": 1,
+                    "total_level_average": 1987.6667,
+                    **dict(zip(types, (2, 1, 0, 0, 0), strict=True)),
+                },
+            ],
+        )
+    public = summary(engine, Rules())
+    assert public["statistics"] == {
+        "day": "2026-11-20",
+        "members": 3,
+        "maxed": 1,
+        "total_level_average": 1987.7,
+        "xp": 612_345_678,
+    }
+    assert type(public["statistics"]["xp"]) is int
 
 
 def test_opted_out_members_vanish_under_any_of_their_names(engine: Engine) -> None:
@@ -245,6 +295,7 @@ def test_the_bundle_builds_with_real_eleventy_and_escapes_names(
     assert "<td>Alice</td>" in page and "<td>1,500</td>" in page  # thousands separated
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and HOSTILE not in page
     assert "XP: 150 of 100" in page
+    assert "Together they have" not in page  # no clan statistics yet: no sentence about them
 
 
 def test_outputs_are_replaced_whole_and_readable(tmp_path: Path) -> None:

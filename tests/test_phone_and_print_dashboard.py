@@ -27,6 +27,16 @@ from tests.test_export_clan_data import FIRST_RUN_RULES, failed_first_run
 __all__ = ["browser", "data", "open_page", "page_file"]  # fixtures used by name below
 
 VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
+LAPTOP = {"width": 1366, "height": 768}
+
+# Anything inside a panel that reaches past its right edge (or the screen's), by tag and class.
+OVERFLOWING = """(selector) => {
+  const panel = document.querySelector(selector);
+  const edge = Math.min(panel.getBoundingClientRect().right, innerWidth);
+  return [...panel.querySelectorAll("*")]
+    .filter((node) => node.getBoundingClientRect().right > edge + 0.5)
+    .map((node) => `${node.tagName}.${node.getAttribute("class")}`);
+}"""
 
 # Every section link: is it in view now, can it be brought into view, and the cue.
 NAV_REACH = """() => {
@@ -78,7 +88,7 @@ def test_every_section_link_is_in_view_or_a_visible_scroll_away(
     page, _ = open_page(page_file, viewport=viewport)
     page.wait_for_timeout(300)  # the fade's transition
     found = page.evaluate(NAV_REACH)
-    assert len(found["reached"]) == 14 and all(found["reached"])
+    assert len(found["reached"]) == 15 and all(found["reached"])
     if viewport is WIDE:
         # 1440 px: the links wrap, so every one is on screen without scrolling.
         assert all(found["before"])
@@ -136,6 +146,26 @@ def test_every_members_column_can_be_brought_into_view(
     else:
         # 1440 px: the table fits (names are cut short), so there is nothing to hint at.
         assert hint.is_hidden() and frame.get_attribute("data-more-right") is None
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_the_clan_statistics_panel_fits_a_phone_and_a_laptop(
+    open_page: Opener, page_file: Path, viewport: dict[str, int]
+) -> None:
+    page, _ = open_page(page_file, viewport=viewport)
+    panel = page.locator("#panel-clanstats")
+    box = panel.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    assert page.evaluate(OVERFLOWING, "#panel-clanstats") == []
+    assert panel.evaluate("p => p.scrollWidth <= p.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    tiles = panel.locator(".stat-tiles .kpi")
+    assert tiles.count() == 8
+    tops = set(tiles.evaluate_all("ts => ts.map(t => Math.round(t.getBoundingClientRect().top))"))
+    # Eight tiles in one row on a laptop; two a row (four rows) on a phone.
+    assert len(tops) == (4 if viewport is PHONE else 1)
+    chart = panel.locator("[data-chart=clanstats-xp]").bounding_box()
+    assert chart is not None and chart["width"] >= 280
 
 
 def test_removal_candidates_are_cards_on_a_phone_and_a_table_when_wide(

@@ -5,6 +5,7 @@ numbers print with thousands separators ("28,945,542 XP", not "28945542 XP"), on
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,13 @@ def test_the_built_page_shows_numbers_with_thousands_separators(
         assert f"gained {totals['xp_7d']:,} XP and {totals['boss_kills_7d']:,} boss kills" in (
             " ".join(text.split())
         )
+        stats = public["statistics"]
+        assert stats["xp"] >= 1_000_000_000, "the demo clan has billions of XP between them"
+        # The level as Nunjucks rounds it: halves up (Python's round() goes to even).
+        assert (
+            f"Together they have {stats['xp']:,} XP and {stats['maxed']:,} maxed accounts; "
+            f"the average total level is {math.floor(stats['total_level_average'] + 0.5):,}."
+        ) in " ".join(text.split())
         rows = page.locator("table.clanstats-members tbody tr")
         assert rows.count() == len(public["members"])
         for index, member in enumerate(public["members"]):

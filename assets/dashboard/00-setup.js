@@ -41,6 +41,7 @@
   const DAY_MS = 86400000;
 
   const compact = new Intl.NumberFormat(LOCALE, { notation: "compact", maximumFractionDigits: 1 });
+  const compactTotal = new Intl.NumberFormat(LOCALE, { notation: "compact", maximumSignificantDigits: 3 });
   const whole = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 0 });
   const oneDecimal = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 1 });
   const hoursSmall = new Intl.NumberFormat(LOCALE, { minimumFractionDigits: 1, maximumFractionDigits: 1 });

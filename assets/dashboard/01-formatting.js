@@ -6,6 +6,12 @@
     return Math.abs(n) >= 10000 ? compact.format(n) : whole.format(n);
   }
 
+  /** A clan-wide total (6.08B XP): three figures when large, so a week's growth still shows. */
+  function fmtTotal(n) {
+    if (n === null || n === undefined) return NO_DATA;
+    return Math.abs(n) >= 10000 ? compactTotal.format(n) : whole.format(n);
+  }
+
   /** Hours (EHP, EHB): one decimal while small, whole or compact when large. */
   function fmtHours(n) {
     if (n === null || n === undefined) return NO_DATA;

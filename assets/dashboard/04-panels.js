@@ -9,6 +9,13 @@
       render: renderKpis,
     },
     {
+      id: "clanstats",
+      title: "Clan statistics",
+      hint: clanStatisticsHint,
+      json: () => data.clan_statistics,
+      render: renderClanStatistics,
+    },
+    {
       id: "gainers",
       title: "Top gainers",
       hint: () => "Most XP, efficient hours played (EHP) and bossed (EHB).",

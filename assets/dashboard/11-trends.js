@@ -11,9 +11,12 @@
    * that follows the pointer or the arrow keys (the chart is focusable). Today's row (partial)
    * is drawn apart, on a light band: a hollow dashed bar, or a hollow point reached by a dotted
    * step, so a day that isn't over never reads as a collapse or joins a line of full days.
+   * Other rows may be given as options.days (with options.describe naming each one and
+   * options.readout saying it); options.fit spans the y axis over the values, not from 0.
    */
   function timeChart(container, readout, options) {
-    const days = data.trends;
+    const days = options.days || data.trends;
+    const describe = options.describe || trendDay;
     const series = options.series;
     responsive(container, (width) => {
       const height = options.height || 190;
@@ -21,11 +24,14 @@
       const plotW = width - pad.left - pad.right;
       const plotH = height - pad.top - pad.bottom;
       const values = series.flatMap((s) => days.map((d) => d[s.key]).filter((v) => v !== null));
-      const ticks = niceTicks(Math.max(0, ...values), 4);
+      const ticks = options.fit
+        ? niceRange(Math.min(...values), Math.max(...values), 5)
+        : niceTicks(Math.max(0, ...values), 4);
+      const yMin = options.fit ? ticks[0] : 0;
       const yMax = ticks[ticks.length - 1] || 1;
       const step = plotW / days.length;
       const x = (i) => pad.left + step * (i + 0.5);
-      const y = (v) => pad.top + plotH - (v / yMax) * plotH;
+      const y = (v) => pad.top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
       const chart = svg("svg", {
         class: "chart",
         viewBox: `0 0 ${width} ${height}`,
@@ -85,7 +91,7 @@
               "data-partial": day.partial ? "" : null,
             });
             if (day.partial) {
-              bar.append(svg("title", null, `${trendDay(day)}: ${s.format(v)} ${s.unit}`));
+              bar.append(svg("title", null, `${describe(day)}: ${s.format(v)} ${s.unit}`));
             }
             chart.append(bar);
           });
@@ -116,6 +122,9 @@
               );
             }
             chart.append(svg("path", { class: s.cls, d: line }));
+            if (s.points) {
+              for (const [px, py] of points) chart.append(svg("circle", { class: s.points, cx: px, cy: py, r: 2.5 }));
+            }
           }
           days.forEach((day, i) => {
             const v = day[s.key];
@@ -131,7 +140,7 @@
               svg(
                 "circle",
                 { ...dot, "data-partial": "" },
-                svg("title", null, `${trendDay(day)}: ${s.format(v)} ${s.unit}`),
+                svg("title", null, `${describe(day)}: ${s.format(v)} ${s.unit}`),
               ),
             );
           });
@@ -147,11 +156,11 @@
         cursor.setAttribute("x2", x(index));
         cursor.setAttribute("visibility", "visible");
         clear(readout);
-        const when = `${trendDay(day)}: `;
-        readout.append(
-          el("strong", null, when),
-          series.map((s) => `${s.format(day[s.key])} ${s.unit}`).join(" · "),
-        );
+        const when = `${describe(day)}: `;
+        const said = options.readout
+          ? options.readout(day)
+          : series.map((s) => `${s.format(day[s.key])} ${s.unit}`).join(" · ");
+        readout.append(el("strong", null, when), said);
       };
       chart.addEventListener("pointermove", (event) => {
         const box = chart.getBoundingClientRect();

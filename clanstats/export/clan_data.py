@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from clanstats.db.models import (
     ChatHeatmap,
     ClanDaily,
+    ClanStatistics,
     DailyActivity,
     FetchLog,
     GoalWeek,
@@ -57,6 +58,21 @@ MILESTONE_DAYS = 90
 BOSS_PERIOD = "30d"
 # Hours (EHP, EHB) keep two decimals; counts (XP, kills, messages) are whole numbers anyway.
 HOURS = frozenset({"ehp", "ehb"})
+# clan_statistics columns read only from members with a snapshot: no data (None) when nobody had.
+MEASURED_COUNTS = ("xp", "ehp", "ehb", "maxed_total", "maxed_combat", "skills_99", "skills_200m")
+LEVELS = (
+    "total_level_average",
+    "total_level_median",
+    "combat_level_average",
+    "combat_level_median",
+)
+ACCOUNT_TYPES = {
+    "regular": "regular",
+    "ironman": "ironman",
+    "hardcore": "hardcore",
+    "ultimate": "ultimate",
+    "other": "other_type",
+}
 
 Json = dict[str, Any]
 
@@ -98,6 +114,7 @@ def build_clan_data(
         "boss_highlights": _boss_highlights(session, group_id, names),
         "heatmap": _heatmap(session, group_id) if chat_known else None,
         "trends": _trends(session, group_id, today, chat_known),
+        "clan_statistics": _clan_statistics(session, group_id, today),
         "removal_candidates": _removal_candidates(statuses, names),
         "promotions": promotions,
         "records": _records(session, group_id, names),
@@ -459,6 +476,42 @@ def _clan_days(
             }
         )
     return days
+
+
+def _clan_statistics(session: Session, group_id: int, today: date) -> Json | None:
+    """The newest clan statistics (with account types) and the weeks before, oldest first.
+
+    None before any snapshot was stored: the transform has written no row yet.
+    """
+    rows = session.scalars(
+        select(ClanStatistics)
+        .where(ClanStatistics.group_id == group_id, ClanStatistics.day <= today)
+        .order_by(ClanStatistics.day)
+    ).all()
+    if not rows:
+        return None
+    latest = rows[-1]
+    known = latest.regular is not None  # account types are stored on today's row only
+    return {
+        "latest": _statistics_day(latest),
+        "account_types": (
+            {key: getattr(latest, column) or 0 for key, column in ACCOUNT_TYPES.items()}
+            if known
+            else None
+        ),
+        "weeks": [_statistics_day(row) for row in rows[:-1]],
+    }
+
+
+def _statistics_day(row: ClanStatistics) -> Json:
+    measured = row.measured > 0
+    figures: Json = {"day": row.day.isoformat(), "members": row.members, "measured": row.measured}
+    for column in MEASURED_COUNTS:
+        figures[column] = _number(column, getattr(row, column)) if measured else None
+    for column in LEVELS:
+        value = getattr(row, column)
+        figures[column] = round(value, 2) if value is not None else None
+    return figures
 
 
 # --- records, milestones, goals, season -------------------------------------------------------

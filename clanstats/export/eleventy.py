@@ -28,6 +28,11 @@ templateEngineOverride: njk,md
 {{ num(clanstats.clan.members) }} members, updated {{ clanstats.date }}.
 This week the clan gained {{ num(clanstats.totals.xp_7d) }} XP and
 {{ num(clanstats.totals.boss_kills_7d) }} boss kills.
+{%- set stats = clanstats.statistics %}
+{%- if stats and stats.xp and stats.total_level_average %}
+Together they have {{ num(stats.xp) }} XP and {{ num(stats.maxed) }} maxed accounts;
+the average total level is {{ num(stats.total_level_average) }}.
+{%- endif %}
 
 {% if clanstats.goals.length %}
 ## This week's goals

@@ -3,7 +3,9 @@
 It is built from its own whitelist, never by filtering richer data: per member only the in-game
 name, role, status, days in the clan, 7- and 30-day game gains and season standing. No Discord
 ids or names, no message counts per person, no officers' notes (removal reasons, promotions),
-and nobody on the rules file's `opt_out` list, under any of their names.
+and nobody on the rules file's `opt_out` list, under any of their names. Clan-wide figures
+(the week's totals, the clan's statistics) are sums over every member, as the game's own
+clan hiscores would show them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 from clanstats.chat.features import name_key
 from clanstats.db.models import (
     ClanDaily,
+    ClanStatistics,
     GoalWeek,
     MemberStatus,
     NameChange,
@@ -56,6 +59,7 @@ def build_public_summary(
         "date": today.isoformat(),
         "clan": {"name": group.name if group else f"Group {group_id}", "members": len(members)},
         "totals": _clan_totals(session, group_id, today),
+        "statistics": _statistics(session, group_id, today),
         "members": [
             {
                 "name": m.display_name,
@@ -120,6 +124,27 @@ def _clan_totals(session: Session, group_id: int, today: date) -> dict[str, int]
         "xp_7d": round(sum(d.xp for d in days)),
         "boss_kills_7d": round(sum(d.boss_kills for d in days)),
         "messages_7d": round(sum(d.messages for d in days)),
+    }
+
+
+def _statistics(session: Session, group_id: int, today: date) -> dict[str, Any] | None:
+    """The clan's newest statistics: members, maxed accounts, average total level, total XP."""
+    row = session.scalars(
+        select(ClanStatistics)
+        .where(ClanStatistics.group_id == group_id, ClanStatistics.day <= today)
+        .order_by(ClanStatistics.day.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    measured = row.measured > 0  # with nobody's snapshot the figures are unknown, not 0
+    level = row.total_level_average
+    return {
+        "day": row.day.isoformat(),
+        "members": row.members,
+        "maxed": row.maxed_total if measured else None,
+        "total_level_average": round(level, 1) if level is not None else None,
+        "xp": round(row.xp) if measured else None,
     }
 
 
