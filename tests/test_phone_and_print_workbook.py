@@ -39,6 +39,7 @@ PAGE_BOUNDS = {
     "Milestones": (1, 4),  # ~150 rows, upright: ~50 a page
     "Seasons": (1, 2),  # ~50 standings, upright
     "Unlinked": (1, 1),
+    "Clan statistics": (1, 2),  # today's clan and two charts, then ~25 weeks, landscape
     "Clan days": (1, 2),  # the last 90 days, upright
 }
 # The most common word height on every page, in points: 11-point Calibri prints ~13 pt tall

@@ -64,6 +64,7 @@ SHEET_NAMES = [
     "Milestones",
     "Seasons",
     "Unlinked",
+    "Clan statistics",
     "Clan days",
 ]
 

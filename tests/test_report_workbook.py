@@ -7,6 +7,7 @@ Discord server, then transform.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import zipfile
@@ -30,6 +31,7 @@ from clanstats.db.models import (
     ChannelCount,
     ChatHeatmap,
     ClanDaily,
+    ClanStatistics,
     IdentityIssue,
     MemberStatus,
     Metric,
@@ -92,6 +94,7 @@ SHEETS = [
     "Milestones",
     "Seasons",
     "Unlinked",
+    "Clan statistics",
     "Clan days",
 ]
 
@@ -367,14 +370,32 @@ def test_summary_kpis_match_the_derived_tables(built: Built) -> None:
 
 def test_summary_has_native_charts_on_the_clan_days(built: Built) -> None:
     with zipfile.ZipFile(built.path) as archive:
-        names = archive.namelist()
-        charts = sorted(n for n in names if n.startswith("xl/charts/chart"))
-        assert len(charts) == 2
-        xml = "".join(archive.read(n).decode() for n in charts)
+        # The Summary's drawing (sheet1) and the charts it holds.
         drawing = archive.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
-    assert "drawing" in drawing  # the charts hang off the Summary (sheet1)
+        drawn = re.search(r"drawings/(drawing\d+\.xml)", drawing)
+        assert drawn, "the charts hang off the Summary (sheet1)"
+        rels = archive.read(f"xl/drawings/_rels/{drawn[1]}.rels").decode()
+        charts = sorted(re.findall(r"charts/(chart\d+\.xml)", rels))
+        assert len(charts) == 2
+        xml = "".join(archive.read(f"xl/charts/{n}").decode() for n in charts)
     assert "'Clan days'!$F$" in xml and "'Clan days'!$J$" in xml and "'Clan days'!$B$" in xml
     assert "<c:barChart>" in xml and "<c:lineChart>" in xml
+
+
+def test_clan_statistics_sheet_lists_the_derived_weeks_newest_first(built: Built) -> None:
+    sheet = built.book["Clan statistics"]
+    header = next(
+        row for row in range(1, sheet.max_row + 1) if sheet.cell(row, 1).value == "Week ending"
+    )
+    with Session(built.engine) as session:
+        stored = session.execute(
+            select(ClanStatistics.day, ClanStatistics.members, ClanStatistics.measured)
+            .where(ClanStatistics.group_id == GROUP)
+            .order_by(ClanStatistics.day.desc())
+        ).all()
+    rows = [(r["Week ending"].date(), r["Members"], r["Measured"]) for r in rows_of(sheet, header)]
+    assert len(stored) >= 2 and rows == [tuple(row) for row in stored]
+    assert stored[0].day == TODAY
 
 
 def test_bosses_sheet_matches_30_day_boss_gains(built: Built) -> None:

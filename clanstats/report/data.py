@@ -21,6 +21,7 @@ from clanstats.report.queries import (
     PromotionRow,
     Record,
     SeasonRow,
+    StatisticsDay,
 )
 from clanstats.rules import Rules
 
@@ -45,6 +46,7 @@ class ReportData:
     gains: Gains
     bosses: dict[int, dict[str, float]]
     days: list[ClanDay]
+    statistics: list[StatisticsDay]  # newest first: today, then each week's last day
     freshness: list[Freshness]
     promotions: list[PromotionRow]
     records: list[Record]
@@ -137,6 +139,7 @@ def load_report_data(
         days=queries.clan_days(
             session, group_id, since=today - timedelta(days=HISTORY_DAYS - 1), until=today
         ),
+        statistics=queries.clan_statistics(session, group_id, until=today),
         freshness=source_freshness(
             session,
             group_id=group_id,

@@ -75,6 +75,7 @@ LIGHT_LOW, LIGHT_HIGH = "#FFFFFF", "#BDD7EE"  # a pale tint behind numbers (see 
 
 # Chart series.
 CHART_XP, CHART_MESSAGES, CHART_MEMBERS = "#2E75B6", "#ED7D31", "#70AD47"
+CHART_EHP, CHART_EHB = "#70AD47", "#ED7D31"
 
 
 def tenure_source_label(source: str | None) -> str | None:

@@ -107,15 +107,18 @@ def set_print_area(
     if last_col > 0 and sheet in _explanations:
         text, wrapped = _explanations[sheet]
         sheet.merge_range(EXPLANATION_ROW, 0, EXPLANATION_ROW, last_col, text, wrapped)
-        pixels = sum(_column_pixels(sheet, col) for col in range(last_col + 1))
+        pixels = columns_pixels(sheet, 0, last_col)
         lines = wrapped_lines(text, pixels / PIXELS_PER_CHARACTER)
         sheet.set_row(EXPLANATION_ROW, ROW_HEIGHT * lines)
 
 
-def _column_pixels(sheet: Worksheet, col: int) -> float:
-    """A column's width in pixels as set so far (XlsxWriter keeps it per column)."""
-    info = sheet.col_info.get(col)
-    return info.width if info is not None and info.width is not None else DEFAULT_COLUMN_PIXELS
+def columns_pixels(sheet: Worksheet, first_col: int, last_col: int) -> float:
+    """Columns first..last's width in pixels as set so far (XlsxWriter keeps it per column)."""
+    infos = (sheet.col_info.get(col) for col in range(first_col, last_col + 1))
+    return sum(
+        info.width if info is not None and info.width is not None else DEFAULT_COLUMN_PIXELS
+        for info in infos
+    )
 
 
 def write_value(sheet: Worksheet, row: int, col: int, value: Any, cell_format: Any) -> None:

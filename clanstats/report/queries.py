@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
     ClanDaily,
+    ClanStatistics,
     GoalWeek,
     MemberStatus,
     Metric,
@@ -90,6 +91,41 @@ class ClanDay:
     ehb: float
     boss_kills: float
     messages: int
+
+
+@dataclass(frozen=True)
+class StatisticsDay:
+    """A `clan_statistics` row: what the members were on a day.
+
+    The totals, maxed accounts and skills count the measured members only (those with a
+    snapshot by the day's end); the levels are None when nobody was measured, the account
+    types on every day but today.
+    """
+
+    day: date
+    members: int
+    measured: int
+    xp: float
+    ehp: float
+    ehb: float
+    maxed_total: int
+    maxed_combat: int
+    skills_99: int
+    skills_200m: int
+    total_level_average: float | None
+    total_level_median: float | None
+    combat_level_average: float | None
+    combat_level_median: float | None
+    regular: int | None
+    ironman: int | None
+    hardcore: int | None
+    ultimate: int | None
+    other_type: int | None
+
+    def measured_value(self, field: str) -> float | None:
+        """A figure read from the measured members: None ("no data") when nobody was."""
+        value: float | None = getattr(self, field)
+        return value if self.measured else None
 
 
 @dataclass(frozen=True)
@@ -221,6 +257,17 @@ def clan_days(session: Session, group_id: int, *, since: date, until: date) -> l
         .order_by(ClanDaily.day)
     )
     return [ClanDay(*row) for row in rows]
+
+
+def clan_statistics(session: Session, group_id: int, *, until: date) -> list[StatisticsDay]:
+    """The clan's statistics days up to `until` inclusive, newest first."""
+    columns = [getattr(ClanStatistics, name) for name in StatisticsDay.__dataclass_fields__]
+    rows = session.execute(
+        select(*columns)
+        .where(ClanStatistics.group_id == group_id, ClanStatistics.day <= until)
+        .order_by(ClanStatistics.day.desc())
+    )
+    return [StatisticsDay(*row) for row in rows]
 
 
 def promotions(session: Session, group_id: int) -> list[PromotionRow]:

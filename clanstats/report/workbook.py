@@ -24,6 +24,7 @@ from clanstats.report.formats import Formats
 from clanstats.report.freshness import STALE_AFTER
 from clanstats.report.sheets.bosses import write_bosses
 from clanstats.report.sheets.clan_days import write_clan_days
+from clanstats.report.sheets.clan_statistics import write_clan_statistics
 from clanstats.report.sheets.discord import write_discord
 from clanstats.report.sheets.engagement import write_milestones, write_seasons
 from clanstats.report.sheets.identity import write_unlinked
@@ -53,6 +54,7 @@ SHEETS: tuple[SheetWriter, ...] = (
     write_milestones,
     write_seasons,
     write_unlinked,
+    write_clan_statistics,
     write_clan_days,
 )
 

@@ -110,7 +110,7 @@ def _activity_chart(
             "name_font": {"size": 12},
         }
     )
-    chart.set_x_axis(_date_axis(major_days=14))
+    chart.set_x_axis(date_axis(major_days=14))
     chart.set_y_axis(
         {
             "name": "XP",
@@ -140,7 +140,7 @@ def _members_chart(workbook: Workbook, first: int, last: int) -> object:
     chart.set_title(
         {"name": "Members and active members per day, to yesterday", "name_font": {"size": 12}}
     )
-    chart.set_x_axis(_date_axis(major_days=30))
+    chart.set_x_axis(date_axis(major_days=30))
     chart.set_y_axis(
         {
             "name": "Members",
@@ -154,7 +154,8 @@ def _members_chart(workbook: Workbook, first: int, last: int) -> object:
     return chart
 
 
-def _date_axis(*, major_days: int) -> dict[str, object]:
+def date_axis(*, major_days: int) -> dict[str, object]:
+    """A chart's date axis: "4 Nov" labels every `major_days` days, slanted."""
     return {
         "date_axis": True,
         "num_format": "d mmm",
