@@ -44,13 +44,14 @@ UPDATED_IN_PLACE = (
     "memberships",
     "name_changes",
     "competitions",
+    "competition_participations",
     "metrics",
     "gain_windows",
     "harvest_cursors",
     "discord_channels",
     "discord_users",
 )
-BOOKKEEPING_COLUMNS = frozenset({"fetched_at", "updated_at", "last_seen_at"})
+BOOKKEEPING_COLUMNS = frozenset({"fetched_at", "details_fetched_at", "updated_at", "last_seen_at"})
 
 
 def transform_inputs(

@@ -2,9 +2,10 @@
 
 Everything is seeded from `SimConfig.seed`: the roster (`roster`), each player's metric growth
 (`progression`, calibrated in `tuning`), a daily play timeline generated lazily (`timeline`), and
-achievements and competitions (`events`). Answers read the clan as of `now` (`state`,
-`group_stats`) and become WOM JSON (`shapes`) only when a method is called. Awkward cases
-(rejoiners, reused names, unknown lastChangedAt) are off by default (`roster_twists`).
+achievements, competitions and who takes part in them (`events`). Answers read the clan as of
+`now` (`state`, `group_stats`) and become WOM JSON (`shapes`) only when a method is called.
+Awkward cases (rejoiners, reused names, unknown lastChangedAt) are off by default
+(`roster_twists`).
 
 The methods under "ground truth" answer in plain Python values what every output must say,
 computed from the simulation itself; they are for tests, and a harvester must not rely on them.
@@ -23,8 +24,13 @@ from simulator import group_stats, shapes
 from simulator.clock import DAY_MS, HOUR_MS, NEVER_MS, PERIODS, from_ms, iso_ms, to_ms
 from simulator.events import (
     Achieved,
+    Competition,
+    CompetitionPlacing,
+    Standing,
     achievement_definitions,
     build_competitions,
+    competition_standings,
+    draw_entrants,
     reached_achievements,
 )
 from simulator.metrics import ACTIVITIES, BOSSES, COMPUTED, SKILLS
@@ -40,6 +46,7 @@ __all__ = [
     "HOUR_MS",
     "PERIODS",
     "ROLE_LADDER",
+    "CompetitionPlacing",
     "NameReuse",
     "SimConfig",
     "SimulatedClan",
@@ -150,9 +157,9 @@ class SimulatedClan:
         self._start_ms = to_ms(start)
         self._now_ms = self._start_ms
         self._lock = threading.RLock()
-        # A fourth child leaves the first three, and so every pre-existing draw, unchanged.
-        seeds = np.random.SeedSequence(self.config.seed).spawn(4)
-        roster_seed, progress_seed, extras_seed, twist_seed = seeds
+        # Each later child leaves the earlier ones, and so every pre-existing draw, unchanged.
+        seeds = np.random.SeedSequence(self.config.seed).spawn(5)
+        roster_seed, progress_seed, extras_seed, twist_seed, entrants_seed = seeds
         self._layout = Layout(self.config.extra_metrics)
         self._roster = build_roster(
             members=self.config.members,
@@ -190,6 +197,9 @@ class SimulatedClan:
             group_id=self.config.group_id,
             now_ms=self._start_ms,
             rng=extras_rng,
+        )
+        self._entrants = draw_entrants(
+            self._competitions, self._roster, np.random.default_rng(entrants_seed)
         )
         self._events = self._roster.membership_events()
         self._definitions = achievement_definitions(self._layout)
@@ -364,14 +374,34 @@ class SimulatedClan:
             visible = [c for c in self._competitions if c.created_ms <= state.now_ms]
             visible.sort(key=lambda c: -c.starts_ms)
             return [
-                shapes.competition(
-                    c,
-                    self.config.group_id,
-                    self._roster.member_count(min(c.starts_ms, state.now_ms)),
-                    group,
-                )
+                shapes.competition(c, self.config.group_id, self._entrant_count(c), group)
                 for c in visible
             ]
+
+    def competition_details(self, competition_id: int) -> Json | None:
+        """Return CompetitionDetails with each participant's progress, most gained first.
+
+        None (a 404) for a competition the group hasn't created by `now`.
+        """
+        with self._lock:
+            state = self._state()
+            competition = self._competition(competition_id)
+            if competition is None or competition.created_ms > state.now_ms:
+                return None
+            participations = [
+                shapes.participation(
+                    standing=standing,
+                    competition_id=competition.comp_id,
+                    metric=competition.metric,
+                    player_id=int(self._roster.ids[standing.entrant.player]),
+                    player_json=state.player(standing.entrant.player),
+                )
+                for standing in self._standings(competition, state.now_ms)
+            ]
+            competition_json = shapes.competition(
+                competition, self.config.group_id, len(participations), self._group_item(state)
+            )
+            return shapes.competition_details(competition_json, participations)
 
     # ------------------------------------------------------------------ player endpoints
 
@@ -560,6 +590,33 @@ class SimulatedClan:
         """
         return self._roster.types[self._player(player_id)]
 
+    def competition_placings(
+        self, competition_id: int, moment: datetime
+    ) -> list[CompetitionPlacing]:
+        """Return who takes part in a competition by a moment, and how they stand then.
+
+        In WOM's order (most gained first), with what WOM serves at that moment: each
+        participant's value at their first and last snapshot between the start and
+        min(moment, end). KeyError for a competition the group never has. Ground truth for
+        tests; a harvester must not rely on it.
+        """
+        competition = self._competition(competition_id)
+        if competition is None:
+            raise KeyError(f"the simulated group has no competition {competition_id}")
+        with self._lock:
+            standings = self._standings(competition, to_ms(moment))
+        return [
+            CompetitionPlacing(
+                player_id=int(self._roster.ids[standing.entrant.player]),
+                rank=rank,
+                team=standing.entrant.team,
+                start=standing.values.start,
+                end=standing.values.end,
+                gained=standing.values.gained,
+            )
+            for rank, standing in enumerate(standings, start=1)
+        ]
+
     def name_reuses(self) -> list[NameReuse]:
         """Return every reuse of an old name, in `name_reuse` order (see `SimConfig`).
 
@@ -586,6 +643,26 @@ class SimulatedClan:
         if player is None:
             raise KeyError(f"no simulated player has WOM id {player_id}")
         return player
+
+    def _competition(self, competition_id: int) -> Competition | None:
+        """Return the group's competition with a WOM id, None when it has no such one."""
+        return next((c for c in self._competitions if c.comp_id == competition_id), None)
+
+    def _entrant_count(self, competition: Competition) -> int:
+        """Return how many players WOM lists in a competition at `now` (its participantCount)."""
+        return sum(e.joined_ms <= self._now_ms for e in self._entrants[competition.comp_id])
+
+    def _standings(self, competition: Competition, at_ms: int) -> list[Standing]:
+        """Return a competition's entrants listed by `at_ms` with their progress, WOM's order."""
+        return competition_standings(
+            competition,
+            self._entrants[competition.comp_id],
+            at_ms=at_ms,
+            layout=self._layout,
+            progress=self._progress,
+            timeline=self._timeline,
+            ids=self._roster.ids,
+        )
 
     def _released_ms(self, player: int) -> int:
         """Return when a renamed player's rename resolved."""

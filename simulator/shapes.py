@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from simulator.clock import iso_ms
-from simulator.events import Achieved, AchievementDef, Competition
+from simulator.events import Achieved, AchievementDef, Competition, Delta, Standing
 from simulator.progression import Frame, Layout
 from simulator.roster import ROLE_LADDER, MemberEvent, NameChange, Roster
 
@@ -326,3 +326,41 @@ def competition(comp: Competition, group_id: int, participant_count: int, group:
         "metrics": [{"weight": 1, "metric": comp.metric, "createdAt": iso_ms(comp.created_ms)}],
         "group": dict(group),
     }
+
+
+def competition_details(competition_json: Json, participations: list[Json]) -> Json:
+    """Return CompetitionDetails: a Competition with its participations, most gained first."""
+    return {**competition_json, "participations": participations}
+
+
+def participation(
+    *, standing: Standing, competition_id: int, metric: str, player_id: int, player_json: Json
+) -> Json:
+    """Return one participation with its player and progress in the competition's metric."""
+    values, levels = _metric_delta(standing.values), _metric_delta(standing.levels)
+    return {
+        "playerId": player_id,
+        "competitionId": competition_id,
+        "teamName": standing.entrant.team,
+        "createdAt": iso_ms(standing.entrant.joined_ms),
+        "updatedAt": iso_ms(standing.updated_ms),
+        "player": player_json,
+        # One delta per competition metric (a "total" first only with several metrics).
+        "deltas": [{"metric": metric, "values": values, "levels": dict(levels)}],
+        # WOM keeps these for older clients: the delta it sorts by, again.
+        "progress": dict(values),
+        "levels": dict(levels),
+    }
+
+
+def _metric_delta(delta: Delta) -> Json:
+    """Return a MetricDelta: whole numbers as integers, as WOM writes kills and experience."""
+    return {
+        "gained": _number(delta.gained),
+        "start": _number(delta.start),
+        "end": _number(delta.end),
+    }
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value

@@ -130,7 +130,8 @@ class _WomApi:
     """The WOM routes over one or more SimulatedClans, routed by group id.
 
     Each view gets the clan a request is about (`clan=`) and returns a JSON value or a ready
-    _Response. Player routes go to the first clan that tracks the player.
+    _Response. Player routes go to the first clan that tracks the player; a competition route
+    finds the clan hosting the competition itself (`clan=None`).
     """
 
     def __init__(self, clans: Sequence[SimulatedClan]) -> None:
@@ -141,6 +142,7 @@ class _WomApi:
         self._feeds: dict[tuple[int, str, datetime], list[Any]] = {}
         group = r"/groups/(?P<group>[^/]+)"
         player = r"/players/(?P<player>[^/]+)"
+        competition = r"/competitions/(?P<competition>[^/]+)"
         routes: list[tuple[str, str, Callable[..., Any]]] = [
             ("GET", group, self.group_details),
             ("GET", group + "/bulk-hiscores", self.bulk_hiscores),
@@ -158,6 +160,7 @@ class _WomApi:
             ("GET", player, self.player_details),
             ("GET", player + "/snapshots", self.player_snapshots),
             ("GET", player + "/snapshots/timeline", self.player_timeline),
+            ("GET", competition, self.competition_details),
         ]
         self._routes = [(method, re.compile(f"/v2{path}/?"), view) for method, path, view in routes]
 
@@ -167,9 +170,10 @@ class _WomApi:
             match = pattern.fullmatch(path)
             if match and route_method == method:
                 arguments = {k: unquote(v) for k, v in match.groupdict().items()}
+                clan: SimulatedClan | None = None
                 if "group" in arguments:
                     clan = self._group(arguments.pop("group"))
-                else:
+                elif "player" in arguments:
                     clan = self._player_clan(arguments["player"])
                 result = view(clan=clan, query=query, body=body, **arguments)
                 return result if isinstance(result, _Response) else _json_response(200, result)
@@ -291,6 +295,19 @@ class _WomApi:
         metric = self._metric(clan, query)
         start, end = self._optional_range(clan, query)
         return self._found(clan.player_timeline(player, metric, start, end))
+
+    # ------------------------------------------------------------------ competition routes
+
+    def competition_details(self, competition: str, **_: Any) -> Any:
+        """GET /competitions/:id; 404 for a competition no served group has (yet)."""
+        if not competition.isdigit() or int(competition) < 1:
+            raise ApiError(400, "VALIDATION_ERROR", "Parameter 'id' is not a valid number.")
+        for clan in self.clans.values():
+            details = clan.competition_details(int(competition))
+            if details is not None:
+                return details
+        # WOM raises a NotFoundError without a code here: its error handler adds this one.
+        raise ApiError(404, "UNEXPECTED_ERROR", "Competition not found.")
 
     # ------------------------------------------------------------------ parameters
 

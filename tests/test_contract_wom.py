@@ -66,6 +66,7 @@ SNAPSHOTS = (
     "GET",
     f"/players/{{name}}/snapshots?{WINDOW}&limit=200&offset=0",
 )
+COMPETITION = ("GetCompetitionDetails", "GET", "/competitions/{id}")
 
 
 def _first_member(clan: SimulatedClan) -> str:
@@ -87,6 +88,14 @@ def _rejoiner(clan: SimulatedClan) -> str:
     return next(name for name, seen in kinds.items() if "left" in seen and seen[-1] == "joined")
 
 
+def _competition(ended: bool) -> Callable[[SimulatedClan], int]:
+    def pick(clan: SimulatedClan) -> int:
+        now = clan.now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return next(c["id"] for c in clan.competitions() if (c["endsAt"] <= now) is ended)
+
+    return pick
+
+
 # Whose snapshots each clan's case reads (the empty group has nobody to ask about).
 PLAYERS: dict[str, dict[str, Callable[[SimulatedClan], str]]] = {
     "default": {"snapshots": _first_member},
@@ -94,9 +103,16 @@ PLAYERS: dict[str, dict[str, Callable[[SimulatedClan], str]]] = {
     "rejoiners": {"snapshots": _rejoiner},
     "new_metric": {"snapshots": _first_member},
 }
-CASES = [f"{clan}.{call}" for clan in CLANS for call in CALLS] + [
-    f"{clan}.{case}" for clan, cases in PLAYERS.items() for case in cases
-]
+# Which competitions' details each clan's case reads (the empty group has none).
+STANDINGS = {"competition-finished": _competition(True), "competition-running": _competition(False)}
+COMPETITIONS: dict[str, dict[str, Callable[[SimulatedClan], int]]] = {
+    clan: STANDINGS for clan in CLANS if clan != "empty"
+}
+CASES = (
+    [f"{clan}.{call}" for clan in CLANS for call in CALLS]
+    + [f"{clan}.{case}" for clan, cases in PLAYERS.items() for case in cases]
+    + [f"{clan}.{case}" for clan, cases in COMPETITIONS.items() for case in cases]
+)
 NEW_METRIC_CASES = [case for case in CASES if case.startswith("new_metric.")]
 # The schema faults, each drifting a normal answer off the contract (tests/faults/wom.py):
 # the call faulted and the fields the definition must complain about.
@@ -151,6 +167,12 @@ def _record_clan(name: str, config: SimConfig, out: dict[str, Recorded]) -> None
         for case, whose in PLAYERS.get(name, {}).items():
             definition, method, path = SNAPSHOTS
             path = path.format(name=quote(whose(clan)))
+            out[f"{name}.{case}"] = Recorded(
+                "wom", definition, _get(server, method, path, clan), f"{method} {path}"
+            )
+        for case, which in COMPETITIONS.get(name, {}).items():
+            definition, method, path = COMPETITION
+            path = path.format(id=which(clan))
             out[f"{name}.{case}"] = Recorded(
                 "wom", definition, _get(server, method, path, clan), f"{method} {path}"
             )
@@ -245,6 +267,13 @@ def test_the_awkward_cases_hold_what_they_are_about(checked: Checked) -> None:
     assert body["rejoiners.snapshots"], "the rejoiner has no snapshots"
     assert NEW_METRIC in str(body["new_metric.bulk-hiscores"])
     assert body["default.competitions"], "no competitions to check"
+    for case in STANDINGS:
+        participations = body[f"default.{case}"]["participations"]
+        assert participations, f"{case}: nobody to check"
+        gains = [p["progress"]["gained"] for p in participations]
+        assert gains == sorted(gains, reverse=True), case
+    running = str(body["default.competition-running"]["participations"])
+    assert "'start': -1" in running  # participants with no value at the start
     assert body["default.achievements"], "no achievements to check"
 
 

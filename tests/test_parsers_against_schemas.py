@@ -7,7 +7,8 @@ real harvest, without a database:
 
 - WOM: clanstats/wom/shapes.py (player_row, decoded_snapshot, parse_time, player_id_of),
   clanstats/harvest/snapshots.decode_values, and WomHarvest's fetch-side handling (the
-  bulk-hiscores, competitions and event-feed loops, `_gain_span`, `_gain_rows`, `_event_key`)
+  bulk-hiscores, competitions and event-feed loops, a competition's standings through
+  clanstats/harvest/competitions.read_standings, `_gain_span`, `_gain_rows`, `_event_key`)
   with a stub client answering the instance.
 - Discord: discord.py itself builds its objects from the instance (its HTTP client's `request`
   answers it, as clanstats.harvest.discord_chat's own request counter wraps it): login, the
@@ -105,6 +106,9 @@ class _StubClient:
     def group_competitions(self, group_id: int) -> Any:
         return self.answer
 
+    def competition_details(self, competition_id: int) -> Any:
+        return self.answer
+
     def iter_group_events(self, group_id: int, kind: str) -> Iterator[Any]:
         yield self.answer
 
@@ -117,6 +121,9 @@ class _NoDatabase(WomHarvest):
 
     def _current_member_count(self) -> int:
         return 0
+
+    def _due_competitions(self) -> list[int] | None:
+        return [GROUP * 10 + 1]  # one competition to read the standings of
 
 
 def _harvest(answer: Any) -> _NoDatabase:
@@ -174,6 +181,15 @@ def read_competitions(competitions: Any) -> None:
     _harvest(competitions)._competitions()
 
 
+def read_competition_details(details: Any) -> None:
+    _harvest(details)._competition_details()  # the fetch side: reads the standings
+    for key in ("startsAt", "endsAt", "createdAt", "updatedAt"):
+        parse_time(details.get(key))
+    for participation in details["participations"]:
+        _read_player(participation["player"])
+        parse_time(participation.get("createdAt"))
+
+
 def read_snapshots(snapshots: Any) -> None:
     for snapshot in snapshots:
         _read_snapshot(snapshot)
@@ -195,6 +211,7 @@ WOM_READERS: dict[str, Callable[[Any], None]] = {
     "GetGroupBulkHiscores": read_bulk_hiscores,
     "GetBulkGroupGains": read_bulk_gains,
     "GetGroupCompetitions": read_competitions,
+    "GetCompetitionDetails": read_competition_details,
     "GetGroupAchievements": _events("achievements"),
     "GetGroupNameChanges": _events("name-changes"),
     "GetGroupActivity": _events("activity"),

@@ -65,6 +65,7 @@ def everything(clan: SimulatedClan) -> str:
             clan.name_changes(),
             clan.activity(),
             clan.competitions(),
+            [clan.competition_details(c["id"]) for c in clan.competitions()],
             clan.group_statistics(),
             [clan.player_snapshots(name) for name in members],
         ]

@@ -249,3 +249,79 @@ def test_message_facts_until_a_moment(twisted_chat: SimulatedChat) -> None:
     # Threads created since hold nothing older, so a prefix in time is all it is.
     assert {fact for fact in facts if fact.sent_at <= week_ago} == set(earlier)
     assert isinstance(facts[0], MessageFact)
+
+
+# Three competitions (ended, running, upcoming as a team one), leavers and rejoiners.
+COMPETING = SimConfig(seed=2, members=40, days=40, now=SIM_NOW, leavers=0.2, rejoiners=2)
+
+
+@pytest.fixture(scope="module")
+def competing() -> SimulatedClan:
+    """Return a clan whose group hosts three competitions (tests must not move its `now`)."""
+    return SimulatedClan(COMPETING)
+
+
+def test_competition_placings_are_the_served_standings(competing: SimulatedClan) -> None:
+    competitions = competing.competitions()
+    assert len(competitions) == 3
+    for competition in competitions:
+        served = competing.competition_details(competition["id"])
+        assert served is not None
+        placings = competing.competition_placings(competition["id"], competing.now)
+        assert [(p.player_id, p.rank, p.team, p.start, p.end, p.gained) for p in placings] == [
+            (
+                s["playerId"],
+                rank,
+                s["teamName"],
+                s["progress"]["start"],
+                s["progress"]["end"],
+                s["progress"]["gained"],
+            )
+            for rank, s in enumerate(served["participations"], start=1)
+        ]
+        teams = {p.team for p in placings}
+        assert teams == ({None} if competition["type"] == "classic" else teams - {None})
+    with pytest.raises(KeyError):
+        competing.competition_placings(1, competing.now)
+
+
+def test_competition_progress_follows_the_snapshots_in_its_window(competing: SimulatedClan) -> None:
+    """From the first to the last snapshot between the start and min(now, end), as WOM reads
+    values (-1 unless positive): worked out here from `snapshot_history` alone."""
+    now = competing.now
+    checked = unknown = 0
+    for competition in competing.competitions():
+        metric = competition["metric"]
+        start, end = parse(competition["startsAt"]), parse(competition["endsAt"])
+        members = competing.members_at(start)
+        for placing in competing.competition_placings(competition["id"], now):
+            assert placing.player_id in members
+            history = [
+                values[metric]
+                for taken, values in competing.snapshot_history(placing.player_id, min(now, end))
+                if taken >= start
+            ]
+            first, last = (history[0], history[-1]) if history else (-1, -1)
+            first, last = (v if v > 0 else -1 for v in (first, last))
+            gained = max(0, last - max(first, 0)) if history else 0
+            assert (placing.start, placing.end, placing.gained) == (first, last, gained)
+            assert placing.gain == (None if -1 in (first, last) else gained)
+            checked += 1
+            unknown += placing.gain is None
+    assert checked > unknown > 0
+
+
+def test_some_members_take_part_in_every_competition_and_some_in_none(
+    competing: SimulatedClan,
+) -> None:
+    competitions = competing.competitions()
+    later = competing.now + timedelta(days=10)  # the upcoming one has started and ended
+    entered = [
+        {p.player_id for p in competing.competition_placings(c["id"], later)} for c in competitions
+    ]
+    always_members = set.intersection(
+        *(competing.members_at(parse(c["startsAt"])) for c in competitions)
+    )
+    assert always_members & set.intersection(*entered)
+    assert always_members - set.union(*entered)
+    assert all(0 < len(players) < len(always_members) for players in entered)

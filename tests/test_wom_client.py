@@ -193,6 +193,24 @@ def test_group_competitions(client: WomClient, sim_clan: SimulatedClan) -> None:
     assert client.group_competitions(GROUP_ID) == sim_clan.competitions()
 
 
+def test_competition_details(client: WomClient, sim_clan: SimulatedClan) -> None:
+    for competition in sim_clan.competitions():
+        details = client.competition_details(competition["id"])
+        assert details == sim_clan.competition_details(competition["id"])
+        assert details["participantCount"] == len(details["participations"])
+
+
+@pytest.mark.parametrize("error_style", ["current", "legacy"])
+def test_an_unknown_competition_is_refused_once_and_not_a_config_error(
+    sim_clan: SimulatedClan, error_style: str
+) -> None:
+    with FakeWomServer(sim_clan, error_style=error_style) as server:  # type: ignore[arg-type]
+        with pytest.raises(WomRequestRejectedError) as caught:
+            make_client(server).competition_details(999)
+        assert statuses(server) == [404]
+    assert "HTTP 404" in str(caught.value) and "Competition not found." in str(caught.value)
+
+
 def test_update_all_posts_the_verification_code(
     client: WomClient, wom_server: FakeWomServer, sim_clan: SimulatedClan
 ) -> None:

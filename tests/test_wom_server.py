@@ -106,6 +106,45 @@ def test_gained_hiscores_records_competitions(wom_server: FakeWomServer) -> None
     assert bad_metric.json()["code"] == "VALIDATION_ERROR"
 
 
+def test_competition_details_rank_participants_by_gain(
+    wom_server: FakeWomServer, sim_clan: SimulatedClan
+) -> None:
+    for competition in get(wom_server, f"/groups/{GROUP}/competitions").json():
+        details = get(wom_server, f"/competitions/{competition['id']}").json()
+        assert {k: v for k, v in details.items() if k != "participations"} == competition
+        participations = details["participations"]
+        assert len(participations) == competition["participantCount"] > 0
+        # WOM's order: most gained, then the higher start, then the lower player id.
+        order = [
+            (-p["progress"]["gained"], -p["progress"]["start"], p["playerId"])
+            for p in participations
+        ]
+        assert order == sorted(order)
+        for participation in participations:
+            assert participation["competitionId"] == competition["id"]
+            assert participation["player"]["id"] == participation["playerId"]
+            assert participation["deltas"][0]["values"] == participation["progress"]
+            assert participation["deltas"][0]["metric"] == competition["metric"]
+
+
+@pytest.mark.parametrize(
+    ("competition", "status", "code"),
+    [
+        ("999", 404, "UNEXPECTED_ERROR"),
+        ("abc", 400, "VALIDATION_ERROR"),
+        ("0", 400, "VALIDATION_ERROR"),
+    ],
+)
+def test_an_unknown_competition_gets_wom_errors(
+    wom_server: FakeWomServer, competition: str, status: int, code: str
+) -> None:
+    response = get(wom_server, f"/competitions/{competition}")
+    assert response.status_code == status
+    assert response.json()["code"] == code
+    if status == 404:
+        assert response.json()["message"] == "Competition not found."
+
+
 @pytest.mark.parametrize("route", ["achievements", "name-changes", "activity"])
 def test_event_routes_page_newest_first(
     wom_server: FakeWomServer, sim_clan: SimulatedClan, route: str

@@ -85,6 +85,7 @@ STORAGE_PARTS = {
         "achievements",
         "name_changes",
         "competitions",
+        "competition_participations",
         "gain_windows",
         "window_gains",
         "metrics",

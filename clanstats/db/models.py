@@ -275,6 +275,34 @@ class Competition(Base):
     starts_at: Mapped[datetime] = mapped_column(DateTime)
     ends_at: Mapped[datetime] = mapped_column(DateTime)
     participant_count: Mapped[int | None] = mapped_column(Integer)
+    # When its standings were last read (GET /competitions/:id); one read after the end is final.
+    details_fetched_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CompetitionParticipation(Base):
+    """A player's standing in a group competition, as WOM last served it.
+
+    `rank` is the place in WOM's list (most gained first, 1 at the top). A NULL value is
+    unknown: WOM had no value (-1) at that end of the competition, and a gain needs both ends.
+    """
+
+    __tablename__ = "competition_participations"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["group_id", "competition_id"], ["competitions.group_id", "competitions.id"]
+        ),
+        ForeignKeyConstraint(["group_id", "player_id"], ["players.group_id", "players.player_id"]),
+    )
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    competition_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_name: Mapped[str | None] = mapped_column(String(60))
+    gained: Mapped[float | None] = mapped_column(Float)
+    start_value: Mapped[float | None] = mapped_column(Float)
+    end_value: Mapped[float | None] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class HarvestCursor(Base):
@@ -649,6 +677,21 @@ class RecruitCohort(Base):
     stayed_180: Mapped[int] = mapped_column(Integer)
     active_180: Mapped[int] = mapped_column(Integer)
     unknown_180: Mapped[int] = mapped_column(Integer)
+
+
+class CompetitionAttendance(Base):
+    """A player's part in the group's WOM competitions: in all, and over the last 90 days."""
+
+    __tablename__ = "competition_attendance"
+
+    group_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    joined: Mapped[int] = mapped_column(Integer)  # started competitions they took part in
+    best_rank: Mapped[int | None] = mapped_column(Integer)
+    last_joined_on: Mapped[date | None] = mapped_column(Date)  # that competition's start day
+    held_90: Mapped[int] = mapped_column(Integer)  # started while they were in the clan
+    joined_90: Mapped[int] = mapped_column(Integer)
+    rate_90: Mapped[float | None] = mapped_column(Float)  # joined_90 / held_90
 
 
 class MemberStatus(Base):

@@ -1,8 +1,8 @@
 """The Wise Old Man harvest: the whole clan's state in two requests, then only what is new.
 
-Each source (roster, hiscores, each event feed, competitions, first-run gains) is one unit of
-work: its rows, its cursor and its fetch-log row commit together or not at all, and a source that
-fails is reported while the others carry on.
+Each source (roster, hiscores, each event feed, competitions and their standings, first-run
+gains) is one unit of work: its rows, its cursor and its fetch-log row commit together or not at
+all, and a source that fails is reported while the others carry on.
 """
 
 from __future__ import annotations
@@ -37,6 +37,12 @@ from clanstats.db.models import (
 from clanstats.db.upsert import insert_rows, upsert
 from clanstats.errors import ConfigError, SourceError
 from clanstats.freshness import fetched_within, skipped_label
+from clanstats.harvest.competitions import (
+    Standings,
+    due_competitions,
+    read_standings,
+    write_standings,
+)
 from clanstats.harvest.fetchlog import record_failed_fetch, record_fetch
 from clanstats.harvest.snapshots import MetricRegistry, SnapshotWriter
 from clanstats.rules import CustomPeriod, RefreshRules
@@ -61,7 +67,13 @@ GainRow = tuple[int, str, str, float | None]
 ROWS_PER_INSERT = 5_000
 # Sources refreshed together (rules.yaml `refresh`); window gains follow the state's interval.
 STATE_SOURCES = ("wom:roster", "wom:hiscores")
-EVENT_SOURCES = ("wom:activity", "wom:achievements", "wom:name-changes", "wom:competitions")
+EVENT_SOURCES = (
+    "wom:activity",
+    "wom:achievements",
+    "wom:name-changes",
+    "wom:competitions",
+    "wom:competition-details",
+)
 NO_INTERVALS = RefreshRules(wom_state_hours=0, wom_events_hours=0, discord_hours=0)
 PLAYER_UPDATE_COLUMNS = (
     "username",
@@ -93,6 +105,8 @@ class WomHarvest:
     refresh: RefreshRules = field(default_factory=lambda: NO_INTERVALS)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     custom_period: CustomPeriod | None = None
+    # The competitions WOM listed in this run; None until that list is stored.
+    _listed_competitions: list[int] | None = field(default=None, init=False, repr=False)
 
     @property
     def windows(self) -> list[Window]:
@@ -102,6 +116,7 @@ class WomHarvest:
     def run(self) -> StageResult:
         """Fetch and store every WOM source; a failing source is reported, the rest kept."""
         result = StageResult()
+        self._listed_competitions = None
         # (source, what its count means to an officer, the step)
         steps: list[tuple[str, str, Callable[[], Writer | None]]] = [
             ("wom:roster", "members", self._roster),
@@ -122,6 +137,7 @@ class WomHarvest:
                 lambda: self._events("name-changes", self._write_name_changes),
             ),
             ("wom:competitions", "competitions", self._competitions),
+            ("wom:competition-details", "competition participants", self._competition_details),
             ("wom:gains", "window gains", self._gains),
         ]
         fresh = {
@@ -554,9 +570,63 @@ class WomHarvest:
 
         def write(session: Session) -> int:
             upsert(session, Competition, rows, keys=("group_id", "id"))
+            self._listed_competitions = [row["id"] for row in rows]
             return len(rows)
 
         return write
+
+    def _competition_details(self) -> Writer | None:
+        """The standings of each listed competition that is due: one request per competition.
+
+        Due: started, and still running or not read since it ended (`due_competitions`). What
+        is due is judged from the list this run read, so when that failed nothing is asked.
+        One competition failing fails the source: every competition keeps its stored rows,
+        and the next run asks for them all again.
+        """
+        due = self._due_competitions()
+        if due is None:
+            return None
+        read: list[Standings] = []
+        for competition_id in due:
+            try:
+                details = self.client.competition_details(competition_id)
+            except SourceError as exc:
+                raise SourceError(f"competition {competition_id}: {exc}") from exc
+            read.append(
+                read_standings(
+                    details,
+                    group_id=self.group_id,
+                    competition_id=competition_id,
+                    fetched_at=self.now,
+                )
+            )
+
+        def write(session: Session) -> int:
+            # A participant who left before ClanStats saw them gets their players row from
+            # the Player WOM sends with them, as the event feeds do for former members.
+            self._upsert_players(session, (player for s in read for player in s.players))
+            known = self._known_players(session)
+            return sum(
+                write_standings(
+                    session, group_id=self.group_id, standings=s, known=known, now=self.now
+                )
+                for s in read
+            )
+
+        return write
+
+    def _due_competitions(self) -> list[int] | None:
+        """The competitions to read standings of; None when this run stored no list."""
+        if self._listed_competitions is None:
+            return None
+        with Session(self.engine) as session:
+            return due_competitions(
+                session,
+                group_id=self.group_id,
+                listed=self._listed_competitions,
+                now=self.now,
+                lookback_days=self.lookback_days,
+            )
 
     def _gains(self) -> Writer | None:
         """WOM's gains for each window that local history doesn't cover for some member.

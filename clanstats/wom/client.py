@@ -255,6 +255,12 @@ class WomClient:
         _check_page_size(page_size, MAX_EVENT_PAGE)
         return self._pages(f"/groups/:id/{kind}", {"id": group_id}, {}, page_size)
 
+    # -- competition endpoints ------------------------------------------------------------------
+
+    def competition_details(self, competition_id: int) -> JsonObject:
+        """Return one competition with every participant's progress, most gained first."""
+        return self._call("GET", "/competitions/:id", {"id": competition_id}, expect=dict)
+
     # -- player endpoints -----------------------------------------------------------------------
 
     def player_snapshots(

@@ -28,6 +28,7 @@ export const RESPONSES = {
   GetGroupAchievements: ["groups", "getGroupAchievements"], // GET /groups/:id/achievements
   GetGroupNameChanges: ["groups", "getGroupNameChanges"], // GET /groups/:id/name-changes
   GetGroupActivity: ["groups", "getGroupActivity"], // GET /groups/:id/activity
+  GetCompetitionDetails: ["competitions", "getCompetitionDetails"], // GET /competitions/:id
   GetPlayerSnapshots: ["players", "getPlayerSnapshots"], // GET /players/:username/snapshots
 };
 

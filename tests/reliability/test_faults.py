@@ -31,12 +31,14 @@ from tests.reliability.compare import Normaliser, database_contents, differences
 from tests.reliability.world import ClanWorld, clan_today, query, rules_text
 
 # Tables the harvest updates in place by design (latest state; WOM's window gains are fetched
-# afresh for each day's windows); the rest only ever gain rows.
+# afresh for each day's windows, a running competition's standings on every run); the rest only
+# ever gain rows.
 STATE_TABLES = {
     "wom_groups",
     "players",
     "memberships",
     "competitions",
+    "competition_participations",
     "gain_windows",
     "window_gains",
     "harvest_cursors",
