@@ -35,6 +35,7 @@ PAGE_BOUNDS = {
     "Discord": (1, 2),  # ~50 members, the heatmap beside them
     "Inactive": (1, 1),  # a handful of members
     "Promotions": (1, 2),  # ~55 rows, some two or three lines tall (rules wrap)
+    "Recruits": (1, 3),  # ~25 months joined, then ~40 recruits, landscape
     "Records": (1, 3),  # 8 records, 15 streaks, ~50 personal bests
     "Milestones": (1, 4),  # ~150 rows, upright: ~50 a page
     "Seasons": (1, 2),  # ~50 standings, upright
@@ -103,7 +104,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Printed:
 
 def test_each_sheet_prints_on_few_pages(printed: Printed) -> None:
     counts = Counter(printed.sheets)
-    assert len(printed.pages) <= 18  # 33 before issue 18
+    assert len(printed.pages) <= 20  # 33 before issue 18; Recruits added two
     assert list(counts) == list(PAGE_BOUNDS), "every sheet prints, in order, with its footer"
     for sheet, (least, most) in PAGE_BOUNDS.items():
         assert least <= counts[sheet] <= most, f"{sheet}: {counts[sheet]} pages"
@@ -142,3 +143,8 @@ def test_wide_sheets_print_their_main_columns_with_the_header_on_every_page(
     assert re.search(r"Printed: the \d+ most-killed bosses", " ".join(text["Bosses"].split()))
     # The explanation wraps inside the page instead of running off its right edge.
     assert "history yet aren't listed" in " ".join(text["Inactive"].split())
+    # Recruits: the list of every recruit carries its header onto the pages after the first.
+    recruits = [page for page, sheet in pages if sheet == "Recruits"]
+    assert "no message or no game progress yet." in " ".join(recruits[0].split())
+    for page in recruits[1:]:
+        assert re.search(r"Name\s+Joined\s+Month\s+Left\s+First\s+First game", page)

@@ -29,6 +29,7 @@ from clanstats.db.models import (
     Metric,
     PeriodGain,
     Player,
+    Recruit,
     SeasonScore,
     WomGroup,
 )
@@ -60,6 +61,7 @@ SHEET_NAMES = [
     "Discord",
     "Inactive",
     "Promotions",
+    "Recruits",
     "Records",
     "Milestones",
     "Seasons",
@@ -120,6 +122,21 @@ def hostile_clan(migrated_url: str) -> Engine:
                 "chat_play": "both",
             }
             for pid, name in players
+        ],
+    )
+    joined = TODAY - timedelta(days=100)
+    add(
+        engine,
+        Recruit,
+        [
+            {
+                "group_id": GROUP,
+                "player_id": pid,
+                "joined_on": joined,
+                "cohort": joined.replace(day=1),
+                **dict.fromkeys(("stayed_30", "stayed_90", "active_30", "active_90"), True),
+            }
+            for pid, _ in players
         ],
     )
     add(engine, Metric, [{"id": 1, "name": "zulrah", "kind": "boss"}])
@@ -240,6 +257,9 @@ def test_hostile_names_are_stored_as_text_never_formulas_or_links(
     names = [members.cell(row, 1).value for row in range(5, 5 + len(HOSTILE))]
     assert sorted(names) == sorted(HOSTILE)
     assert book["Discord"]["I34"].value == '=HYPERLINK("http://x")'
+    recruits = book["Recruits"]
+    listed = [cell.value for cell in recruits["A"] if cell.value in HOSTILE]
+    assert sorted(listed) == sorted(HOSTILE), "every recruit's name, as text"
     assert book["Summary"]["A1"].data_type == "s"
 
 

@@ -37,6 +37,8 @@ from clanstats.db.models import (
     Metric,
     PeriodGain,
     Promotion,
+    Recruit,
+    RecruitCohort,
     SeasonScore,
 )
 from clanstats.harvest.backfill import backfill_group
@@ -90,6 +92,7 @@ SHEETS = [
     "Discord",
     "Inactive",
     "Promotions",
+    "Recruits",
     "Records",
     "Milestones",
     "Seasons",
@@ -396,6 +399,41 @@ def test_clan_statistics_sheet_lists_the_derived_weeks_newest_first(built: Built
     rows = [(r["Week ending"].date(), r["Members"], r["Measured"]) for r in rows_of(sheet, header)]
     assert len(stored) >= 2 and rows == [tuple(row) for row in stored]
     assert stored[0].day == TODAY
+
+
+def test_recruits_sheet_lists_the_derived_recruits_and_months(built: Built) -> None:
+    sheet = built.book["Recruits"]
+    first_cells = [sheet.cell(row, 1).value for row in range(1, sheet.max_row + 1)]
+    with Session(built.engine) as session:
+        recruits = session.execute(
+            select(
+                MemberStatus.display_name,
+                Recruit.joined_on,
+                Recruit.welcome,
+                Recruit.left_on,
+            )
+            .join(MemberStatus, MemberStatus.player_id == Recruit.player_id)
+            .order_by(Recruit.joined_on.desc(), Recruit.player_id)
+        ).all()
+        months = session.execute(
+            select(RecruitCohort.month, RecruitCohort.recruits).order_by(RecruitCohort.month.desc())
+        ).all()
+    assert len(recruits) >= 3 and len(months) >= 2
+    every = first_cells.index("Every recruit, newest first") + 2
+    listed = [(row["Name"], row["Joined"].date()) for row in rows_of(sheet, every)]
+    assert listed == [(name, joined) for name, joined, _, _ in recruits]
+    retention = first_cells.index("Month joined") + 1
+    rows = rows_of(sheet, retention)
+    assert [(row["Month joined"], row["Recruits"]) for row in rows] == [
+        *((datetime.combine(month, datetime.min.time()), count) for month, count in months),
+        ("All months", len(recruits)),
+    ]
+    welcome = {name for name, _, why, left in recruits if why and left is None}
+    if welcome:
+        shown = rows_of(sheet, first_cells.index("New recruits to welcome") + 2)
+        assert {row["Name"] for row in shown} == welcome
+    else:
+        assert "No new recruit needs a welcome." in first_cells
 
 
 def test_bosses_sheet_matches_30_day_boss_gains(built: Built) -> None:

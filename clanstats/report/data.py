@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from clanstats.report import chat_queries, queries
+from clanstats.report import chat_queries, queries, recruit_queries
 from clanstats.report.chat_queries import ChannelActivity
 from clanstats.report.freshness import STALE_AFTER, Freshness, source_freshness
 from clanstats.report.queries import (
@@ -23,6 +23,7 @@ from clanstats.report.queries import (
     SeasonRow,
     StatisticsDay,
 )
+from clanstats.report.recruit_queries import Cohort, RecruitRow
 from clanstats.rules import Rules
 
 HISTORY_DAYS = 365  # the Clan days sheet and the member-count chart
@@ -49,6 +50,8 @@ class ReportData:
     statistics: list[StatisticsDay]  # newest first: today, then each week's last day
     freshness: list[Freshness]
     promotions: list[PromotionRow]
+    recruits: list[RecruitRow]  # newest join first
+    cohorts: list[Cohort]  # newest month first
     records: list[Record]
     milestones: list[Milestone]
     goals: list[GoalProgress]
@@ -149,6 +152,8 @@ def load_report_data(
             stale_after=stale_after,
         ),
         promotions=queries.promotions(session, group_id),
+        recruits=recruit_queries.recruits(session, group_id),
+        cohorts=recruit_queries.recruit_cohorts(session, group_id),
         records=queries.personal_records(session, group_id),
         milestones=queries.milestones(
             session, group_id, since=today - timedelta(days=RECENT_DAYS - 1)

@@ -12,6 +12,7 @@ NUMBER_FORMATS: dict[str, str | None] = {
     "text": None,
     "wrap": None,  # text that wraps onto more lines in its column (a reason, a rule)
     "status": None,
+    "flag": None,  # a short answer read down a column: yes, no, unknown
     "int": "#,##0",
     "dec1": "#,##0.0",
     "score": "0.0",
@@ -20,6 +21,7 @@ NUMBER_FORMATS: dict[str, str | None] = {
     "percent": '0"%"',
     "rank": "0",
     "date": "yyyy-mm-dd",
+    "month": "mmm yyyy",  # a date standing for its calendar month ("Nov 2026")
     "datetime": "yyyy-mm-dd hh:mm",
     # A number drawn as a data bar only (see layout.add_bars): the number itself is hidden.
     "bar": ";;;",
@@ -30,10 +32,13 @@ HEADER_ALIGN: dict[str, dict[str, Any]] = {
     "text": {"align": "left", "indent": 1},
     "wrap": {"align": "left", "indent": 1},
     "status": {"align": "center"},
+    "flag": {"align": "center"},
     "date": {"align": "center"},
+    "month": {"align": "center"},
     "datetime": {"align": "center"},
     "rank": {"align": "center"},
     "bar": {},
+    "group": {"align": "center"},  # a header over several columns, merged across them
     **{kind: {"align": "right"} for kind in ("int", "dec1", "score", "pct", "percent")},
 }
 
@@ -154,7 +159,7 @@ class Formats:
             properties.update(font_color=MUTED_FONT, italic=True)
         if bold:
             properties.update(bold=True, bg_color=TOTAL_FILL, top=1)
-        if kind in ("date", "datetime", "rank"):
+        if kind in ("date", "month", "datetime", "rank", "flag"):
             properties["align"] = "center"
         elif kind in ("text", "wrap"):
             # Indented (which needs an explicit left), like its header: keeps text off a

@@ -282,6 +282,6 @@ def _shown_width(value: Any, kind: str) -> int:
     if kind in NUMERIC_KINDS and isinstance(value, int | float):
         shown = f"{value:,.0f}" if kind in ("int", "rank") else f"{value:,.1f}"
         return len(shown) + 1
-    if kind in ("date", "datetime"):
-        return 12 if kind == "date" else 17
+    if kind in ("date", "month", "datetime"):
+        return {"date": 12, "month": 10}.get(kind, 17)
     return len(str(value)) + 1

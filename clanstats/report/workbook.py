@@ -31,6 +31,7 @@ from clanstats.report.sheets.identity import write_unlinked
 from clanstats.report.sheets.members import write_members
 from clanstats.report.sheets.officers import write_inactive, write_promotions
 from clanstats.report.sheets.records import write_records
+from clanstats.report.sheets.recruits import write_recruits
 from clanstats.report.sheets.summary import write_summary
 from clanstats.rules import Rules
 
@@ -50,6 +51,7 @@ SHEETS: tuple[SheetWriter, ...] = (
     write_discord,
     write_inactive,
     write_promotions,
+    write_recruits,
     write_records,
     write_milestones,
     write_seasons,
