@@ -49,7 +49,7 @@ from clanstats.transform.levels import (
     combat_level,
     total_level,
 )
-from clanstats.transform.stays import Stays, load_stays
+from clanstats.transform.stays import load_stays, members_on
 from clanstats.windows import clan_midnight, local_day
 
 PAST_WEEKS = 52
@@ -122,22 +122,6 @@ def sample_days(today: date, first: date) -> list[date]:
     last_sunday = week_start(today) - timedelta(days=1)
     sundays = [last_sunday - timedelta(weeks=n) for n in range(PAST_WEEKS)]
     return [*sorted(day for day in sundays if day >= first), today]
-
-
-def members_on(
-    stays: Mapping[int, Stays], days: list[date], timezone: ZoneInfo
-) -> dict[date, frozenset[int]]:
-    """The players in the clan at the end of each clan day (a leave that day counts as gone)."""
-    spans = [
-        (
-            pid,
-            local_day(start, timezone) if start is not None else date.min,
-            local_day(end, timezone) if end is not None else date.max,
-        )
-        for pid, player in stays.items()
-        for start, end in player.periods
-    ]
-    return {day: frozenset(pid for pid, start, end in spans if start <= day < end) for day in days}
 
 
 class DayStatistics:

@@ -2,7 +2,8 @@
 
 The ladder is `rules.ranks`, lowest first; a member stands on the rank named like their WOM role
 (case-insensitive). Every requirement of a rank must be met: `tenure_days` (days since joining),
-`messages_30d` (messages over the last 30 days, today included), `total_level` (the skills'
+`messages_30d` (messages over the last 30 days, today included), `competitions_joined` (WOM
+competitions of the group they took part in that have started), `total_level` (the skills'
 levels from their current XP, `overall` left out, an unknown skill counted as level 1) or a WOM
 metric's name (the member's current value at least the number). A requirement on a metric the
 database has never seen, or on a value unknown for the member, is not met.
@@ -30,11 +31,13 @@ from sqlalchemy.orm import Session
 from clanstats.db.models import CurrentValue, DailyActivity, MemberStatus, Metric, Promotion
 from clanstats.db.replace import replace_rows
 from clanstats.rules import Rank, Rules
+from clanstats.transform.attendance import joined_competitions
 from clanstats.transform.levels import OVERALL, total_level
 from clanstats.transform.status import UTC_ZONE, Member, load_members
 
 TENURE = "tenure_days"
 MESSAGES = "messages_30d"
+COMPETITIONS = "competitions_joined"
 TOTAL_LEVEL = "total_level"
 MESSAGE_DAYS = 30
 TEXT_LIMIT = 300  # the width of the rule_met and missing columns
@@ -48,6 +51,7 @@ class MemberFacts:
 
     tenure_days: int | None
     messages_30d: int
+    competitions_joined: int
     skill_xp: Mapping[str, float | None]
     values: Mapping[str, float | None]
 
@@ -57,6 +61,8 @@ class MemberFacts:
             return self.tenure_days
         if name == MESSAGES:
             return self.messages_30d
+        if name == COMPETITIONS:
+            return self.competitions_joined
         if name == TOTAL_LEVEL:
             return total_level(self.skill_xp)
         return self.values.get(name)
@@ -102,7 +108,13 @@ def derive_promotions(
     ]
     kinds = _metric_kinds(session)
     facts = _member_facts(
-        session, group_id=group_id, today=today, ladder=ladder, members=members, kinds=kinds
+        session,
+        group_id=group_id,
+        today=today,
+        ladder=ladder,
+        members=members,
+        kinds=kinds,
+        timezone=timezone,
     )
     rows = [promotion_row(m, facts[m.player_id], ladder=ladder, kinds=kinds) for m in members]
     holds = (
@@ -224,6 +236,8 @@ def _lack(check: Check) -> str:
         return _more(short, "day")
     if check.name == MESSAGES:
         return _more(short, "message")
+    if check.name == COMPETITIONS:
+        return _more(short, "competition")
     if check.name == TOTAL_LEVEL:
         return _more(short, "total level")
     # A shortfall that would round to 0 still shows: 0.1 EHP, not "0 EHP".
@@ -241,6 +255,7 @@ def _label(check: Check) -> str:
     words = check.name.replace("_", " ")
     labels = {
         MESSAGES: "messages",
+        COMPETITIONS: "competitions joined",
         TOTAL_LEVEL: "total level",
         OVERALL: "XP",
     }
@@ -257,7 +272,7 @@ def _label(check: Check) -> str:
 
 def _requirement_kind(name: str, kinds: Mapping[str, str]) -> str | None:
     """'member' for tenure, messages and total level; else the metric's kind (None: unseen)."""
-    return "member" if name in (TENURE, MESSAGES, TOTAL_LEVEL) else kinds.get(name)
+    return "member" if name in (TENURE, MESSAGES, COMPETITIONS, TOTAL_LEVEL) else kinds.get(name)
 
 
 def _fit(text: str, limit: int = TEXT_LIMIT) -> str:
@@ -301,6 +316,7 @@ def _member_facts(
     ladder: Sequence[Rank],
     members: Sequence[Member],
     kinds: Mapping[str, str],
+    timezone: ZoneInfo,
 ) -> dict[int, MemberFacts]:
     """Tenure, messages over the last 30 days, skill XP and the required metrics per member."""
     wanted = {name for rank in ladder for name in rank.requirements}
@@ -312,10 +328,16 @@ def _member_facts(
         if pid in values:
             values[pid][name] = value
     messages = _messages_30d(session, group_id=group_id, today=today)
+    joined = (
+        joined_competitions(session, group_id, today, timezone)
+        if any(COMPETITIONS in rank.requirements for rank in ladder)
+        else {}
+    )
     return {
         m.player_id: MemberFacts(
             tenure_days=m.tenure_days(today),
             messages_30d=messages.get(m.player_id, 0),
+            competitions_joined=len(joined.get(m.player_id, [])),
             # Every skill the database knows, so one without a value still counts as level 1.
             skill_xp={name: values[m.player_id].get(name) for name in skills},
             values=values[m.player_id],

@@ -20,6 +20,7 @@ from clanstats.db.models import (
     ChatHeatmap,
     ClanDaily,
     ClanStatistics,
+    CompetitionAttendance,
     DailyActivity,
     DailyGain,
     GainBaseline,
@@ -73,6 +74,7 @@ DERIVED_TABLES: tuple[type[Base], ...] = (
     ClanStatistics,
     Recruit,
     RecruitCohort,
+    CompetitionAttendance,
 )
 # transform's own keys in transform_state (report's and export's stay).
 STATE_KEYS = (

@@ -2,8 +2,10 @@
 
 points = sum over the season's weights of weight x the player's gain in that metric from the
 season's first day to its last (or today, if sooner), inclusive, counting only days the player was
-in the clan. Only players with points above 0 get a row. Places are standard competition ranking
-by points (1, 2, 2, 4): equal points share a place and nothing breaks the tie.
+in the clan; the weight `competitions` is per WOM competition they took part in that started
+within those days while they were in the clan. Only players with points above 0 get a row.
+Places are standard competition ranking by points (1, 2, 2, 4): equal points share a place and
+nothing breaks the tie.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from sqlalchemy.orm import Session
 from clanstats.db.models import Player, SeasonScore
 from clanstats.db.replace import replace_rows
 from clanstats.rules import Rules, Season
+from clanstats.transform.attendance import joined_competitions
 from clanstats.transform.gains_query import DEFAULT_TIMEZONE, gains_in_clan, unknown_metrics
+from clanstats.transform.stays import load_stays, members_on
+
+COMPETITIONS = "competitions"  # a season weight per competition taken part in
 
 
 def derive_season_scores(
@@ -58,10 +64,24 @@ def season_points(
 ) -> dict[int, float]:
     """Each player's points above 0 in a season, counted up to today."""
     gains: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    last = min(season.end, today)
+    if COMPETITIONS in season.points:
+        joined = joined_competitions(session, group_id, last, timezone)
+        starts = sorted({j.starts_on for entries in joined.values() for j in entries})
+        # Like a gain, a competition earns points only for someone in the clan when it started.
+        members = members_on(load_stays(session, group_id), starts, timezone)
+        for player_id, entries in joined.items():
+            taken = sum(
+                1
+                for j in entries
+                if season.start <= j.starts_on and player_id in members[j.starts_on]
+            )
+            if taken:
+                gains[player_id][COMPETITIONS] = float(taken)
     for player_id, _, metric, gained in gains_in_clan(
         session,
         group_id=group_id,
-        metrics=season.points,
+        metrics=[m for m in season.points if m != COMPETITIONS],
         start=season.start,
         end=min(season.end, today),
         timezone=timezone,
@@ -115,7 +135,9 @@ def _summary(
         "season scores": sum(len(board) for board in places.values()),
         "season leaders": "; ".join(leaders) or "none",
     }
-    unknown = unknown_metrics(session, {m for season in started for m in season.points})
+    unknown = unknown_metrics(
+        session, {m for season in started for m in season.points if m != COMPETITIONS}
+    )
     if unknown:
         summary["season metrics never seen"] = ", ".join(unknown)
     return summary

@@ -21,6 +21,7 @@ from clanstats.groups import for_each_group, require_group_id
 from clanstats.rules import Rules, load_rules
 from clanstats.stage import StageContext, StageResult
 from clanstats.transform.activity_changes import ActivityChanges
+from clanstats.transform.attendance import derive_attendance
 from clanstats.transform.chat_rhythm import derive_chat_rhythm
 from clanstats.transform.clan_daily import derive_clan_daily
 from clanstats.transform.clan_statistics import derive_clan_statistics
@@ -58,6 +59,7 @@ def derivations(changes: ActivityChanges) -> list[Derivation]:
         derive_chat_rhythm,
         derive_clan_statistics,
         derive_recruits,
+        derive_attendance,
     ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -99,6 +100,22 @@ def load_stays(session: Session, group_id: int) -> dict[int, Stays]:
     for player_id, history in events.items():  # feed events of players never on the roster
         stays[player_id] = Stays(tuple(_from_events(sorted(history))))
     return stays
+
+
+def members_on(
+    stays: Mapping[int, Stays], days: list[date], timezone: ZoneInfo
+) -> dict[date, frozenset[int]]:
+    """The players in the clan at the end of each clan day (a leave that day counts as gone)."""
+    spans = [
+        (
+            pid,
+            local_day(start, timezone) if start is not None else date.min,
+            local_day(end, timezone) if end is not None else date.max,
+        )
+        for pid, player in stays.items()
+        for start, end in player.periods
+    ]
+    return {day: frozenset(pid for pid, start, end in spans if start <= day < end) for day in days}
 
 
 def _from_events(events: list[tuple[datetime, str]]) -> list[Span]:
