@@ -12,13 +12,14 @@ Needs Debian's Chromium (`apt-get install chromium`) and the `playwright` packag
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -227,7 +228,7 @@ def test_panels_render_with_the_right_counts(
         for m in current
         if m["gains"]["30d"]["xp"] is not None and m["gains"]["30d"]["messages"] is not None
     )
-    assert page.locator("section[data-panel]").count() == 15
+    assert page.locator("section[data-panel]").count() == 16
 
 
 def test_the_clan_statistics_panel_shows_the_newest_figures_and_the_weeks(
@@ -271,6 +272,154 @@ def test_the_clan_statistics_panel_shows_the_newest_figures_and_the_weeks(
     page.keyboard.press("Home")
     first_week = page.locator("#panel-clanstats .readout").inner_text()
     assert first_week.startswith("Week to Sun ") and "with a snapshot" in first_week
+
+
+def with_recruits(data: dict[str, Any]) -> dict[str, Any]:
+    """The demo's data with hand-chosen recruits: three to welcome and fourteen months."""
+    changed = copy.deepcopy(data)
+    today = date.fromisoformat(changed["today"])
+
+    def joined(days: int) -> str:
+        return (today - timedelta(days=days)).isoformat()
+
+    def mark(reached: int, stayed: int, active: int, unknown: int) -> dict[str, int]:
+        return {"reached": reached, "stayed": stayed, "active": active, "unknown": unknown}
+
+    def month(first: str, recruits: int, still_in: int, *marks: Any) -> dict[str, Any]:
+        return {"month": first, "recruits": recruits, "still_in": still_in, **dict(marks)}
+
+    filler = [
+        month(
+            f"{2025 + (m > 12)}-{(m - 1) % 12 + 1:02d}",
+            1,
+            1,
+            *((f"day_{d}", mark(1, 1, 1, 0)) for d in (30, 90, 180)),
+        )
+        for m in range(8, 19)  # Aug 2025 to Jun 2026
+    ]
+    changed["recruits"] = {
+        "cohorts": [
+            # Everyone's first weeks before ClanStats could see their game: activity unknown.
+            month("2025-07", 3, 3, *((f"day_{d}", mark(3, 3, 0, 3)) for d in (30, 90, 180))),
+            *filler,
+            month(
+                "2026-10",
+                5,
+                4,
+                ("day_30", mark(5, 4, 2, 1)),
+                ("day_90", None),
+                ("day_180", None),
+            ),
+            month("2026-11", 2, 2, ("day_30", None), ("day_90", None), ("day_180", None)),
+        ],
+        "to_welcome": [
+            {
+                "player_id": 901,
+                "name": HOSTILE_NAMES[0],
+                "joined_on": joined(26),
+                "days_in_clan": 26,
+                "reason": "no message and no game progress yet",
+                "first_message_on": None,
+                "first_game_on": None,
+            },
+            {
+                "player_id": 902,
+                "name": "Iron Dharok",
+                "joined_on": joined(8),
+                "days_in_clan": 8,
+                "reason": "no message yet",
+                "first_message_on": None,
+                "first_game_on": joined(7),
+            },
+            {
+                "player_id": 903,
+                "name": "Zezima",
+                "joined_on": joined(0),
+                "days_in_clan": 0,
+                "reason": "no game progress yet",
+                "first_message_on": joined(0),
+                "first_game_on": None,
+            },
+        ],
+    }
+    return changed
+
+
+def recruits_page(data: dict[str, Any], folder: Path) -> Path:
+    path = folder / "recruits.html"
+    path.write_text(render_dashboard(with_recruits(data)), encoding="utf-8")
+    return path
+
+
+def test_the_recruits_panel_lists_whom_to_welcome_and_each_months_retention(
+    open_page: Opener, data: dict[str, Any], tmp_path: Path
+) -> None:
+    page, _ = open_page(recruits_page(data, tmp_path))
+    panel = page.locator("#panel-recruits")
+    cards = panel.locator(".welcome")
+    assert cards.evaluate_all("cs => cs.map(c => c.dataset.player)") == ["901", "902", "903"]
+    first = cards.first
+    assert first.locator(".who").inner_text() == HOSTILE_NAMES[0]  # text, never markup
+    assert first.locator(".who").get_attribute("title") == HOSTILE_NAMES[0]  # whole when cut
+    assert first.locator(".joined").inner_text() == "Joined 26 days ago"
+    assert first.locator(".missing").inner_text() == "No message and no game progress yet"
+    assert first.locator("small").count() == 0  # nothing seen yet: no first day to tell
+    second = cards.nth(1)
+    assert second.locator(".missing").inner_text() == "No message yet"
+    assert second.locator("small").inner_text().startswith("First game progress ")
+    assert cards.nth(2).locator(".joined").inner_text() == "Joined today"
+    label = panel.locator(".section-label").first.inner_text()
+    assert label.upper() == "NEW RECRUITS TO WELCOME (3)"
+    # Newest month first, twelve of the fourteen until asked for all.
+    rows = panel.locator("#cohort-table tbody tr")
+    assert rows.count() == 12
+    assert rows.first.locator("th").inner_text() == "Nov 2026"
+    newest = rows.first.locator("td[data-mark]").all_inner_texts()
+    assert [text.strip() for text in newest] == ["—", "—", "—"]  # nobody in 30 days yet
+    october = panel.locator("tr[data-month='2026-10']")
+    assert october.locator("td").all_inner_texts()[:2] == ["5", "4"]
+    thirty = october.locator("td[data-mark='30']")
+    assert thirty.locator("[data-rate=stayed]").text_content() == "Stayed 80% 4 of 5"
+    # One of the five unknown: 2 to 3 of 5 were active, a range and the count that makes it.
+    assert thirty.locator("[data-rate=active]").text_content() == "Active 40–60% 2 of 5, 1 unknown"
+    panel.get_by_role("button", name="Show all 14 months").click()
+    assert rows.count() == 14
+    oldest = panel.locator("tr[data-month='2025-07'] td[data-mark='180'] [data-rate=active]")
+    assert oldest.text_content() == "Active unknown 0 of 3, 3 unknown"
+    panel.get_by_role("button", name="Show fewer").click()
+    assert rows.count() == 12
+
+
+def test_the_recruits_panel_says_when_nobody_needs_a_welcome_and_when_it_cant_tell(
+    open_page: Opener, data: dict[str, Any], tmp_path: Path
+) -> None:
+    quiet = with_recruits(data)
+    quiet["recruits"]["to_welcome"] = []
+    path = tmp_path / "quiet.html"
+    path.write_text(render_dashboard(quiet), encoding="utf-8")
+    page, _ = open_page(path)
+    panel = page.locator("#panel-recruits")
+    assert panel.locator(".welcome").count() == 0
+    said = panel.locator("[data-empty]").inner_text()
+    assert said.startswith("No new recruit needs a welcome")
+    assert panel.locator("#cohort-table tbody tr").count() == 12
+    # Discord never read (no heatmap): "no message yet" is said to be unknowable.
+    # And a clan whose members are all its founding roster: no month to show.
+    unread = with_recruits(data)
+    unread["heatmap"] = None
+    unread["recruits"]["cohorts"] = []
+    path = tmp_path / "unread.html"
+    path.write_text(render_dashboard(unread), encoding="utf-8")
+    page, _ = open_page(path)
+    notes = page.locator("#panel-recruits .note").all_inner_texts()
+    assert notes == [
+        "Discord isn't connected, so nobody's messages are known: \"no message yet\" may be wrong."
+    ]
+    said = page.locator("#panel-recruits [data-empty]").inner_text()
+    assert said.startswith("No recruits yet") and page.locator("#cohort-table").count() == 0
+    page, _ = open_page(recruits_page(data, tmp_path))
+    notes = page.locator("#panel-recruits .note").all_inner_texts()
+    assert len(notes) == 1 and notes[0].startswith("Stayed: still in the clan")
 
 
 def test_search_filters_the_member_table(
@@ -404,12 +553,13 @@ def test_each_panel_downloads_its_json(
     open_page: Opener, page_file: Path, data: dict[str, Any]
 ) -> None:
     page, _ = open_page(page_file)
-    assert page.locator("button[data-download]").count() == 15
+    assert page.locator("button[data-download]").count() == 16
     downloads = (
         ("members", "members"),
         ("gainers", "gainers"),
         ("season", "season"),
         ("clanstats", "clan_statistics"),
+        ("recruits", "recruits"),
     )
     for panel, key in downloads:
         with page.expect_download() as info:
@@ -447,6 +597,9 @@ def test_an_empty_clan_explains_each_empty_panel(open_page: Opener, tmp_path: Pa
     assert page.locator("[data-kpi=xp_7d] .kpi-value").inner_text() == "—"
     statistics = page.locator("#panel-clanstats [data-empty]").inner_text()
     assert statistics.startswith("No snapshots yet") and "\n" not in statistics.strip()
+    # No members yet: the recruits panel says why once, not once per list.
+    recruits = page.locator("#panel-recruits [data-empty]").all_inner_texts()
+    assert len(recruits) == 1 and recruits[0].startswith("No member data")
 
 
 def test_screenshots_for_a_person_to_look_at(

@@ -39,6 +39,8 @@ from clanstats.db.models import (
     PeriodGain,
     Player,
     Promotion,
+    Recruit,
+    RecruitCohort,
     SeasonScore,
     WomGroup,
 )
@@ -162,6 +164,7 @@ CONTRACT_BREAKS = [
     (("version",), "2"),
     (("members", 2, "smuggled"), True),
     (("clan_statistics", "weeks", 0, "members"), None),
+    (("recruits", "cohorts", 0, "still_in"), -1),
 ]
 
 
@@ -239,6 +242,7 @@ def test_a_clan_before_its_first_transform_still_exports_valid_data(migrated_url
     assert_valid(data)
     assert data["members"] == [] and data["trends"] == [] and data["season"] is None
     assert data["heatmap"] is None and data["clan_statistics"] is None
+    assert data["recruits"] == {"cohorts": [], "to_welcome": []}
     assert data["kpis"]["clan_gains"]["30d"] == dict.fromkeys(
         ("xp", "ehp", "ehb", "boss_kills", "messages")
     )
@@ -328,6 +332,8 @@ def test_clan_panels_match_their_tables(engine: Engine, data: dict[str, Any]) ->
                 MemberStatus.removal_candidate.is_(True), MemberStatus.status != "left"
             )
         )
+        cohorts = session.scalars(select(RecruitCohort).order_by(RecruitCohort.month)).all()
+        welcome = session.scalar(select(func.count()).where(Recruit.welcome.is_not(None)))
     trends = data["trends"]
     assert len(trends) == min(90, len(days)) and trends[-1]["day"] == today.isoformat()
     last = days[-1]
@@ -352,6 +358,11 @@ def test_clan_panels_match_their_tables(engine: Engine, data: dict[str, Any]) ->
     assert data["kpis"]["promotions_due"] == sum(p.is_due for p in promotions)
     assert len(data["removal_candidates"]) == removal == data["kpis"]["removal_candidates"]
     assert [r["span"] for r in data["records"]].count("day") == 4
+    assert [c["month"] for c in data["recruits"]["cohorts"]] == [
+        c.month.strftime("%Y-%m") for c in cohorts
+    ]
+    assert [c["recruits"] for c in data["recruits"]["cohorts"]] == [c.recruits for c in cohorts]
+    assert len(data["recruits"]["to_welcome"]) == welcome
 
 
 def test_the_demo_clans_statistics_are_todays_and_its_sundays(data: dict[str, Any]) -> None:
@@ -482,7 +493,8 @@ def test_the_season_carries_its_dates_and_days_left(
 COUNT_KEYS = re.compile(
     r"(^|/)(xp|boss_kills|messages|kills|killers|members|joins|leaves|active_members|"
     r"joins_30d|leaves_30d|removal_candidates|promotions_due|tenure_days|days|place|"
-    r"current|best|percent|days_left|failing_sources)$"
+    r"current|best|percent|days_left|failing_sources|recruits|still_in|reached|stayed|active|"
+    r"unknown|days_in_clan)$"
 )
 
 
@@ -709,3 +721,223 @@ def test_clan_statistics_for_an_earlier_day_end_on_it_without_account_types(
 
 def test_no_clan_statistics_yet_is_null(migrated_url: str) -> None:
     assert statistics_data(migrated_url, [])["clan_statistics"] is None
+
+
+# --- recruits ---------------------------------------------------------------------------------
+
+RECRUITS_TODAY = date(2026, 11, 20)
+
+
+def recruit_status(player_id: int, name: str, **values: Any) -> dict[str, Any]:
+    """A member_status row of the test group: an active member, unless told."""
+    return {
+        "group_id": 7,
+        "player_id": player_id,
+        "display_name": name,
+        "role": "recruit",
+        "status": "active",
+        "current_streak": 0,
+        "best_streak": 0,
+        "removal_candidate": False,
+        **values,
+    }
+
+
+def recruit_row(player_id: int, joined_on: date, **values: Any) -> dict[str, Any]:
+    """A recruits row of the test group: still in, nothing seen, no mark reached, unless told."""
+    return {
+        "group_id": 7,
+        "player_id": player_id,
+        "joined_on": joined_on,
+        "cohort": joined_on.replace(day=1),
+        **dict.fromkeys(("left_on", "first_game_on", "first_message_on", "welcome")),
+        **dict.fromkeys(
+            f"{kind}_{days}" for kind in ("stayed", "active") for days in (30, 90, 180)
+        ),
+        **values,
+    }
+
+
+def cohort_row(
+    month: date, recruits: int, still_in: int, *marks: tuple[int, ...]
+) -> dict[str, Any]:
+    """A recruit_cohorts row: (reached, stayed, active, unknown) at 30, 90 and 180 days."""
+    row: dict[str, Any] = {
+        "group_id": 7,
+        "month": month,
+        "recruits": recruits,
+        "still_in": still_in,
+    }
+    for days, mark in zip((30, 90, 180), marks, strict=True):
+        for kind, count in zip(("reached", "stayed", "active", "unknown"), mark, strict=True):
+            row[f"{kind}_{days}"] = count
+    return row
+
+
+def recruits_data(url: str, seed: Any = None) -> dict[str, Any]:
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(WomGroup), [{"id": 7, "name": "Clan", "fetched_at": datetime(2026, 11, 20)}]
+        )
+        if seed is not None:
+            seed(session)
+    with Session(engine) as session:
+        data = build_clan_data(
+            session,
+            group_id=7,
+            today=RECRUITS_TODAY,
+            timezone=UTC_ZONE,
+            generated_at=datetime(2026, 11, 20, 6, tzinfo=UTC),
+            rules=Rules(),
+        )
+    engine.dispose()
+    assert_valid(data)
+    return data
+
+
+def seed_recruits(session: Session) -> None:
+    """Five recruits of group 7 (three to welcome), three of its months, and another group's."""
+    session.execute(
+        insert(MemberStatus),
+        [
+            recruit_status(1, "Alice", joined_on=date(2026, 11, 5)),
+            recruit_status(2, "Bob", joined_on=date(2026, 11, 12)),  # WOM now calls him Bobby
+            recruit_status(3, "Cara", joined_on=date(2026, 11, 12)),  # no players row: this name
+            recruit_status(4, "Dan", joined_on=date(2026, 11, 1)),
+            recruit_status(5, "Eve", status="left", left_on=date(2026, 11, 15)),
+            {**recruit_status(1, "Other clan's"), "group_id": 8},
+        ],
+    )
+    session.execute(
+        insert(Player),
+        [
+            {
+                "group_id": 7,
+                "player_id": pid,
+                "username": name.lower(),
+                "display_name": name,
+                "first_seen_at": datetime(2026, 11, 1),
+            }
+            for pid, name in ((1, "Alice"), (2, "Bobby"), (4, "Dan"), (5, "Eve"))
+        ],
+    )
+    session.execute(
+        insert(Recruit),
+        [
+            recruit_row(
+                3,
+                date(2026, 11, 12),
+                first_message_on=date(2026, 11, 12),
+                welcome="no game progress yet",
+            ),
+            recruit_row(1, date(2026, 11, 5), welcome="no message and no game progress yet"),
+            recruit_row(
+                2, date(2026, 11, 12), first_game_on=date(2026, 11, 13), welcome="no message yet"
+            ),
+            # Both seen: nothing to welcome. Left: never on the list.
+            recruit_row(
+                4,
+                date(2026, 11, 1),
+                first_game_on=date(2026, 11, 2),
+                first_message_on=date(2026, 11, 3),
+            ),
+            recruit_row(5, date(2026, 11, 2), left_on=date(2026, 11, 15)),
+            {**recruit_row(1, date(2026, 11, 18), welcome="no message yet"), "group_id": 8},
+        ],
+    )
+    session.execute(
+        insert(RecruitCohort),
+        [
+            # Stored in no order. November's recruits have reached no mark yet.
+            cohort_row(date(2026, 11, 1), 5, 4, (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0)),
+            cohort_row(date(2026, 5, 1), 5, 3, (5, 5, 3, 1), (5, 4, 2, 0), (5, 3, 3, 0)),
+            cohort_row(date(2026, 8, 1), 2, 1, (2, 2, 1, 1), (1, 0, 0, 0), (0, 0, 0, 0)),
+            {**cohort_row(date(2026, 6, 1), 1, 1, *[(0, 0, 0, 0)] * 3), "group_id": 8},
+        ],
+    )
+
+
+def test_recruits_are_each_months_cohort_and_the_new_ones_to_welcome(migrated_url: str) -> None:
+    recruits = recruits_data(migrated_url, seed_recruits)["recruits"]
+    assert recruits == {
+        "cohorts": [
+            {
+                "month": "2026-05",
+                "recruits": 5,
+                "still_in": 3,
+                "day_30": {"reached": 5, "stayed": 5, "active": 3, "unknown": 1},
+                "day_90": {"reached": 5, "stayed": 4, "active": 2, "unknown": 0},
+                "day_180": {"reached": 5, "stayed": 3, "active": 3, "unknown": 0},
+            },
+            {
+                "month": "2026-08",
+                "recruits": 2,
+                "still_in": 1,
+                "day_30": {"reached": 2, "stayed": 2, "active": 1, "unknown": 1},
+                # One of the two has been in 90 days, and left before: 0 of 1, not "no data".
+                "day_90": {"reached": 1, "stayed": 0, "active": 0, "unknown": 0},
+                "day_180": None,  # nobody has been in the clan 180 days: nothing to say yet
+            },
+            {
+                "month": "2026-11",
+                "recruits": 5,
+                "still_in": 4,
+                "day_30": None,
+                "day_90": None,
+                "day_180": None,
+            },
+        ],
+        # Whoever waited longest first; a tie by name. Names as the members list has them.
+        "to_welcome": [
+            {
+                "player_id": 1,
+                "name": "Alice",
+                "joined_on": "2026-11-05",
+                "days_in_clan": 15,
+                "reason": "no message and no game progress yet",
+                "first_message_on": None,
+                "first_game_on": None,
+            },
+            {
+                "player_id": 2,
+                "name": "Bobby",
+                "joined_on": "2026-11-12",
+                "days_in_clan": 8,
+                "reason": "no message yet",
+                "first_message_on": None,
+                "first_game_on": "2026-11-13",
+            },
+            {
+                "player_id": 3,
+                "name": "Cara",
+                "joined_on": "2026-11-12",
+                "days_in_clan": 8,
+                "reason": "no game progress yet",
+                "first_message_on": "2026-11-12",
+                "first_game_on": None,
+            },
+        ],
+    }
+
+
+def test_no_recruits_yet_are_two_empty_lists(migrated_url: str) -> None:
+    assert recruits_data(migrated_url)["recruits"] == {"cohorts": [], "to_welcome": []}
+
+
+def test_the_schema_refuses_a_mark_nobody_reached_and_a_month_that_isnt_one(
+    migrated_url: str,
+) -> None:
+    data = recruits_data(migrated_url, seed_recruits)
+    broken = copy.deepcopy(data)
+    broken["recruits"]["cohorts"][1]["day_180"] = dict.fromkeys(
+        ("reached", "stayed", "active", "unknown"), 0
+    )
+    broken["recruits"]["cohorts"][0]["month"] = "2026-05-01"
+    del broken["recruits"]["to_welcome"][0]["first_game_on"]
+    errors = {"/".join(map(str, e.absolute_path)) for e in validator().iter_errors(broken)}
+    assert errors == {
+        "recruits/cohorts/1/day_180/reached",
+        "recruits/cohorts/0/month",
+        "recruits/to_welcome/0",
+    }

@@ -20,6 +20,8 @@ from clanstats.db.models import (
     MemberStatus,
     NameChange,
     PeriodGain,
+    Recruit,
+    RecruitCohort,
     SeasonScore,
     WomGroup,
 )
@@ -223,6 +225,59 @@ def test_the_clans_newest_statistics_go_public_as_headline_figures(engine: Engin
         "xp": 612_345_678,
     }
     assert type(public["statistics"]["xp"]) is int
+
+
+def test_recruits_and_whom_to_welcome_stay_off_the_public_summary(engine: Engine) -> None:
+    # Officers' information: the welcome list names members and says what they haven't done,
+    # and a month's few recruits could be told apart by their counts.
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(Recruit),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": 1,
+                    "joined_on": date(2026, 11, 10),
+                    "cohort": date(2026, 11, 1),
+                    "first_game_on": date(2026, 11, 11),
+                    "welcome": "no message yet",
+                }
+            ],
+        )
+        session.execute(
+            insert(RecruitCohort),
+            [
+                {
+                    "group_id": GROUP,
+                    "month": date(2026, 5, 1),
+                    "recruits": 3,
+                    "still_in": 1,
+                    **{
+                        f"{kind}_{days}": count
+                        for days in (30, 90, 180)
+                        for kind, count in zip(
+                            ("reached", "stayed", "active", "unknown"), (3, 1, 1, 0), strict=True
+                        )
+                    },
+                }
+            ],
+        )
+    public = summary(engine, Rules())
+    text = json.dumps(public)
+    assert "no message yet" not in text and "welcome" not in text
+    assert "2026-11-10" not in text and "2026-05" not in text  # no join day, no cohort month
+    assert not {"recruits", "cohorts", "to_welcome"} & _keys(public)
+    alice = next(m for m in public["members"] if m["name"] == "Alice")
+    assert set(alice) == {"name", "role", "status", "days_in_clan", "gains"}
+
+
+def _keys(value: object) -> set[str]:
+    """Every key in a JSON value, however deep."""
+    if isinstance(value, dict):
+        return set(value) | {k for item in value.values() for k in _keys(item)}
+    if isinstance(value, list):
+        return {k for item in value for k in _keys(item)}
+    return set()
 
 
 def test_opted_out_members_vanish_under_any_of_their_names(engine: Engine) -> None:

@@ -21,7 +21,16 @@ from clanstats.db.engine import make_engine
 from clanstats.db.migrate import upgrade_to_head
 from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
-from tests.test_dashboard_browser import PHONE, WIDE, Opener, browser, data, open_page, page_file
+from tests.test_dashboard_browser import (
+    PHONE,
+    WIDE,
+    Opener,
+    browser,
+    data,
+    open_page,
+    page_file,
+    recruits_page,
+)
 from tests.test_export_clan_data import FIRST_RUN_RULES, failed_first_run
 
 __all__ = ["browser", "data", "open_page", "page_file"]  # fixtures used by name below
@@ -29,12 +38,15 @@ __all__ = ["browser", "data", "open_page", "page_file"]  # fixtures used by name
 VIEWPORTS = pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["phone", "wide"])
 LAPTOP = {"width": 1366, "height": 768}
 
-# Anything inside a panel that reaches past its right edge (or the screen's), by tag and class.
+# Anything inside a panel that reaches past its right edge (or the screen's), by tag and class;
+# not what is clipped to nothing for screen readers only (the header row of a phone's cards).
 OVERFLOWING = """(selector) => {
   const panel = document.querySelector(selector);
   const edge = Math.min(panel.getBoundingClientRect().right, innerWidth);
+  const clipped = (node) => [...panel.querySelectorAll("*")].some(
+    (outer) => outer.contains(node) && getComputedStyle(outer).clip !== "auto");
   return [...panel.querySelectorAll("*")]
-    .filter((node) => node.getBoundingClientRect().right > edge + 0.5)
+    .filter((node) => node.getBoundingClientRect().right > edge + 0.5 && !clipped(node))
     .map((node) => `${node.tagName}.${node.getAttribute("class")}`);
 }"""
 
@@ -88,7 +100,7 @@ def test_every_section_link_is_in_view_or_a_visible_scroll_away(
     page, _ = open_page(page_file, viewport=viewport)
     page.wait_for_timeout(300)  # the fade's transition
     found = page.evaluate(NAV_REACH)
-    assert len(found["reached"]) == 15 and all(found["reached"])
+    assert len(found["reached"]) == 16 and all(found["reached"])
     if viewport is WIDE:
         # 1440 px: the links wrap, so every one is on screen without scrolling.
         assert all(found["before"])
@@ -166,6 +178,53 @@ def test_the_clan_statistics_panel_fits_a_phone_and_a_laptop(
     assert len(tops) == (4 if viewport is PHONE else 1)
     chart = panel.locator("[data-chart=clanstats-xp]").bounding_box()
     assert chart is not None and chart["width"] >= 280
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_the_recruits_panel_fits_a_phone_and_a_laptop(
+    open_page: Opener, data: dict[str, Any], tmp_path: Path, viewport: dict[str, int]
+) -> None:
+    page, _ = open_page(recruits_page(data, tmp_path), viewport=viewport)
+    panel = page.locator("#panel-recruits")
+    panel.get_by_role("button", name="Show all 14 months").click()  # every row, widest first
+    box = panel.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    assert page.evaluate(OVERFLOWING, "#panel-recruits") == []
+    assert panel.evaluate("p => p.scrollWidth <= p.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    wrap = panel.locator(".table-wrap")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth")  # no sideways scroll inside
+    october = panel.locator("tr[data-month='2026-10']")
+    if viewport is PHONE:
+        # A card per month: the header row hidden, each field labelled beside its value.
+        assert panel.locator("#cohort-table thead").evaluate("h => h.offsetHeight") <= 1
+        labels = october.locator("td").evaluate_all(
+            "cells => cells.map(c => getComputedStyle(c, '::before').content)"
+        )
+        assert labels == ['"Recruits"', '"Still in"', '"30 days"', '"90 days"', '"180 days"']
+        cards = panel.locator(".welcome").evaluate_all(
+            "cs => cs.map(c => Math.round(c.getBoundingClientRect().left))"
+        )
+        assert len(set(cards)) == 1  # the welcome cards one under another
+    else:
+        shown = page.evaluate(COLUMN_REACH, "#cohort-table")
+        assert [c["label"] for c in shown] == [
+            "Joined in",
+            "Recruits",
+            "Still in",
+            "After 30 days",
+            "After 90 days",
+            "After 180 days",
+        ]
+        assert all(c["inside"] and c["uncovered"] for c in shown)
+        tops = october.locator("th, td").evaluate_all(
+            "cells => cells.map(c => Math.round(c.getBoundingClientRect().top))"
+        )
+        assert len(set(tops)) == 1  # one table row
+        cards = panel.locator(".welcome").evaluate_all(
+            "cs => cs.map(c => Math.round(c.getBoundingClientRect().top))"
+        )
+        assert len(set(cards)) == 1  # the three welcome cards side by side
 
 
 def test_removal_candidates_are_cards_on_a_phone_and_a_table_when_wide(

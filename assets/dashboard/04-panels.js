@@ -94,6 +94,14 @@
       render: renderMembers,
     },
     {
+      id: "recruits",
+      title: "Recruits",
+      hint: () =>
+        "Members who joined since the clan was on Wise Old Man: who still needs a welcome, and how each month's recruits stayed.",
+      json: () => data.recruits,
+      render: renderRecruits,
+    },
+    {
       id: "records",
       title: "Records and streaks",
       hint: () => "Best days and weeks ever, and days in a row with XP or a message.",

@@ -31,6 +31,8 @@ from clanstats.db.models import (
     PersonalRecord,
     Player,
     Promotion,
+    Recruit,
+    RecruitCohort,
     SeasonScore,
     WomGroup,
 )
@@ -66,6 +68,8 @@ LEVELS = (
     "combat_level_average",
     "combat_level_median",
 )
+# Days after joining at which recruits are measured (the recruits tables' columns).
+RECRUIT_MARKS = (30, 90, 180)
 ACCOUNT_TYPES = {
     "regular": "regular",
     "ironman": "ironman",
@@ -116,6 +120,7 @@ def build_clan_data(
         "trends": _trends(session, group_id, today, chat_known),
         "clan_statistics": _clan_statistics(session, group_id, today),
         "removal_candidates": _removal_candidates(statuses, names),
+        "recruits": _recruits(session, group_id, today, names),
         "promotions": promotions,
         "records": _records(session, group_id, names),
         "streaks": _streaks(statuses, names),
@@ -328,6 +333,64 @@ def _removal_candidates(statuses: list[MemberStatus], names: dict[int, str]) -> 
         }
         for row in flagged
     ]
+
+
+def _recruits(session: Session, group_id: int, today: date, names: dict[int, str]) -> Json:
+    """Monthly cohorts (oldest first) and the new recruits to welcome (longest waiting first)."""
+    cohorts = session.scalars(
+        select(RecruitCohort)
+        .where(RecruitCohort.group_id == group_id)
+        .order_by(RecruitCohort.month)
+    )
+    rows = session.execute(
+        select(Recruit, MemberStatus.display_name)
+        .join(
+            MemberStatus,
+            (MemberStatus.group_id == Recruit.group_id)
+            & (MemberStatus.player_id == Recruit.player_id),
+        )
+        .where(Recruit.group_id == group_id, Recruit.welcome.is_not(None))
+    ).all()
+    # Named as the members list names them: WOM's latest name, else member_status's.
+    waiting = sorted(
+        ((recruit, names.get(recruit.player_id, display_name)) for recruit, display_name in rows),
+        key=lambda pair: (pair[0].joined_on, pair[1].lower(), pair[0].player_id),
+    )
+    to_welcome = [
+        {
+            "player_id": recruit.player_id,
+            "name": name,
+            "joined_on": recruit.joined_on.isoformat(),
+            "days_in_clan": max(0, (today - recruit.joined_on).days),
+            "reason": recruit.welcome,
+            "first_message_on": _day(recruit.first_message_on),
+            "first_game_on": _day(recruit.first_game_on),
+        }
+        for recruit, name in waiting
+    ]
+    return {"cohorts": [_cohort(row) for row in cohorts], "to_welcome": to_welcome}
+
+
+def _cohort(row: RecruitCohort) -> Json:
+    """A month's recruits; per mark null until one of them has been in the clan that long."""
+    cohort: Json = {
+        "month": row.month.strftime("%Y-%m"),
+        "recruits": row.recruits,
+        "still_in": row.still_in,
+    }
+    for days in RECRUIT_MARKS:
+        reached = getattr(row, f"reached_{days}")
+        cohort[f"day_{days}"] = (
+            {
+                "reached": reached,
+                "stayed": getattr(row, f"stayed_{days}"),
+                "active": getattr(row, f"active_{days}"),
+                "unknown": getattr(row, f"unknown_{days}"),
+            }
+            if reached
+            else None
+        )
+    return cohort
 
 
 def _streaks(statuses: list[MemberStatus], names: dict[int, str]) -> Json:
