@@ -41,6 +41,7 @@ from clanstats.db.models import (
     ChatHeatmap,
     ClanDaily,
     ClanStatistics,
+    CompetitionAttendance,
     GoalWeek,
     IdentityLink,
     MemberStatus,
@@ -54,6 +55,7 @@ from clanstats.db.models import (
     SeasonScore,
 )
 from clanstats.rules import load_rules
+from simulator.attendance_truth import AttendanceTruth, attendance
 from simulator.chat import ChatConfig, SimulatedChat
 from simulator.clan import SimConfig, SimulatedClan, standardize_username
 from simulator.clan_stats_truth import StatisticsDay, clan_statistics
@@ -298,6 +300,7 @@ def check_database(engine: Engine, truth: Truth) -> None:
     check_clan_numbers(engine, truth, problems)
     check_clan_statistics(engine, truth, problems)
     check_recruits(engine, truth, problems)
+    check_attendance(engine, truth, problems)
     assert not problems, f"{len(problems)} disagreements:\n" + "\n".join(problems[:60])
 
 
@@ -553,6 +556,23 @@ def check_recruits(engine: Engine, truth: Truth, problems: list[str]) -> None:
     }
     if months != cohorts(want):
         problems.append(f"recruit cohorts: stored {months}, truth {cohorts(want)}")
+
+
+def check_attendance(engine: Engine, truth: Truth, problems: list[str]) -> None:
+    """Every player's competitions: taken part in, best place, the last 90 days' rate."""
+    columns = tuple(f.name for f in fields(AttendanceTruth))
+    stored = {r[0]: r[1:] for r in rows(engine, CompetitionAttendance, "player_id", *columns)}
+    found = attendance(truth, lookback_days=LOOKBACK_DAYS)
+    want = {pid: astuple(row) for pid, row in found.items()}
+    if set(stored) != set(want):
+        problems.append(
+            f"competition attendance: extra {sorted(set(stored) - set(want))}, "
+            f"missing {sorted(set(want) - set(stored))}"
+        )
+    for pid in sorted(set(stored) & set(want)):
+        for name, have, value in zip(columns, stored[pid], want[pid], strict=True):
+            if have != value:
+                problems.append(f"attendance {pid} {name}: stored {have!r}, truth {value!r}")
 
 
 def check_outputs(world: World, truth: Truth) -> None:
