@@ -18,11 +18,12 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, delete, insert, update
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
     DailyActivity,
+    DiscordChannel,
     MemberStatus,
     Recruit,
     RecruitCohort,
@@ -30,7 +31,7 @@ from clanstats.db.models import (
     WomGroup,
 )
 from clanstats.transform.recruits import derive_recruits
-from tests.engagement_fixtures import GROUP, add_player, clan_database, derive, table
+from tests.engagement_fixtures import GROUP, T0, add_player, clan_database, derive, table
 
 TODAY = date(2026, 12, 4)
 JOINS: dict[int, tuple[date, str, date | None]] = {
@@ -60,6 +61,11 @@ COHORT_COLUMNS = [c.name for c in RecruitCohort.__table__.columns if c.name != "
 def database(migrated_url: str) -> Engine:
     engine = clan_database(migrated_url)
     with Session(engine) as session, session.begin():
+        session.execute(
+            insert(DiscordChannel).values(
+                group_id=GROUP, channel_id=10, name="general", kind="text", updated_at=T0
+            )
+        )
         session.execute(
             update(WomGroup)
             .where(WomGroup.id == GROUP)
@@ -168,3 +174,16 @@ def test_a_clan_with_no_members_has_no_recruits(migrated_url: str) -> None:
     derive(engine, derive_recruits, today=TODAY, timezone=ZoneInfo("UTC"))
     assert table(engine, Recruit, "player_id") == []
     assert table(engine, RecruitCohort, "month") == []
+
+
+def test_without_discord_a_recruit_is_welcomed_only_for_game_progress(migrated_url: str) -> None:
+    engine = database(migrated_url)
+    with Session(engine) as session, session.begin():
+        session.execute(delete(DiscordChannel))
+    derive(engine, derive_recruits, today=TODAY, timezone=ZoneInfo("UTC"))
+    welcome = dict(table(engine, Recruit, "player_id", "welcome"))
+    # P4 has made game progress: nothing to ask. P5 and P9 have made none.
+    assert {pid: why for pid, why in welcome.items() if why} == {
+        5: "no game progress yet",
+        9: "no game progress yet",
+    }

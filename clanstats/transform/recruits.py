@@ -14,7 +14,8 @@ member who joined years before the history ClanStats has.
 
 Cohorts are the recruits of a calendar month (clan time). A current member who joined in the
 last 30 days and has not yet said anything on Discord, or not yet gained anything in the game,
-is on the list to welcome, with what is still missing.
+is on the list to welcome, with what is still missing (a clan whose Discord ClanStats has never
+read is asked only about game progress).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
     DailyActivity,
+    DiscordChannel,
     MemberStatus,
     Recruit,
     RecruitCohort,
@@ -70,8 +72,18 @@ def derive_recruits(
     del rules  # no rule shapes these
     recruits = _recruits(session, group_id, today, timezone)
     game, chat = _active_days(session, group_id, recruits, today)
+    # Without Discord read, a missing message says nothing: only game progress is asked for.
+    discord = session.scalar(
+        select(DiscordChannel.channel_id).where(DiscordChannel.group_id == group_id).limit(1)
+    )
     rows = [
-        recruit_row(r, game.get(r.player_id, []), chat.get(r.player_id, []), today)
+        recruit_row(
+            r,
+            game.get(r.player_id, []),
+            chat.get(r.player_id, []),
+            today,
+            discord=discord is not None,
+        )
         for r in recruits
     ]
     replace_rows(
@@ -92,7 +104,12 @@ def derive_recruits(
 
 
 def recruit_row(
-    recruit: Joined, game_days: list[date], chat_days: list[date], today: date
+    recruit: Joined,
+    game_days: list[date],
+    chat_days: list[date],
+    today: date,
+    *,
+    discord: bool = True,
 ) -> dict[str, Any]:
     """One recruit's row from their days with a gain and with a message (sorted, from joining)."""
     row: dict[str, Any] = {
@@ -117,7 +134,7 @@ def recruit_row(
         row[f"active_{days}"] = (
             False if not stayed else True if seen else False if watched else None
         )
-    row["welcome"] = _welcome(recruit, row, today)
+    row["welcome"] = _welcome(recruit, row, today, discord=discord)
     return row
 
 
@@ -144,11 +161,12 @@ def cohort_rows(recruits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return cohorts
 
 
-def _welcome(recruit: Joined, row: dict[str, Any], today: date) -> str | None:
+def _welcome(recruit: Joined, row: dict[str, Any], today: date, *, discord: bool) -> str | None:
     """Why a new recruit should be welcomed; None when they needn't be."""
     if recruit.left_on is not None or (today - recruit.joined_on).days >= WELCOME_DAYS:
         return None
-    firsts = {"no message": "first_message_on", "no game progress": "first_game_on"}
+    firsts = {"no message": "first_message_on"} if discord else {}
+    firsts["no game progress"] = "first_game_on"
     missing = [what for what, first in firsts.items() if row[first] is None]
     return " and ".join(missing) + " yet" if missing else None
 
