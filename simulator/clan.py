@@ -86,6 +86,8 @@ class SimConfig:
       event are the registration, while `clientSyncJoinedAt` (served for 80% of members) is
       still their in-game join day. None: WOM has listed the clan since a week before its
       earliest join.
+    - `competitions`: how many group competitions (1-3: one 0.6 x `days` before `now`, one
+      running at `now`, one starting two days after); None draws 1-3.
     """
 
     seed: int = 7
@@ -98,6 +100,7 @@ class SimConfig:
     leavers: float = 0.08
     name_changers: float = 0.06
     quiet: float = 0.15
+    competitions: int | None = None
     rejoiners: int = 0
     name_reuse: int = 0
     unknown_last_changed: float = 0.0
@@ -110,6 +113,8 @@ class SimConfig:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.days < 1:
             raise ValueError(f"days must be >= 1, got {self.days}")
+        if self.competitions is not None and not 1 <= self.competitions <= 3:
+            raise ValueError(f"competitions must be within 1..3, got {self.competitions}")
         if self.registered_days_ago is not None and self.registered_days_ago < self.days:
             raise ValueError(
                 f"registered_days_ago must be >= days ({self.days}), got {self.registered_days_ago}"
@@ -197,6 +202,7 @@ class SimulatedClan:
             group_id=self.config.group_id,
             now_ms=self._start_ms,
             rng=extras_rng,
+            count=self.config.competitions,
         )
         self._entrants = draw_entrants(
             self._competitions, self._roster, np.random.default_rng(entrants_seed)

@@ -164,9 +164,16 @@ def achievement_definitions(layout: Layout) -> list[AchievementDef]:
 
 
 def build_competitions(
-    *, members: int, days: int, group_id: int, now_ms: int, rng: np.random.Generator
+    *,
+    members: int,
+    days: int,
+    group_id: int,
+    now_ms: int,
+    rng: np.random.Generator,
+    count: int | None = None,
 ) -> list[Competition]:
-    """Draw 1-3 competitions: one in the past, one running at `now`, one upcoming."""
+    """Draw 1-3 competitions (`count`: exactly that many): one in the past, one running at
+    `now`, one upcoming."""
     if members == 0:
         return []
     themes = (
@@ -174,7 +181,8 @@ def build_competitions(
         ("Boss of the Week", ("vorkath", "zulrah", "tombs_of_amascut", "general_graardor")),
     )
     competitions = []
-    for number, offset_days in enumerate((-0.6 * days, -3.0, 2.0)[: rng.integers(1, 4)]):
+    drawn = int(rng.integers(1, 4))  # drawn even when `count` is set: later draws stay the same
+    for number, offset_days in enumerate((-0.6 * days, -3.0, 2.0)[: count or drawn]):
         label, metrics = themes[number % 2]
         metric = metrics[int(rng.integers(len(metrics)))]
         starts = now_ms + int(offset_days * DAY_MS)

@@ -85,6 +85,7 @@ CLAN = SimConfig(
     name_reuse=1,
     unknown_last_changed=0.25,
     registered_days_ago=200,  # long-standing members' tenure: the clan sync, else WOM's listing
+    competitions=3,  # one long past, one running, one that starts on day 2
 )
 
 
