@@ -21,6 +21,9 @@ from clanstats.db.models import (
     ChannelCount,
     ChatHeatmap,
     ClanDaily,
+    Competition,
+    CompetitionAttendance,
+    CompetitionParticipation,
     DiscordChannel,
     FetchLog,
     GoalWeek,
@@ -65,6 +68,7 @@ SHEET_NAMES = [
     "Records",
     "Milestones",
     "Seasons",
+    "Competitions",
     "Unlinked",
     "Clan statistics",
     "Clan days",
@@ -83,7 +87,8 @@ def empty_clan(migrated_url: str) -> Engine:
 
 
 def hostile_clan(migrated_url: str) -> Engine:
-    """A clan whose member, channel, season and goal names try to become formulas or links."""
+    """A clan whose member, channel, season, goal and competition names try to become formulas or
+    links."""
     engine = empty_clan(migrated_url)
     naive = NOW.replace(tzinfo=None)
     players = list(enumerate(HOSTILE, start=1))
@@ -135,6 +140,53 @@ def hostile_clan(migrated_url: str) -> Engine:
                 "joined_on": joined,
                 "cohort": joined.replace(day=1),
                 **dict.fromkeys(("stayed_30", "stayed_90", "active_30", "active_90"), True),
+            }
+            for pid, _ in players
+        ],
+    )
+    add(
+        engine,
+        Competition,
+        [
+            {
+                "group_id": GROUP,
+                "id": 1,
+                "title": '=HYPERLINK("http://x","sign up")',
+                "metric": "zulrah",
+                "starts_at": naive - timedelta(days=10),
+                "ends_at": naive - timedelta(days=3),
+                "details_fetched_at": naive,
+            }
+        ],
+    )
+    add(
+        engine,
+        CompetitionParticipation,
+        [
+            {
+                "group_id": GROUP,
+                "competition_id": 1,
+                "player_id": pid,
+                "rank": pid,
+                "gained": 10.0 * pid,
+                "fetched_at": naive,
+            }
+            for pid, _ in players
+        ],
+    )
+    add(
+        engine,
+        CompetitionAttendance,
+        [
+            {
+                "group_id": GROUP,
+                "player_id": pid,
+                "joined": 1,
+                "best_rank": pid,
+                "last_joined_on": TODAY - timedelta(days=10),
+                "held_90": 1,
+                "joined_90": 1,
+                "rate_90": 1.0,
             }
             for pid, _ in players
         ],
@@ -260,6 +312,11 @@ def test_hostile_names_are_stored_as_text_never_formulas_or_links(
     recruits = book["Recruits"]
     listed = [cell.value for cell in recruits["A"] if cell.value in HOSTILE]
     assert sorted(listed) == sorted(HOSTILE), "every recruit's name, as text"
+    competitions = book["Competitions"]
+    listed = [cell.value for cell in competitions["A"] if cell.value in HOSTILE]
+    assert sorted(listed) == sorted(HOSTILE), "every attendance name, as text"
+    assert competitions["A6"].value == '=HYPERLINK("http://x","sign up")'
+    assert competitions["H6"].value == f"{HOSTILE[0]} (10)", "the winner and their gain, as text"
     assert book["Summary"]["A1"].data_type == "s"
 
 

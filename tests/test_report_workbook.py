@@ -32,10 +32,13 @@ from clanstats.db.models import (
     ChatHeatmap,
     ClanDaily,
     ClanStatistics,
+    Competition,
+    CompetitionAttendance,
     IdentityIssue,
     MemberStatus,
     Metric,
     PeriodGain,
+    Player,
     Promotion,
     Recruit,
     RecruitCohort,
@@ -96,6 +99,7 @@ SHEETS = [
     "Records",
     "Milestones",
     "Seasons",
+    "Competitions",
     "Unlinked",
     "Clan statistics",
     "Clan days",
@@ -434,6 +438,42 @@ def test_recruits_sheet_lists_the_derived_recruits_and_months(built: Built) -> N
         assert {row["Name"] for row in shown} == welcome
     else:
         assert "No new recruit needs a welcome." in first_cells
+
+
+def test_competitions_sheet_lists_the_stored_competitions_and_attendance(built: Built) -> None:
+    sheet = built.book["Competitions"]
+    first_cells = [sheet.cell(row, 1).value for row in range(1, sheet.max_row + 1)]
+    with Session(built.engine) as session:
+        titles = session.scalars(
+            select(Competition.title)
+            .where(Competition.group_id == GROUP)
+            .order_by(Competition.starts_at.desc(), Competition.id.desc())
+        ).all()
+        attending = session.execute(
+            select(
+                func.coalesce(MemberStatus.display_name, Player.display_name),
+                CompetitionAttendance.joined,
+            )
+            .join(
+                Player,
+                (Player.group_id == CompetitionAttendance.group_id)
+                & (Player.player_id == CompetitionAttendance.player_id),
+            )
+            .outerjoin(
+                MemberStatus,
+                (MemberStatus.group_id == CompetitionAttendance.group_id)
+                & (MemberStatus.player_id == CompetitionAttendance.player_id),
+            )
+            .where(CompetitionAttendance.group_id == GROUP)
+        ).all()
+    assert titles and attending, "the simulated clan holds competitions and takes part"
+    history = rows_of(sheet, first_cells.index("Competitions") + 2)
+    assert [row["Title"] for row in history] == titles
+    assert {row["Status"] for row in history} <= {"upcoming", "running", "finished"}
+    shown = rows_of(sheet, first_cells.index("Attendance") + 2)
+    assert sorted((row["Name"], row["Competitions joined"]) for row in shown) == sorted(
+        (name, joined) for name, joined in attending
+    )
 
 
 def test_bosses_sheet_matches_30_day_boss_gains(built: Built) -> None:

@@ -25,6 +25,7 @@ from clanstats.report.freshness import STALE_AFTER
 from clanstats.report.sheets.bosses import write_bosses
 from clanstats.report.sheets.clan_days import write_clan_days
 from clanstats.report.sheets.clan_statistics import write_clan_statistics
+from clanstats.report.sheets.competitions import write_competitions
 from clanstats.report.sheets.discord import write_discord
 from clanstats.report.sheets.engagement import write_milestones, write_seasons
 from clanstats.report.sheets.identity import write_unlinked
@@ -55,6 +56,7 @@ SHEETS: tuple[SheetWriter, ...] = (
     write_records,
     write_milestones,
     write_seasons,
+    write_competitions,
     write_unlinked,
     write_clan_statistics,
     write_clan_days,
