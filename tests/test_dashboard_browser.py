@@ -228,7 +228,7 @@ def test_panels_render_with_the_right_counts(
         for m in current
         if m["gains"]["30d"]["xp"] is not None and m["gains"]["30d"]["messages"] is not None
     )
-    assert page.locator("section[data-panel]").count() == 16
+    assert page.locator("section[data-panel]").count() == 17
 
 
 def test_the_clan_statistics_panel_shows_the_newest_figures_and_the_weeks(
@@ -422,6 +422,207 @@ def test_the_recruits_panel_says_when_nobody_needs_a_welcome_and_when_it_cant_te
     assert len(notes) == 1 and notes[0].startswith("Stayed: still in the clan")
 
 
+LONG_TITLE = "Skill_of_the_week_" * 4  # no space to break at
+
+
+def with_competitions(data: dict[str, Any]) -> dict[str, Any]:
+    """The demo's data with eight hand-chosen competitions and four members' attendance."""
+    changed = copy.deepcopy(data)
+    today = date.fromisoformat(changed["today"])
+
+    def top(*placings: tuple[int, str, float | None]) -> list[dict[str, Any]]:
+        return [
+            {"rank": rank, "player_id": 900 + rank, "name": name, "gained": gained}
+            for rank, name, gained in placings
+        ]
+
+    def competition(
+        cid: int, title: str, status: str, start: int, end: int, **values: Any
+    ) -> dict[str, Any]:
+        return {
+            "id": cid,
+            "title": title,
+            "metric": None,
+            "metric_kind": None,
+            "type": "classic",
+            "starts_on": (today + timedelta(days=start)).isoformat(),
+            "ends_on": (today + timedelta(days=end)).isoformat(),
+            "status": status,
+            "participants": None,
+            "wom_participants": None,
+            "top": [],
+            **values,
+        }
+
+    boss = {"metric": "vorkath", "metric_kind": "boss"}
+    changed["competitions"] = [
+        competition(8, "Zulrah week", "upcoming", 3, 10, **boss, wom_participants=7),
+        competition(
+            7,
+            HOSTILE_NAMES[1],
+            "running",
+            -3,
+            4,
+            metric="overall",
+            metric_kind="skill",
+            participants=22,
+            wom_participants=20,
+            top=top(
+                (1, HOSTILE_NAMES[0], 1_234_567), (2, "Iron Dharok", 850_000), (3, "Zezima", None)
+            ),
+        ),
+        competition(
+            6,
+            "Bossing bonanza",
+            "finished",
+            -20,
+            -13,
+            metric="ehb",
+            metric_kind="computed",
+            type="team",
+            participants=12,
+            wom_participants=12,
+            top=top((1, "Zezima", 12.46), (2, "Iron Dharok", 3.0), (3, "Lynx Titan", 1.5)),
+        ),
+        competition(5, "Clue week", "finished", -40, -33, participants=0),
+        competition(
+            4, "Quiet week", "running", -6, 0, **boss, participants=3, top=top((1, "Zezima", 0))
+        ),
+        competition(
+            3,
+            LONG_TITLE,
+            "finished",
+            -60,
+            -53,
+            metric="mining",
+            metric_kind="skill",
+            participants=1,
+            top=top((1, "Iron Dharok", 1)),
+        ),
+        competition(2, "Old one", "finished", -100, -99, wom_participants=12),
+        competition(
+            1, "Oldest", "finished", -200, -193, **boss, participants=2, top=top((1, "Zezima", 1))
+        ),
+    ]
+    current = [m for m in changed["members"] if m["status"] != "left"]
+    for member in changed["members"]:
+        member["competitions"] = None
+
+    def attendance(joined: int, best: int | None, held: int, joined_90: int) -> dict[str, Any]:
+        return {
+            "joined": joined,
+            "best_rank": best,
+            "last_joined_on": changed["today"] if joined else None,
+            "held_90": held,
+            "joined_90": joined_90,
+            "rate_90": round(joined_90 / held, 4) if held else None,
+        }
+
+    current[0]["competitions"] = attendance(3, 1, 3, 3)
+    current[1]["competitions"] = attendance(5, 4, 3, 2)
+    current[2]["competitions"] = attendance(2, 2, 3, 2)  # as current[1], a better best place
+    current[3]["competitions"] = attendance(0, None, 1, 0)
+    current[4]["competitions"] = attendance(2, 5, 0, 0)  # nothing held in 90 days: not listed
+    left = next(m for m in changed["members"] if m["status"] == "left")
+    left["competitions"] = attendance(2, 1, 2, 2)  # former members aren't on the board
+    return changed
+
+
+def competitions_page(data: dict[str, Any], folder: Path) -> Path:
+    path = folder / "competitions.html"
+    path.write_text(render_dashboard(with_competitions(data)), encoding="utf-8")
+    return path
+
+
+def test_the_competitions_panel_shows_each_competition_and_who_joins_them(
+    open_page: Opener, data: dict[str, Any], tmp_path: Path
+) -> None:
+    page, _ = open_page(competitions_page(data, tmp_path))
+    panel = page.locator("#panel-competitions")
+    cards = panel.locator(".comp-card")
+    # Newest first, six until asked for all eight.
+    assert cards.evaluate_all("cs => cs.map(c => c.dataset.competition)") == [
+        "8", "7", "6", "5", "4", "3",
+    ]  # fmt: skip
+    upcoming = cards.nth(0)
+    assert upcoming.locator("h4").inner_text() == "Zulrah week"
+    assert upcoming.locator(".badge").inner_text() == "Upcoming"
+    assert (
+        upcoming.locator(".comp-people").inner_text()
+        == "7 signed up (WOM's count) · starts in 3 days"
+    )
+    assert upcoming.locator(".comp-none").inner_text() == "Standings once it has started."
+    running = cards.nth(1)
+    assert running.locator("h4").inner_text() == HOSTILE_NAMES[1]  # text, never markup
+    assert running.locator(".badge").inner_text() == "Running"
+    assert running.locator(".comp-facts").inner_text().startswith("Overall · ")
+    assert running.locator(".comp-people").inner_text() == "22 taking part · 4 days left"
+    podium = running.locator(".comp-podium li")
+    assert [podium.nth(i).locator("span").all_inner_texts() for i in range(3)] == [
+        ["1st", HOSTILE_NAMES[0], "1.2M XP"],
+        ["2nd", "Iron Dharok", "850K XP"],
+        ["3rd", "Zezima", "—"],  # unknown: WOM had no value at one end
+    ]
+    team = cards.nth(2)
+    assert " · teams · " in team.locator(".comp-facts").inner_text()
+    assert team.locator(".comp-people").inner_text() == "12 took part"
+    assert team.locator(".comp-podium .num").all_inner_texts() == ["12.5 h", "3.0 h", "1.5 h"]
+    nobody = cards.nth(3)  # read, and nobody took part: said once
+    assert nobody.locator(".comp-people").count() == 0
+    assert nobody.locator(".comp-none").inner_text() == "Nobody took part."
+    assert cards.nth(4).locator(".comp-people").inner_text() == "3 taking part · last day today"
+    assert cards.nth(4).locator(".comp-none").inner_text() == "Nobody has gained yet."
+    panel.get_by_role("button", name="Show all 8 competitions").click()
+    assert cards.count() == 8
+    old = cards.nth(6)
+    assert old.locator(".comp-people").inner_text() == "12 took part (WOM's count)"
+    assert old.locator(".comp-none").inner_text() == "Its standings haven't been read yet."
+    assert cards.nth(7).locator(".comp-podium .num").inner_text() == "1 kill"
+    # The board: current members with a competition held for them, best rate first; equal
+    # rate and count share a place, the better best place first.
+    current = [m for m in data["members"] if m["status"] != "left"]
+    rows = panel.locator("[data-list=attendance] li")
+    assert rows.evaluate_all("rs => rs.map(r => Number(r.dataset.player))") == [
+        current[0]["player_id"],
+        current[2]["player_id"],
+        current[1]["player_id"],
+        current[3]["player_id"],
+    ]
+    shown = [rows.nth(i).locator(":scope > span").all_inner_texts() for i in range(4)]
+    assert [[texts[0], texts[2]] for texts in shown] == [  # place, name, share, bar
+        ["1", "100%"], ["2", "67%"], ["2", "67%"], ["4", "0%"],
+    ]  # fmt: skip
+    details = rows.locator("small").all_inner_texts()
+    assert details == [
+        "3 of 3 · best 1st",
+        "2 of 3 · best 2nd",
+        "2 of 3 · best 4th",
+        "0 of 1 · never joined one",
+    ]
+
+
+def test_the_competitions_panel_without_anyone_to_rank_says_so(
+    open_page: Opener, data: dict[str, Any], tmp_path: Path
+) -> None:
+    quiet = with_competitions(data)
+    for member in quiet["members"]:
+        member["competitions"] = None
+    path = tmp_path / "quiet.html"
+    path.write_text(render_dashboard(quiet), encoding="utf-8")
+    page, _ = open_page(path)
+    panel = page.locator("#panel-competitions")
+    assert panel.locator(".comp-card").count() == 6
+    said = panel.locator("[data-empty]").all_inner_texts()
+    assert len(said) == 1 and said[0].startswith("No competition has started in the last 90 days")
+    none = copy.deepcopy(quiet)
+    none["competitions"] = []
+    path = tmp_path / "none.html"
+    path.write_text(render_dashboard(none), encoding="utf-8")
+    page, _ = open_page(path)
+    said = page.locator("#panel-competitions [data-empty]").all_inner_texts()
+    assert len(said) == 1 and said[0].startswith("No competitions yet")
+
+
 def test_search_filters_the_member_table(
     open_page: Opener, page_file: Path, data: dict[str, Any]
 ) -> None:
@@ -553,7 +754,7 @@ def test_each_panel_downloads_its_json(
     open_page: Opener, page_file: Path, data: dict[str, Any]
 ) -> None:
     page, _ = open_page(page_file)
-    assert page.locator("button[data-download]").count() == 16
+    assert page.locator("button[data-download]").count() == 17
     downloads = (
         ("members", "members"),
         ("gainers", "gainers"),
@@ -567,6 +768,19 @@ def test_each_panel_downloads_its_json(
         download = info.value
         assert download.suggested_filename == f"clanstats-{panel}.json"
         assert json.loads(Path(download.path()).read_text(encoding="utf-8")) == data[key]
+    # Competitions: the list as in the file, and each current member's attendance.
+    with page.expect_download() as info:
+        page.click("button[data-download=competitions]")
+    saved = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert saved["competitions"] == data["competitions"]
+    attending = {
+        m["player_id"]: m["competitions"]
+        for m in data["members"]
+        if m["status"] != "left" and m["competitions"] and m["competitions"]["held_90"]
+    }
+    assert {a["player_id"]: a["held_90"] for a in saved["attendance"]} == {
+        pid: a["held_90"] for pid, a in attending.items()
+    }
 
 
 def test_an_empty_clan_explains_each_empty_panel(open_page: Opener, tmp_path: Path) -> None:
@@ -600,6 +814,8 @@ def test_an_empty_clan_explains_each_empty_panel(open_page: Opener, tmp_path: Pa
     # No members yet: the recruits panel says why once, not once per list.
     recruits = page.locator("#panel-recruits [data-empty]").all_inner_texts()
     assert len(recruits) == 1 and recruits[0].startswith("No member data")
+    competitions = page.locator("#panel-competitions [data-empty]").all_inner_texts()
+    assert len(competitions) == 1 and competitions[0].startswith("No competitions yet")
 
 
 def test_screenshots_for_a_person_to_look_at(

@@ -25,6 +25,9 @@ from clanstats.db.models import (
     ChatHeatmap,
     ClanDaily,
     ClanStatistics,
+    Competition,
+    CompetitionAttendance,
+    CompetitionParticipation,
     DailyActivity,
     DiscordChannel,
     DiscordMessage,
@@ -165,6 +168,8 @@ CONTRACT_BREAKS = [
     (("members", 2, "smuggled"), True),
     (("clan_statistics", "weeks", 0, "members"), None),
     (("recruits", "cohorts", 0, "still_in"), -1),
+    (("competitions", 0, "status"), "paused"),
+    (("members", 3, "competitions"), {"joined": 1}),
 ]
 
 
@@ -243,6 +248,7 @@ def test_a_clan_before_its_first_transform_still_exports_valid_data(migrated_url
     assert data["members"] == [] and data["trends"] == [] and data["season"] is None
     assert data["heatmap"] is None and data["clan_statistics"] is None
     assert data["recruits"] == {"cohorts": [], "to_welcome": []}
+    assert data["competitions"] == []
     assert data["kpis"]["clan_gains"]["30d"] == dict.fromkeys(
         ("xp", "ehp", "ehb", "boss_kills", "messages")
     )
@@ -494,7 +500,8 @@ COUNT_KEYS = re.compile(
     r"(^|/)(xp|boss_kills|messages|kills|killers|members|joins|leaves|active_members|"
     r"joins_30d|leaves_30d|removal_candidates|promotions_due|tenure_days|days|place|"
     r"current|best|percent|days_left|failing_sources|recruits|still_in|reached|stayed|active|"
-    r"unknown|days_in_clan)$"
+    r"unknown|days_in_clan|rank|best_rank|joined|held_90|joined_90|participants|"
+    r"wom_participants)$"
 )
 
 
@@ -940,4 +947,346 @@ def test_the_schema_refuses_a_mark_nobody_reached_and_a_month_that_isnt_one(
         "recruits/cohorts/1/day_180/reached",
         "recruits/cohorts/0/month",
         "recruits/to_welcome/0",
+    }
+
+
+# --- competitions -----------------------------------------------------------------------------
+
+# The clan's clock is Berlin's (UTC+1 in November): a competition's days are clan days. The
+# export runs on Friday 20 November 2026 at 18:00 UTC. The competitions, newest start first:
+#
+#   10 Zulrah week      starts 25 Nov: upcoming; WOM counts 7 sign-ups, no standings read
+#    9 Skilling week    15 Nov 23:30 UTC (clan day 16 Nov) to 22 Nov 23:30 UTC (23 Nov): running;
+#                       4 standings (WOM's count, 5, is older): Ada, Bobby, Bo unknown, Gus
+#    8 Bossing bonanza  a finished team competition in EHB: Cy 12.3456 hours, Ada 3
+#    7 Old one          no metric, no type; never read: WOM's count of 12 stands alone
+#    6 Empty sprint     read, nobody took part (and WOM gave no count)
+COMPETITIONS_TODAY = date(2026, 11, 20)
+COMPETITIONS_NOW = datetime(2026, 11, 20, 18, tzinfo=UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def competition_row(cid: int, title: str, starts: datetime, ends: datetime, **values: Any) -> Any:
+    """A competitions row of the test group: no metric, type or count, never read, unless told."""
+    return {
+        "group_id": 7,
+        "id": cid,
+        "title": title,
+        "starts_at": starts,
+        "ends_at": ends,
+        **dict.fromkeys(("competition_type", "metric", "participant_count", "details_fetched_at")),
+        **values,
+    }
+
+
+def placing(cid: int, player_id: int, rank: int, gained: float | None) -> dict[str, Any]:
+    return {
+        "group_id": 7,
+        "competition_id": cid,
+        "player_id": player_id,
+        "rank": rank,
+        "gained": gained,
+        "fetched_at": datetime(2026, 11, 20, 17),
+    }
+
+
+def attendance_row(player_id: int, *values: Any) -> dict[str, Any]:
+    """A competition_attendance row: joined, best_rank, last_joined_on, held_90, joined_90, rate."""
+    keys = ("joined", "best_rank", "last_joined_on", "held_90", "joined_90", "rate_90")
+    return {"group_id": 7, "player_id": player_id, **dict(zip(keys, values, strict=True))}
+
+
+def seed_competitions(session: Session) -> None:
+    session.execute(
+        insert(WomGroup), [{"id": 8, "name": "Other", "fetched_at": datetime(2026, 11, 20)}]
+    )
+    session.execute(
+        insert(Metric),
+        [
+            {"id": 1, "name": "overall", "kind": "skill"},
+            {"id": 2, "name": "ehb", "kind": "computed"},
+        ],
+    )
+    session.execute(
+        insert(MemberStatus),
+        [
+            recruit_status(1, "Ada"),
+            recruit_status(2, "Bob"),  # WOM now calls him Bobby
+            recruit_status(3, "Bo"),
+            recruit_status(6, "Di"),
+            recruit_status(9, "Eve"),  # nothing held for her, never joined: no attendance row
+        ],
+    )
+    session.execute(
+        insert(Player),
+        [
+            {
+                "group_id": group,
+                "player_id": pid,
+                "username": name.lower(),
+                "display_name": name,
+                "first_seen_at": datetime(2026, 1, 1),
+            }
+            for group, pid, name in (
+                (7, 1, "Ada"),
+                (7, 2, "Bobby"),
+                (7, 3, "Bo"),
+                (7, 4, "Gus"),  # only in players: a guest, or gone before ClanStats' history
+                (7, 5, "Cy"),
+                (7, 6, "Di"),
+                (7, 9, "Eve"),
+                (8, 1, "Other clan's"),
+            )
+        ],
+    )
+    read = datetime(2026, 11, 20, 17)
+    session.execute(
+        insert(Competition),
+        [
+            # Stored in no order.
+            competition_row(
+                8,
+                "Bossing bonanza",
+                datetime(2026, 10, 1, 10),
+                datetime(2026, 10, 8, 10),
+                competition_type="team",
+                metric="ehb",
+                participant_count=2,
+                details_fetched_at=datetime(2026, 10, 9),
+            ),
+            competition_row(
+                10,
+                "Zulrah week",
+                datetime(2026, 11, 25, 12),
+                datetime(2026, 12, 2, 12),
+                competition_type="classic",
+                metric="zulrah",  # a metric the metrics table doesn't list
+                participant_count=7,
+            ),
+            competition_row(
+                9,
+                "Skilling week",
+                datetime(2026, 11, 15, 23, 30),
+                datetime(2026, 11, 22, 23, 30),
+                competition_type="classic",
+                metric="overall",
+                participant_count=5,
+                details_fetched_at=read,
+            ),
+            competition_row(
+                7, "Old one", datetime(2026, 9, 1), datetime(2026, 9, 2), participant_count=12
+            ),
+            competition_row(
+                6,
+                "Empty sprint",
+                datetime(2026, 8, 1),
+                datetime(2026, 8, 2),
+                details_fetched_at=datetime(2026, 8, 3),
+            ),
+            {
+                **competition_row(1, "Other clan's", datetime(2026, 11, 1), datetime(2026, 11, 30)),
+                "group_id": 8,
+            },
+        ],
+    )
+    session.execute(
+        insert(CompetitionParticipation),
+        [
+            placing(9, 4, 4, 10.0),
+            placing(9, 3, 3, None),  # WOM had no value at one end: unknown, not 0
+            placing(9, 1, 1, 1_234_567.4),
+            placing(9, 2, 2, 850_000.0),
+            placing(8, 5, 1, 12.3456),
+            placing(8, 1, 2, 3.0),
+            {**placing(1, 1, 1, 99.0), "group_id": 8},
+        ],
+    )
+    session.execute(
+        insert(CompetitionAttendance),
+        [
+            attendance_row(1, 3, 1, date(2026, 11, 16), 3, 2, 2 / 3),
+            attendance_row(2, 1, 2, date(2026, 11, 16), 1, 1, 1.0),
+            attendance_row(3, 1, 3, date(2026, 11, 16), 1, 1, 1.0),
+            attendance_row(6, 0, None, None, 2, 0, 0.0),
+            {**attendance_row(9, 5, 1, date(2026, 11, 1), 1, 1, 1.0), "group_id": 8},
+        ],
+    )
+
+
+def competitions_data(url: str, seed: Any = None) -> dict[str, Any]:
+    engine = make_engine(url)
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(WomGroup), [{"id": 7, "name": "Clan", "fetched_at": datetime(2026, 11, 20)}]
+        )
+        if seed is not None:
+            seed(session)
+    with Session(engine) as session:
+        data = build_clan_data(
+            session,
+            group_id=7,
+            today=COMPETITIONS_TODAY,
+            timezone=BERLIN,
+            generated_at=COMPETITIONS_NOW,
+            rules=Rules(),
+        )
+    engine.dispose()
+    assert_valid(data)
+    return data
+
+
+def test_competitions_are_newest_first_with_status_participants_and_top_three(
+    migrated_url: str,
+) -> None:
+    competitions = competitions_data(migrated_url, seed_competitions)["competitions"]
+
+    def entry(cid: int, title: str, **values: Any) -> dict[str, Any]:
+        return {
+            "id": cid,
+            "title": title,
+            **dict.fromkeys(("metric", "metric_kind", "type", "participants", "wom_participants")),
+            "top": [],
+            **values,
+        }
+
+    assert competitions == [
+        entry(
+            10,
+            "Zulrah week",
+            metric="zulrah",
+            type="classic",
+            starts_on="2026-11-25",
+            ends_on="2026-12-02",
+            status="upcoming",
+            wom_participants=7,  # no standings read: participants unknown, WOM's count kept
+        ),
+        entry(
+            9,
+            "Skilling week",
+            metric="overall",
+            metric_kind="skill",
+            type="classic",
+            starts_on="2026-11-16",  # 23:30 UTC is past midnight in Berlin: the clan's day
+            ends_on="2026-11-23",
+            status="running",
+            participants=4,
+            wom_participants=5,
+            top=[
+                {"rank": 1, "player_id": 1, "name": "Ada", "gained": 1_234_567},
+                {"rank": 2, "player_id": 2, "name": "Bobby", "gained": 850_000},
+                {"rank": 3, "player_id": 3, "name": "Bo", "gained": None},
+            ],
+        ),
+        entry(
+            8,
+            "Bossing bonanza",
+            metric="ehb",
+            metric_kind="computed",
+            type="team",
+            starts_on="2026-10-01",
+            ends_on="2026-10-08",
+            status="finished",
+            participants=2,
+            wom_participants=2,
+            top=[
+                {"rank": 1, "player_id": 5, "name": "Cy", "gained": 12.35},
+                {"rank": 2, "player_id": 1, "name": "Ada", "gained": 3.0},
+            ],
+        ),
+        entry(
+            7,
+            "Old one",
+            starts_on="2026-09-01",
+            ends_on="2026-09-02",
+            status="finished",
+            wom_participants=12,
+        ),
+        # Read, and nobody took part: 0 participants, a known number.
+        entry(
+            6,
+            "Empty sprint",
+            starts_on="2026-08-01",
+            ends_on="2026-08-02",
+            status="finished",
+            participants=0,
+        ),
+    ]
+    skilling = competitions[1]["top"]
+    assert type(skilling[0]["gained"]) is int
+
+
+def test_each_member_carries_their_competition_attendance(migrated_url: str) -> None:
+    members = {
+        m["name"]: m["competitions"]
+        for m in competitions_data(migrated_url, seed_competitions)["members"]
+    }
+    assert members == {
+        "Ada": {
+            "joined": 3,
+            "best_rank": 1,
+            "last_joined_on": "2026-11-16",
+            "held_90": 3,
+            "joined_90": 2,
+            "rate_90": 0.6667,
+        },
+        "Bobby": {
+            "joined": 1,
+            "best_rank": 2,
+            "last_joined_on": "2026-11-16",
+            "held_90": 1,
+            "joined_90": 1,
+            "rate_90": 1.0,
+        },
+        "Bo": {
+            "joined": 1,
+            "best_rank": 3,
+            "last_joined_on": "2026-11-16",
+            "held_90": 1,
+            "joined_90": 1,
+            "rate_90": 1.0,
+        },
+        # Two held while she was in the clan, none joined: 0 of 2, a rate of 0 (not "no data").
+        "Di": {
+            "joined": 0,
+            "best_rank": None,
+            "last_joined_on": None,
+            "held_90": 2,
+            "joined_90": 0,
+            "rate_90": 0.0,
+        },
+        "Eve": None,  # nothing held for her and never joined: nothing to count
+    }
+
+
+def test_no_competitions_yet_is_an_empty_list_and_nobody_has_attendance(
+    migrated_url: str,
+) -> None:
+    data = competitions_data(migrated_url)
+    assert data["competitions"] == [] and data["members"] == []
+
+
+def test_the_schema_refuses_a_made_up_status_a_count_with_decimals_and_a_rate_of_nothing(
+    migrated_url: str,
+) -> None:
+    data = competitions_data(migrated_url, seed_competitions)
+    broken = copy.deepcopy(data)
+    broken["competitions"][0]["status"] = "paused"
+    broken["competitions"][1]["top"][0]["gained"] = 1_234_567.5  # XP: a whole number
+    broken["competitions"][2]["top"][0]["gained"] = 12.35  # hours may have decimals: fine
+    del broken["competitions"][3]["wom_participants"]
+    eve = next(i for i, m in enumerate(broken["members"]) if m["name"] == "Eve")
+    broken["members"][eve]["competitions"] = {
+        "joined": 0,
+        "best_rank": None,
+        "last_joined_on": None,
+        "held_90": 0,
+        "joined_90": 0,
+        "rate_90": 0.0,  # nothing held: the rate is null, never 0
+    }
+    errors = {"/".join(map(str, e.absolute_path)) for e in validator().iter_errors(broken)}
+    assert errors == {
+        "competitions/0/status",
+        "competitions/1/top/0/gained",
+        "competitions/3",
+        f"members/{eve}/competitions/rate_90",
     }

@@ -1,7 +1,9 @@
-"""Privacy by construction: no output carries message text, and no public one a Discord id."""
+"""Privacy by construction: no output carries message text, and no public one a Discord id
+or how often each member joins the clan's competitions."""
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -79,3 +81,26 @@ def test_member_facing_outputs_carry_no_discord_id(demo_run: SharedDatabase) -> 
         text = readable_text(path)
         leaked = [i for i in ids if i in text]
         assert not leaked, f"{path.name} carries Discord ids {leaked[:3]}"
+
+
+def keys_in(value: object) -> set[str]:
+    """Every key in a JSON value, however deep."""
+    if isinstance(value, dict):
+        return set(value) | {k for item in value.values() for k in keys_in(item)}
+    if isinstance(value, list):
+        return {k for item in value for k in keys_in(item)}
+    return set()
+
+
+def test_the_public_summary_shows_competitions_but_not_who_joins_how_often(
+    demo_run: SharedDatabase,
+) -> None:
+    public = json.loads((demo_run.folder / "output" / "public_summary.json").read_text("utf-8"))
+    # The demo clan's finished and running competitions, each with its podium (public on WOM).
+    assert {c["status"] for c in public["competitions"]} == {"finished", "running"}
+    assert all(c["top"] for c in public["competitions"])
+    # Each member's attendance stays in the officers' clan_data.json.
+    private = {"joined", "best_rank", "last_joined_on", "held_90", "joined_90", "rate_90"}
+    assert not private & keys_in(public)
+    officers = json.loads((demo_run.folder / "output" / "clan_data.json").read_text("utf-8"))
+    assert any(m["competitions"] for m in officers["members"])

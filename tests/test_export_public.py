@@ -7,6 +7,7 @@ import os
 import re
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, insert
@@ -16,10 +17,14 @@ from clanstats.db.engine import make_engine
 from clanstats.db.models import (
     ClanDaily,
     ClanStatistics,
+    Competition,
+    CompetitionAttendance,
+    CompetitionParticipation,
     GoalWeek,
     MemberStatus,
     NameChange,
     PeriodGain,
+    Player,
     Recruit,
     RecruitCohort,
     SeasonScore,
@@ -154,6 +159,7 @@ def summary(engine: Engine, rules: Rules) -> dict:
             session,
             group_id=GROUP,
             today=TODAY,
+            timezone=ZoneInfo("UTC"),
             rules=rules,
             generated_at=datetime(2026, 11, 20, 6),
         )
@@ -288,6 +294,152 @@ def test_opted_out_members_vanish_under_any_of_their_names(engine: Engine) -> No
     assert public["season"]["standings"] == [{"place": 2, "name": "Alice", "points": 10.0}]
 
 
+COMPETITION_TITLE = "<script>alert(3)</script> week"
+
+
+def seed_competitions(engine: Engine, *, extra: int = 0) -> None:
+    """A running skill competition whose podium holds Pete (opted out by his old name in some
+    tests) and a guest only WOM knows, an EHB race never read, and `extra` older ones."""
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(Player),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": pid,
+                    "username": name.lower(),
+                    "display_name": name,
+                    "first_seen_at": datetime(2026, 1, 1),
+                }
+                for pid, name in ((1, "Alice"), (2, "Private Pete"), (3, HOSTILE), (5, "Guest Gal"))
+            ],
+        )
+        competition = {
+            "group_id": GROUP,
+            "competition_type": "classic",
+            "participant_count": None,
+            "details_fetched_at": None,
+        }
+        session.execute(
+            insert(Competition),
+            [
+                {
+                    **competition,
+                    "id": 21,
+                    "title": COMPETITION_TITLE,
+                    "metric": "overall",
+                    "starts_at": datetime(2026, 11, 16, 10),
+                    "ends_at": datetime(2026, 11, 23, 10),
+                    "details_fetched_at": datetime(2026, 11, 20, 5),
+                },
+                {
+                    **competition,
+                    "id": 20,
+                    "title": "EHB race",
+                    "metric": "ehb",
+                    "starts_at": datetime(2026, 10, 1, 10),
+                    "ends_at": datetime(2026, 10, 8, 10),
+                    "participant_count": 9,
+                },
+                *(
+                    {
+                        **competition,
+                        "id": 100 + n,
+                        "title": f"Old {n}",
+                        "metric": "zulrah",
+                        "starts_at": datetime(2026, 1, 1 + n),
+                        "ends_at": datetime(2026, 1, 2 + n),
+                    }
+                    for n in range(extra)
+                ),
+            ],
+        )
+        session.execute(
+            insert(CompetitionParticipation),
+            [
+                {
+                    "group_id": GROUP,
+                    "competition_id": 21,
+                    "player_id": pid,
+                    "rank": rank,
+                    "gained": gained,
+                    "fetched_at": datetime(2026, 11, 20, 5),
+                }
+                for pid, rank, gained in (
+                    (2, 1, 5000.4),
+                    (1, 2, 1500.0),
+                    (5, 3, None),
+                    (3, 4, 10.0),
+                )
+            ],
+        )
+        session.execute(
+            insert(CompetitionAttendance),
+            [
+                {
+                    "group_id": GROUP,
+                    "player_id": 1,
+                    "joined": 4,
+                    "best_rank": 2,
+                    "last_joined_on": date(2026, 11, 16),
+                    "held_90": 3,
+                    "joined_90": 2,
+                    "rate_90": 2 / 3,
+                }
+            ],
+        )
+
+
+def test_competitions_go_public_with_their_top_three(engine: Engine) -> None:
+    seed_competitions(engine)
+    public = summary(engine, Rules())
+    assert public["competitions"] == [
+        {
+            "title": COMPETITION_TITLE,
+            "metric": "overall",
+            "starts_on": "2026-11-16",
+            "ends_on": "2026-11-23",
+            "status": "running",
+            "participants": 4,
+            "top": [
+                {"rank": 1, "name": "Private Pete", "gained": 5000},
+                {"rank": 2, "name": "Alice", "gained": 1500},
+                {"rank": 3, "name": "Guest Gal", "gained": None},  # unknown, not 0
+            ],
+        },
+        # Standings never read: WOM's own count stands in.
+        {
+            "title": "EHB race",
+            "metric": "ehb",
+            "starts_on": "2026-10-01",
+            "ends_on": "2026-10-08",
+            "status": "finished",
+            "participants": 9,
+            "top": [],
+        },
+    ]
+    assert type(public["competitions"][0]["top"][0]["gained"]) is int
+    # Who joins how often is the officers' business: no attendance goes public.
+    attendance = {"joined", "best_rank", "last_joined_on", "held_90", "joined_90", "rate_90"}
+    assert not attendance & _keys(public)
+
+
+def test_opted_out_players_leave_the_podium_and_nobody_moves_up(engine: Engine) -> None:
+    seed_competitions(engine)
+    # Pete by an old name; the guest, whom only WOM's players table knows, by hers.
+    public = summary(engine, Rules(opt_out=["pete_old", "GUEST GAL"]))
+    text = json.dumps(public)
+    assert "Private Pete" not in text and "Pete Old" not in text and "Guest Gal" not in text
+    assert public["competitions"][0]["top"] == [{"rank": 2, "name": "Alice", "gained": 1500}]
+    assert public["competitions"][0]["participants"] == 4  # a count names nobody
+
+
+def test_only_the_newest_competitions_go_public(engine: Engine) -> None:
+    seed_competitions(engine, extra=12)
+    titles = [c["title"] for c in summary(engine, Rules())["competitions"]]
+    assert titles == [COMPETITION_TITLE, "EHB race", *(f"Old {n}" for n in range(11, 3, -1))]
+
+
 def test_counts_are_whole_numbers_and_hours_keep_two_decimals(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         session.execute(
@@ -351,6 +503,18 @@ def test_the_bundle_builds_with_real_eleventy_and_escapes_names(
     assert "&lt;img src=x onerror=alert(1)&gt;" in page and HOSTILE not in page
     assert "XP: 150 of 100" in page
     assert "Together they have" not in page  # no clan statistics yet: no sentence about them
+
+
+@needs_eleventy
+def test_the_bundle_shows_each_competitions_podium(engine: Engine, tmp_path: Path) -> None:
+    seed_competitions(engine)
+    page = built_page(summary(engine, Rules(opt_out=["Guest Gal"])), tmp_path)
+    assert "<h2" in page and "Competitions</h2>" in page
+    assert "&lt;script&gt;alert(3)&lt;/script&gt; week" in page and COMPETITION_TITLE not in page
+    assert "2026-11-16 to 2026-11-23" in page and "(running, 4 taking part)" in page
+    assert '<li value="1">Private Pete: 5,000</li>' in page
+    assert '<li value="2">Alice: 1,500</li>' in page and "Guest Gal" not in page
+    assert "(finished, 9 took part)" in page
 
 
 def test_outputs_are_replaced_whole_and_readable(tmp_path: Path) -> None:

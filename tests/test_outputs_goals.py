@@ -21,6 +21,7 @@ from tests.test_outputs_clan import (
     GROUP,
     NOW,
     TODAY,
+    UTC_ZONE,
     build_clan,
     clan_data,
     dashboard_file,
@@ -81,7 +82,12 @@ def test_the_workbook_done_column_shows_the_same_percent(engine: Engine, tmp_pat
 def test_the_public_summary_and_its_page_carry_the_percent(engine: Engine) -> None:
     with Session(engine) as session:
         public = build_public_summary(
-            session, group_id=GROUP, today=TODAY, rules=Rules(), generated_at=NOW
+            session,
+            group_id=GROUP,
+            today=TODAY,
+            timezone=UTC_ZONE,
+            rules=Rules(),
+            generated_at=NOW,
         )
     assert {g["name"]: g["percent"] for g in public["goals"]} == EXPECTED
     page = bundle_files(public)["clanstats.md"].decode("utf-8")

@@ -28,6 +28,7 @@ from tests.test_outputs_clan import (
     TODAY,
     UNKNOWN_ID,
     UNKNOWN_LABEL,
+    UTC_ZONE,
     build_clan,
     clan_data,
     dashboard_file,
@@ -133,7 +134,12 @@ def test_the_alliance_counts_unknown_members(
 def test_the_public_summary_never_calls_unknown_members_inactive(engine: Engine) -> None:
     with Session(engine) as session:
         public = build_public_summary(
-            session, group_id=GROUP, today=TODAY, rules=Rules(), generated_at=NOW
+            session,
+            group_id=GROUP,
+            today=TODAY,
+            timezone=UTC_ZONE,
+            rules=Rules(),
+            generated_at=NOW,
         )
     shown = {m["name"]: m["status"] for m in public["members"]}
     assert shown[UNKNOWN_NAME] == "unknown"
@@ -145,7 +151,12 @@ def test_the_public_summary_never_calls_unknown_members_inactive(engine: Engine)
 def test_the_public_page_says_not_enough_history_yet(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         public = build_public_summary(
-            session, group_id=GROUP, today=TODAY, rules=Rules(), generated_at=NOW
+            session,
+            group_id=GROUP,
+            today=TODAY,
+            timezone=UTC_ZONE,
+            rules=Rules(),
+            generated_at=NOW,
         )
     html = built_page(public, tmp_path)
     assert f"<td>{UNKNOWN_NAME}</td>" in html and f"<td>{UNKNOWN_LABEL}</td>" in html

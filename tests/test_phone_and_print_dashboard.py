@@ -22,10 +22,12 @@ from clanstats.db.migrate import upgrade_to_head
 from clanstats.export.clan_data import build_clan_data
 from clanstats.export.dashboard import render_dashboard
 from tests.test_dashboard_browser import (
+    LONG_TITLE,
     PHONE,
     WIDE,
     Opener,
     browser,
+    competitions_page,
     data,
     open_page,
     page_file,
@@ -100,7 +102,7 @@ def test_every_section_link_is_in_view_or_a_visible_scroll_away(
     page, _ = open_page(page_file, viewport=viewport)
     page.wait_for_timeout(300)  # the fade's transition
     found = page.evaluate(NAV_REACH)
-    assert len(found["reached"]) == 16 and all(found["reached"])
+    assert len(found["reached"]) == 17 and all(found["reached"])
     if viewport is WIDE:
         # 1440 px: the links wrap, so every one is on screen without scrolling.
         assert all(found["before"])
@@ -225,6 +227,36 @@ def test_the_recruits_panel_fits_a_phone_and_a_laptop(
             "cs => cs.map(c => Math.round(c.getBoundingClientRect().top))"
         )
         assert len(set(cards)) == 1  # the three welcome cards side by side
+
+
+@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
+def test_the_competitions_panel_fits_a_phone_and_a_laptop(
+    open_page: Opener, data: dict[str, Any], tmp_path: Path, viewport: dict[str, int]
+) -> None:
+    page, _ = open_page(competitions_page(data, tmp_path), viewport=viewport)
+    panel = page.locator("#panel-competitions")
+    panel.get_by_role("button", name="Show all 8 competitions").click()  # the long title too
+    box = panel.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    assert page.evaluate(OVERFLOWING, "#panel-competitions") == []
+    assert panel.evaluate("p => p.scrollWidth <= p.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    long_title = panel.locator("[data-competition='3'] h4")
+    assert long_title.inner_text().replace("\n", "") == LONG_TITLE  # wrapped, not cut
+    cards = panel.locator(".comp-card").evaluate_all(
+        "cs => cs.map(c => [Math.round(c.getBoundingClientRect().left),"
+        " Math.round(c.getBoundingClientRect().right)])"
+    )
+    board = panel.locator("[data-list=attendance]").bounding_box()
+    assert board is not None
+    if viewport is PHONE:
+        # One card under another, the board below them all.
+        assert len({left for left, _ in cards}) == 1
+        assert board["y"] > panel.locator(".comp-card").last.bounding_box()["y"]
+    else:
+        # Three cards a row, the board beside them.
+        assert len({left for left, _ in cards}) == 3
+        assert board["x"] > max(right for _, right in cards)
 
 
 def test_removal_candidates_are_cards_on_a_phone_and_a_table_when_wide(

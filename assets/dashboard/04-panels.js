@@ -43,6 +43,14 @@
       render: renderSeason,
     },
     {
+      id: "competitions",
+      title: "Competitions",
+      hint: () =>
+        "The clan's Wise Old Man competitions, newest first, with the top three; and how often each member joins one.",
+      json: competitionsJson,
+      render: renderCompetitions,
+    },
+    {
       id: "bosses",
       title: "Boss highlights",
       hint: () => "Kills in the last 30 days and who got the most.",

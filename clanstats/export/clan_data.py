@@ -21,6 +21,7 @@ from clanstats.db.models import (
     ChatHeatmap,
     ClanDaily,
     ClanStatistics,
+    CompetitionAttendance,
     DailyActivity,
     FetchLog,
     GoalWeek,
@@ -36,6 +37,7 @@ from clanstats.db.models import (
     SeasonScore,
     WomGroup,
 )
+from clanstats.export.competitions import group_competitions
 from clanstats.freshness import DAILY_STALE_HOURS, family_state, fetches_by_family
 from clanstats.percent import goal_percent
 from clanstats.rules import Rules, Season
@@ -68,6 +70,8 @@ LEVELS = (
     "combat_level_average",
     "combat_level_median",
 )
+# A competition attendance rate (joined of held) keeps four decimals: 2 of 3 is 0.6667.
+RATE_DIGITS = 4
 # Days after joining at which recruits are measured (the recruits tables' columns).
 RECRUIT_MARKS = (30, 90, 180)
 ACCOUNT_TYPES = {
@@ -100,8 +104,12 @@ def build_clan_data(
     statuses = _statuses(session, group_id)
     gains = _period_gains(session, group_id)
     chat_known = _discord_was_read(session, group_id)
+    attendance = _attendance(session, group_id)
     members = sorted(
-        (_member(row, names, gains.get(row.player_id, {})) for row in statuses),
+        (
+            _member(row, names, gains.get(row.player_id, {}), attendance.get(row.player_id))
+            for row in statuses
+        ),
         key=lambda m: (m["name"].lower(), m["player_id"]),
     )
     promotions = _promotions(session, group_id, names)
@@ -127,6 +135,7 @@ def build_clan_data(
         "milestones": _milestones(session, group_id, today, names),
         "goals": _goals(session, group_id, today),
         "season": _season(session, group_id, names, today, rules.seasons),
+        "competitions": _competitions(session, group_id, names, _utc(generated_at), timezone),
         "rules": _rules(rules),
     }
 
@@ -261,7 +270,30 @@ def _period_gains(session: Session, group_id: int) -> dict[int, dict[str, dict[s
     return found
 
 
-def _member(row: MemberStatus, names: dict[int, str], gains: dict[str, dict[str, Any]]) -> Json:
+def _attendance(session: Session, group_id: int) -> dict[int, Json]:
+    """player -> their part in the group's competitions (rows only for those with any)."""
+    rows = session.scalars(
+        select(CompetitionAttendance).where(CompetitionAttendance.group_id == group_id)
+    )
+    return {
+        row.player_id: {
+            "joined": row.joined,
+            "best_rank": row.best_rank,
+            "last_joined_on": _day(row.last_joined_on),
+            "held_90": row.held_90,
+            "joined_90": row.joined_90,
+            "rate_90": round(row.rate_90, RATE_DIGITS) if row.rate_90 is not None else None,
+        }
+        for row in rows
+    }
+
+
+def _member(
+    row: MemberStatus,
+    names: dict[int, str],
+    gains: dict[str, dict[str, Any]],
+    attendance: Json | None,
+) -> Json:
     return {
         "player_id": row.player_id,
         "name": names.get(row.player_id, row.display_name),
@@ -293,6 +325,7 @@ def _member(row: MemberStatus, names: dict[int, str], gains: dict[str, dict[str,
         },
         "engagement": row.engagement_score,
         "chat_play": row.chat_play,
+        "competitions": attendance,
     }
 
 
@@ -696,6 +729,39 @@ def _season(
             if row.season == season
         ],
     }
+
+
+# --- competitions -----------------------------------------------------------------------------
+
+
+def _competitions(
+    session: Session, group_id: int, names: dict[int, str], now: datetime, timezone: ZoneInfo
+) -> list[Json]:
+    """Every competition of the group, newest start first, with its top three."""
+    return [
+        {
+            "id": c.id,
+            "title": c.title,
+            "metric": c.metric,
+            "metric_kind": c.metric_kind,
+            "type": c.competition_type,
+            "starts_on": c.starts_on.isoformat(),
+            "ends_on": c.ends_on.isoformat(),
+            "status": c.status,
+            "participants": c.participants,
+            "wom_participants": c.wom_participants,
+            "top": [
+                {
+                    "rank": p.rank,
+                    "player_id": p.player_id,
+                    "name": names.get(p.player_id, str(p.player_id)),
+                    "gained": _number(c.metric or "", p.gained) if p.gained is not None else None,
+                }
+                for p in c.top
+            ],
+        }
+        for c in group_competitions(session, group_id, now=now, timezone=timezone)
+    ]
 
 
 # --- small helpers ----------------------------------------------------------------------------

@@ -55,6 +55,27 @@ the average total level is {{ num(stats.total_level_average) }}.
 </ol>
 {% endif %}
 
+{% if clanstats.competitions and clanstats.competitions.length %}
+## Competitions
+
+<ul class="clanstats-competitions">
+{%- for comp in clanstats.competitions %}
+  <li><strong>{{ comp.title | e }}</strong>, {{ comp.starts_on }} to {{ comp.ends_on }}
+  ({{ comp.status }}
+  {%- if comp.participants %}, {{ num(comp.participants) }}
+  {%- if comp.status == "finished" %} took part{% else %} taking part{% endif %}{% endif %})
+  {%- if comp.top.length %}
+    <ol class="clanstats-podium">
+    {%- for place in comp.top %}
+      <li value="{{ place.rank }}">{{ place.name | e }}
+      {%- if place.gained != null %}: {{ num(place.gained) }}{% endif %}</li>
+    {%- endfor %}
+    </ol>
+  {%- endif %}</li>
+{%- endfor %}
+</ul>
+{% endif %}
+
 ## Members
 
 <table class="clanstats-members">

@@ -2,10 +2,11 @@
 
 It is built from its own whitelist, never by filtering richer data: per member only the in-game
 name, role, status, days in the clan, 7- and 30-day game gains and season standing. No Discord
-ids or names, no message counts per person, no officers' notes (removal reasons, promotions),
-and nobody on the rules file's `opt_out` list, under any of their names. Clan-wide figures
-(the week's totals, the clan's statistics) are sums over every member, as the game's own
-clan hiscores would show them.
+ids or names, no message counts per person, no officers' notes (removal reasons, promotions,
+who takes part in competitions how often), and nobody on the rules file's `opt_out` list, under
+any of their names. Clan-wide figures (the week's totals, the clan's statistics) are sums over
+every member, as the game's own clan hiscores would show them. The group's recent WOM
+competitions go out with their top three, as WOM itself shows them to anyone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,9 +27,11 @@ from clanstats.db.models import (
     MemberStatus,
     NameChange,
     PeriodGain,
+    Player,
     SeasonScore,
     WomGroup,
 )
+from clanstats.export.competitions import group_competitions
 from clanstats.percent import goal_percent
 from clanstats.rules import Rules
 
@@ -35,12 +39,22 @@ PUBLIC_VERSION = 1
 PUBLIC_GAINS = ("xp", "ehp", "ehb", "boss_kills")
 PUBLIC_PERIODS = ("7d", "30d")
 HOURS = frozenset({"ehp", "ehb"})  # two decimals; every other figure is a count: a whole number
+PUBLIC_COMPETITIONS = 10  # the newest, by start
 
 
 def build_public_summary(
-    session: Session, *, group_id: int, today: date, rules: Rules, generated_at: datetime
+    session: Session,
+    *,
+    group_id: int,
+    today: date,
+    timezone: ZoneInfo,
+    rules: Rules,
+    generated_at: datetime,
 ) -> dict[str, Any]:
-    """The sanitized summary for the clan's website and signed uploads."""
+    """The sanitized summary for the clan's website and signed uploads.
+
+    `timezone` is the clan's: competitions start and end on its days.
+    """
     hidden = _opted_out(session, group_id, rules)
     members = [
         m
@@ -72,6 +86,7 @@ def build_public_summary(
         ],
         "goals": _goals(session, group_id),
         "season": _season(session, group_id, hidden),
+        "competitions": _competitions(session, group_id, hidden, generated_at, timezone),
     }
 
 
@@ -85,6 +100,12 @@ def _opted_out(session: Session, group_id: int, rules: Rules) -> set[int]:
         for m in session.scalars(select(MemberStatus).where(MemberStatus.group_id == group_id))
         if name_key(m.display_name) in wanted
     }
+    # WOM's name too: a competition may place a player member_status doesn't hold.
+    for player_id, name in session.execute(
+        select(Player.player_id, Player.display_name).where(Player.group_id == group_id)
+    ):
+        if name_key(name) in wanted:
+            hidden.add(player_id)
     for player_id, old, new in session.execute(
         select(NameChange.player_id, NameChange.old_name, NameChange.new_name).where(
             NameChange.group_id == group_id
@@ -186,3 +207,40 @@ def _season(session: Session, group_id: int, hidden: set[int]) -> dict[str, Any]
             for score, name in shown[:25]
         ],
     }
+
+
+def _competitions(
+    session: Session, group_id: int, hidden: set[int], now: datetime, timezone: ZoneInfo
+) -> list[dict[str, Any]]:
+    """The newest competitions with their top three; an opted-out player's place is left out.
+
+    Participants: the standings read, or WOM's own count until they are.
+    """
+    # Named as the members list names them; WOM's name for anyone member_status doesn't hold.
+    names: dict[int, str] = {}
+    for model in (Player, MemberStatus):
+        for pid, name in session.execute(
+            select(model.player_id, model.display_name).where(model.group_id == group_id)
+        ):
+            names[pid] = name
+    shown = group_competitions(session, group_id, now=now, timezone=timezone)
+    return [
+        {
+            "title": c.title,
+            "metric": c.metric,
+            "starts_on": c.starts_on.isoformat(),
+            "ends_on": c.ends_on.isoformat(),
+            "status": c.status,
+            "participants": c.participants if c.participants is not None else c.wom_participants,
+            "top": [
+                {
+                    "rank": p.rank,
+                    "name": names.get(p.player_id, str(p.player_id)),
+                    "gained": _number(c.metric or "", p.gained) if p.gained is not None else None,
+                }
+                for p in c.top
+                if p.player_id not in hidden
+            ],
+        }
+        for c in shown[:PUBLIC_COMPETITIONS]
+    ]

@@ -160,7 +160,12 @@ def export_group(context: StageContext) -> tuple[StageResult, dict[str, Any]]:
             stale_after_hours=stale_after_hours(rules.refresh),
         )
         public = build_public_summary(
-            session, group_id=group_id, today=today, rules=rules, generated_at=now
+            session,
+            group_id=group_id,
+            today=today,
+            timezone=settings.timezone,
+            rules=rules,
+            generated_at=now,
         )
     check_against_schema(data)
     files: dict[Path, tuple[bytes, str, bool]] = {
