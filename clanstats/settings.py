@@ -114,6 +114,11 @@ class Settings(BaseSettings):
     discord_api_base: str = _key("DISCORD_API_BASE", DEFAULT_DISCORD_API_BASE, "an http(s) URL")
     identity_file: Path = _key("IDENTITY_FILE", PROJECT_ROOT / "identity.csv", "a file")
     http_timeout_seconds: int = _key("HTTP_TIMEOUT_SECONDS", 30, "1 to 600 seconds", ge=1, le=600)
+    # The first wait before a failed request is tried again, doubled for each try after it (a
+    # server's Retry-After wins).
+    http_retry_seconds: float = _key(
+        "HTTP_RETRY_SECONDS", 1.0, "0.01 to 60 seconds", ge=0.01, le=60
+    )
     # With several groups (rules.yaml `groups:`), a group's view has output_dir OUTPUT_DIR/<slug>
     # and output_root OUTPUT_DIR, the folder the manifest's paths are relative to. No .env key.
     output_root: Path | None = Field(None, exclude=True)

@@ -795,6 +795,7 @@ def make_wom_client(settings: Settings) -> WomClient:
         settings.wom_user_agent,
         settings.wom_requests_per_minute,
         settings.http_timeout_seconds,
+        settings.http_retry_seconds,
     )
 
 
@@ -805,6 +806,7 @@ def _shared_wom_client(
     user_agent: str,
     requests_per_minute: int | None,
     timeout: float,
+    retry_seconds: float,
 ) -> WomClient:
     # One client per process: WOM's limit is per key, so the groups of an alliance must draw
     # on one token bucket rather than each starting with a full one.
@@ -814,4 +816,5 @@ def _shared_wom_client(
         user_agent=user_agent,
         requests_per_minute=requests_per_minute,
         timeout=timeout,
+        backoff_base=retry_seconds,
     )

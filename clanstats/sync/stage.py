@@ -60,6 +60,7 @@ class SyncRun:
     summary_dir: Path | None = None  # where the Discord post reads from; default output_dir
     # Every source of this run's harvest failed: no post and no upload, only folder copies.
     nothing_new: bool = False
+    retry_seconds: float = 1.0  # HTTP_RETRY_SECONDS: the first wait before a retry
 
 
 def sync_stage(context: StageContext) -> StageResult:
@@ -126,6 +127,7 @@ def _run(context: StageContext, group_id: int, output_dir: Path) -> SyncRun:
         files=files,
         dry_run=os.environ.get(DRY_RUN_ENV) == "1",
         nothing_new=os.environ.get(NOTHING_NEW_ENV) == "1",
+        retry_seconds=context.settings.http_retry_seconds,
     )
 
 
@@ -197,6 +199,7 @@ def deliver(run: SyncRun, target: SyncTarget) -> TargetOutcome:
             secret=env_value(target.secret_env, target=target.name),
             last_sent_sha256=last.content_sha256 if last else None,
             dry_run=run.dry_run,
+            backoff_base=run.retry_seconds,
         )
     assert isinstance(target, DiscordTarget)
     return post_summary(
@@ -206,6 +209,7 @@ def deliver(run: SyncRun, target: SyncTarget) -> TargetOutcome:
         last_posted=last.started_at if last else None,
         now=utcnow(),
         dry_run=run.dry_run,
+        backoff_base=run.retry_seconds,
     )
 
 
