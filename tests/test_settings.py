@@ -67,6 +67,8 @@ def test_paths_with_spaces_work(tmp_path: Path) -> None:
         ("STAGE_TIMEOUT_SECONDS", "1", "STAGE_TIMEOUT_SECONDS='1' is not valid: expected 10 to"),
         ("WOM_REQUESTS_PER_MINUTE", "0", "WOM_REQUESTS_PER_MINUTE='0' is not valid"),
         ("HTTP_TIMEOUT_SECONDS", "0", "HTTP_TIMEOUT_SECONDS='0' is not valid: expected 1 to 600"),
+        ("HTTP_RETRY_SECONDS", "0", "HTTP_RETRY_SECONDS='0' is not valid: expected 0.01 to 60"),
+        ("HTTP_RETRY_SECONDS", "soon", "HTTP_RETRY_SECONDS='soon' is not valid: expected 0.01"),
     ],
 )
 def test_bad_values_name_key_value_and_form(
