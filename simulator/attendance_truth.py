@@ -12,7 +12,7 @@ member at the end of the start day), those they took part in, and the rate.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from simulator.truth import Truth
 
@@ -31,38 +31,14 @@ class AttendanceTruth:
     rate_90: float | None
 
 
-def attendance(truth: Truth, *, lookback_days: int) -> dict[int, AttendanceTruth]:
+def attendance(truth: Truth) -> dict[int, AttendanceTruth]:
     """Every player's row by id (players with nothing joined and nothing held have none)."""
-    harvests = truth.observed.wom_harvests(truth.now)
-    starts: dict[int, date] = {}
-    placings: dict[int, dict[int, int]] = {}  # competition -> player -> place
-    for item in truth.clan.competitions():
-        created, start, end = (_moment(item[k]) for k in ("createdAt", "startsAt", "endsAt"))
-        if not any(h >= created for h in harvests):
-            continue  # no harvest has listed it yet
-        starts[int(item["id"])] = truth.day(start)
-        read = None
-        for at in harvests:
-            if at < start or end < at - timedelta(days=lookback_days):
-                continue
-            read = at
-            if at >= end:
-                break  # the read after its end is its last
-        if read is not None:
-            placings[int(item["id"])] = {
-                p.player_id: p.rank for p in truth.clan.competition_placings(int(item["id"]), read)
-            }
-    started = {cid: day for cid, day in starts.items() if day <= truth.today}
+    started = {cid: day for cid, day in truth.competition_starts.items() if day <= truth.today}
     since = truth.today - timedelta(days=ATTENDANCE_DAYS - 1)
     found = {}
-    players = set(truth.stays) | {pid for cid in started for pid in placings.get(cid, {})}
-    for pid in sorted(players):
-        taken = sorted(
-            (started[cid], cid, ranks[pid])
-            for cid, ranks in placings.items()
-            if cid in started and pid in ranks
-        )
-        held = {cid for cid, day in started.items() if day >= since and _member_on(truth, pid, day)}
+    for pid in sorted(set(truth.stays) | set(truth.competitions_taken)):
+        taken = truth.competitions_taken.get(pid, [])
+        held = {cid for cid, day in started.items() if day >= since and truth.member_on(pid, day)}
         joined_90 = sum(1 for _, cid, _ in taken if cid in held)
         if not taken and not held:
             continue
@@ -75,16 +51,3 @@ def attendance(truth: Truth, *, lookback_days: int) -> dict[int, AttendanceTruth
             rate_90=joined_90 / len(held) if held else None,
         )
     return found
-
-
-def _member_on(truth: Truth, pid: int, day: date) -> bool:
-    """In the clan at the end of a clan day: a stay begun by then (or of unknown start) and not
-    left by then."""
-    return any(
-        (start is None or truth.day(start) <= day) and (end is None or truth.day(end) > day)
-        for start, end in truth.stays.get(pid, [])
-    )
-
-
-def _moment(text: object) -> datetime:
-    return datetime.fromisoformat(str(text))

@@ -704,7 +704,7 @@ class Truth:
         eligible = None
         for index, rank in enumerate(ladder):
             if all(
-                self._has(need, name, member, values, messages)
+                self._has(need, name, pid, member, values, messages)
                 for name, need in rank.requirements.items()
             ):
                 eligible = index
@@ -722,6 +722,7 @@ class Truth:
         self,
         need: float,
         name: str,
+        pid: int,
         member: MemberTruth,
         values: Mapping[str, float | None],
         messages: int,
@@ -730,6 +731,8 @@ class Truth:
             return member.tenure_days is not None and member.tenure_days >= need
         if name == "messages_30d":
             return messages >= need
+        if name == "competitions_joined":
+            return len(self.competitions_taken.get(pid, [])) >= need
         if name == "total_level":
             skills = [m for m, k in self.kinds.items() if k == "skill" and m != "overall"]
             return sum(_level(values.get(m)) for m in skills) >= need
@@ -814,10 +817,65 @@ class Truth:
                                 self.daily.get(pid, {}).get(day, {}).get(metric, 0.0)
                             )
                 day += timedelta(days=1)
+            if "competitions" in season.points:
+                # Per competition taken part in that started in the season while in the clan.
+                by_metric["competitions"] = float(
+                    sum(
+                        1
+                        for start, _, _ in self.competitions_taken.get(pid, [])
+                        if season.start <= start <= last and self.member_on(pid, start)
+                    )
+                )
             total = round(sum(season.points[m] * by_metric[m] for m in sorted(by_metric)), 6)
             if total > 0:
                 points[pid] = total
         return points
+
+    # ------------------------------------------------------------------ competitions
+
+    @cached_property
+    def competition_starts(self) -> dict[int, date]:
+        """Every competition a successful harvest has listed: id -> its clan start day."""
+        starts = {}
+        for item in self.clan.competitions():
+            created = datetime.fromisoformat(str(item["createdAt"]))
+            if any(at >= created for at in self._harvests):
+                starts[int(item["id"])] = self.day(datetime.fromisoformat(str(item["startsAt"])))
+        return starts
+
+    @cached_property
+    def competitions_taken(self) -> dict[int, list[tuple[date, int, int]]]:
+        """Per player, the started competitions they took part in: (start day, id, place),
+        oldest first, by the standings WOM served at the last harvest that read them (from the
+        start on; once after the end; never once it ended past the look-back)."""
+        taken: dict[int, list[tuple[date, int, int]]] = defaultdict(list)
+        for item in self.clan.competitions():
+            cid = int(item["id"])
+            if cid not in self.competition_starts or self.competition_starts[cid] > self.today:
+                continue
+            start = datetime.fromisoformat(str(item["startsAt"]))
+            end = datetime.fromisoformat(str(item["endsAt"]))
+            read = None
+            for at in self._harvests:
+                if at < start or end < at - timedelta(days=self.lookback_days):
+                    continue
+                read = at
+                if at >= end:
+                    break  # the read after its end is its last
+            if read is not None:
+                for placing in self.clan.competition_placings(cid, read):
+                    taken[placing.player_id].append(
+                        (self.competition_starts[cid], cid, placing.rank)
+                    )
+        return {pid: sorted(entries) for pid, entries in taken.items()}
+
+    def member_on(self, pid: int, day: date) -> bool:
+        """In the clan at the end of a clan day: a stay begun by then (or of unknown start) and
+        not left by then."""
+        return any(
+            (start is None or self.day(start) <= day) and (end is None or self.day(end) > day)
+            for start, end in self.stays.get(pid, [])
+        )
 
     def clan_days(self) -> dict[date, tuple[int, int, int, int, dict[str, float]]]:
         """Per clan day from the first data: (members, joins, leaves, active members, totals)."""

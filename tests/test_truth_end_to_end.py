@@ -135,7 +135,7 @@ ranks:
   - name: corporal
     requirements: {{tenure_days: 30, overall: 20000000}}
   - name: sergeant
-    requirements: {{tenure_days: 90, ehp: 300, messages_30d: 10}}
+    requirements: {{tenure_days: 90, ehp: 300, messages_30d: 10, competitions_joined: 1}}
   - name: lieutenant
     requirements: {{tenure_days: 180, ehp: 700, ehb: 100}}
   - name: captain
@@ -144,7 +144,7 @@ seasons:
   - name: Autumn
     start: {start - timedelta(days=20)}
     end: {start + timedelta(days=30)}
-    points: {{overall: 0.00001, ehb: 5, messages: 0.5, vorkath: 2}}
+    points: {{overall: 0.00001, ehb: 5, messages: 0.5, vorkath: 2, competitions: 3}}
 goals:
   - {{name: XP, metric: overall, target: 25000000}}
   - {{name: Kills, metric: boss_kills, target: 1500}}
@@ -563,7 +563,7 @@ def check_attendance(engine: Engine, truth: Truth, problems: list[str]) -> None:
     """Every player's competitions: taken part in, best place, the last 90 days' rate."""
     columns = tuple(f.name for f in fields(AttendanceTruth))
     stored = {r[0]: r[1:] for r in rows(engine, CompetitionAttendance, "player_id", *columns)}
-    found = attendance(truth, lookback_days=LOOKBACK_DAYS)
+    found = attendance(truth)
     want = {pid: astuple(row) for pid, row in found.items()}
     if set(stored) != set(want):
         problems.append(
