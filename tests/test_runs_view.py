@@ -165,7 +165,8 @@ def test_compare_shows_outcomes_durations_and_changed_counts(recorded: Recorded)
     assert (harvest.outcome_a, harvest.outcome_b) == ("ok", "partial")
     with Session(recorded.engine) as session:
         took = {
-            run.pipeline_run_id: (run.finished_at - run.started_at).total_seconds()
+            # Each stage's time to a tenth, as the runs view shows it, then the difference.
+            run.pipeline_run_id: round((run.finished_at - run.started_at).total_seconds(), 1)
             for run in session.scalars(select(StageRun).where(StageRun.stage == "harvest"))
         }
     assert harvest.seconds_change == round(took[2] - took[1], 1)  # the second one retried
