@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,13 @@ SIM_NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
 # user's 1 s: the same retries and outcomes, without minutes of the suite spent asleep. Tests of
 # the default set their own environment.
 os.environ.setdefault("HTTP_RETRY_SECONDS", "0.05")
+# The suite starts over a thousand stage processes. Where the environment forbids writing
+# bytecode (PYTHONDONTWRITEBYTECODE, to keep the tree clean), each would compile every module it
+# imports again: they keep their compiled modules in a folder of their own outside the tree.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    os.environ.setdefault(
+        "PYTHONPYCACHEPREFIX", str(Path(tempfile.gettempdir()) / "clanstats-tests-pycache")
+    )
 
 
 @pytest.fixture
