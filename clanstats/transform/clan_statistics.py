@@ -286,24 +286,34 @@ def _from_history(
     player: int | None = None
     state: State | None = None
     index = 0
+    names = measures.names
+    never = datetime.max
+    next_end = ends[0]  # the end of the next day to record the current player at
 
-    def close_through(limit: datetime | None) -> None:
-        """Record the current player's state for every day ending at or before `limit`."""
+    def close_through(limit: datetime | None) -> datetime:
+        """Record the current player's state for every day ending at or before `limit`; return
+        the end of the next day still to record (datetime.max: none)."""
         nonlocal index
         while index < len(days) and (limit is None or ends[index] <= limit):
             if state is not None and player in members[days[index]]:
                 found[days[index]].add(state)
             index += 1
+        return ends[index] if index < len(days) else never
 
-    for pid, taken_at, metric_id, value in session.execute(query).yield_per(10_000):
+    # Core rows, not ORM ones: a year of a big clan is millions of them.
+    rows = session.connection().execute(query.execution_options(yield_per=10_000))
+    for pid, taken_at, metric_id, value in rows:
         if pid != player:
             close_through(None)
             player, state, index = pid, None, 0
-        close_through(taken_at)
+            next_end = ends[0]
+        if taken_at >= next_end:  # a day ended before this snapshot: record the state then
+            next_end = close_through(taken_at)
         if state is None:
             state = {}
-        if metric_id in measures.names:
-            state[measures.names[metric_id]] = value
+        name = names.get(metric_id)
+        if name is not None:
+            state[name] = value
     close_through(None)
     return {day: counted.row() for day, counted in found.items()}
 
