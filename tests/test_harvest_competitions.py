@@ -305,3 +305,37 @@ def test_participants_never_seen_get_a_players_row_or_are_left_out(
         assert session.get(Player, (GROUP, OUTSIDER + 1)) is None
     assert "1 participants WOM sent no player details for were left out" in caplog.text
     assert "repeats a player" in caplog.text and "has no usable player id (-1)" in caplog.text
+
+
+def test_a_competition_wom_no_longer_lists_is_forgotten_with_its_standings(
+    engine: Engine, sim_clan: SimulatedClan, wom_server: FaultyWomServer
+) -> None:
+    harvest(engine, wom_server, sim_clan)
+    kept = sorted(fetched_at(engine))
+    member = stored(engine, RUNNING)[0][0]
+    with Session(engine) as session, session.begin():
+        # A competition an officer has since deleted on WOM, with a standing stored.
+        session.add(
+            Competition(
+                group_id=GROUP,
+                id=999,
+                title="Deleted",
+                starts_at=datetime(2026, 11, 1),
+                ends_at=datetime(2026, 11, 8),
+                details_fetched_at=datetime(2026, 11, 9),
+            )
+        )
+        session.flush()
+        session.add(
+            CompetitionParticipation(
+                group_id=GROUP,
+                competition_id=999,
+                player_id=member,
+                rank=1,
+                fetched_at=datetime(2026, 11, 9),
+            )
+        )
+    assert harvest(engine, wom_server, sim_clan).failures == []
+    assert sorted(fetched_at(engine)) == kept
+    assert stored(engine, 999) == []
+    assert stored(engine, RUNNING) != []

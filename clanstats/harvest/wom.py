@@ -24,6 +24,7 @@ from clanstats.db.models import (
     Achievement,
     BackfillProgress,
     Competition,
+    CompetitionParticipation,
     GainWindow,
     HarvestCursor,
     Membership,
@@ -568,8 +569,26 @@ class WomHarvest:
                 }
             )
 
+        # Every id WOM lists, even in an item left out above: only a competition WOM no longer
+        # lists at all (deleted there) is forgotten, with its standings.
+        listed = {item["id"] for item in competitions if isinstance(item.get("id"), int)}
+
         def write(session: Session) -> int:
             upsert(session, Competition, rows, keys=("group_id", "id"))
+            gone = select(Competition.id).where(
+                Competition.group_id == self.group_id, Competition.id.not_in(listed)
+            )
+            session.execute(
+                delete(CompetitionParticipation).where(
+                    CompetitionParticipation.group_id == self.group_id,
+                    CompetitionParticipation.competition_id.in_(gone),
+                )
+            )
+            session.execute(
+                delete(Competition).where(
+                    Competition.group_id == self.group_id, Competition.id.not_in(listed)
+                )
+            )
             self._listed_competitions = [row["id"] for row in rows]
             return len(rows)
 
