@@ -329,3 +329,21 @@ def test_combat_level_follows_the_game_formula(levels: dict[str, int], expected:
     from clanstats.transform.levels import experience_for_level
 
     assert combat_level({s: experience_for_level(v) for s, v in levels.items()}) == expected
+
+
+def test_a_skill_wom_adds_reworks_every_week_as_a_rebuild_would(engine: Engine) -> None:
+    run(engine, today=TODAY)
+    with Session(engine) as session, session.begin():
+        session.execute(insert(Metric).values(id=18, name="sailing", kind="skill"))
+    SKILLS["sailing"] = 18
+    try:
+        snap(engine, 1, datetime(2026, 11, 18, 9), sailing=0)
+    finally:
+        del SKILLS["sailing"]
+    run(engine, today=TODAY)
+    stats = statistics(engine)
+    # Nine skills now: P1's eight 99s no longer make a maxed account, and every measured
+    # member's total has one more level 1 (P4, with no skill at all, is still left out).
+    assert stats[SUN_8]["maxed_total"] == 0
+    assert stats[SUN_8]["total_level_average"] == (793 + 78) / 2
+    assert stats == rebuilt(engine, TODAY)

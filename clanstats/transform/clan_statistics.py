@@ -53,7 +53,7 @@ from clanstats.transform.stays import load_stays, members_on
 from clanstats.windows import clan_midnight, local_day
 
 PAST_WEEKS = 52
-STATE_KEY = "clan_statistics"  # the newest snapshot id the last run had read
+STATE_KEY = "clan_statistics"  # the newest snapshot id the last run read, and the skills' digest
 MEMBERS_KEY = "clan_statistics:"  # + ISO day: a digest of who was counted that day
 ACCOUNT_TYPES = ("regular", "ironman", "hardcore", "ultimate")
 OTHER_TYPE = "other_type"
@@ -68,6 +68,10 @@ class Measures:
 
     names: Mapping[int, str]  # metric id -> name
     skills: tuple[str, ...]  # every skill but overall
+
+    def digest(self) -> str:
+        """A short digest of the skills counted: it changes when WOM adds one."""
+        return hashlib.sha256(",".join(self.skills).encode()).hexdigest()[:16]
 
 
 def derive_clan_statistics(
@@ -91,7 +95,8 @@ def derive_clan_statistics(
     newest = session.scalar(select(func.max(Snapshot.id)).where(Snapshot.group_id == group_id))
     stored_rows = _stored(session, group_id)
     counted = read_keyed(session, group_id, MEMBERS_KEY)
-    changed_from = _changed_from(session, group_id, timezone)
+    measures = _measures(session)
+    changed_from = _changed_from(session, group_id, timezone, measures)
     past = [
         day
         for day in days[:-1]
@@ -99,7 +104,6 @@ def derive_clan_statistics(
         or (changed_from is not None and day >= changed_from)
         or counted.get(day.isoformat()) != digests[day.isoformat()]
     ]
-    measures = _measures(session)
     worked = _from_history(session, group_id, timezone, measures, past, members)
     if _current_values_hold(session, group_id, today, timezone):
         worked[today] = _from_current_values(session, group_id, measures, members[today])
@@ -112,7 +116,9 @@ def derive_clan_statistics(
         row.update(types if day == today else dict.fromkeys((*ACCOUNT_TYPES, OTHER_TYPE)))
         rows.append({"group_id": group_id, "day": day, **row})
     replace_rows(session, ClanStatistics, rows, scope=ClanStatistics.group_id == group_id)
-    write_state(session, group_id, STATE_KEY, "" if newest is None else str(newest))
+    write_state(
+        session, group_id, STATE_KEY, f"{'' if newest is None else newest} {measures.digest()}"
+    )
     write_keyed(session, group_id, MEMBERS_KEY, digests)
     return {"clan statistics days": len(rows), "clan statistics worked out": len(worked)}
 
@@ -192,18 +198,23 @@ def _digest(members: frozenset[int]) -> str:
     return hashlib.sha256(",".join(map(str, sorted(members))).encode()).hexdigest()[:32]
 
 
-def _changed_from(session: Session, group_id: int, timezone: ZoneInfo) -> date | None:
-    """The first day a snapshot stored since the last run was taken on (None: none stored)."""
+def _changed_from(
+    session: Session, group_id: int, timezone: ZoneInfo, measures: Measures
+) -> date | None:
+    """The first day to work out again: the day of the earliest snapshot stored since the last
+    run (None: none), or every day when there was no last run or the skills counted changed (a
+    skill WOM added)."""
     stored = session.scalar(
         select(TransformState.value).where(
             TransformState.group_id == group_id, TransformState.key == STATE_KEY
         )
     )
-    if stored is None:
-        return date.min  # no last run: every day
+    newest, _, skills = (stored or "").partition(" ")
+    if stored is None or skills != measures.digest():
+        return date.min
     query = select(func.min(Snapshot.taken_at)).where(Snapshot.group_id == group_id)
-    if stored:
-        query = query.where(Snapshot.id > int(stored))
+    if newest:
+        query = query.where(Snapshot.id > int(newest))
     earliest = session.scalar(query)
     return local_day(earliest, timezone) if earliest is not None else None
 
