@@ -89,14 +89,7 @@ def sampled_days(today: date, first: date) -> list[date]:
 
 def members_on(truth: Truth, day: date) -> set[int]:
     """The players in the clan at the end of a clan day: a stay ending that day is over."""
-    return {
-        pid
-        for pid, periods in truth.stays.items()
-        if any(
-            (start is None or truth.day(start) <= day) and (end is None or truth.day(end) > day)
-            for start, end in periods
-        )
-    }
+    return {pid for pid in truth.stays if truth.member_on(pid, day)}
 
 
 def _day(truth: Truth, day: date, members: set[int]) -> StatisticsDay:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clanstats.competitions import group_competitions
 from clanstats.db.models import (
     ChatHeatmap,
     ClanDaily,
@@ -37,7 +38,6 @@ from clanstats.db.models import (
     SeasonScore,
     WomGroup,
 )
-from clanstats.export.competitions import group_competitions
 from clanstats.freshness import DAILY_STALE_HOURS, family_state, fetches_by_family
 from clanstats.percent import goal_percent
 from clanstats.rules import Rules, Season

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clanstats.chat.features import name_key
+from clanstats.competitions import group_competitions
 from clanstats.db.models import (
     ClanDaily,
     ClanStatistics,
@@ -31,7 +32,6 @@ from clanstats.db.models import (
     SeasonScore,
     WomGroup,
 )
-from clanstats.export.competitions import group_competitions
 from clanstats.percent import goal_percent
 from clanstats.rules import Rules
 

@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from clanstats.competitions import GroupCompetition, group_competitions
 from clanstats.report import chat_queries, competition_queries, queries, recruit_queries
 from clanstats.report.chat_queries import ChannelActivity
-from clanstats.report.competition_queries import AttendanceRow, CompetitionRow
+from clanstats.report.competition_queries import AttendanceRow
 from clanstats.report.freshness import STALE_AFTER, Freshness, source_freshness
 from clanstats.report.queries import (
     ClanDay,
@@ -57,7 +58,7 @@ class ReportData:
     milestones: list[Milestone]
     goals: list[GoalProgress]
     seasons: list[SeasonRow]
-    competitions: list[CompetitionRow]  # newest start first
+    competitions: list[GroupCompetition]  # newest start first
     attendance: list[AttendanceRow]
     issues: list[IdentityIssue]
     heatmap: dict[tuple[int, int], int]
@@ -163,9 +164,7 @@ def load_report_data(
         ),
         goals=queries.current_goals(session, group_id),
         seasons=queries.season_scores(session, group_id),
-        competitions=competition_queries.competitions(
-            session, group_id, now=now, timezone=timezone
-        ),
+        competitions=group_competitions(session, group_id, now=now, timezone=timezone),
         attendance=competition_queries.competition_attendance(session, group_id),
         issues=queries.identity_issues(session, group_id),
         heatmap=chat_queries.chat_heatmap(session, group_id),

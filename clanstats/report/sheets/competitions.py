@@ -7,12 +7,8 @@ from collections.abc import Callable
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from clanstats.report.competition_queries import (
-    PODIUM,
-    AttendanceRow,
-    CompetitionRow,
-    Placing,
-)
+from clanstats.competitions import PODIUM, GroupCompetition, Placing
+from clanstats.report.competition_queries import AttendanceRow
 from clanstats.report.data import ReportData
 from clanstats.report.formats import STATUS_COLOURS, Formats
 from clanstats.report.layout import (
@@ -71,14 +67,14 @@ def _history(
     row = write_section(sheet, formats, row, "Competitions")
     if not data.competitions:
         return write_note(sheet, formats, row, NO_COMPETITIONS), None
-    columns: list[Column[CompetitionRow]] = [
+    columns: list[Column[GroupCompetition]] = [
         Column("Title", "wrap", lambda c: c.title, width=WIDTHS[0]),
         Column("Metric", "wrap", lambda c: _metric(c.metric), width=WIDTHS[1]),
         Column("Type", "text", lambda c: c.competition_type),
         Column("Starts", "date", lambda c: c.starts_on),
         Column("Ends", "date", lambda c: c.ends_on),
         Column("Status", "flag", lambda c: c.status),
-        Column("Participants", "int", lambda c: c.participants),
+        Column("Participants", "int", lambda c: c.participants_or_wom),
         *[
             Column(place, "text", _podium_getter(data, index))
             for index, place in enumerate(PLACES[:PODIUM])
@@ -165,11 +161,11 @@ def _metric(metric: str | None) -> str | None:
     return METRIC_NAMES.get(metric, metric_label(metric))
 
 
-def _podium_getter(data: ReportData, index: int) -> Callable[[CompetitionRow], str | None]:
+def _podium_getter(data: ReportData, index: int) -> Callable[[GroupCompetition], str | None]:
     """A getter for a competition's place `index` (0: the winner): "Zezima (1.2M)"; the first
     place says why there are none when its standings are missing."""
 
-    def place(competition: CompetitionRow) -> str | None:
+    def place(competition: GroupCompetition) -> str | None:
         if index < len(competition.top):
             return _placing(data, competition.top[index])
         if index:

@@ -1,4 +1,6 @@
-"""The group's WOM competitions as the exports show them: each with its status and top three.
+"""The group's WOM competitions as the outputs show them: each with its status and top three.
+
+Shared by report (the Competitions sheet) and export (clan_data.json, the public summary).
 
 Start and end are clan days (a competition counts from the clan day it starts, as transform's
 attendance counts it); whether one is upcoming, running or finished is judged from its instants
@@ -46,6 +48,16 @@ class GroupCompetition:
     participants: int | None  # standings stored; None while they were never read
     wom_participants: int | None  # WOM's own count, from the competitions list
     top: list[Placing]  # the first PODIUM places, best first
+
+    @property
+    def standings_read(self) -> bool:
+        """Whether ClanStats holds its standings (read at least once, or any stored)."""
+        return self.participants is not None
+
+    @property
+    def participants_or_wom(self) -> int | None:
+        """The standings stored; WOM's own count while none were read (None: not known)."""
+        return self.participants if self.participants is not None else self.wom_participants
 
 
 def group_competitions(
