@@ -33,13 +33,17 @@ USER_AGENT = "ClanStats tests (clanstats@example.invalid)"
 
 
 def make_client(server: FakeWomServer | CannedServer, **overrides: Any) -> WomClient:
-    """Return a client tuned for tests: short timeouts and backoffs, a limit tests won't reach."""
+    """Return a client tuned for tests: short backoffs, a limit tests won't reach.
+
+    The timeout is generous so that a busy machine never makes a healthy answer time out; a test
+    that wants the timeout to fire passes its own, shorter than the fault's delay.
+    """
     options: dict[str, Any] = {
         "base_url": server.base_url,
         "api_key": API_KEY,
         "user_agent": USER_AGENT,
         "requests_per_minute": 10_000,
-        "timeout": 0.5,
+        "timeout": 10,
         "max_retries": 2,
         "backoff_base": 0.01,
         **overrides,
@@ -484,9 +488,12 @@ def test_a_retry_after_beyond_the_cap_gives_up_at_once(wom_server: FaultyWomServ
     ["500", "502", "503", "timeout", "drop", "malformed", "truncated", "truncated_json"],
 )
 def test_a_transient_failure_is_retried_then_succeeds(
-    client: WomClient, wom_server: FaultyWomServer, kind: Any
+    wom_server: FaultyWomServer, kind: Any
 ) -> None:
-    wom_server.inject(Fault(kind, path_pattern="bulk-hiscores", delay=1.5))
+    # Only the first answer is late, so the retry must not time out however busy the machine is:
+    # the timeout sits well between a healthy answer and the fault's delay.
+    client = make_client(wom_server, timeout=2) if kind == "timeout" else make_client(wom_server)
+    wom_server.inject(Fault(kind, path_pattern="bulk-hiscores", delay=6))
 
     rows = client.bulk_hiscores(GROUP_ID)
 
@@ -508,8 +515,9 @@ def test_a_transient_failure_is_retried_then_succeeds(
     ],
 )
 def test_retries_run_out_with_a_one_line_error_naming_the_endpoint(
-    client: WomClient, wom_server: FaultyWomServer, kind: Any, last: str
+    wom_server: FaultyWomServer, kind: Any, last: str
 ) -> None:
+    client = make_client(wom_server, timeout=0.5)
     wom_server.inject(Fault(kind, times=3, delay=1.5))
 
     with pytest.raises(WomUnavailableError) as caught:
