@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 from clanstats.cli import main
+from clanstats.quick_exit import exit_process
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

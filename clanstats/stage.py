@@ -119,6 +119,8 @@ def run_stage(name: str, work: StageWork) -> int:
             finish_stage_run(engine, stage_run_id, exit_code=exit_code, error=error)
         except Exception:  # the outcome is already printed; don't mask it with a bookkeeping error
             log.exception("could not record the end of stage run %s", stage_run_id)
+    if engine is not None:
+        engine.dispose()  # close the connections now, not in the process's teardown
     log.info("stage %s finished with exit code %s", name, exit_code)
     return exit_code
 

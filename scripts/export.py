@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 from clanstats.export.stage import export_stage
+from clanstats.quick_exit import exit_process
 from clanstats.stage import run_stage
 
 
@@ -14,4 +13,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
+from clanstats.quick_exit import exit_process
 from clanstats.stage import run_stage
 from clanstats.transform.stage import transform_stage
 
@@ -14,4 +13,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_process(main())

@@ -5,16 +5,18 @@
 A child's peak resident memory as the parent sees it (`wait4`, `RUSAGE_CHILDREN`) starts from
 the parent's size at fork on Linux, so a benchmark holding a simulated clan would be counted in
 every stage. The stage's own high-water mark (`VmHWM` in /proc/self/status, Linux) is written
-at exit to the file named by CLANSTATS_BENCH_PEAK_FILE.
+to the file named by CLANSTATS_BENCH_PEAK_FILE when the stage's `main()` returns; the process
+then ends as the stage script's own `__main__` does (`exit_process`).
 """
 
 from __future__ import annotations
 
-import atexit
+import importlib
 import os
-import runpy
 import sys
 from pathlib import Path
+
+from clanstats.quick_exit import exit_process
 
 PEAK_FILE_ENV = "CLANSTATS_BENCH_PEAK_FILE"
 
@@ -39,13 +41,14 @@ def _write_peak() -> None:
 
 
 def main() -> None:
-    """Run the module named by the first argument as __main__, recording the peak at exit."""
+    """Run the `main()` of the stage module named by the first argument, then record the peak."""
     if len(sys.argv) < 2:
         raise SystemExit("usage: python -m clanstats.bench.child MODULE [ARGS...]")
-    atexit.register(_write_peak)
     module = sys.argv[1]
     sys.argv = [module, *sys.argv[2:]]
-    runpy.run_module(module, run_name="__main__", alter_sys=True)
+    exit_code = importlib.import_module(module).main()
+    _write_peak()
+    exit_process(exit_code)
 
 
 if __name__ == "__main__":
