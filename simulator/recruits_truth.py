@@ -5,10 +5,11 @@ credited game days and messages, and the snapshots ClanStats stored, with the RE
 definitions: a recruit is a member with a known join other than the founding roster (listed by
 WOM on or before the day the clan registered, without an in-game join date); 30, 90 and 180 days
 after joining, once that day has come, they *stayed* if they had not left by then, and were
-*active* if they stayed and had a credited gain or a message in the 30 days up to it; quiet
-days before the day after their first stored snapshot are not evidence (unknown). A current
-member who joined fewer than 30 days ago with no message or no game progress since is to be
-welcomed.
+*active* if they stayed and had a credited gain or a message in the 30 days up to it. Their game
+is seen from the day after their first stored snapshot on or after the join day: quiet days
+before it are not evidence (unknown), and a gain credited before it is no progress (it runs from
+a snapshot taken before they joined). A current member who joined fewer than 30 days ago with
+no message or no game progress since is to be welcomed.
 """
 
 from __future__ import annotations
@@ -48,12 +49,13 @@ def recruits(truth: Truth) -> dict[int, RecruitTruth]:
             continue
         if member.tenure_source != "clan_sync" and joined <= founded:
             continue
-        game = sorted(d for d in truth.game_days(pid) if d >= joined)
+        snaps = truth.stored.get(pid, [])
+        seen = min((t for t, _ in snaps if truth.day(t) >= joined), default=None)
+        watched = truth.day(seen) + timedelta(days=1) if seen is not None else None
+        game = sorted(d for d in truth.game_days(pid) if watched is not None and d >= watched)
         chat = sorted(
             d for d, n in truth.chat_days.get(pid, {}).items() if n and joined <= d <= truth.today
         )
-        snaps = truth.stored.get(pid, [])
-        watched = truth.day(snaps[0][0]) + timedelta(days=1) if snaps else None
         stayed: list[bool | None] = []
         active: list[bool | None] = []
         for days in MARKS:

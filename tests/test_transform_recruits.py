@@ -5,11 +5,17 @@ The clan registered on WOM on 8 May 2026; today is Friday 4 December 2026 (UTC).
     P1  listed by WOM on 8 May, no in-game date: the founding roster, not a recruit
     P2  joined in game on 1 Mar (before WOM); first snapshot 20 May; one message, 25 May
     P3  listed 10 Jun, left 1 Aug; first snapshot 10 Jun; a gain on 15 Jun
-    P6  listed 20 Jun; first snapshot 19 Jun; a message on 19 Jun (before joining), a gain 1 Sep
-    P4  listed 20 Nov; a gain on 22 Nov, no message
+    P6  listed 20 Jun; snapshots 19 and 20 Jun; a message on 19 Jun (before joining), a gain 1 Sep
+    P8  back on 1 Sep (latest join) after an earlier stay; snapshots 15 Jul and 20 Sep; quiet
+    P4  listed 20 Nov; snapshots 20 and 21 Nov; a gain on 22 Nov, no message
     P5  joined in game 25 Nov; no snapshot; a message on 26 Nov
+    P10 listed 25 Nov; snapshots 20 Nov (history from before) and 26 Nov, whose gain on 26 Nov
+        may all be play from before joining
     P7  joined in game 30 Nov, left 2 Dec
     P9  listed 28 Nov; nothing yet
+
+Game progress counts from the day after a recruit's first snapshot on or after their (latest)
+join day: a gain before that spans time outside the clan.
 """
 
 from __future__ import annotations
@@ -39,18 +45,28 @@ JOINS: dict[int, tuple[date, str, date | None]] = {
     2: (date(2026, 3, 1), "clan_sync", None),
     3: (date(2026, 6, 10), "wom_listed", date(2026, 8, 1)),
     6: (date(2026, 6, 20), "wom_listed", None),
+    8: (date(2026, 9, 1), "wom_listed", None),
     4: (date(2026, 11, 20), "wom_listed", None),
+    10: (date(2026, 11, 25), "wom_listed", None),
     5: (date(2026, 11, 25), "clan_sync", None),
     7: (date(2026, 11, 30), "clan_sync", date(2026, 12, 2)),
     9: (date(2026, 11, 28), "wom_listed", None),
 }
-FIRST_SNAPSHOTS = {2: date(2026, 5, 20), 3: date(2026, 6, 10), 6: date(2026, 6, 19)}
+SNAPSHOT_DAYS = {
+    2: [date(2026, 5, 20)],
+    3: [date(2026, 6, 10)],
+    6: [date(2026, 6, 19), date(2026, 6, 20)],
+    8: [date(2026, 7, 15), date(2026, 9, 20)],
+    4: [date(2026, 11, 20), date(2026, 11, 21)],
+    10: [date(2026, 11, 20), date(2026, 11, 26)],
+}
 ACTIVITY: list[tuple[int, date, dict[str, float]]] = [
     (2, date(2026, 5, 25), {"messages": 1}),
     (3, date(2026, 6, 15), {"xp": 500.0}),
     (6, date(2026, 6, 19), {"messages": 3}),
     (6, date(2026, 9, 1), {"boss_kills": 1.0}),
     (4, date(2026, 11, 22), {"ehp": 0.5}),
+    (10, date(2026, 11, 26), {"xp": 20_000.0}),
     (5, date(2026, 11, 26), {"messages": 2}),
     (3, date(2026, 6, 16), {"xp": 0.0}),  # a row with nothing in it is no activity
 ]
@@ -86,15 +102,16 @@ def database(migrated_url: str) -> Engine:
     for pid in JOINS:
         add_player(engine, pid)
     with Session(engine) as session, session.begin():
-        for pid, day in FIRST_SNAPSHOTS.items():
-            for hour in (9, 20):  # the earliest counts
-                session.execute(
-                    insert(Snapshot).values(
-                        group_id=GROUP,
-                        player_id=pid,
-                        taken_at=datetime(day.year, day.month, day.day, hour),
+        for pid, days in SNAPSHOT_DAYS.items():
+            for day in days:
+                for hour in (9, 20):  # the earliest counts
+                    session.execute(
+                        insert(Snapshot).values(
+                            group_id=GROUP,
+                            player_id=pid,
+                            taken_at=datetime(day.year, day.month, day.day, hour),
+                        )
                     )
-                )
         for pid, day, values in ACTIVITY:
             session.execute(
                 insert(DailyActivity).values(
@@ -122,7 +139,7 @@ def recruit(pid: int, cohort: date, *, left: date | None = None, game: date | No
     return tuple(row[c] for c in RECRUIT_COLUMNS)
 
 
-MAR, JUN, NOV = date(2026, 3, 1), date(2026, 6, 1), date(2026, 11, 1)
+MAR, JUN, SEP, NOV = date(2026, 3, 1), date(2026, 6, 1), date(2026, 9, 1), date(2026, 11, 1)
 T, F = True, False
 EXPECTED_RECRUITS = sorted([
     # 30 days: 31 Mar, its 30 days before ClanStats saw the game (from 21 May) and quiet:
@@ -133,8 +150,13 @@ EXPECTED_RECRUITS = sorted([
             active=(T, F, None)),
     # The message of 19 Jun came before joining. 30 days (20 Jul): quiet. 90 (18 Sep): 1 Sep.
     recruit(6, JUN, game=date(2026, 9, 1), stayed=(T, T, None), active=(F, T, None)),
+    # Back on 1 Sep, seen from 21 Sep (the day after 20 Sep; 15 Jul was their earlier stay).
+    # 30 days (1 Oct): its 30 days start 2 Sep, before that: unknown. 90 (30 Nov): quiet.
+    recruit(8, SEP, stayed=(T, T, None), active=(None, F, None)),
     recruit(4, NOV, game=date(2026, 11, 22), welcome="no message yet"),
     recruit(5, NOV, message=date(2026, 11, 26), welcome="no game progress yet"),
+    # The gain of 26 Nov is from 20 Nov's snapshot: maybe all before joining, so not progress.
+    recruit(10, NOV, welcome="no message and no game progress yet"),
     recruit(7, NOV, left=date(2026, 12, 2)),
     recruit(9, NOV, welcome="no message and no game progress yet"),
 ])  # fmt: skip
@@ -148,7 +170,8 @@ EXPECTED_COHORTS = [
     # per mark: reached, stayed, active, unknown
     cohort(MAR, 1, 1, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1, 0, 0),
     cohort(JUN, 2, 1, 2, 2, 1, 0, 2, 1, 1, 0, 0, 0, 0, 0),
-    cohort(NOV, 4, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+    cohort(SEP, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0),
+    cohort(NOV, 5, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
 ]
 
 
@@ -158,7 +181,7 @@ def test_recruits_and_cohorts_worked_by_hand(migrated_url: str) -> None:
     assert table(engine, Recruit, *RECRUIT_COLUMNS) == EXPECTED_RECRUITS
     assert COHORT_COLUMNS[:3] == ["month", "recruits", "still_in"]
     assert table(engine, RecruitCohort, *COHORT_COLUMNS) == EXPECTED_COHORTS
-    assert counts == {"recruits": 7, "recruits to welcome": 3}
+    assert counts == {"recruits": 9, "recruits to welcome": 4}
 
 
 def test_without_a_registration_date_every_known_join_is_a_recruit(migrated_url: str) -> None:
@@ -166,7 +189,8 @@ def test_without_a_registration_date_every_known_join_is_a_recruit(migrated_url:
     with Session(engine) as session, session.begin():
         session.execute(update(WomGroup).values(wom_created_at=None))
     derive(engine, derive_recruits, today=TODAY, timezone=ZoneInfo("UTC"))
-    assert [row[0] for row in table(engine, Recruit, "player_id")] == [1, 2, 3, 4, 5, 6, 7, 9]
+    recruited = [row[0] for row in table(engine, Recruit, "player_id")]
+    assert recruited == [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
 
 
 def test_a_clan_with_no_members_has_no_recruits(migrated_url: str) -> None:
@@ -182,8 +206,9 @@ def test_without_discord_a_recruit_is_welcomed_only_for_game_progress(migrated_u
         session.execute(delete(DiscordChannel))
     derive(engine, derive_recruits, today=TODAY, timezone=ZoneInfo("UTC"))
     welcome = dict(table(engine, Recruit, "player_id", "welcome"))
-    # P4 has made game progress: nothing to ask. P5 and P9 have made none.
+    # P4 has made game progress: nothing to ask. P5, P9 and P10 have made none.
     assert {pid: why for pid, why in welcome.items() if why} == {
         5: "no game progress yet",
         9: "no game progress yet",
+        10: "no game progress yet",
     }

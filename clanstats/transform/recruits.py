@@ -8,9 +8,12 @@ from their latest join.
 
 For 30, 90 and 180 days after joining, once that day has come: *stayed* when they had not left
 by then, *active* when they stayed and had any XP, EHP, EHB, boss kill or message in the 30 days
-up to it. Not active needs evidence: ClanStats sees a member's game only from the day after
-their first stored snapshot, so a quiet window that starts earlier is unknown (None), as for a
-member who joined years before the history ClanStats has.
+up to it. Not active needs evidence: ClanStats sees a recruit's game only from the day after
+their first stored snapshot on or after their (latest) join day, so a quiet window that starts
+earlier is unknown (None), as for a member who joined years before the history ClanStats has.
+A gain credited before that day is no game progress either: it runs from a snapshot taken
+before they joined (WOM's history, or their earlier stay), so it may all be play from outside
+the clan.
 
 Cohorts are the recruits of a calendar month (clan time). A current member who joined in the
 last 30 days and has not yet said anything on Discord, or not yet gained anything in the game,
@@ -21,12 +24,12 @@ read is asked only about game progress).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import DateTime, Integer, column, func, or_, select, values
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
@@ -42,7 +45,7 @@ from clanstats.db.replace import replace_rows
 from clanstats.rules import Rules
 from clanstats.transform.status import CLAN_SYNC
 from clanstats.util import chunked
-from clanstats.windows import local_day
+from clanstats.windows import clan_midnight, local_day
 
 MARKS = (30, 90, 180)  # days after joining
 ACTIVE_WINDOW = 30  # active at a mark: any activity in these many days up to it
@@ -56,8 +59,8 @@ class Joined:
     player_id: int
     joined_on: date
     left_on: date | None
-    watched_from: date | None = None  # the first day a gain could be seen: their first
-    # snapshot's next day (None: no snapshot)
+    watched_from: date | None = None  # the first day a gain since joining could be seen: the
+    # day after their first snapshot on or after the join day (None: no such snapshot yet)
 
 
 def derive_recruits(
@@ -79,7 +82,7 @@ def derive_recruits(
     rows = [
         recruit_row(
             r,
-            game.get(r.player_id, []),
+            [day for day in game.get(r.player_id, []) if _watched(r, day)],
             chat.get(r.player_id, []),
             today,
             discord=discord is not None,
@@ -138,6 +141,10 @@ def recruit_row(
     return row
 
 
+def _watched(recruit: Joined, day: date) -> bool:
+    return recruit.watched_from is not None and day >= recruit.watched_from
+
+
 def cohort_rows(recruits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each month's counts from its recruits' rows."""
     by_month: dict[date, list[dict[str, Any]]] = defaultdict(list)
@@ -174,14 +181,6 @@ def _welcome(recruit: Joined, row: dict[str, Any], today: date, *, discord: bool
 def _recruits(session: Session, group_id: int, today: date, timezone: ZoneInfo) -> list[Joined]:
     registered = session.scalar(select(WomGroup.wom_created_at).where(WomGroup.id == group_id))
     founded = local_day(registered, timezone) if registered is not None else None
-    watched = {
-        pid: local_day(first, timezone) + timedelta(days=1)
-        for pid, first in session.execute(
-            select(Snapshot.player_id, func.min(Snapshot.taken_at))
-            .where(Snapshot.group_id == group_id)
-            .group_by(Snapshot.player_id)
-        )
-    }
     found = []
     for pid, joined_on, source, left_on in session.execute(
         select(
@@ -197,7 +196,35 @@ def _recruits(session: Session, group_id: int, today: date, timezone: ZoneInfo) 
             continue  # the where clause leaves none out; this tells the type checker
         if source != CLAN_SYNC and founded is not None and joined_on <= founded:
             continue  # the founding roster: WOM's listing is the registration, not a join
-        found.append(Joined(pid, joined_on, left_on, watched.get(pid)))
+        found.append(Joined(pid, joined_on, left_on))
+    watched = _first_snapshot_days_since_joining(session, group_id, found, timezone)
+    return [replace(r, watched_from=watched.get(r.player_id)) for r in found]
+
+
+def _first_snapshot_days_since_joining(
+    session: Session, group_id: int, recruits: list[Joined], timezone: ZoneInfo
+) -> dict[int, date]:
+    """Per recruit, the day after their first snapshot taken on or after their join day."""
+    found: dict[int, date] = {}
+    for chunk in chunked(recruits, 500):
+        # One seek per recruit on the (group, player, taken_at) index, each from its own join.
+        joins = (
+            values(column("player_id", Integer), column("since", DateTime), name="joins")
+            .data([(r.player_id, clan_midnight(r.joined_on, timezone)) for r in chunk])
+            .cte("joins")
+        )
+        first = (
+            select(func.min(Snapshot.taken_at))
+            .where(
+                Snapshot.group_id == group_id,
+                Snapshot.player_id == joins.c.player_id,
+                Snapshot.taken_at >= joins.c.since,
+            )
+            .scalar_subquery()
+        )
+        for pid, taken_at in session.execute(select(joins.c.player_id, first)):
+            if taken_at is not None:
+                found[pid] = local_day(taken_at, timezone) + timedelta(days=1)
     return found
 
 
