@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, note
@@ -175,6 +176,33 @@ def test_a_rebuild_forgets_every_table_transform_writes(database: tuple[Path, Pa
         assert every_table(engine) == before
     finally:
         engine.dispose()
+
+
+def test_a_changed_timezone_works_every_table_out_again(database: tuple[Path, Path]) -> None:
+    """Days are clan days: after TIMEZONE changes, yesterday's rows are in the wrong days.
+
+    The 19 Nov 12:00 UTC rise is on 20 Nov in Auckland (UTC+13); a run in UTC first and then in
+    Auckland must give what a first run in Auckland gives.
+    """
+    template, folder = database
+    world = busy_world()
+    auckland = replace(world, timezone=ZoneInfo("Pacific/Auckland"))
+    tables = []
+    for name, zones in (("moved", (world, auckland)), ("direct", (auckland,))):
+        path = folder.parent / f"{name}.db"
+        fresh_copy(template, path)
+        engine = make_engine(f"sqlite:///{path.as_posix()}")
+        try:
+            build(world, engine)
+            store(engine, [(1, s) for s in world.players[0].snapshots], {0, 1}, backfill=False)
+            for zoned in zones:
+                transform(engine, zoned, Rules(), world.manual_links(), world.today)
+            tables.append(every_table(engine))
+        finally:
+            engine.dispose()
+    moved, direct = tables
+    assert {row[1] for row in direct["daily_gains"]} == {date(2026, 11, 20)}
+    assert moved == direct
 
 
 # --- driving the runs -------------------------------------------------------------------------

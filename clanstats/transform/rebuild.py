@@ -3,7 +3,8 @@
 A daily transform works from watermarks and keeps every derived row that did not change. A
 rebuild (`main.py transform --rebuild`) deletes the derived tables and the watermarks in the
 run's own transaction, so the same pass derives everything from the raw tables; if it fails,
-the rollback leaves the previous tables in place. Both must give the same tables.
+the rollback leaves the previous tables in place. Both must give the same tables. A change of
+TIMEZONE does the same by itself: every derived day is a clan day.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from clanstats.db.models import (
     SeasonScore,
     TransformState,
 )
+from clanstats.db.state import read_state, write_state
 from clanstats.fingerprint import state_key
 from clanstats.transform.clan_daily import SUMMED_KEY as CLAN_DAYS_KEY
 from clanstats.transform.clan_statistics import MEMBERS_KEY as CLAN_STATISTICS_MEMBERS
@@ -51,6 +53,7 @@ from clanstats.transform.records import THROUGH_KEY as RECORDS_KEY
 from clanstats.transform.stays import ABSENCES_KEY
 
 REBUILD_ENV = "CLANSTATS_REBUILD"  # set by `main.py transform --rebuild`
+TIMEZONE_KEY = "transform:timezone"  # the TIMEZONE the derived tables' clan days are in
 
 # Every table transform writes (each has a group_id column).
 DERIVED_TABLES: tuple[type[Base], ...] = (
@@ -86,6 +89,7 @@ STATE_KEYS = (
     MESSAGES_KEY,
     CLAN_DAYS_KEY,
     CLAN_STATISTICS_KEY,
+    TIMEZONE_KEY,
     state_key("transform"),
 )
 
@@ -93,6 +97,21 @@ STATE_KEYS = (
 def rebuild_requested() -> bool:
     """Whether this transform process was asked for a full rebuild."""
     return os.environ.get(REBUILD_ENV) == "1"
+
+
+def forget_if_timezone_changed(session: Session, group_id: int, timezone: str) -> str | None:
+    """Forget the derived tables when they were worked out in another TIMEZONE; say which.
+
+    Every derived day is a clan day, and the watermarks say the raw rows were read: after a
+    change of TIMEZONE only a full pass puts each gain and message in its new day. Returns the
+    previous timezone when it changed, else None; either way `timezone` is remembered.
+    """
+    previous = read_state(session, group_id, TIMEZONE_KEY)
+    changed = bool(previous) and previous != timezone
+    if changed:
+        forget_derived(session, group_id)
+    write_state(session, group_id, TIMEZONE_KEY, timezone)
+    return previous if changed else None
 
 
 def forget_derived(session: Session, group_id: int) -> None:

@@ -34,7 +34,11 @@ from clanstats.transform.milestones import derive_milestones
 from clanstats.transform.monthly_gains import update_monthly_gains
 from clanstats.transform.periods import derive_period_gains
 from clanstats.transform.promotions import derive_promotions
-from clanstats.transform.rebuild import forget_derived, rebuild_requested
+from clanstats.transform.rebuild import (
+    forget_derived,
+    forget_if_timezone_changed,
+    rebuild_requested,
+)
 from clanstats.transform.records import derive_personal_records
 from clanstats.transform.recruits import derive_recruits
 from clanstats.transform.seasons import derive_season_scores
@@ -74,7 +78,11 @@ def run_transform(
 ) -> dict[str, object]:
     """Bring every derived table up to date; return counts for the run summary."""
     started = time.perf_counter()
-    counts: dict[str, object] = dict(link_identities(session, group_id, manual).counts())
+    moved_from = forget_if_timezone_changed(session, group_id, timezone.key)
+    counts: dict[str, object] = {}
+    if moved_from is not None:
+        counts["rebuilt"] = f"every derived table: TIMEZONE changed from {moved_from}"
+    counts.update(link_identities(session, group_id, manual).counts())
     stays = load_stays(session, group_id)
     changed = changed_absences(session, group_id, stays)
     gains = update_daily_gains(session, group_id, timezone, stays, changed)
