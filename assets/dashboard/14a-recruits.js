@@ -102,7 +102,7 @@
       el(
         "p",
         { className: "note" },
-        "Stayed: still in the clan that many days after joining. Active: stayed, with XP, EHP, EHB, a boss kill or a message in the 30 days up to then. Unknown: those days lie before ClanStats could see their game, so the share active is a range. A dash: nobody from that month has been in the clan that long yet.",
+        "Stayed: still in the clan that many days after joining. Active: stayed, with XP, EHP, EHB, a boss kill or a message in the 30 days up to then. Unknown: those days lie before ClanStats could see their game since they joined, so the share active is a range. A dash: nobody from that month has been in the clan that long yet.",
       ),
     );
   }

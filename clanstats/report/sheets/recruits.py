@@ -56,9 +56,9 @@ def write_recruits(workbook: Workbook, formats: Formats, data: ReportData) -> No
         f"their latest join, as of {data.today:%Y-%m-%d}. 30, 90 and 180 days after joining: "
         "stayed = still in the clan; active = stayed and had any XP, EHP, EHB, boss kill or "
         "Discord message in the 30 days up to then; unknown = stayed, but those 30 days lie "
-        "before ClanStats first saw their game. Percentages are of the recruits who reached "
-        "the mark; empty until someone has. To welcome: current members who joined in the last "
-        "30 days with no message or no game progress yet.",
+        "before ClanStats first saw their game after they joined. Percentages are of the "
+        "recruits who reached the mark; empty until someone has. To welcome: current members "
+        "who joined in the last 30 days with no message or no game progress yet.",
     )
     if not data.recruits and not data.cohorts:
         write_note(
