@@ -31,6 +31,8 @@ def exit_process(exit_code: int) -> NoReturn:
         sys.exit(exit_code)
     logging.shutdown()  # flushes and closes every log handler (app.log)
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # pythonw on Windows has no console streams
+            continue
         # A closed or broken pipe: nothing more can be said.
         with contextlib.suppress(OSError, ValueError):
             stream.flush()

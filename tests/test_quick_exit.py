@@ -56,3 +56,17 @@ def test_a_thread_still_working_is_waited_for(tmp_path: Path) -> None:
     )
     assert result.returncode == 0
     assert result.stdout == "the thread finished\n"
+
+
+def test_a_process_without_console_streams_keeps_its_exit_code(tmp_path: Path) -> None:
+    """pythonw (a scheduled task on Windows) runs with sys.stdout and sys.stderr set to None."""
+    result = run(
+        """
+        import sys
+        from clanstats.quick_exit import exit_process
+        sys.stdout = sys.stderr = None
+        exit_process(4)
+        """,
+        tmp_path,
+    )
+    assert result.returncode == 4

@@ -46,8 +46,10 @@ def main() -> None:
         raise SystemExit("usage: python -m clanstats.bench.child MODULE [ARGS...]")
     module = sys.argv[1]
     sys.argv = [module, *sys.argv[2:]]
-    exit_code = importlib.import_module(module).main()
-    _write_peak()
+    try:
+        exit_code = importlib.import_module(module).main()
+    finally:
+        _write_peak()  # also when the stage raised: the benchmark still reports its memory
     exit_process(exit_code)
 
 
