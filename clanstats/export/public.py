@@ -231,7 +231,7 @@ def _competitions(
             "starts_on": c.starts_on.isoformat(),
             "ends_on": c.ends_on.isoformat(),
             "status": c.status,
-            "participants": c.participants if c.participants is not None else c.wom_participants,
+            "participants": c.participants_or_wom,
             "top": [
                 {
                     "rank": p.rank,

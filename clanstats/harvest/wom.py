@@ -573,22 +573,19 @@ class WomHarvest:
         # lists at all (deleted there) is forgotten, with its standings.
         listed = {item["id"] for item in competitions if isinstance(item.get("id"), int)}
 
+        unlisted = (Competition.group_id == self.group_id) & Competition.id.not_in(listed)
+
         def write(session: Session) -> int:
             upsert(session, Competition, rows, keys=("group_id", "id"))
-            gone = select(Competition.id).where(
-                Competition.group_id == self.group_id, Competition.id.not_in(listed)
-            )
             session.execute(
                 delete(CompetitionParticipation).where(
                     CompetitionParticipation.group_id == self.group_id,
-                    CompetitionParticipation.competition_id.in_(gone),
+                    CompetitionParticipation.competition_id.in_(
+                        select(Competition.id).where(unlisted)
+                    ),
                 )
             )
-            session.execute(
-                delete(Competition).where(
-                    Competition.group_id == self.group_id, Competition.id.not_in(listed)
-                )
-            )
+            session.execute(delete(Competition).where(unlisted))
             self._listed_competitions = [row["id"] for row in rows]
             return len(rows)
 

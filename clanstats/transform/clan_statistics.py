@@ -35,10 +35,9 @@ from clanstats.db.models import (
     Player,
     Snapshot,
     SnapshotValue,
-    TransformState,
 )
 from clanstats.db.replace import replace_rows
-from clanstats.db.state import read_keyed, write_keyed, write_state
+from clanstats.db.state import read_keyed, read_state, write_keyed, write_state
 from clanstats.rules import Rules
 from clanstats.transform.gains_query import week_start
 from clanstats.transform.levels import (
@@ -204,13 +203,9 @@ def _changed_from(
     """The first day to work out again: the day of the earliest snapshot stored since the last
     run (None: none), or every day when there was no last run or the skills counted changed (a
     skill WOM added)."""
-    stored = session.scalar(
-        select(TransformState.value).where(
-            TransformState.group_id == group_id, TransformState.key == STATE_KEY
-        )
-    )
-    newest, _, skills = (stored or "").partition(" ")
-    if stored is None or skills != measures.digest():
+    # No last run leaves no digest: every day, as when the skills changed.
+    newest, _, skills = read_state(session, group_id, STATE_KEY).partition(" ")
+    if skills != measures.digest():
         return date.min
     query = select(func.min(Snapshot.taken_at)).where(Snapshot.group_id == group_id)
     if newest:
