@@ -80,7 +80,9 @@ def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None
     clan = SimulatedClan(_demo_config())
     chat = SimulatedChat(clan)
     identity_file = _write_identity_file(clan, chat)
-    rules_file = write_rules_file(DEMO_DIR / "rules.yaml", clan.now.date(), _long_quiet(clan))
+    away = _long_quiet(clan)
+    rules_file = write_rules_file(DEMO_DIR / "rules.yaml", clan.now.date(), away)
+    people_file = _write_people_file(clan, chat, away)
     with (
         FakeWomServer(
             clan, api_keys=(DEMO_API_KEY,), limit_with_key=DEMO_REQUESTS_PER_MINUTE
@@ -102,6 +104,7 @@ def run_demo(stages: Sequence[Stage], extra_env: Mapping[str, str] | None = None
             "DISCORD_RELAY_CHANNEL_IDS": str(chat.relay_channel_id),
             "DISCORD_API_BASE": discord_server.api_base,
             "IDENTITY_FILE": str(identity_file),
+            "PEOPLE_FILE": str(people_file),
             "CLANSTATS_UPLOAD_SECRET": DEMO_UPLOAD_SECRET,
             "CLANSTATS_DISCORD_WEBHOOK": discord_server.webhook_url,
         }
@@ -162,13 +165,14 @@ def open_command(path: Path, platform: str = sys.platform) -> str:
 def demo_environment() -> dict[str, str]:
     """The settings every demo command shares: all in demo/, none from .env or the shell.
 
-    The rules and identity files are the last demo run's, once there has been one.
+    The rules, identity and people files are the last demo run's, once there has been one.
     """
     made = {
         key: str(path)
         for key, path in (
             ("RULES_FILE", DEMO_DIR / "rules.yaml"),
             ("IDENTITY_FILE", DEMO_DIR / "identity.csv"),
+            ("PEOPLE_FILE", DEMO_DIR / "people.csv"),
         )
         if path.is_file()
     }
@@ -273,6 +277,19 @@ def _write_identity_file(clan: SimulatedClan, chat: SimulatedChat) -> Path:
             break
     path = DEMO_DIR / "identity.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _write_people_file(clan: SimulatedClan, chat: SimulatedChat, away: Sequence[str]) -> Path:
+    """The demo officers' alts: a quiet alt of a player who plays, two quiet accounts of one
+    player, two accounts that both play, and a typo (see simulator/alts.py)."""
+    from simulator.alts import alt_lines, people_csv
+
+    now = clan.now
+    on_leave = {pid for pid in clan.members_at(now) if clan.display_name_at(pid, now) in away}
+    path = DEMO_DIR / "people.csv"
+    lines = alt_lines(clan, chat, at=now, until=now, exclude=on_leave)
+    path.write_text(people_csv(lines), encoding="utf-8")
     return path
 
 

@@ -60,10 +60,12 @@ class RemovalRules(_Strict):
 
 
 class PromotionRules(_Strict):
-    """Whether a member the rank rules would promote is held back while inactive."""
+    """Whether a member the rank rules would promote is held back while inactive, and whether
+    a player with alts (people.csv) is judged as one player or account by account."""
 
     # Inactive members and removal candidates are not due a promotion, even if they qualify.
     hold_inactive: bool = True
+    judge: Literal["person", "account"] = "person"
 
 
 class Rank(_Strict):

@@ -113,6 +113,7 @@ class Settings(BaseSettings):
     discord_lookback_days: int = _key("DISCORD_LOOKBACK_DAYS", 400, "1 to 3650 days", ge=1, le=3650)
     discord_api_base: str = _key("DISCORD_API_BASE", DEFAULT_DISCORD_API_BASE, "an http(s) URL")
     identity_file: Path = _key("IDENTITY_FILE", PROJECT_ROOT / "identity.csv", "a file")
+    people_file: Path = _key("PEOPLE_FILE", PROJECT_ROOT / "people.csv", "a file")
     http_timeout_seconds: int = _key("HTTP_TIMEOUT_SECONDS", 30, "1 to 600 seconds", ge=1, le=600)
     # The first wait before a failed request is tried again, doubled for each try after it (a
     # server's Retry-After wins).
@@ -172,6 +173,7 @@ class Settings(BaseSettings):
         "backup_dir",
         "log_file",
         "identity_file",
+        "people_file",
         mode="before",
     )
     @classmethod
@@ -192,7 +194,7 @@ class Settings(BaseSettings):
         if path.is_absolute():
             return path
         # Paths of files that ship with the project are relative to it; the rest to the data.
-        in_project = info.field_name in {"data_dir", "rules_file", "identity_file"}
+        in_project = info.field_name in {"data_dir", "rules_file", "identity_file", "people_file"}
         return (PROJECT_ROOT if in_project else info.data.get("data_dir", PROJECT_ROOT)) / path
 
     @field_validator("local_drive_path")
@@ -206,7 +208,7 @@ class Settings(BaseSettings):
             )
         return drive
 
-    @field_validator("rules_file", "identity_file")
+    @field_validator("rules_file", "identity_file", "people_file")
     @classmethod
     def _file_exists(cls, path: Path, info: ValidationInfo) -> Path:
         """A file named in .env must exist (the defaults need not: see `model_config`)."""

@@ -28,6 +28,7 @@ COPIES = (
     (".env.example", ".env"),
     ("rules.example.yaml", "rules.yaml"),
     ("identity.example.csv", "identity.csv"),
+    ("people.example.csv", "people.csv"),
 )
 EXIT_SETUP_FAILED = 2
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from itertools import pairwise
@@ -112,6 +112,7 @@ class MemberTruth:
     best_streak: int
     engagement_score: float | None
     chat_play: str | None
+    main_player_id: int | None = None  # an alt's main (the people file)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,7 @@ class Truth:
         chat: SimulatedChat | None = None,
         links: Links | None = None,
         lookback_days: int = 365,
+        alts: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.clan = clan
         self.chat = chat
@@ -146,6 +148,7 @@ class Truth:
         self.today = now.astimezone(timezone).date()
         self.links = links or Links({}, {})
         self.lookback_days = lookback_days
+        self.alts = list(alts)  # the people file's (alt, main) lines, as written
         harvests = observed.wom_harvests(now)
         if not harvests:
             raise ValueError("the truth needs at least one successful WOM harvest")
@@ -153,6 +156,8 @@ class Truth:
         self._harvests = harvests
         self._measures: dict[int, dict[date, dict[str, float]]] = {}
         self._members: dict[int, MemberTruth] = {}
+        self._own: dict[int, MemberTruth] = {}
+        self._main_of: dict[int, int] | None = None
         self._roster_at: dict[datetime, set[int]] = {}
         self._days: dict[datetime, date] = {}
 
@@ -563,15 +568,11 @@ class Truth:
         """The end of a leave of absence covering today that names the member: by the name
         stored at the last harvest or, when no current member is called that, by a name they
         had before (a rename WOM's feed reported) that no other current member had."""
-        current = self.members_at(self.last_harvest)
         for absence in self.rules.absences:
-            if not absence.start <= self.today <= absence.until:
-                continue
-            name = standardize_username(absence.name)
-            owners = {p for p in current if self._stored_key(p) == name}
-            if not owners:
-                owners = {p for p in current if name in self._former_keys(p)}
-            if owners == {pid}:
+            if (
+                absence.start <= self.today <= absence.until
+                and self._current_named(absence.name) == pid
+            ):
                 return absence.until
         return None
 
@@ -595,10 +596,63 @@ class Truth:
         return self.clan.client_sync_joined_at(pid, listed[-1]) if listed else None
 
     def member(self, pid: int) -> MemberTruth:
-        """A member's status, last active days, removal, streaks and engagement."""
+        """A member's status, last active days, removal, streaks and engagement, their
+        accounts judged together when they have alts: active while any account is active on
+        its own (new and left stay), a removal candidate only when every account is."""
         if pid not in self._members:
-            self._members[pid] = self._member(pid)
+            own = self.own_member(pid)
+            accounts = self.accounts_of(pid)
+            if len(accounts) > 1:
+                theirs = [self.own_member(p) for p in accounts]
+                status = own.status
+                if status in ("quiet", "inactive", "unknown") and any(
+                    m.status == "active" for m in theirs
+                ):
+                    status = "active"
+                own = replace(
+                    own,
+                    status=status,
+                    removal_candidate=all(m.removal_candidate for m in theirs),
+                    main_player_id=self.main_of.get(pid),
+                )
+            self._members[pid] = own
         return self._members[pid]
+
+    def own_member(self, pid: int) -> MemberTruth:
+        """A member's standing from their own account alone."""
+        if pid not in self._own:
+            self._own[pid] = self._member(pid)
+        return self._own[pid]
+
+    @property
+    def main_of(self) -> dict[int, int]:
+        """Each alt's main: the people file's lines whose two names are current members at
+        the last harvest (matched as absences are), neither already in another line's pair."""
+        if self._main_of is None:
+            found: dict[int, int] = {}
+            for alt_name, main_name in self.alts:
+                alt, main = self._current_named(alt_name), self._current_named(main_name)
+                if alt is None or main is None or alt == main:
+                    continue
+                if alt in found or alt in found.values() or main in found:
+                    continue
+                found[alt] = main
+            self._main_of = found
+        return self._main_of
+
+    def accounts_of(self, pid: int) -> list[int]:
+        """Every account of a current member's player (just theirs without alts)."""
+        main = self.main_of.get(pid, pid)
+        return sorted({main} | {a for a, m in self.main_of.items() if m == main})
+
+    def _current_named(self, written: str) -> int | None:
+        """The current member a name means: stored now under it, else once called it."""
+        current = self.members_at(self.last_harvest)
+        name = standardize_username(written)
+        owners = {p for p in current if self._stored_key(p) == name}
+        if not owners:
+            owners = {p for p in current if name in self._former_keys(p)}
+        return owners.pop() if len(owners) == 1 else None
 
     def _member(self, pid: int) -> MemberTruth:
         periods = self.stays[pid]
@@ -699,14 +753,11 @@ class Truth:
             return None, False, False
         position = names.index(role.casefold())
         member = self.member(pid)
-        values = self.current_values(pid)
-        messages = self.messages_between(pid, self.today - timedelta(days=29), self.today)
+        # Judged as one player (the default): every account of theirs counts.
+        accounts = self.accounts_of(pid) if self.rules.promotions.judge == "person" else [pid]
         eligible = None
         for index, rank in enumerate(ladder):
-            if all(
-                self._has(need, name, pid, member, values, messages)
-                for name, need in rank.requirements.items()
-            ):
+            if all(self._has(need, name, accounts) for name, need in rank.requirements.items()):
                 eligible = index
         if eligible is None:
             return None, False, False
@@ -718,26 +769,27 @@ class Truth:
         )
         return ladder[eligible].name, qualifies and not held, held
 
-    def _has(
-        self,
-        need: float,
-        name: str,
-        pid: int,
-        member: MemberTruth,
-        values: Mapping[str, float | None],
-        messages: int,
-    ) -> bool:
+    def _has(self, need: float, name: str, accounts: Sequence[int]) -> bool:
+        """Whether a player's accounts meet a requirement: the longest tenure, the messages
+        and competitions (each once) of all together, the best account's game measure."""
         if name == "tenure_days":
-            return member.tenure_days is not None and member.tenure_days >= need
+            tenures = [self.own_member(a).tenure_days for a in accounts]
+            return any(t is not None and t >= need for t in tenures)
         if name == "messages_30d":
-            return messages >= need
+            since = self.today - timedelta(days=29)
+            return sum(self.messages_between(a, since, self.today) for a in accounts) >= need
         if name == "competitions_joined":
-            return len(self.competitions_taken.get(pid, [])) >= need
+            taken = {cid for a in accounts for _, cid, _ in self.competitions_taken.get(a, [])}
+            return len(taken) >= need
         if name == "total_level":
             skills = [m for m, k in self.kinds.items() if k == "skill" and m != "overall"]
-            return sum(_level(values.get(m)) for m in skills) >= need
-        have = values.get(name)
-        return have is not None and have >= need
+            return any(
+                sum(_level(self.current_values(a).get(m)) for m in skills) >= need for a in accounts
+            )
+        return any(
+            (have := self.current_values(a).get(name)) is not None and have >= need
+            for a in accounts
+        )
 
     # ------------------------------------------------------------------ clan-wide numbers
 

@@ -36,10 +36,14 @@ class RemovalRules(Protocol):
 
 
 class PromotionRules(Protocol):
-    """Whether an inactive member is held back from a promotion."""
+    """Whether an inactive member is held back from a promotion, and whether a player with alts
+    is judged as one player ("person") or account by account ("account")."""
 
     @property
     def hold_inactive(self) -> bool: ...
+
+    @property
+    def judge(self) -> str: ...
 
 
 class Rank(Protocol):

@@ -228,7 +228,23 @@ def test_panels_render_with_the_right_counts(
         for m in current
         if m["gains"]["30d"]["xp"] is not None and m["gains"]["30d"]["messages"] is not None
     )
-    assert page.locator("section[data-panel]").count() == 17
+    assert page.locator("section[data-panel]").count() == 18
+    # Players with alts: a row each, and every current alt labelled in the members table.
+    assert page.locator("#people-table tbody tr").count() == len(data["people"]) > 0
+    alts = [m for m in current if m["alt_of"] is not None]
+    assert len(alts) == sum(len(p["alts"]) for p in data["people"])
+    labels = page.locator("#panel-members .alt-badge").evaluate_all(
+        "nodes => nodes.map(n => [n.textContent, n.title])"
+    )
+    names = {m["player_id"]: m["name"] for m in data["members"]}
+    assert sorted(labels) == sorted(
+        [
+            "alt",
+            f"An alt of {names[m['alt_of']]} (people.csv): the player is active while any "
+            "of their accounts is",
+        ]
+        for m in alts
+    )
 
 
 def test_the_clan_statistics_panel_shows_the_newest_figures_and_the_weeks(
@@ -754,9 +770,10 @@ def test_each_panel_downloads_its_json(
     open_page: Opener, page_file: Path, data: dict[str, Any]
 ) -> None:
     page, _ = open_page(page_file)
-    assert page.locator("button[data-download]").count() == 17
+    assert page.locator("button[data-download]").count() == 18
     downloads = (
         ("members", "members"),
+        ("people", "people"),
         ("gainers", "gainers"),
         ("season", "season"),
         ("clanstats", "clan_statistics"),

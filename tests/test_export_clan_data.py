@@ -1290,3 +1290,29 @@ def test_the_schema_refuses_a_made_up_status_a_count_with_decimals_and_a_rate_of
         "competitions/3",
         f"members/{eve}/competitions/rate_90",
     }
+
+
+def test_a_players_gains_are_their_accounts_added_up(data: dict[str, Any]) -> None:
+    """Invariant: each player with alts (the demo's people.csv) is their accounts together."""
+    members = {m["player_id"]: m for m in data["members"]}
+    assert data["people"], "the demo lists alts"
+    for person in data["people"]:
+        accounts = [members[pid] for pid in [person["player_id"], *person["alts"]]]
+        assert all(members[alt]["alt_of"] == person["player_id"] for alt in person["alts"])
+        assert members[person["player_id"]]["alt_of"] is None
+        for period, totals in person["gains"].items():
+            for measure, summed in totals.items():
+                known = [
+                    m["gains"][period][measure]
+                    for m in accounts
+                    if m["gains"][period][measure] is not None
+                ]
+                expected = sum(known) if known else None
+                assert summed == (expected if summed is None else pytest.approx(expected))
+        statuses = {m["status"] for m in accounts}
+        assert person["status"] in statuses
+        assert ("active" in statuses) == (person["status"] == "active")
+        days = [m["last_active_on"] for m in accounts if m["last_active_on"]]
+        assert person["last_active_on"] == max(days, default=None)
+    alts = {pid for pid, m in members.items() if m["alt_of"] is not None}
+    assert alts == {pid for person in data["people"] for pid in person["alts"]}

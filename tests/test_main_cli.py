@@ -205,6 +205,15 @@ def test_a_bad_rules_file_keeps_the_previous_derived_tables(
     assert result.returncode == EXIT_CONFIG
     assert "line 4: goals.0.target = -5" in result.stderr
     assert query(db, "SELECT * FROM period_gains ORDER BY player_id, period, metric") == before
+    # The people file too: an alt that names two mains is one line, exit 2, nothing changed.
+    people = tmp_path / "people.csv"
+    people.write_text("alt,main\nIron Bob,Bob\nIron Bob,Al\n", encoding="utf-8")
+    result = run_main(
+        tmp_path, "transform", PEOPLE_FILE=str(people), **wom_env(live_server), DATABASE_URL=db
+    )
+    assert result.returncode == EXIT_CONFIG
+    assert "people.csv: line 3: 'Iron Bob' is already an alt on line 2" in result.stderr
+    assert query(db, "SELECT * FROM period_gains ORDER BY player_id, period, metric") == before
 
 
 @SQLITE_ONLY

@@ -31,6 +31,7 @@ WORD = re.compile(
 PAGE_BOUNDS = {
     "Summary": (1, 1),  # tables on the left, both charts on the right: one landscape page
     "Members": (1, 2),  # ~55 rows at ~45 a page
+    "People": (1, 1),  # a few players with alts
     "Bosses": (1, 1),  # ~45 rows, the 20 most-killed bosses
     "Discord": (1, 2),  # ~50 members, the heatmap beside them
     "Inactive": (1, 1),  # a handful of members

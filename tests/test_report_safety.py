@@ -60,6 +60,7 @@ HOSTILE = [
 SHEET_NAMES = [
     "Summary",
     "Members",
+    "People",
     "Bosses",
     "Discord",
     "Inactive",

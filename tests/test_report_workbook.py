@@ -91,6 +91,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:.*extension is not supported:Use
 SHEETS = [
     "Summary",
     "Members",
+    "People",
     "Bosses",
     "Discord",
     "Inactive",

@@ -30,6 +30,7 @@ def project(tmp_path: Path) -> Path:
         ".env.example",
         "rules.example.yaml",
         "identity.example.csv",
+        "people.example.csv",
     ):
         shutil.copy2(PROJECT_ROOT / name, root / name)
     shutil.copy2(PROJECT_ROOT / "scripts" / "bootstrap.py", root / "scripts" / "bootstrap.py")

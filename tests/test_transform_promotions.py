@@ -26,9 +26,14 @@ from clanstats.db.models import (
     Promotion,
     WomGroup,
 )
-from clanstats.rules import Rules
+from clanstats.rules import PromotionRules, Rules
 from clanstats.transform.levels import EXPERIENCE_TABLE, level_for_experience, total_level
-from clanstats.transform.promotions import compact_number, derive_promotions
+from clanstats.transform.promotions import (
+    MemberFacts,
+    compact_number,
+    derive_promotions,
+    person_facts,
+)
 from simulator import metrics as sim_metrics
 
 GROUP = 1
@@ -336,7 +341,9 @@ def test_skill_and_boss_labels_in_missing(engine: Engine) -> None:
     assert promotions(engine)[1]["missing"] == "3.4M Strength XP, 12 Vorkath kills"
 
 
-def set_status(engine: Engine, pid: int, status: str, reason: str | None = None) -> None:
+def set_status(
+    engine: Engine, pid: int, status: str, reason: str | None = None, main: int | None = None
+) -> None:
     """A member_status row, as the status derivation (which runs first) leaves it."""
     with Session(engine) as session, session.begin():
         session.execute(
@@ -350,6 +357,7 @@ def set_status(engine: Engine, pid: int, status: str, reason: str | None = None)
                     "last_active_on": ago(45),
                     "removal_candidate": reason is not None,
                     "removal_reason": reason,
+                    "main_player_id": main,
                 }
             ],
         )
@@ -445,3 +453,66 @@ def test_levels_from_experience() -> None:
     published = {2: 83, 10: 1_154, 50: 101_333, 92: 6_517_253, 99: 13_034_431, 126: 188_884_740}
     for level, xp in published.items():
         assert EXPERIENCE_TABLE[level - 1] == xp, level
+
+
+@pytest.mark.parametrize(
+    ("judge", "expected"),
+    [
+        # As one player: 100 days (the main's), 15 + 5 = 20 messages, 300 EHP and 12M XP (the
+        # alt's): sergeant for both accounts.
+        ("person", {1: ("sergeant", True), 2: ("sergeant", True), 3: ("recruit", False)}),
+        # Account by account: the main lacks corporal's 10M XP (already corporal: not due);
+        # the alt has 12M XP but only 20 of sergeant's 60 days: due corporal.
+        ("account", {1: ("recruit", False), 2: ("corporal", True), 3: ("recruit", False)}),
+    ],
+)
+def test_a_player_with_an_alt_is_judged_as_one_player_unless_the_rules_say_account(
+    engine: Engine, judge: str, expected: dict[int, tuple[str, bool]]
+) -> None:
+    add_member(
+        engine,
+        1,
+        "corporal",
+        joined=ago(100),
+        values={"overall": 5_000_000, "ehp": 100},
+        messages={ago(3): 15},
+    )
+    add_member(
+        engine,
+        2,
+        "recruit",
+        joined=ago(20),
+        values={"overall": 12_000_000, "ehp": 300},
+        messages={ago(1): 5},
+    )
+    add_member(engine, 3, "recruit", joined=ago(70), values={"ehp": 300})  # no alt: as before
+    set_status(engine, 1, "active")
+    set_status(engine, 2, "active", main=1)  # player 1's alt
+    rules = EXAMPLE_LADDER.model_copy(
+        update={"promotions": PromotionRules.model_validate({"judge": judge})}
+    )
+    run(engine, rules)
+    got = {pid: (row["eligible_rank"], row["is_due"]) for pid, row in promotions(engine).items()}
+    assert got == expected
+
+
+def test_a_players_competitions_count_each_competition_once() -> None:
+    def facts(tenure: int | None, competitions: set[int], ehb: float | None) -> MemberFacts:
+        return MemberFacts(
+            tenure_days=tenure,
+            messages_30d=1,
+            competitions_joined=len(competitions),
+            skill_xp={},
+            values={"ehb": ehb},
+            competitions=frozenset(competitions),
+        )
+
+    # Main 1 and alt 2 were both in competition 7: three competitions, not four.
+    judged = person_facts(
+        {1: facts(None, {5, 7}, None), 2: facts(40, {7, 9}, 12.0), 3: facts(9, {7}, 1.0)},
+        {2: 1},
+    )
+    assert judged[1] == judged[2]
+    assert (judged[1].tenure_days, judged[1].messages_30d) == (40, 2)
+    assert (judged[1].competitions_joined, judged[1].values) == (3, {"ehb": 12.0})
+    assert judged[3].competitions_joined == 1  # no alts: their own

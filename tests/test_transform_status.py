@@ -31,6 +31,7 @@ from clanstats.db.models import (
     WomGroup,
 )
 from clanstats.rules import Rules
+from clanstats.transform.people_file import AltLink
 from clanstats.transform.status import derive_member_status
 
 GROUP = 1
@@ -529,3 +530,63 @@ def test_rerun_changes_nothing_and_other_groups_are_left_alone(engine: Engine) -
             select(MemberStatus.status).where(MemberStatus.group_id == OTHER_GROUP)
         ).all()
     assert other == ["active"]
+
+
+def alt_lines(*pairs: tuple[str, str]) -> list[AltLink]:
+    """People file lines (alt, main), numbered from 2 as under the header."""
+    return [AltLink(line, alt, main) for line, (alt, main) in enumerate(pairs, start=2)]
+
+
+def test_a_player_is_judged_by_all_their_accounts(engine: Engine) -> None:
+    """Hand-worked: each person's accounts and what each did; defaults (quiet after 7 days,
+    inactive after 30; removal after 30 days in and 30 quiet)."""
+    for pid in range(1, 10):
+        add_member(engine, pid, joined=ago(300))
+    add_member(engine, 10, joined=ago(5))  # new
+    add_member(engine, 11, joined=ago(300), left=ago(3))
+    add_days(engine, 1, [ago(2)], xp=10.0)  # main 1 active; alts 2 (quiet) and 3 (inactive)
+    add_days(engine, 2, [ago(10)], xp=10.0)
+    add_days(engine, 4, [ago(40)], xp=10.0)  # main 4 and alt 5: both quiet 30+ days
+    add_days(engine, 5, [ago(50)], messages=2)
+    add_days(engine, 6, [ago(40)], xp=10.0)  # main 6 a candidate, alt 7 away: 6 stays
+    add_days(engine, 8, [ago(40)], xp=10.0)  # 8 quiet 40 days; its main 10 is new, not active
+    rules = Rules.model_validate(
+        {"absences": [{"name": "Player 7", "from": "2026-11-01", "until": "2026-11-30"}]}
+    )
+    counts = run(
+        engine,
+        rules,
+        alts=alt_lines(
+            ("Player 2", "Player 1"),
+            ("player_3", "PLAYER 1"),
+            ("Player 5", "Player 4"),
+            ("Player 7", "Player 6"),
+            ("Player 8", "Player 10"),
+            ("Player 9", "Player 11"),  # the main left: not linked, named in the summary
+            ("Zezima", "Player 1"),  # no such member
+        ),
+    )
+    rows = statuses(engine)
+    got = {
+        pid: (r["status"], r["removal_candidate"], r["main_player_id"]) for pid, r in rows.items()
+    }
+    assert got == {
+        1: ("active", False, None),
+        2: ("active", False, 1),  # quiet on its own: 10 days
+        3: ("active", False, 1),  # never active: inactive on its own, and a candidate
+        4: ("inactive", True, None),
+        5: ("inactive", True, 4),
+        6: ("inactive", False, None),  # their alt is on leave: not every account is quiet
+        7: ("inactive", False, 6),
+        8: ("inactive", False, 10),  # in the clan 300 days, but their main joined 5 days ago
+        9: ("inactive", True, None),
+        10: ("new", False, None),
+        11: ("left", False, None),
+    }
+    assert rows[4]["removal_reason"] == (
+        "no XP and no messages for 40 days (last active 2026-10-11); in the clan 300 days; "
+        "no WOM update in that time; Player 4's other accounts are quiet too"
+    )
+    assert rows[5]["removal_reason"].endswith("; Player 4's other accounts are quiet too")
+    assert counts["alts"] == 5
+    assert counts["people file naming no current member"] == "Player 11, Zezima"

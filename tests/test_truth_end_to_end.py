@@ -55,6 +55,7 @@ from clanstats.db.models import (
     SeasonScore,
 )
 from clanstats.rules import load_rules
+from simulator.alts import alt_lines, people_csv
 from simulator.attendance_truth import AttendanceTruth, attendance
 from simulator.chat import ChatConfig, SimulatedChat
 from simulator.clan import SimConfig, SimulatedClan, standardize_username
@@ -80,7 +81,7 @@ CLAN = SimConfig(
     now=START,
     leavers=0.12,
     name_changers=0.1,
-    quiet=0.2,
+    quiet=0.25,  # enough long-quiet members for the absences and the alts
     rejoiners=2,
     name_reuse=1,
     unknown_last_changed=0.25,
@@ -175,6 +176,7 @@ class World:
     discord: FaultyDiscordServer
     data: Path
     database: str
+    alts: list[tuple[str, str]] = field(default_factory=list)  # the people file's lines
     observed: Observed = field(default_factory=Observed)
 
     def env(self, now: datetime) -> dict[str, str]:
@@ -184,6 +186,7 @@ class World:
             "TIMEZONE": TIMEZONE,
             "RULES_FILE": str(self.data / "rules.yaml"),
             "IDENTITY_FILE": str(self.data / "identity.csv"),
+            "PEOPLE_FILE": str(self.data / "people.csv"),
             "WOM_BASE_URL": self.wom.base_url,
             "WOM_GROUP_ID": str(CLAN.group_id),
             "WOM_API_KEY": "demo-key",
@@ -233,11 +236,15 @@ def world(
     away = away_names(clan, chat)
     _, renamed = renamed_member(clan)
     (data / "rules.yaml").write_text(rules_yaml(START.date(), away, renamed), encoding="utf-8")
+    named = {*away, renamed}
+    taken = {p for p in clan.members_at(START) if clan.display_name_at(p, START) in named}
+    alts = alt_lines(clan, chat, at=START, until=at_day(8), exclude=taken)
+    (data / "people.csv").write_text(people_csv(alts), encoding="utf-8")
     with (
         FaultyWomServer(clan, api_keys=("demo-key",), limit_with_key=100_000) as wom,
         FaultyDiscordServer(chat, rate_limit_per_second=100_000) as discord,
     ):
-        yield World(clan, chat, wom, discord, data, database)
+        yield World(clan, chat, wom, discord, data, database, alts)
 
 
 def at_day(n: int) -> datetime:
@@ -275,6 +282,7 @@ def truth_now(world: World, engine: Engine, now: datetime) -> Truth:
         chat=world.chat,
         links=links,
         lookback_days=LOOKBACK_DAYS,
+        alts=world.alts,
     )
 
 
@@ -313,6 +321,7 @@ def check_statuses(engine: Engine, truth: Truth, problems: list[str]) -> None:
         "tenure_days",
         "tenure_source",
         "away_until",
+        "main_player_id",
         "last_xp_on",
         "last_message_on",
         "last_active_on",
@@ -639,7 +648,15 @@ def check_workbook(path: Path, world: World, truth: Truth, problems: list[str]) 
     table = list(sheet.iter_rows(values_only=True))
     header_row = next(i for i, r in enumerate(table) if r and r[0] == "Name")
     headers = list(table[header_row])
-    names = {world.clan.display_name_at(pid, truth.last_harvest): pid for pid in truth.stays}
+
+    def shown(pid: int) -> str:
+        return world.clan.display_name_at(pid, truth.last_harvest)
+
+    # An alt is labelled with their main's name ("Iron Bob (alt of Bob)").
+    names = {
+        shown(pid) + (f" (alt of {shown(main)})" if (main := truth.main_of.get(pid)) else ""): pid
+        for pid in truth.stays
+    }
     for row in table[header_row + 1 :]:
         if not row or row[0] is None or row[0] not in names:
             continue
@@ -698,10 +715,10 @@ def test_every_number_matches_the_truth_day_by_day(world: World) -> None:
         check_outputs(world, truth)
     finally:
         engine.dispose()
-    assert_the_scenario_had_its_cases(world, first_run)
+    assert_the_scenario_had_its_cases(world, first_run, truth)
 
 
-def assert_the_scenario_had_its_cases(world: World, first_run: Truth) -> None:
+def assert_the_scenario_had_its_cases(world: World, first_run: Truth, last: Truth) -> None:
     """The cases the test exists for really happened (else it would prove less than it says)."""
     statuses = {first_run.member(pid).status for pid in first_run.members}
     assert "unknown" in statuses, "a first-run member WOM knows no last change for"
@@ -711,6 +728,19 @@ def assert_the_scenario_had_its_cases(world: World, first_run: Truth) -> None:
     assert renamed in away, "an absence under a member's name before their rename finds them"
     quiet = [first_run.member(pid) for pid in away - {renamed}]
     assert [(m.status, m.removal_candidate) for m in quiet] == [("inactive", False)], "kept off"
+    assert len(last.main_of) == 3, "every people file line but the typo names two members"
+    lifted = [
+        pid
+        for pid in last.main_of
+        if last.own_member(pid).status != "active" and last.member(pid).status == "active"
+    ]
+    assert lifted, "an alt that doesn't play is active while their main is"
+    together = [
+        pid
+        for pid, main in last.main_of.items()
+        if last.member(pid).removal_candidate and last.member(main).removal_candidate
+    ]
+    assert together, "two quiet accounts of one player are removal candidates together"
     reuse = world.clan.name_reuses()[0]
     assert START < reuse.at < at_day(2), "the old name is taken before the stale backfill"
     returns = [join for p in world.clan.player_ids() for join, _ in world.clan.stays(p)[1:]]

@@ -65,6 +65,48 @@
     return node;
   }
 
+  // An alt (people.csv): labelled beside their name wherever a list names them; `short` in
+  // the narrow ranked lists, where the whole label is the badge's tooltip. Nothing (null) for
+  // everyone else, so a name's text stays exactly the name.
+  function altBadge(playerId, short) {
+    const main = mainNameOf.get(playerId);
+    if (!main) return null;
+    const node = badge(short ? "alt" : `alt of ${main}`, "neutral");
+    node.classList.add("alt-badge");
+    node.title = `An alt of ${main} (people.csv): the player is active while any of their accounts is`;
+    return [" ", node]; // spaced from the name before it
+  }
+
+  /**
+   * A table on a wide screen that becomes one card per row on a phone (each cell labelled by
+   * `cardCell`); the ARIA roles keep it a table for screen readers when CSS lays the rows out
+   * as cards. `numeric`: the indexes of the columns holding numbers.
+   */
+  function cardTable(id, headers, numeric, rows) {
+    const head = el(
+      "tr",
+      { attrs: { role: "row" } },
+      headers.map((h, i) =>
+        el("th", { className: numeric.includes(i) ? "numeric" : null, attrs: { scope: "col", role: "columnheader" } }, h),
+      ),
+    );
+    return el(
+      "div",
+      { className: "table-wrap short" },
+      el(
+        "table",
+        { className: "table-cards", attrs: { id, role: "table" } },
+        el("thead", { attrs: { role: "rowgroup" } }, head),
+        el("tbody", { attrs: { role: "rowgroup" } }, rows),
+      ),
+    );
+  }
+
+  /** A card table's cell, labelled for its card on a phone. */
+  function cardCell(label, props, content) {
+    return el("td", { ...props, attrs: { role: "cell", ...(props && props.attrs) }, data: { label } }, content);
+  }
+
   function button(text, props, onClick) {
     const node = el("button", { ...props, attrs: { type: "button", ...(props && props.attrs) } }, text);
     node.addEventListener("click", onClick);

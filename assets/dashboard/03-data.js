@@ -18,6 +18,13 @@
   }
 
   const current = data.members.filter((m) => m.status !== "left");
+  // Alts (people.csv): player_id -> their main's name, for the "alt of" label in every list.
+  // Older files have no `alt_of` or `people`: nobody is an alt then.
+  const memberNames = new Map(data.members.map((m) => [m.player_id, m.name]));
+  const mainNameOf = new Map(
+    data.members.filter((m) => m.alt_of !== null && m.alt_of !== undefined).map((m) => [m.player_id, memberNames.get(m.alt_of)]),
+  );
+  const people = data.people || [];
   // What the rules file sets up (older files have no `rules`: nothing is known then).
   const rules = data.rules || { ranks: [], seasons: [], removal: null };
   const clanName = (data.group && data.group.name) || `WOM group ${data.group.id}`;

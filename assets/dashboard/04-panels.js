@@ -102,6 +102,14 @@
       render: renderMembers,
     },
     {
+      id: "people",
+      title: "Players with alts",
+      hint: () =>
+        "Each player's accounts together (people.csv): active while any account is, a removal candidate only when every account is. Gains and messages are their accounts' added up.",
+      json: () => people,
+      render: renderPeople,
+    },
+    {
       id: "recruits",
       title: "Recruits",
       hint: () =>

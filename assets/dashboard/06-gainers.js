@@ -33,7 +33,7 @@
                         "li",
                         null,
                         el("span", { className: `rank rank-${rank}` }, String(rank)),
-                        el("span", { className: "who" }, row.name),
+                        el("span", { className: "who" }, row.name, altBadge(row.player_id, true)),
                         el(
                           "span",
                           { className: "num", attrs: { title: exact(row.gained) } },

@@ -92,7 +92,7 @@
             "li",
             null,
             el("span", { className: `rank rank-${row.place}` }, String(row.place)),
-            el("span", { className: "who" }, row.name),
+            el("span", { className: "who" }, row.name, altBadge(row.player_id, true)),
             el(
               "span",
               { className: "num", attrs: { title: exact(row.points) } },

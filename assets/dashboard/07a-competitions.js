@@ -106,7 +106,7 @@
           "li",
           { data: { player: p.player_id } },
           el("span", { className: `rank rank-${p.rank}` }, ordinal(p.rank)),
-          el("span", { className: "who", attrs: { title: p.name } }, p.name),
+          el("span", { className: "who", attrs: { title: p.name } }, p.name, altBadge(p.player_id, true)),
           el(
             "span",
             {
@@ -198,7 +198,7 @@
       el(
         "span",
         { className: "who" },
-        el("span", { attrs: { title: m.name } }, m.name),
+        el("span", { attrs: { title: m.name } }, m.name, altBadge(m.player_id, true)),
         el("small", null, `${whole.format(a.joined_90)} of ${whole.format(a.held_90)} · ${best}`),
       ),
       el("span", { className: "num", attrs: { title: `${a.joined_90} of ${a.held_90} in the last 90 days` } }, `${percent}%`),

@@ -99,7 +99,7 @@
                 el(
                   "li",
                   null,
-                  el("span", { className: "who" }, `${i + 1}. `, row.name),
+                  el("span", { className: "who" }, `${i + 1}. `, row.name, altBadge(row.player_id, true)),
                   el("span", { className: "num" }, fmtCount(row.kills)),
                 ),
               ),

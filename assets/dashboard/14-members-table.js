@@ -22,8 +22,17 @@
         key: "status",
         label: "Status",
         get: (m) => STATUS[m.status]?.order ?? 9,
+        // A leave of absence and an alt's main (people.csv) are shown beside the status.
         cell: (m) =>
-          m.away ? el("span", { className: "status-away" }, statusBadge(m.status), " ", awayBadge(m.away)) : statusBadge(m.status),
+          m.away || mainNameOf.has(m.player_id)
+            ? el(
+                "span",
+                { className: "status-away" },
+                statusBadge(m.status),
+                m.away ? [" ", awayBadge(m.away)] : null,
+                altBadge(m.player_id, true), // whose: in its tooltip and the people panel
+              )
+            : statusBadge(m.status),
       },
       {
         key: "tenure",

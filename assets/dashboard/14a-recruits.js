@@ -44,7 +44,8 @@
     return el(
       "div",
       { className: "welcome", data: { player: r.player_id } },
-      el("strong", { className: "who", attrs: { title: r.name } }, r.name), // whole when cut short
+      // The name is whole in its tooltip when cut short.
+      el("strong", { className: "who", attrs: { title: r.name } }, r.name, altBadge(r.player_id, true)),
       el("span", { className: "joined", attrs: { title: `Joined ${fmtDay(r.joined_on)}` } }, `Joined ${ago(r.joined_on)}`),
       el("span", { className: "missing" }, r.reason.charAt(0).toUpperCase() + r.reason.slice(1)),
       firsts.length ? el("small", null, firsts.join(" · ")) : null,

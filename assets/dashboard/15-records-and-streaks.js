@@ -46,6 +46,8 @@
                           "span",
                           { className: "who" },
                           row.name,
+                          " ",
+                          altBadge(row.player_id, true),
                           el(
                             "small",
                             null,
@@ -86,7 +88,7 @@
                   { className: `rank rank-${rows.indexOf(row) + 1}` },
                   String(rows.indexOf(row) + 1),
                 ),
-                el("span", { className: "who" }, row.name, running ? null : el("small", null, ended(row))),
+                el("span", { className: "who" }, row.name, altBadge(row.player_id, true), running ? null : el("small", null, ended(row))),
                 el("span", { className: "num" }, plural(row.days, "day")),
               ),
             () => el("ol", { className: "rank-list" }),

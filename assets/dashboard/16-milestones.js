@@ -21,7 +21,7 @@
             "li",
             null,
             badge(label, tone),
-            el("span", { className: "who" }, el("strong", null, row.name), ` · ${row.title}`),
+            el("span", { className: "who" }, el("strong", null, row.name), altBadge(row.player_id, true), ` · ${row.title}`),
             el(
               "span",
               { className: "when", attrs: { title: fmtDay(row.occurred_on) } },

@@ -27,7 +27,7 @@
               el(
                 "div",
                 { className: "promo", data: { due: "" } },
-                el("span", { className: "who" }, el("strong", null, p.name)),
+                el("span", { className: "who" }, el("strong", null, p.name), altBadge(p.player_id)),
                 el("span", null, `${p.current_role || "no role"} → `, el("strong", null, p.eligible_rank)),
                 el("small", null, p.rule_met || ""),
               ),
@@ -46,7 +46,7 @@
             el(
               "div",
               { className: "promo held", data: { heldBack: "" } },
-              el("span", { className: "who" }, el("strong", null, p.name)),
+              el("span", { className: "who" }, el("strong", null, p.name), altBadge(p.player_id)),
               badge("Held back", "warn"),
               el(
                 "span",
@@ -73,7 +73,7 @@
               return el(
                 "div",
                 { className: "promo" },
-                el("span", { className: "who" }, el("strong", null, p.name)),
+                el("span", { className: "who" }, el("strong", null, p.name), altBadge(p.player_id)),
                 el("span", null, `→ ${p.next_rank} · ${whole.format(Math.floor(p.readiness * 100))}%`),
                 el(
                   "div",
@@ -112,47 +112,23 @@
       return;
     }
     // A table on a wide screen; on a phone each candidate becomes a card with labelled fields,
-    // because the reason is a sentence that needs the screen's whole width. The ARIA roles keep
-    // it a table for screen readers when CSS lays the rows out as cards.
-    const cell = (label, props, content) =>
-      el("td", { ...props, attrs: { role: "cell", ...(props && props.attrs) }, data: { label } }, content);
-    const tbody = el(
-      "tbody",
-      { attrs: { role: "rowgroup" } },
-      rows.map((r) =>
-        el(
-          "tr",
-          { attrs: { role: "row" } },
-          el("th", { attrs: { scope: "row", role: "rowheader" } }, r.name),
-          cell("Role", null, r.role || NO_DATA),
-          cell(
-            "Tenure",
-            { className: "numeric", attrs: { title: tenureTitle(r.tenure_source) } },
-            tenure(r.tenure_days, r.tenure_source),
-          ),
-          cell("Last active", { attrs: { title: fmtDay(r.last_active_on) } }, ago(r.last_active_on)),
-          cell("Why", { className: "wrap" }, r.reason || ""),
-        ),
-      ),
-    );
-    const head = el(
-      "tr",
-      { attrs: { role: "row" } },
-      ["Member", "Role", "Tenure", "Last active", "Why"].map((h, i) =>
-        el("th", { className: i === 2 ? "numeric" : null, attrs: { scope: "col", role: "columnheader" } }, h),
-      ),
-    );
-    body.append(
+    // because the reason is a sentence that needs the screen's whole width.
+    const cell = cardCell;
+    const items = rows.map((r) =>
       el(
-        "div",
-        { className: "table-wrap short" },
-        el(
-          "table",
-          { className: "table-cards", attrs: { id: "removal-table", role: "table" } },
-          el("thead", { attrs: { role: "rowgroup" } }, head),
-          tbody,
+        "tr",
+        { attrs: { role: "row" } },
+        el("th", { attrs: { scope: "row", role: "rowheader" } }, r.name, altBadge(r.player_id)),
+        cell("Role", null, r.role || NO_DATA),
+        cell(
+          "Tenure",
+          { className: "numeric", attrs: { title: tenureTitle(r.tenure_source) } },
+          tenure(r.tenure_days, r.tenure_source),
         ),
+        cell("Last active", { attrs: { title: fmtDay(r.last_active_on) } }, ago(r.last_active_on)),
+        cell("Why", { className: "wrap" }, r.reason || ""),
       ),
     );
+    body.append(cardTable("removal-table", ["Member", "Role", "Tenure", "Last active", "Why"], [2], items));
   }
 

@@ -712,6 +712,8 @@ class MemberStatus(Base):
     # A leave of absence from rules.yaml covering today: kept off the removal list until then.
     away_until: Mapped[date | None] = mapped_column(Date)
     away_reason: Mapped[str | None] = mapped_column(String(200))
+    # An alt's main account, from the people file (people.csv); None for everyone else.
+    main_player_id: Mapped[int | None] = mapped_column(Integer)
     last_active_on: Mapped[date | None] = mapped_column(Date)
     last_xp_on: Mapped[date | None] = mapped_column(Date)
     last_message_on: Mapped[date | None] = mapped_column(Date)

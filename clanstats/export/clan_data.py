@@ -10,6 +10,7 @@ message text: Discord sources are summed into one freshness family, channels are
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +40,7 @@ from clanstats.db.models import (
     WomGroup,
 )
 from clanstats.freshness import DAILY_STALE_HOURS, family_state, fetches_by_family
+from clanstats.people import most_active, people_with_alts, total
 from clanstats.percent import goal_percent
 from clanstats.rules import Rules, Season
 from clanstats.windows import HEATMAP_DAYS
@@ -49,6 +51,7 @@ MEMBER_PERIODS = ("7d", "30d", "90d", "365d")
 GAINER_PERIODS = ("7d", "30d", "90d")
 GAME_MEASURES = ("xp", "ehp", "ehb", "boss_kills")
 MEMBER_MEASURES = (*GAME_MEASURES, "messages")
+PEOPLE_PERIODS = ("7d", "30d")  # a player with alts: their accounts' gains added up
 GAINER_MEASURES = ("xp", "ehp", "ehb")
 # `unknown`: not watched long enough to tell ("not enough history yet"), never inactive.
 STATUSES = ("active", "quiet", "inactive", "unknown", "new", "left")
@@ -122,6 +125,7 @@ def build_clan_data(
         "freshness": _freshness(session, group_id, _utc(generated_at), stale_after_hours),
         "kpis": _kpis(session, group_id, today, statuses, promotions, chat_known),
         "members": members,
+        "people": _people(members),
         "gainers": _gainers(members),
         "boss_highlights": _boss_highlights(session, group_id, names),
         "heatmap": _heatmap(session, group_id) if chat_known else None,
@@ -299,6 +303,7 @@ def _member(
         "name": names.get(row.player_id, row.display_name),
         "role": row.role,
         "status": row.status,
+        "alt_of": row.main_player_id if row.status != "left" else None,
         "joined_on": _day(row.joined_on),
         "left_on": _day(row.left_on),
         "tenure_days": row.tenure_days,
@@ -327,6 +332,40 @@ def _member(
         "chat_play": row.chat_play,
         "competitions": attendance,
     }
+
+
+def _people(members: list[Json]) -> list[Json]:
+    """Each player with alts (people.csv): their accounts, the most active status of theirs,
+    and their accounts' gains and messages added up (None: no account has data)."""
+    by_id = {m["player_id"]: m for m in members}
+    main_of = {m["player_id"]: m["alt_of"] for m in members if m["alt_of"] is not None}
+    found = []
+    for person in people_with_alts(main_of):
+        accounts = [by_id[pid] for pid in person.accounts if pid in by_id]
+        found.append(
+            {
+                "player_id": person.main,
+                "name": by_id[person.main]["name"],
+                "alts": list(person.alts),
+                "status": most_active(m["status"] for m in accounts),
+                "last_active_on": max(
+                    (m["last_active_on"] for m in accounts if m["last_active_on"]), default=None
+                ),
+                "gains": {
+                    period: {
+                        measure: _total(measure, (m["gains"][period][measure] for m in accounts))
+                        for measure in MEMBER_MEASURES
+                    }
+                    for period in PEOPLE_PERIODS
+                },
+            }
+        )
+    return found
+
+
+def _total(measure: str, values: Iterable[float | None]) -> float | int | None:
+    summed = total(values)
+    return None if summed is None else _number(measure, summed)
 
 
 def _gainers(members: list[Json]) -> Json:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from clanstats.competitions import GroupCompetition, group_competitions
+from clanstats.people import Person, people_with_alts
 from clanstats.report import chat_queries, competition_queries, queries, recruit_queries
 from clanstats.report.chat_queries import ChannelActivity
 from clanstats.report.competition_queries import AttendanceRow
@@ -73,6 +75,26 @@ class ReportData:
     def name(self, player_id: int) -> str:
         """A player's display name, whoever they are."""
         return self.names.get(player_id, f"player {player_id}")
+
+    def label(self, player_id: int) -> str:
+        """A player's name in a list: an alt's says whose ("Iron Bob (alt of Bob)")."""
+        main = self.main_of.get(player_id)
+        name = self.name(player_id)
+        return name if main is None else f"{name} (alt of {self.name(main)})"
+
+    @cached_property
+    def main_of(self) -> dict[int, int]:
+        """Each current alt's main, from the people file."""
+        return {
+            m.player_id: m.main_player_id
+            for m in self.members
+            if m.main_player_id is not None and m.is_current
+        }
+
+    @property
+    def people(self) -> list[Person]:
+        """The players with alts, by their main."""
+        return people_with_alts(self.main_of)
 
     @property
     def running_seasons(self) -> list[str]:

@@ -55,6 +55,7 @@ class Member:
     best_streak_end: date | None
     engagement_score: float | None
     chat_play: str | None
+    main_player_id: int | None = None  # an alt's main (people.csv)
 
     @property
     def is_current(self) -> bool:

@@ -31,6 +31,7 @@ from clanstats.report.sheets.engagement import write_milestones, write_seasons
 from clanstats.report.sheets.identity import write_unlinked
 from clanstats.report.sheets.members import write_members
 from clanstats.report.sheets.officers import write_inactive, write_promotions
+from clanstats.report.sheets.people import write_people
 from clanstats.report.sheets.records import write_records
 from clanstats.report.sheets.recruits import write_recruits
 from clanstats.report.sheets.summary import write_summary
@@ -48,6 +49,7 @@ SheetWriter = Callable[[Workbook, Formats, ReportData], None]
 SHEETS: tuple[SheetWriter, ...] = (
     write_summary,
     write_members,
+    write_people,
     write_bosses,
     write_discord,
     write_inactive,

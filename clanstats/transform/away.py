@@ -17,7 +17,6 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
-from clanstats.chat.features import name_key
 from clanstats.rules import Absence
 from clanstats.transform.identity import load_clan
 
@@ -33,14 +32,10 @@ class Away:
 def away_today(session: Session, group_id: int, absences: Sequence[Absence], today: date) -> Away:
     """Match today's absences to current members by name (current, else an earlier one)."""
     clan = load_clan(session, group_id)
-    by_name = {name_key(clan.display[player_id]): player_id for player_id in clan.current}
     members: dict[int, Absence] = {}
     unknown: list[str] = []
     for absence in absences:
-        player_id = by_name.get(name_key(absence.name))
-        if player_id is None:
-            had_it = clan.players_named(absence.name) & clan.current
-            player_id = had_it.pop() if len(had_it) == 1 else None
+        player_id = clan.current_member_named(absence.name)
         if player_id is None:
             if absence.until >= today:  # an expired absence of someone gone is no news
                 unknown.append(absence.name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -46,6 +47,21 @@ class Clan:
     def players_named(self, name: str | None) -> set[int]:
         """Players who have (or had) this name."""
         return set(self.by_name.get(name_key(name), ())) if name else set()
+
+    @cached_property
+    def _current_names(self) -> dict[str, int]:
+        return {name_key(self.display[player_id]): player_id for player_id in self.current}
+
+    def current_member_named(self, name: str) -> int | None:
+        """The current member an officer means by a name: the one called that now, else the
+        one current member who was called that before (a rename after the officer wrote it).
+        A current name wins over someone else's old one; an old name two current members
+        have had means neither."""
+        player_id = self._current_names.get(name_key(name))
+        if player_id is not None:
+            return player_id
+        had_it = self.players_named(name) & self.current
+        return had_it.pop() if len(had_it) == 1 else None
 
 
 @dataclass

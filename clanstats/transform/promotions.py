@@ -11,6 +11,11 @@ database has never seen, or on a value unknown for the member, is not met.
 - eligible rank: the highest rank whose requirements are all met; due when above their rank,
   unless they are `inactive` or a removal candidate (see `status`): then they are held back and
   `held_back` says why (rules.yaml `promotions: {hold_inactive: false}` turns this off).
+- people (the people file's alts): by default (`promotions: {judge: person}`) a player's
+  accounts are judged as one player, each on its own rank: tenure is their longest-standing
+  account's, messages and competitions (each counted once) all their accounts' together, and
+  every game measure (a metric, total level) their best account's. `judge: account` judges each
+  account on its own.
 - next rank: the rank above the higher of their rank and the eligible one (None at the top).
   `missing` lists what they lack for it ("12 more days, 40 EHB, 3 more messages") and
   `readiness` is the mean over its requirements of min(1, have / need), from 0 to 1.
@@ -19,7 +24,7 @@ database has never seen, or on a value unknown for the member, is not met.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -54,6 +59,7 @@ class MemberFacts:
     competitions_joined: int
     skill_xp: Mapping[str, float | None]
     values: Mapping[str, float | None]
+    competitions: frozenset[int] = frozenset()  # the ids of those joined
 
     def have(self, name: str) -> float | None:
         """The member's amount for a requirement."""
@@ -116,6 +122,8 @@ def derive_promotions(
         kinds=kinds,
         timezone=timezone,
     )
+    if rules.promotions.judge == "person":
+        facts = person_facts(facts, _main_of(session, group_id=group_id))
     rows = [promotion_row(m, facts[m.player_id], ladder=ladder, kinds=kinds) for m in members]
     holds = (
         _holds(session, group_id=group_id, today=today) if rules.promotions.hold_inactive else {}
@@ -132,6 +140,38 @@ def derive_promotions(
         "ranks configured": len(ladder),
         "roles not on the rank ladder": sum(row["missing"] == OFF_LADDER for row in rows),
     }
+
+
+def person_facts(
+    facts: Mapping[int, MemberFacts], main_of: Mapping[int, int]
+) -> dict[int, MemberFacts]:
+    """Each account's facts as its player's (see the module docstring): the same for every
+    account of a player with alts, the account's own for everyone else."""
+    accounts: dict[int, list[int]] = {}
+    for pid in facts:
+        accounts.setdefault(main_of.get(pid, pid), []).append(pid)
+    judged = dict(facts)
+    for pids in accounts.values():
+        if len(pids) < 2:
+            continue
+        theirs = [facts[pid] for pid in pids]
+        tenures = [f.tenure_days for f in theirs if f.tenure_days is not None]
+        best_levels = max(theirs, key=lambda f: total_level(f.skill_xp) or 0)
+        names = {name for f in theirs for name in f.values}
+        player = MemberFacts(
+            tenure_days=max(tenures, default=None),
+            messages_30d=sum(f.messages_30d for f in theirs),
+            competitions_joined=len(set().union(*(f.competitions for f in theirs))),
+            skill_xp=best_levels.skill_xp,
+            values={name: _best(f.values.get(name) for f in theirs) for name in names},
+            competitions=frozenset().union(*(f.competitions for f in theirs)),
+        )
+        judged.update(dict.fromkeys(pids, player))
+    return judged
+
+
+def _best(values: Iterable[float | None]) -> float | None:
+    return max((value for value in values if value is not None), default=None)
 
 
 def promotion_row(
@@ -303,6 +343,16 @@ def _holds(session: Session, *, group_id: int, today: date) -> dict[int, str]:
     return holds
 
 
+def _main_of(session: Session, *, group_id: int) -> dict[int, int]:
+    """Each alt's main, as member status matched the people file."""
+    rows = session.execute(
+        select(MemberStatus.player_id, MemberStatus.main_player_id).where(
+            MemberStatus.group_id == group_id, MemberStatus.main_player_id.is_not(None)
+        )
+    )
+    return {alt: main for alt, main in rows if main is not None}
+
+
 def _metric_kinds(session: Session) -> dict[str, str]:
     """Every metric the database has seen, name -> kind."""
     return {name: kind for name, kind in session.execute(select(Metric.name, Metric.kind))}
@@ -338,6 +388,7 @@ def _member_facts(
             tenure_days=m.tenure_days(today),
             messages_30d=messages.get(m.player_id, 0),
             competitions_joined=len(joined.get(m.player_id, [])),
+            competitions=frozenset(j.competition_id for j in joined.get(m.player_id, [])),
             # Every skill the database knows, so one without a value still counts as level 1.
             skill_xp={name: values[m.player_id].get(name) for name in skills},
             values=values[m.player_id],

@@ -32,6 +32,7 @@ from clanstats.transform.identity import link_identities
 from clanstats.transform.identity_file import ManualLink, read_identity_file
 from clanstats.transform.milestones import derive_milestones
 from clanstats.transform.monthly_gains import update_monthly_gains
+from clanstats.transform.people_file import AltLink, read_people_file
 from clanstats.transform.periods import derive_period_gains
 from clanstats.transform.promotions import derive_promotions
 from clanstats.transform.rebuild import (
@@ -49,12 +50,12 @@ Derivation = Callable[..., dict[str, object]]
 NOTHING_NEW = {"snapshots read": 0, "days recomputed": 0, "derived": "nothing new: tables kept"}
 
 
-def derivations(changes: ActivityChanges) -> list[Derivation]:
+def derivations(changes: ActivityChanges, alts: Sequence[AltLink] = ()) -> list[Derivation]:
     """The derivations after daily activity, in the order they run (each replaces its own
     tables); those that read only daily_activity are told what this run changed in it."""
     return [
         derive_period_gains,
-        derive_member_status,
+        partial(derive_member_status, alts=alts),
         derive_promotions,
         partial(derive_personal_records, changes=changes),
         partial(derive_milestones, changes=changes),
@@ -75,6 +76,7 @@ def run_transform(
     manual: Sequence[ManualLink],
     timezone: ZoneInfo,
     today: date,
+    alts: Sequence[AltLink] = (),
 ) -> dict[str, object]:
     """Bring every derived table up to date; return counts for the run summary."""
     started = time.perf_counter()
@@ -94,7 +96,7 @@ def run_transform(
     counts["snapshots read"] = gains.snapshots_read
     counts["days recomputed"] = days
     crash_point("transform.after-daily-gains")
-    for derive in derivations(changes):
+    for derive in derivations(changes, alts):
         counts.update(
             derive(session, group_id=group_id, today=today, rules=rules, timezone=timezone)
         )
@@ -121,6 +123,7 @@ def transform_group(context: StageContext) -> StageResult:
     # the stage with the previous derived tables intact.
     rules = load_rules(settings.rules_file)
     manual = read_identity_file(settings.identity_file)
+    alts = read_people_file(settings.people_file)
     today = clock.today(settings.timezone)
     with Session(context.engine) as session, session.begin():
         inputs = transform_inputs(
@@ -128,7 +131,7 @@ def transform_group(context: StageContext) -> StageResult:
             group_id=group_id,
             today=today,
             timezone=settings.timezone.key,
-            files=(settings.rules_file, settings.identity_file),
+            files=(settings.rules_file, settings.identity_file, settings.people_file),
         )
         rebuild = rebuild_requested()
         if rebuild:
@@ -142,6 +145,7 @@ def transform_group(context: StageContext) -> StageResult:
             manual=manual,
             timezone=settings.timezone,
             today=today,
+            alts=alts,
         )
         remember(session, group_id, "transform", inputs)
     if rebuild:

@@ -19,6 +19,10 @@ day is either. A day without a `daily_activity` row is a day without activity.
 - removal candidate: a current member in the clan at least `min_tenure_days` days whose observed
   idle is at least `no_activity_days`, unless a leave of absence in the rules file covers today
   (`away_until`, `away_reason`: see `away`).
+- people (the people file's alts, see `people`): an alt's row names its main
+  (`main_player_id`). A person is active when any of their accounts is: an account of theirs
+  that is quiet, inactive or unknown is `active` while another is (new and left stay). Removal
+  needs every account quiet: their accounts are candidates together or not at all.
 - streaks: runs of consecutive active days. The current one ends today, or yesterday while today
   has no activity yet (0 for leavers); the best is the longest, and a tie keeps the earlier one.
 - engagement score, 0 to 100, over the last 30 days (None for members who left):
@@ -33,6 +37,7 @@ day is either. A day without a `daily_activity` row is a day without activity.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -54,6 +59,9 @@ from clanstats.db.models import (
 from clanstats.db.replace import replace_rows
 from clanstats.rules import Absence, ActivityRules, RemovalRules, Rules
 from clanstats.transform.away import away_today
+from clanstats.transform.identity import load_clan
+from clanstats.transform.people import People, match_people
+from clanstats.transform.people_file import AltLink
 from clanstats.transform.stays import NO_STAYS, load_stays
 from clanstats.windows import WINDOW_DAYS, local_day
 
@@ -64,6 +72,8 @@ NEVER = 10**6  # idle days of a member never seen active
 UTC_ZONE = ZoneInfo("UTC")
 GAME_MEASURES = ("xp", "ehp", "ehb", "boss_kills")
 STATUSES = ("active", "quiet", "inactive", "unknown", "new", "left")
+# The statuses an account leaves for "active" while another account of the player's is active.
+PERSON_ACTIVE_LIFTS = ("quiet", "inactive", "unknown")
 # Where a tenure counts from: the in-game join (WOM's clientSyncJoinedAt), or WOM's listing.
 CLAN_SYNC, WOM_LISTED = "clan_sync", "wom_listed"
 
@@ -209,6 +219,7 @@ def derive_member_status(
     today: date,
     rules: Rules,
     timezone: ZoneInfo = UTC_ZONE,
+    alts: Sequence[AltLink] = (),
 ) -> dict[str, object]:
     """Replace the group's `member_status` rows with each member's standing as of today."""
     members = load_members(session, group_id=group_id, timezone=timezone)
@@ -228,16 +239,43 @@ def derive_member_status(
         )
         for member in members
     ]
+    people = match_people(load_clan(session, group_id), alts) if alts else People()
+    judge_people(rows, people)
     for row in rows:
         row["group_id"] = group_id
     replace_rows(session, MemberStatus, rows, scope=MemberStatus.group_id == group_id)
     counts = _counts(rows)
+    if alts:
+        counts["alts"] = len(people.main_of)
+    if people.unmatched:
+        # A typo, a rename or someone gone: said in the run summary so officers fix people.csv.
+        counts["people file naming no current member"] = ", ".join(people.unmatched)
     if rules.absences:
         counts["away"] = len(away.members)
     if away.unknown_names:
         # A typo or a renamed member: said in the run summary so officers fix rules.yaml.
         counts["absences naming no current member"] = ", ".join(away.unknown_names)
     return counts
+
+
+def judge_people(rows: Sequence[dict[str, Any]], people: People) -> None:
+    """Judge each person's accounts together (see the module docstring), in place."""
+    by_player = {row["player_id"]: row for row in rows}
+    for row in rows:
+        row["main_player_id"] = people.main_of.get(row["player_id"])
+    for main, accounts in people.accounts().items():
+        theirs = [by_player[pid] for pid in sorted(accounts) if pid in by_player]
+        if any(row["status"] == "active" for row in theirs):
+            for row in theirs:
+                if row["status"] in PERSON_ACTIVE_LIFTS:
+                    row["status"] = "active"
+        if all(row["removal_candidate"] for row in theirs):
+            name = by_player[main]["display_name"]
+            for row in theirs:
+                row["removal_reason"] += f"; {name}'s other accounts are quiet too"
+        else:
+            for row in theirs:
+                row["removal_candidate"], row["removal_reason"] = False, None
 
 
 def status_row(

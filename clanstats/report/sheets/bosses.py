@@ -54,7 +54,7 @@ def write_bosses(workbook: Workbook, formats: Formats, data: ReportData) -> None
     members.sort(key=lambda m: (-sum(kills[m.player_id].values()), m.display_name.lower()))
 
     columns: list[Column[Member]] = [
-        Column("Name", "text", lambda m: m.display_name, width=24),
+        Column("Name", "text", lambda m: data.label(m.player_id), width=24),
         Column("Total", "int", lambda m: sum(kills[m.player_id].values()), width=8),
     ]
     columns += [

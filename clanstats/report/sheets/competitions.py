@@ -114,7 +114,7 @@ def _attendance(
         (a for a in data.attendance if a.player_id not in current_ids), key=_order(data)
     )
     columns: list[Column[AttendanceRow]] = [
-        Column("Name", "text", lambda a: data.name(a.player_id)),
+        Column("Name", "text", lambda a: data.label(a.player_id)),
         Column("Competitions joined", "int", lambda a: a.joined),
         Column("Best place", "rank", lambda a: a.best_rank),
         Column("Last joined (start day)", "date", lambda a: a.last_joined_on),
@@ -183,7 +183,7 @@ def _placing(data: ReportData, placing: Placing) -> str:
     """A name with what they gained: "Zezima (1.2M)", or "Zezima (gain unknown)"."""
     # In brackets: names hold spaces and digits, and "Mory pk 1 5" would not say which is which.
     gained = "gain unknown" if placing.gained is None else short_number(placing.gained)
-    return f"{data.name(placing.player_id)} ({gained})"
+    return f"{data.label(placing.player_id)} ({gained})"
 
 
 def short_number(value: float) -> str:

@@ -78,7 +78,7 @@ def _members(sheet: Worksheet, formats: Formats, data: ReportData, members: list
         key=lambda m: (-(gains.get(m.player_id, "messages", "30d") or 0), m.display_name.lower()),
     )
     columns: list[Column[Member]] = [
-        Column("Name", "text", lambda m: m.display_name),
+        Column("Name", "text", lambda m: data.label(m.player_id)),
         *(messages(period) for period in CHANNEL_PERIODS),
         Column("Questions 30d", "int", lambda m: gains.get(m.player_id, "questions", "30d")),
         Column("Answers 30d", "int", lambda m: gains.get(m.player_id, "answers", "30d")),

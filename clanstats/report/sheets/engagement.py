@@ -40,7 +40,7 @@ def write_milestones(workbook: Workbook, formats: Formats, data: ReportData) -> 
         return
     columns: list[Column[Milestone]] = [
         Column("Date", "date", lambda m: m.occurred_on),
-        Column("Name", "text", lambda m: data.name(m.player_id), width=24),
+        Column("Name", "text", lambda m: data.label(m.player_id), width=24),
         Column("Kind", "text", lambda m: MILESTONE_KINDS.get(m.kind, m.kind), width=13),
         Column("Milestone", "text", lambda m: m.title, width=44),
     ]
@@ -80,7 +80,7 @@ def write_seasons(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         Column("Ends", "date", lambda s: dates[s.season][1] if s.season in dates else None),
         Column("Current", "text", lambda s: s.is_current, width=8),
         Column("Place", "rank", lambda s: s.place, width=7),
-        Column("Name", "text", lambda s: data.name(s.player_id), width=22),
+        Column("Name", "text", lambda s: data.label(s.player_id), width=22),
         Column("Points", "dec1", lambda s: s.points, width=10),
     ]
     end = write_table(sheet, formats, FIRST_ROW, columns, data.seasons)

@@ -43,7 +43,8 @@ def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         f"Every member on {data.today:%Y-%m-%d}, by status then 30-day XP. 7d/30d/90d/365d = "
         "the last 7/30/90/365 days up to today (clan time); an empty cell means no data. "
         "Not enough history yet: ClanStats hasn't watched them long enough to tell. "
-        "Away until: a leave of absence in rules.yaml. Tenure from: the in-game join (WOM clan "
+        "Away until: a leave of absence in rules.yaml. (alt of ...): an alt in people.csv; a "
+        "player is active while any of their accounts is. Tenure from: the in-game join (WOM clan "
         "sync) or, without one, when WOM listed them. "
         f"Grey rows at the end: members who left in the last {RECENT_DAYS} days. "
         f"Printed: Name to {LAST_PRINTED} (the last 30 days); the 7-, 90- and 365-day columns "
@@ -54,7 +55,7 @@ def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> Non
     if not rows:
         write_note(sheet, formats, FIRST_ROW, "No members yet: run harvest and transform first.")
         return
-    columns = member_columns(data.gains)
+    columns = member_columns(data)
     end = write_table(
         sheet,
         formats,
@@ -95,10 +96,11 @@ def write_members(workbook: Workbook, formats: Formats, data: ReportData) -> Non
     )
 
 
-def member_columns(gains: Gains) -> list[Column[Member]]:
+def member_columns(data: ReportData) -> list[Column[Member]]:
     """The Members sheet's columns, in order: who, the last 30 days, then the other windows."""
+    gains = data.gains
     columns: list[Column[Member]] = [
-        Column("Name", "text", lambda m: m.display_name, width=22),
+        Column("Name", "text", lambda m: data.label(m.player_id), width=22),
         Column("Role", "text", lambda m: m.role),
         Column("Status", "status", lambda m: m.status),  # fitted: "not enough history yet"
         Column("Away until", "date", lambda m: m.away_until),

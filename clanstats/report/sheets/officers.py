@@ -31,8 +31,9 @@ def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> No
         f"Current members on {data.today:%Y-%m-%d} who are quiet or inactive (days without XP or "
         "a message, thresholds in rules.yaml) or removal candidates (removal rules), with the "
         "reason; candidates first, longest quiet first. Members on a leave of absence "
-        "(rules.yaml `absences`) are not candidates until it ends. Members with not enough "
-        "history yet aren't listed.",
+        "(rules.yaml `absences`) are not candidates until it ends. A player with alts "
+        "(people.csv) is active while any account is, and a candidate only when every account "
+        "is. Members with not enough history yet aren't listed.",
     )
     rows = [m for m in data.current_members if m.removal_candidate or m.status in QUIET_STATUSES]
     if not rows:
@@ -44,7 +45,7 @@ def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> No
     rows.sort(key=lambda m: (not m.removal_candidate, -_quiet_days(m, data), m.display_name))
     gains = data.gains
     columns: list[Column[Member]] = [
-        Column("Name", "text", lambda m: m.display_name, width=24),
+        Column("Name", "text", lambda m: data.label(m.player_id), width=24),
         Column("Role", "text", lambda m: m.role),
         Column("Status", "status", lambda m: m.status, width=10),
         Column("Removal candidate", "text", lambda m: m.removal_candidate, width=10),
@@ -98,7 +99,7 @@ def write_promotions(workbook: Workbook, formats: Formats, data: ReportData) -> 
         key=lambda p: (_promotion_rank(p), -(p.readiness or 0.0), data.name(p.player_id).lower())
     )
     columns: list[Column[PromotionRow]] = [
-        Column("Name", "text", lambda p: data.name(p.player_id), width=20),
+        Column("Name", "text", lambda p: data.label(p.player_id), width=20),
         Column("Role now", "text", lambda p: p.current_role),
         Column("Due", "text", _due, width=10),
         Column("Promote to", "text", lambda p: p.eligible_rank if p.is_due else None),

@@ -56,7 +56,7 @@ def write_records(workbook: Workbook, formats: Formats, data: ReportData) -> Non
     if holders:
         columns: list[Column[Record]] = [
             Column("Record", "text", _record_label),
-            Column("Holder", "text", lambda r: data.name(r.player_id)),
+            Column("Holder", "text", lambda r: data.label(r.player_id)),
             Column("Value", "int", lambda r: r.value, kind_of=lambda r: KIND[r.measure]),
             Column("From", "date", lambda r: r.start_on),
             Column("To", "date", lambda r: r.end_on),
@@ -72,7 +72,7 @@ def write_records(workbook: Workbook, formats: Formats, data: ReportData) -> Non
     )[:TOP_STREAKS]
     if streaks:
         streak_columns: list[Column[Member]] = [
-            Column("Name", "text", lambda m: m.display_name),
+            Column("Name", "text", lambda m: data.label(m.player_id)),
             Column("Current streak (days)", "int", lambda m: m.current_streak),
             Column("Best streak (days)", "int", lambda m: m.best_streak),
             Column("Best streak ended", "date", lambda m: m.best_streak_end),
@@ -95,7 +95,7 @@ def write_records(workbook: Workbook, formats: Formats, data: ReportData) -> Non
         write_note(sheet, formats, row, "No personal bests yet.")
         set_print_area(sheet, row, 4)
         return
-    best_columns: list[Column[int]] = [Column("Name", "text", data.name)]
+    best_columns: list[Column[int]] = [Column("Name", "text", data.label)]
     for measure, label, kind in MEASURES:
         for span, _ in SPANS:
             best_columns.append(Column(f"{label} best {span}", kind, _best_of(best, span, measure)))

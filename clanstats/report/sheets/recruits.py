@@ -86,7 +86,7 @@ def _welcome(sheet: Worksheet, formats: Formats, data: ReportData, row: int) -> 
         return write_note(sheet, formats, row, "No new recruit needs a welcome.")
     to_welcome.sort(key=lambda r: (r.joined_on, data.name(r.player_id).lower()))
     columns: list[Column[RecruitRow]] = [
-        Column("Name", "text", lambda r: data.name(r.player_id)),
+        Column("Name", "text", lambda r: data.label(r.player_id)),
         Column("Joined", "date", lambda r: r.joined_on),
         Column("Days in the clan", "int", lambda r: max(0, (data.today - r.joined_on).days)),
         Column("First message", "date", lambda r: r.first_message_on),
@@ -162,7 +162,7 @@ def _every_recruit(
     the table's header row."""
     row = write_section(sheet, formats, row, "Every recruit, newest first")
     columns: list[Column[RecruitRow]] = [
-        Column("Name", "text", lambda r: data.name(r.player_id)),
+        Column("Name", "text", lambda r: data.label(r.player_id)),
         Column("Joined", "date", lambda r: r.joined_on),
         Column("Month joined", "month", lambda r: r.cohort),
         Column("Left", "date", lambda r: r.left_on),

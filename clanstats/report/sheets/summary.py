@@ -225,7 +225,7 @@ def _seasons(sheet: Worksheet, formats: Formats, data: ReportData, row: int) -> 
             continue
         columns: list[Column[SeasonRow]] = [
             Column("Place", "rank", lambda s: s.place),
-            Column("Name", "text", lambda s: data.name(s.player_id)),
+            Column("Name", "text", lambda s: data.label(s.player_id)),
             Column("Points", "dec1", lambda s: s.points),
         ]
         row = _table(sheet, formats, row, columns, top)
