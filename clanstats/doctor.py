@@ -27,6 +27,7 @@ from clanstats.rules import FolderTarget, HttpTarget, Rules, SyncTarget, load_ru
 from clanstats.settings import PROJECT_ROOT, Settings, load_settings, raw_environment
 from clanstats.sync.folder import target_root
 from clanstats.transform.identity_file import read_identity_file
+from clanstats.transform.people_file import read_people_file
 
 TIMEOUT_SECONDS = 5.0
 
@@ -73,7 +74,7 @@ def run_doctor(
     """
     checks = [Check("settings", True, "loaded")]
     rules, rules_check = _rules(settings)
-    checks += [rules_check, _identity(settings), *_database(settings)]
+    checks += [rules_check, _identity(settings), _people(settings), *_database(settings)]
     checks += [
         _writable("data folder", settings.data_dir),
         _writable("output folder", settings.output_dir),
@@ -142,6 +143,17 @@ def _identity(settings: Settings) -> Check:
     except ConfigError as exc:
         return Check("identity file", False, str(exc), f"fix {path.name}")
     return Check("identity file", True, f"{path.name}: {len(links)} links")
+
+
+def _people(settings: Settings) -> Check:
+    path = settings.people_file
+    if not path.exists():
+        return Check("people file", None, f"{path.name} not found: nobody has alts")
+    try:
+        alts = read_people_file(path)
+    except ConfigError as exc:
+        return Check("people file", False, str(exc), f"fix {path.name}")
+    return Check("people file", True, f"{path.name}: {len(alts)} alts")
 
 
 def _database(settings: Settings) -> list[Check]:

@@ -2,12 +2,12 @@
 
 A fingerprint is a SHA-256 over everything a stage's result depends on: for transform the raw
 data (how far each append-only table and each harvest cursor has got, and the content of the
-small tables harvest updates in place), `rules.yaml`, the identity file, the clan's local date,
-the timezone and the code's version; for report and export, transform's fingerprint plus each
-source's freshness state and their own settings. A stage stores its fingerprint (in
-`transform_state`, key `fingerprint:<stage>`) in the transaction that records its work, and
-skips when the new one is the same and, for an output, the file is still the one it wrote
-(same SHA-256 as in the output manifest).
+small tables harvest updates in place), `rules.yaml`, the identity and people files, the
+clan's local date, the timezone and the code's version; for report and export, transform's
+fingerprint plus each source's freshness state and their own settings. A stage stores its
+fingerprint (in `transform_state`, key `fingerprint:<stage>`) in the transaction that records
+its work, and skips when the new one is the same and, for an output, the file is still the one
+it wrote (same SHA-256 as in the output manifest).
 """
 
 from __future__ import annotations

@@ -51,12 +51,15 @@ def environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     rules.write_text(RULES.format(drive=drive, missing=tmp_path / "nowhere"), encoding="utf-8")
     identity = tmp_path / "identity.csv"
     identity.write_text("discord_user_id,rsn\n123456789012345678,Some Name\n", encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text("alt,main\nSome Alt,Some Name\n", encoding="utf-8")
     return {
         "CLANSTATS_ENV_FILE": str(tmp_path / "absent.env"),
         "CLANSTATS_DATA_DIR": str(tmp_path),
         "RULES_FILE": str(rules),
         # Its own identity file: the project folder's may or may not exist (setup copies one).
         "IDENTITY_FILE": str(identity),
+        "PEOPLE_FILE": str(people),
         "SITE_SECRET": "s3cret",
         **extra,
     }
@@ -88,6 +91,7 @@ def test_everything_reachable(
     assert checks["database"].ok is True and checks["database schema"].ok is True
     assert checks["rules file"].ok is True
     assert checks["identity file"].ok is True and "1 links" in checks["identity file"].detail
+    assert checks["people file"].ok is True and "1 alts" in checks["people file"].detail
     assert checks["sync drive (folder)"].ok is True
     assert checks["sync gone (folder)"].ok is False
     assert checks["sync site (http)"].ok is True
@@ -187,3 +191,12 @@ def test_the_demo_doctor_checks_the_demo_not_your_configuration(
     for name in ("Wise Old Man", "Discord", "sync website (http)", "sync discord (discord)"):
         assert re.search(rf"skip\s+{re.escape(name)}\s+{re.escape(not_checked)}", shown), name
     assert "offline" not in shown and "FAIL" not in shown
+
+
+def test_a_broken_people_file_is_named_with_its_line_and_the_fix(tmp_path: Path) -> None:
+    environ = environment(tmp_path, DATABASE_URL=f"sqlite:///{(tmp_path / 'c.db').as_posix()}")
+    Path(environ["PEOPLE_FILE"]).write_text("alt,main\nIron Bob,Iron Bob\n", encoding="utf-8")
+    people = by_name(run_doctor(load_settings(None, environ), environ=environ))["people file"]
+    assert people.ok is False
+    assert "people.csv: line 2: 'Iron Bob' is named as its own alt" in people.detail
+    assert people.fix == "fix people.csv"

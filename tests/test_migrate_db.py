@@ -65,6 +65,7 @@ def _environ(data_dir: Path, **env: str) -> dict[str, str]:
         "CLANSTATS_DATA_DIR": str(data_dir),
         "RULES_FILE": str(PROJECT_ROOT / "rules.example.yaml"),
         "IDENTITY_FILE": str(PROJECT_ROOT / "identity.example.csv"),
+        "PEOPLE_FILE": str(PROJECT_ROOT / "people.example.csv"),
         **env,
     }
 

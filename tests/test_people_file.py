@@ -3,11 +3,13 @@ named with its line."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
 
 from clanstats.errors import ConfigError
+from clanstats.settings import PROJECT_ROOT
 from clanstats.transform.people_file import AltLink, read_people_file
 
 
@@ -73,3 +75,25 @@ def test_people_file_in_a_legacy_encoding_is_refused_clearly(tmp_path: Path) -> 
     path.write_bytes("alt,main\nJos\xe9 Iron,Jos\xe9\n".encode("latin-1"))
     with pytest.raises(ConfigError, match="save it as UTF-8 CSV"):
         read_people_file(path)
+
+
+def test_the_example_saved_by_a_spreadsheet_with_an_alt_added_reads_back(tmp_path: Path) -> None:
+    """A spreadsheet quotes a cell with a comma or a quote in it; comments stay comments."""
+    example = (PROJECT_ROOT / "people.example.csv").read_text(encoding="utf-8")
+    path = tmp_path / "people.csv"
+    with path.open("w", encoding="utf-8", newline="") as saved:
+        writer = csv.writer(saved, quoting=csv.QUOTE_MINIMAL)
+        for row in csv.reader(example.splitlines()):
+            writer.writerow(row)
+        writer.writerow(["Iron Bob", "Bob"])
+        writer.writerow(['# said "hi", in quotes'])
+    assert read_people_file(path) == [
+        AltLink(line=path.read_text().count("\n") - 1, alt="Iron Bob", main="Bob")
+    ]
+
+
+def test_rows_a_semicolon_locale_added_under_a_comma_header_are_read(tmp_path: Path) -> None:
+    assert read_people_file(write(tmp_path, "alt,main\nIron Bob;Bob;;\nPure,Bob\n")) == [
+        AltLink(line=2, alt="Iron Bob", main="Bob"),
+        AltLink(line=3, alt="Pure", main="Bob"),
+    ]

@@ -590,3 +590,36 @@ def test_a_player_is_judged_by_all_their_accounts(engine: Engine) -> None:
     assert rows[5]["removal_reason"].endswith("; Player 4's other accounts are quiet too")
     assert counts["alts"] == 5
     assert counts["people file naming no current member"] == "Player 11, Zezima"
+
+
+def test_a_people_line_naming_an_account_already_named_after_a_rename_is_left_out(
+    engine: Engine,
+) -> None:
+    for pid in (1, 2, 3):
+        add_member(engine, pid, joined=ago(300))
+    with Session(engine) as session, session.begin():
+        session.execute(
+            insert(NameChange),
+            [
+                {
+                    "group_id": GROUP,
+                    "id": 1,
+                    "player_id": 3,
+                    "old_name": "Old Three",
+                    "new_name": "Player 3",
+                    "status": "approved",
+                    "created_at": T,
+                    "resolved_at": T,
+                }
+            ],
+        )
+    counts = run(engine, alts=alt_lines(("Player 3", "Player 1"), ("Old Three", "Player 2")))
+    assert {pid: r["main_player_id"] for pid, r in statuses(engine).items()} == {
+        1: None,
+        2: None,
+        3: 1,  # the earlier line wins
+    }
+    assert counts["people file lines left out"] == (
+        "line 3 (Old Three,Player 2): names an account already named (after a rename)"
+    )
+    assert "people file naming no current member" not in counts

@@ -104,6 +104,8 @@ class BenchWorld:
         )
         identity = folder / "identity.csv"
         identity.write_text("discord_user_id,rsn\n", encoding="utf-8")
+        people = folder / "people.csv"  # no alts: the project's own file stays out of it
+        people.write_text("alt,main\n", encoding="utf-8")
         env = {
             "CLANSTATS_ENV_FILE": str(folder / "absent.env"),
             "CLANSTATS_DATA_DIR": str(folder),
@@ -123,6 +125,7 @@ class BenchWorld:
             "WOM_USER_AGENT": "ClanStats benchmark (loopback only)",
             "RULES_FILE": str(rules),
             "IDENTITY_FILE": str(identity),
+            "PEOPLE_FILE": str(people),
             "CLANSTATS_UPLOAD_SECRET": UPLOAD_SECRET,
             "CLANSTATS_DISCORD_WEBHOOK": webhook,
             "DISCORD_BOT_TOKEN": "",

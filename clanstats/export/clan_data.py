@@ -40,7 +40,7 @@ from clanstats.db.models import (
     WomGroup,
 )
 from clanstats.freshness import DAILY_STALE_HOURS, family_state, fetches_by_family
-from clanstats.people import most_active, people_with_alts, total
+from clanstats.people import STATUS_ORDER, most_active, people_with_alts, total
 from clanstats.percent import goal_percent
 from clanstats.rules import Rules, Season
 from clanstats.windows import HEATMAP_DAYS
@@ -336,7 +336,8 @@ def _member(
 
 def _people(members: list[Json]) -> list[Json]:
     """Each player with alts (people.csv): their accounts, the most active status of theirs,
-    and their accounts' gains and messages added up (None: no account has data)."""
+    and their accounts' gains and messages added up (None: no account has data), the most
+    active first."""
     by_id = {m["player_id"]: m for m in members}
     main_of = {m["player_id"]: m["alt_of"] for m in members if m["alt_of"] is not None}
     found = []
@@ -360,6 +361,14 @@ def _people(members: list[Json]) -> list[Json]:
                 },
             }
         )
+    # As the workbook's People sheet: the most active first, then by 30-day XP, then by name.
+    found.sort(
+        key=lambda p: (
+            STATUS_ORDER.index(p["status"]),
+            -(p["gains"]["30d"]["xp"] or 0),
+            p["name"].lower(),
+        )
+    )
     return found
 
 

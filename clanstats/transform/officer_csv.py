@@ -1,8 +1,9 @@
 """The officers' CSV files (`identity.csv`, `people.csv`): read as Excel saves them.
 
-Comment lines start with `#`. Excel's BOM and its `;`-separated CSV (in many locales) are both
-read, and the empty columns Excel pads rows with are dropped. Each file's reader checks its own
-lines; every mistake is reported with its line number, and a file is used whole or not at all.
+Comment lines start with `#` (also when a spreadsheet saved them in quotes). Excel's BOM and
+its `;`-separated CSV (in many locales, even under a header typed with `,`) are both read, and
+the empty columns Excel pads rows with are dropped. Each file's reader checks its own lines;
+every mistake is reported with its line number, and a file is used whole or not at all.
 """
 
 from __future__ import annotations
@@ -51,23 +52,21 @@ def _read_rows(path: Path, header: Sequence[str], example: str) -> list[tuple[in
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: can't be read ({exc}); save it as UTF-8 CSV") from None
-    lines = [
-        (number, line)
+    rows = [
+        (number, cells)
         for number, line in enumerate(text.splitlines(), start=1)
-        if line.strip() and not line.lstrip().startswith("#")
+        if (cells := _cells(line)) and not cells[0].lstrip().startswith("#")
     ]
-    if not lines:
+    if not rows:
         return []
-    first = lines[0][1]
-    delimiter = ";" if ";" in first and "," not in first else ","
-    header_line, header_text = lines[0]
-    found = tuple(cell.strip().lower() for cell in _cells(header_text, delimiter)[: len(header)])
+    header_line, header_cells = rows[0]
+    found = tuple(cell.strip().lower() for cell in header_cells[: len(header)])
     if found != tuple(header):
         raise ConfigError(
             f"{path.name} line {header_line}: the first line must be the header "
             f"`{','.join(header)}`; see {example}"
         )
-    return [(number, _cells(line, delimiter)) for number, line in lines[1:]]
+    return rows[1:]
 
 
 def _raise_problems(path: Path, problems: Sequence[str]) -> None:
@@ -78,7 +77,10 @@ def _raise_problems(path: Path, problems: Sequence[str]) -> None:
     raise ConfigError(f"{path.name}: " + "; ".join(problems[:MAX_REPORTED]) + more)
 
 
-def _cells(line: str, delimiter: str) -> list[str]:
+def _cells(line: str) -> list[str]:
+    """A line's cells; [] for a blank one. Each line is split on its own delimiter: Excel in a
+    `;` locale writes the rows it adds with `;` under a header typed with `,`."""
+    delimiter = ";" if ";" in line and "," not in line else ","
     cells = next(csv.reader([line], delimiter=delimiter), [])
     while cells and not cells[-1].strip():
         cells.pop()  # Excel pads rows with empty columns

@@ -3,8 +3,8 @@
 A line counts when both its accounts are current members, matched by name as leaves of
 absence are (`Clan.current_member_named`: the current name, else a name the member had before).
 A line naming no current member is reported by name so officers can fix the file; a line
-whose names turn out to be one account, or that would chain mains after renames, is reported
-the same way and left out.
+whose names turn out (after renames) to name an account an earlier line already has, or one
+account twice, is reported by its line and left out: the earlier line wins.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ class People:
     """Which current members are whose alts."""
 
     main_of: dict[int, int] = field(default_factory=dict)  # alt's player id -> main's
-    unmatched: list[str] = field(default_factory=list)  # names of lines left out
+    unmatched: list[str] = field(default_factory=list)  # names that are no current member's
+    repeated: list[str] = field(default_factory=list)  # lines naming accounts already named
 
     def person_of(self, player_id: int) -> int:
         """The player id a person goes by: their main's."""
@@ -40,13 +41,17 @@ def match_people(clan: Clan, links: Sequence[AltLink]) -> People:
     """Match the people file's lines to current members (see the module docstring)."""
     main_of: dict[int, int] = {}
     unmatched: list[str] = []
+    repeated: list[str] = []
     for link in links:
         alt = clan.current_member_named(link.alt)
         main = clan.current_member_named(link.main)
         if alt is None or main is None:
             unmatched += [name for name, pid in ((link.alt, alt), (link.main, main)) if pid is None]
         elif alt == main or alt in main_of or alt in main_of.values() or main in main_of:
-            unmatched.append(link.alt)  # renames made two lines name one account
+            repeated.append(
+                f"line {link.line} ({link.alt},{link.main}): names an account already named "
+                "(after a rename)"
+            )
         else:
             main_of[alt] = main
-    return People(main_of, sorted(set(unmatched), key=str.lower))
+    return People(main_of, sorted(set(unmatched), key=str.lower), repeated)

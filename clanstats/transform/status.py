@@ -250,6 +250,9 @@ def derive_member_status(
     if people.unmatched:
         # A typo, a rename or someone gone: said in the run summary so officers fix people.csv.
         counts["people file naming no current member"] = ", ".join(people.unmatched)
+    if people.repeated:
+        # Renames made a line name an account an earlier line has: the earlier one counts.
+        counts["people file lines left out"] = "; ".join(people.repeated)
     if rules.absences:
         counts["away"] = len(away.members)
     if away.unknown_names:
