@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
+from clanstats.db import migrate
 from clanstats.db.engine import make_engine
-from clanstats.db.migrate import current_revision, head_revision, upgrade_to_head
+from clanstats.db.migrate import alembic_config, current_revision, head_revision, upgrade_to_head
 from clanstats.db.models import Base
 
 
@@ -26,6 +29,40 @@ def test_upgrade_is_idempotent_and_reaches_head(database_url: str) -> None:
     upgrade_to_head(engine)
     assert upgrade_to_head(engine) is False
     assert current_revision(engine) == head_revision()
+
+
+def test_the_quick_revision_reading_agrees_with_alembic(database_url: str) -> None:
+    """Every run reads the revisions without Alembic: Alembic's own answers are the reference."""
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        assert (
+            current_revision(engine)
+            is None
+            is MigrationContext.configure(conn).get_current_revision()
+        )
+    upgrade_to_head(engine)
+    with engine.connect() as conn:
+        assert current_revision(engine) == MigrationContext.configure(conn).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head_revision() == head == current_revision(engine)
+
+
+def test_a_branched_history_is_left_to_alembic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, revision, before in (
+        ("a", "0001", None),
+        ("b", "0002", "0001"),
+        ("c", "0003", "0001"),
+    ):
+        (tmp_path / f"{name}.py").write_text(
+            f"revision: str = '{revision}'\ndown_revision: str | None = {before!r}\n",
+            encoding="utf-8",
+        )
+    monkeypatch.setattr(migrate, "VERSIONS", tmp_path)
+    assert migrate._plain_head() is None  # two heads: Alembic says what that means
+    (tmp_path / "c.py").unlink()
+    assert migrate._plain_head() == "0002"
 
 
 def test_sqlite_pragmas_and_sparse_tables(tmp_path: Path) -> None:  # SQLite's own settings

@@ -100,6 +100,7 @@ def member_columns(data: ReportData) -> list[Column[Member]]:
     """The Members sheet's columns, in order: who, the last 30 days, then the other windows."""
     gains = data.gains
     columns: list[Column[Member]] = [
+        # Printed one page wide: a long "(alt of ...)" label is cut on paper, whole in its cell.
         Column("Name", "text", lambda m: data.label(m.player_id), width=22),
         Column("Role", "text", lambda m: m.role),
         Column("Status", "status", lambda m: m.status),  # fitted: "not enough history yet"

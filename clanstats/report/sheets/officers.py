@@ -60,7 +60,8 @@ def write_inactive(workbook: Workbook, formats: Formats, data: ReportData) -> No
         Column("XP 30d", "int", lambda m: gains.get(m.player_id, "xp", "30d")),
         Column("Messages 30d", "int", lambda m: gains.get(m.player_id, "messages", "30d")),
     ]
-    end = write_table(sheet, formats, FIRST_ROW, columns, rows)
+    # "Days since active" takes three lines.
+    end = write_table(sheet, formats, FIRST_ROW, columns, rows, header_height=45)
     sheet.freeze_panes(FIRST_ROW + 1, 1)
     set_print_area(sheet, end - 1, len(columns) - 1, header_row=FIRST_ROW)
     fill, font = STATUS_COLOURS["inactive"]

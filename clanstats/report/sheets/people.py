@@ -73,7 +73,8 @@ def write_people(workbook: Workbook, formats: Formats, data: ReportData) -> None
         Column("Last active", "date", lambda r: r.last_active_on),
         *(_sum_column(header, kind) for header, _, _, kind in SUMS),
     ]
-    end = write_table(sheet, formats, FIRST_ROW, columns, rows)
+    # "Boss kills 30d" takes three lines.
+    end = write_table(sheet, formats, FIRST_ROW, columns, rows, header_height=45)
     sheet.freeze_panes(FIRST_ROW + 1, 1)
     set_print_area(sheet, end - 1, len(columns) - 1, header_row=FIRST_ROW)
 
