@@ -6,7 +6,8 @@ demo; a harvester must not rely on it):
 
 - a long-quiet account whose main plays: active as a player, off the removal list;
 - two long-quiet accounts of one player: removal candidates together;
-- two accounts that both play;
+- two accounts that both play, the newest member's as the alt of the longest-standing one's
+  (judged as one player, the alt has its main's tenure: a promotion its own would miss);
 - a line naming no member (a typo): reported, and left out.
 """
 
@@ -55,11 +56,17 @@ def alt_lines(
     def name(pid: int) -> str:
         return clan.display_name_at(pid, at)
 
+    def joined(pid: int) -> datetime:
+        return clan.stays(pid)[-1][0]
+
+    by_tenure = sorted(playing, key=lambda pid: (joined(pid), pid))
+    oldest, newest = by_tenure[0], by_tenure[-1]
+    others = [pid for pid in playing if pid not in (oldest, newest)]
     return [
-        (name(quiet[0]), name(playing[0])),
+        (name(quiet[0]), name(others[0])),
         (name(quiet[1]), name(quiet[2])),
-        (name(playing[1]), name(playing[2])),
-        (TYPO, name(playing[3])),
+        (name(newest), name(oldest)),
+        (TYPO, name(others[1])),
     ]
 
 

@@ -21,6 +21,7 @@ number must be; the database, clan_data.json and the workbook are compared with 
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 from collections.abc import Iterator
@@ -741,6 +742,12 @@ def assert_the_scenario_had_its_cases(world: World, first_run: Truth, last: Trut
         if last.member(pid).removal_candidate and last.member(main).removal_candidate
     ]
     assert together, "two quiet accounts of one player are removal candidates together"
+    by_account = copy.copy(last)  # the same truth, each account judged alone for promotion
+    judge = last.rules.promotions.model_copy(update={"judge": "account"})
+    by_account.rules = last.rules.model_copy(update={"promotions": judge})
+    assert any(last.promotion(pid) != by_account.promotion(pid) for pid in last.main_of), (
+        "an alt whose promotion differs when judged as one player with its main"
+    )
     reuse = world.clan.name_reuses()[0]
     assert START < reuse.at < at_day(2), "the old name is taken before the stale backfill"
     returns = [join for p in world.clan.player_ids() for join, _ in world.clan.stays(p)[1:]]
