@@ -41,6 +41,12 @@ def total(values: Iterable[float | None]) -> float | None:
     return sum(known) if known else None
 
 
+def order_key(status: str, xp_30d: float | None, name: str) -> tuple[int, float, str]:
+    """Where a player with alts stands in a list: the most active first, then by 30-day XP
+    (most first), then by name."""
+    return STATUS_ORDER.index(status), -(xp_30d or 0), name.lower()
+
+
 def most_active(statuses: Iterable[str]) -> str:
     """The most active of a player's account statuses."""
     return min(statuses, key=lambda s: STATUS_ORDER.index(s) if s in STATUS_ORDER else 99)

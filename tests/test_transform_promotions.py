@@ -501,10 +501,9 @@ def test_a_players_competitions_count_each_competition_once() -> None:
         return MemberFacts(
             tenure_days=tenure,
             messages_30d=1,
-            competitions_joined=len(competitions),
+            competitions=frozenset(competitions),
             skill_xp={},
             values={"ehb": ehb},
-            competitions=frozenset(competitions),
         )
 
     # Main 1 and alt 2 were both in competition 7: three competitions, not four.

@@ -40,7 +40,7 @@ from clanstats.db.models import (
     WomGroup,
 )
 from clanstats.freshness import DAILY_STALE_HOURS, family_state, fetches_by_family
-from clanstats.people import STATUS_ORDER, most_active, people_with_alts, total
+from clanstats.people import most_active, order_key, people_with_alts, total
 from clanstats.percent import goal_percent
 from clanstats.rules import Rules, Season
 from clanstats.windows import HEATMAP_DAYS
@@ -361,14 +361,7 @@ def _people(members: list[Json]) -> list[Json]:
                 },
             }
         )
-    # As the workbook's People sheet: the most active first, then by 30-day XP, then by name.
-    found.sort(
-        key=lambda p: (
-            STATUS_ORDER.index(p["status"]),
-            -(p["gains"]["30d"]["xp"] or 0),
-            p["name"].lower(),
-        )
-    )
+    found.sort(key=lambda p: order_key(p["status"], p["gains"]["30d"]["xp"], p["name"]))
     return found
 
 

@@ -15,10 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.orm import Session
-
 from clanstats.rules import Absence
-from clanstats.transform.identity import load_clan
+from clanstats.transform.identity import Clan
 
 
 @dataclass(frozen=True)
@@ -29,9 +27,8 @@ class Away:
     unknown_names: list[str]
 
 
-def away_today(session: Session, group_id: int, absences: Sequence[Absence], today: date) -> Away:
+def away_today(clan: Clan, absences: Sequence[Absence], today: date) -> Away:
     """Match today's absences to current members by name (current, else an earlier one)."""
-    clan = load_clan(session, group_id)
     members: dict[int, Absence] = {}
     unknown: list[str] = []
     for absence in absences:

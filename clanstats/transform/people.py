@@ -9,7 +9,6 @@ account twice, is reported by its line and left out: the earlier line wins.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,17 +23,6 @@ class People:
     main_of: dict[int, int] = field(default_factory=dict)  # alt's player id -> main's
     unmatched: list[str] = field(default_factory=list)  # names that are no current member's
     repeated: list[str] = field(default_factory=list)  # lines naming accounts already named
-
-    def person_of(self, player_id: int) -> int:
-        """The player id a person goes by: their main's."""
-        return self.main_of.get(player_id, player_id)
-
-    def accounts(self) -> dict[int, set[int]]:
-        """Each person with alts: main -> every account (the main included)."""
-        found: dict[int, set[int]] = defaultdict(set)
-        for alt, main in self.main_of.items():
-            found[main] |= {main, alt}
-        return dict(found)
 
 
 def match_people(clan: Clan, links: Sequence[AltLink]) -> People:

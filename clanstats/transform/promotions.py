@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from clanstats.db.models import CurrentValue, DailyActivity, MemberStatus, Metric, Promotion
 from clanstats.db.replace import replace_rows
+from clanstats.people import people_with_alts
 from clanstats.rules import Rank, Rules
 from clanstats.transform.attendance import joined_competitions
 from clanstats.transform.levels import OVERALL, total_level
@@ -56,10 +57,14 @@ class MemberFacts:
 
     tenure_days: int | None
     messages_30d: int
-    competitions_joined: int
+    competitions: frozenset[int]  # the ids of the started competitions they took part in
     skill_xp: Mapping[str, float | None]
     values: Mapping[str, float | None]
-    competitions: frozenset[int] = frozenset()  # the ids of those joined
+
+    @property
+    def competitions_joined(self) -> int:
+        """How many started competitions they took part in."""
+        return len(self.competitions)
 
     def have(self, name: str) -> float | None:
         """The member's amount for a requirement."""
@@ -147,13 +152,11 @@ def person_facts(
 ) -> dict[int, MemberFacts]:
     """Each account's facts as its player's (see the module docstring): the same for every
     account of a player with alts, the account's own for everyone else."""
-    accounts: dict[int, list[int]] = {}
-    for pid in facts:
-        accounts.setdefault(main_of.get(pid, pid), []).append(pid)
     judged = dict(facts)
-    for pids in accounts.values():
+    for person in people_with_alts(main_of):
+        pids = [pid for pid in person.accounts if pid in facts]
         if len(pids) < 2:
-            continue
+            continue  # an account without facts (not on the ladder's list) stands alone
         theirs = [facts[pid] for pid in pids]
         tenures = [f.tenure_days for f in theirs if f.tenure_days is not None]
         best_levels = max(theirs, key=lambda f: total_level(f.skill_xp) or 0)
@@ -161,10 +164,9 @@ def person_facts(
         player = MemberFacts(
             tenure_days=max(tenures, default=None),
             messages_30d=sum(f.messages_30d for f in theirs),
-            competitions_joined=len(set().union(*(f.competitions for f in theirs))),
+            competitions=frozenset().union(*(f.competitions for f in theirs)),
             skill_xp=best_levels.skill_xp,
             values={name: _best(f.values.get(name) for f in theirs) for name in names},
-            competitions=frozenset().union(*(f.competitions for f in theirs)),
         )
         judged.update(dict.fromkeys(pids, player))
     return judged
@@ -387,7 +389,6 @@ def _member_facts(
         m.player_id: MemberFacts(
             tenure_days=m.tenure_days(today),
             messages_30d=messages.get(m.player_id, 0),
-            competitions_joined=len(joined.get(m.player_id, [])),
             competitions=frozenset(j.competition_id for j in joined.get(m.player_id, [])),
             # Every skill the database knows, so one without a value still counts as level 1.
             skill_xp={name: values[m.player_id].get(name) for name in skills},

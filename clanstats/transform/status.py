@@ -57,6 +57,7 @@ from clanstats.db.models import (
     Snapshot,
 )
 from clanstats.db.replace import replace_rows
+from clanstats.people import people_with_alts
 from clanstats.rules import Absence, ActivityRules, RemovalRules, Rules
 from clanstats.transform.away import away_today
 from clanstats.transform.identity import load_clan
@@ -226,7 +227,8 @@ def derive_member_status(
     activity = _load_activity(session, group_id=group_id, today=today)
     evidence = _load_evidence(session, group_id=group_id, timezone=timezone)
     on_discord = _on_discord(session, group_id=group_id)
-    away = away_today(session, group_id, rules.absences, today)
+    clan = load_clan(session, group_id)  # whom the rules' absences and people.csv name
+    away = away_today(clan, rules.absences, today)
     rows = [
         status_row(
             member,
@@ -239,7 +241,7 @@ def derive_member_status(
         )
         for member in members
     ]
-    people = match_people(load_clan(session, group_id), alts) if alts else People()
+    people = match_people(clan, alts) if alts else People()
     judge_people(rows, people)
     for row in rows:
         row["group_id"] = group_id
@@ -266,14 +268,14 @@ def judge_people(rows: Sequence[dict[str, Any]], people: People) -> None:
     by_player = {row["player_id"]: row for row in rows}
     for row in rows:
         row["main_player_id"] = people.main_of.get(row["player_id"])
-    for main, accounts in people.accounts().items():
-        theirs = [by_player[pid] for pid in sorted(accounts) if pid in by_player]
+    for person in people_with_alts(people.main_of):
+        theirs = [by_player[pid] for pid in person.accounts if pid in by_player]
         if any(row["status"] == "active" for row in theirs):
             for row in theirs:
                 if row["status"] in PERSON_ACTIVE_LIFTS:
                     row["status"] = "active"
         if all(row["removal_candidate"] for row in theirs):
-            name = by_player[main]["display_name"]
+            name = by_player[person.main]["display_name"]
             for row in theirs:
                 row["removal_reason"] += f"; {name}'s other accounts are quiet too"
         else:

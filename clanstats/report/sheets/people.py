@@ -8,7 +8,7 @@ from datetime import date
 
 from xlsxwriter.workbook import Workbook
 
-from clanstats.people import STATUS_ORDER, Person, most_active, total
+from clanstats.people import Person, most_active, order_key, total
 from clanstats.report.data import ReportData
 from clanstats.report.formats import Formats
 from clanstats.report.layout import (
@@ -102,11 +102,5 @@ def person_rows(data: ReportData) -> list[PersonRow]:
                 },
             )
         )
-    rows.sort(
-        key=lambda r: (
-            STATUS_ORDER.index(r.status),
-            -(r.sums["XP 30d"] or 0),
-            data.name(r.person.main).lower(),
-        )
-    )
+    rows.sort(key=lambda r: order_key(r.status, r.sums["XP 30d"], data.name(r.person.main)))
     return rows
