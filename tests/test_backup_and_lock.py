@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from clanstats.db.backup import backup_sqlite, integrity_ok, prune_backups
+from clanstats.db.backup import backup_sqlite, checked_backup, integrity_ok, prune_backups
 from clanstats.errors import DatabaseError, RunLockedError
 from clanstats.lock import run_lock
 
@@ -76,3 +76,30 @@ def test_second_holder_is_refused_at_once(tmp_path: Path) -> None:
             pass
     with run_lock(lock):
         pass
+
+
+def _scribble_over_a_page(db: Path, page: int = 3) -> None:
+    raw = bytearray(db.read_bytes())
+    raw[4096 * (page - 1) : 4096 * page] = b"\xde\xad\xbe\xef" * 1024
+    db.write_bytes(bytes(raw))
+
+
+def test_a_checked_backup_keeps_the_newest_copies(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    make_db(db, rows=2000)
+    made = [checked_backup(db, tmp_path / "b", keep=2) for _ in range(3)]
+    assert sorted((tmp_path / "b").glob("*.db")) == sorted(made[1:])
+    assert all(copy is not None and integrity_ok(copy) for copy in made[1:])
+    assert checked_backup(tmp_path / "none yet.db", tmp_path / "b", keep=2) is None
+
+
+def test_a_damaged_database_is_never_copied_over_the_good_backups(tmp_path: Path) -> None:
+    """The check runs beside the copy: a copy of damage is dropped, and nothing is pruned."""
+    db = tmp_path / "c.db"
+    make_db(db, rows=2000)
+    good = [checked_backup(db, tmp_path / "b", keep=2) for _ in range(2)]
+    _scribble_over_a_page(db)
+    assert not integrity_ok(db)
+    with pytest.raises(DatabaseError, match=r"is not a healthy SQLite database.*restore"):
+        checked_backup(db, tmp_path / "b", keep=2)
+    assert sorted((tmp_path / "b").iterdir()) == sorted(good)

@@ -1,7 +1,8 @@
 """Get the database ready for a run: back it up, then migrate it to head.
 
-SQLite is copied before every run. PostgreSQL, whose own backups are the operator's business
-and whose dumps of a big database take a while, is dumped (pg_dump -Fc) only before a migration.
+SQLite is checked and copied before every run, the two side by side (`checked_backup`).
+PostgreSQL, whose own backups are the operator's business and whose dumps of a big database
+take a while, is dumped (pg_dump -Fc) only before a migration.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from clanstats.db.backup import backup_sqlite, integrity_ok
+from clanstats.db.backup import (
+    backup_sqlite,
+    checked_backup,
+    integrity_ok,
+    unhealthy_database,
+)
 from clanstats.db.migrate import current_revision, head_revision, upgrade_to_head
 from clanstats.db.pg_dump import dump_postgres
-from clanstats.errors import DatabaseError
 from clanstats.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,13 +39,10 @@ def prepare_database(settings: Settings, engine: Engine, *, backup: bool = True)
                 label="pre-migration",
             )
     elif path.exists():
-        if not integrity_ok(path):
-            raise DatabaseError(
-                f"{path} is not a healthy SQLite database (integrity check failed); restore the "
-                f"newest good copy from {settings.backup_dir} or move the file away to start anew"
-            )
         if backup:
-            copy = backup_sqlite(path, settings.backup_dir, keep=settings.backup_keep)
+            copy = checked_backup(path, settings.backup_dir, keep=settings.backup_keep)
+        elif not integrity_ok(path):
+            raise unhealthy_database(path, settings.backup_dir)
         elif current_revision(engine) != head_revision():
             copy = backup_sqlite(
                 path, settings.backup_dir, keep=settings.backup_keep, label="pre-migration"
