@@ -13,14 +13,20 @@ Per member and window (see `clanstats.windows`), the first source that applies:
 - none of these: no row, "no data", never 0.
 
 A member with a row gets the totals xp (overall), ehp, ehb and boss_kills (every boss summed),
-0 when nothing rose, and a row for each metric that rose. Members visible on Discord (a linked
-account or a known relay name) get messages, questions and answers for every window.
+0 when nothing rose, and in the 30-day window (`DETAIL_WINDOW`, the one the workbook's and the
+dashboard's boss tables read) a row for each metric that rose. Members visible on Discord (a
+linked account or a known relay name) get messages, questions and answers for every window.
+
+The totals are summed by the database, one row per member and window (whole months plus the
+edge days, as above); only the 30-day window is read metric by metric. Rows for every metric
+in every window (82k a day at 500 members, most changing as each window moves a day) were most
+of a daily transform's time and were never read.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,6 +60,8 @@ CHAT_TOTALS = ("messages", "questions", "answers")
 TOTAL_OF_METRIC = {"overall": "xp", "ehp": "ehp", "ehb": "ehb"}
 SOURCES = ("history", "wom", "partial")
 PLAYERS_PER_BATCH = 100
+# The one window stored metric by metric (every window has the totals).
+DETAIL_WINDOW = "30d"
 
 # A member's gain per metric id over a window.
 Gains = dict[int, float]
@@ -74,7 +82,9 @@ def derive_period_gains(
     backfilled = _backfilled_since(session, group_id)
     all_windows = gain_windows(today, rules.custom_period)
     starts = {window.name: window.start_instant(timezone) for window in all_windows}
-    histories = _histories(session, group_id, all_windows)
+    totals_of = _history_totals(session, group_id, all_windows, names, bosses)
+    detailed = [window for window in all_windows if window.name == DETAIL_WINDOW]
+    details = _histories(session, group_id, detailed)
     inside = _snapshots_inside(session, group_id, all_windows, timezone)
     on_discord = _visible_on_discord(session, group_id)
     listed = {w.name: _wom_listed(session, group_id, w.name, starts[w.name]) for w in all_windows}
@@ -104,12 +114,19 @@ def derive_period_gains(
             wom = _wom(
                 session, group_id, window.name, [p for p, s in sources.items() if s == "wom"]
             )
-            history = histories[window.name]
+            history_totals, detail = totals_of[window.name], details.get(window.name, {})
             for player_id, source in sources.items():
-                gains = wom.get(player_id, {}) if source == "wom" else history.get(player_id, {})
-                if window.name == "30d":
+                if source == "wom":
+                    gains = wom.get(player_id, {})
+                    totals = _totals(gains, names, bosses)
+                else:
+                    gains = detail.get(player_id, {})
+                    totals = history_totals.get(player_id, dict.fromkeys(GAME_TOTALS, 0.0))
+                if window.name == DETAIL_WINDOW:
                     served[source] += 1
-                for metric, gained in _with_totals(gains, names, bosses).items():
+                    # ehp and ehb are both a metric and a total: the same number, one row.
+                    totals = {**_risen(gains, names), **totals}
+                for metric, gained in totals.items():
                     rows.append(_row(group_id, player_id, window.name, metric, gained, source))
             chat = chats[window.name]
             for player_id in batch:
@@ -144,9 +161,13 @@ def _forget_others(session: Session, group_id: int, players: set[int]) -> None:
         )
 
 
-def _with_totals(gains: Gains, names: dict[int, str], bosses: set[int]) -> dict[str, float]:
-    """Each metric that rose by name, plus the four totals (each metric counted once)."""
-    by_name = {names[metric_id]: gained for metric_id, gained in gains.items() if gained}
+def _risen(gains: Gains, names: dict[int, str]) -> dict[str, float]:
+    """Each metric that rose, by name."""
+    return {names[metric_id]: gained for metric_id, gained in gains.items() if gained}
+
+
+def _totals(gains: Gains, names: dict[int, str], bosses: set[int]) -> dict[str, float]:
+    """The four totals of a member's gains by metric (each metric counted once)."""
     totals = dict.fromkeys(GAME_TOTALS, 0.0)
     for metric_id, gained in gains.items():
         name = names[metric_id]
@@ -154,8 +175,18 @@ def _with_totals(gains: Gains, names: dict[int, str], bosses: set[int]) -> dict[
             totals["boss_kills"] += gained
         elif name in TOTAL_OF_METRIC:
             totals[TOTAL_OF_METRIC[name]] += gained
-    # ehp and ehb are both a metric and a total: the same number under the same key.
-    return {**by_name, **totals}
+    return totals
+
+
+def _total_metrics(names: dict[int, str], bosses: set[int]) -> dict[str, list[int]]:
+    """The metric ids each total adds up."""
+    of_total: dict[str, list[int]] = {total: [] for total in GAME_TOTALS}
+    for metric_id, name in names.items():
+        if metric_id in bosses:
+            of_total["boss_kills"].append(metric_id)
+        elif name in TOTAL_OF_METRIC:
+            of_total[TOTAL_OF_METRIC[name]].append(metric_id)
+    return of_total
 
 
 def _row(
@@ -188,65 +219,96 @@ def _backfilled_since(session: Session, group_id: int) -> dict[int, datetime]:
     )
 
 
-def _histories(session: Session, group_id: int, spans: list[Window]) -> dict[str, dict[int, Gains]]:
-    """Every window's credited gains per player and metric: whole months plus the edge days."""
-    months = {w.name: whole_months(w.start, w.end) for w in spans}
-    edges = {w.name: _edge_days(w, months[w.name]) for w in spans}
-    found: dict[str, dict[int, Gains]] = {w.name: defaultdict(dict) for w in spans}
-    month_sums = [
-        func.sum(case((MonthlyGain.month.in_(months[w.name]), MonthlyGain.gained), else_=0.0))
-        for w in spans
-    ]
-    every_month = sorted({month for w in spans for month in months[w.name]})
-    if every_month:
-        # The key starts (group, player, metric): grouped in key order, no sort.
-        _add(
-            found,
-            spans,
-            session.execute(
-                select(MonthlyGain.player_id, MonthlyGain.metric_id, *month_sums)
-                .where(MonthlyGain.group_id == group_id, MonthlyGain.month.in_(every_month))
-                .group_by(MonthlyGain.player_id, MonthlyGain.metric_id)
-            ),
-        )
-    day_sums = [
-        func.sum(
-            case(
-                (
-                    or_(false(), *(DailyGain.day.between(a, b) for a, b in edges[w.name])),
-                    DailyGain.gained,
-                ),
-                else_=0.0,
-            )
-        )
-        for w in spans
-    ]
-    every_edge = _merged([edge for w in spans for edge in edges[w.name]])
-    if every_edge:
-        _add(
-            found,
-            spans,
-            session.execute(
-                select(DailyGain.player_id, DailyGain.metric_id, *day_sums)
-                .where(
-                    DailyGain.group_id == group_id,
-                    or_(*(DailyGain.day.between(a, b) for a, b in every_edge)),
-                )
-                .group_by(DailyGain.player_id, DailyGain.metric_id)
-            ),
-        )
+def _history_totals(
+    session: Session,
+    group_id: int,
+    spans: list[Window],
+    names: dict[int, str],
+    bosses: set[int],
+) -> dict[str, dict[int, dict[str, float]]]:
+    """Every window's four totals per player, summed by the database: one row per player and
+    total (not per metric) from each of the two tables."""
+    of_total = _total_metrics(names, bosses)
+    counted = sorted(metric_id for ids in of_total.values() for metric_id in ids)
+    found: dict[str, dict[int, dict[str, float]]] = {w.name: {} for w in spans}
+    if not counted:
+        return found
+
+    def total_of(metric_id: Any) -> Any:
+        # The rows read are only those of counted metrics: every one has a total.
+        return case(*((metric_id.in_(ids), total) for total, ids in of_total.items() if ids))
+
+    for player_id, total, *amounts in _window_sums(session, group_id, spans, total_of, counted):
+        for window, amount in zip(spans, amounts, strict=True):
+            totals = found[window.name].setdefault(player_id, dict.fromkeys(GAME_TOTALS, 0.0))
+            totals[total] += float(amount or 0.0)
     return found
 
 
-def _add(
-    found: dict[str, dict[int, Gains]], spans: list[Window], sums: Iterable[Sequence[Any]]
-) -> None:
-    """Add each row's per-window sums (player, metric, then one sum per window) into `found`."""
-    for player_id, metric_id, *gained in sums:
+def _histories(session: Session, group_id: int, spans: list[Window]) -> dict[str, dict[int, Gains]]:
+    """Every window's credited gains per player and metric."""
+    found: dict[str, dict[int, Gains]] = {w.name: defaultdict(dict) for w in spans}
+    for player_id, metric_id, *gained in _window_sums(session, group_id, spans, lambda m: m):
         for window, amount in zip(spans, gained, strict=True):
             if amount:
                 gains = found[window.name][player_id]
                 gains[metric_id] = gains.get(metric_id, 0.0) + float(amount)
+    return found
+
+
+def _window_sums(
+    session: Session,
+    group_id: int,
+    spans: list[Window],
+    key_of: Callable[[Any], Any],
+    metric_ids: list[int] | None = None,
+) -> Iterator[Sequence[Any]]:
+    """Rows of (player, key, one sum per window), the key `key_of` a metric id column: first
+    the windows' whole months from monthly_gains, then their edge days from daily_gains.
+
+    `metric_ids` limits the rows read to those metrics (None: every metric).
+    """
+    months = {w.name: whole_months(w.start, w.end) for w in spans}
+    edges = {w.name: _edge_days(w, months[w.name]) for w in spans}
+    every_month = sorted({month for w in spans for month in months[w.name]})
+    if every_month:
+        key = key_of(MonthlyGain.metric_id)
+        only = [] if metric_ids is None else [MonthlyGain.metric_id.in_(metric_ids)]
+        month_sums = [
+            func.sum(case((MonthlyGain.month.in_(months[w.name]), MonthlyGain.gained), else_=0.0))
+            for w in spans
+        ]
+        # The key starts (group, player, metric): by metric, grouped in key order, no sort.
+        yield from session.execute(
+            select(MonthlyGain.player_id, key, *month_sums)
+            .where(MonthlyGain.group_id == group_id, MonthlyGain.month.in_(every_month), *only)
+            .group_by(MonthlyGain.player_id, key)
+        )
+    every_edge = _merged([edge for w in spans for edge in edges[w.name]])
+    if every_edge:
+        key = key_of(DailyGain.metric_id)
+        only = [] if metric_ids is None else [DailyGain.metric_id.in_(metric_ids)]
+        day_sums = [
+            func.sum(
+                case(
+                    (
+                        or_(false(), *(DailyGain.day.between(a, b) for a, b in edges[w.name])),
+                        DailyGain.gained,
+                    ),
+                    else_=0.0,
+                )
+            )
+            for w in spans
+        ]
+        yield from session.execute(
+            select(DailyGain.player_id, key, *day_sums)
+            .where(
+                DailyGain.group_id == group_id,
+                or_(*(DailyGain.day.between(a, b) for a, b in every_edge)),
+                *only,
+            )
+            .group_by(DailyGain.player_id, key)
+        )
 
 
 def _edge_days(window: Window, months: list[date]) -> list[tuple[date, date]]:
