@@ -29,11 +29,26 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, Integer, column, func, or_, select, values
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    case,
+    column,
+    func,
+    insert,
+    or_,
+    select,
+    values,
+)
 from sqlalchemy.orm import Session
 
 from clanstats.db.models import (
     DailyActivity,
+    DayNumber,
     DiscordChannel,
     MemberStatus,
     Recruit,
@@ -74,19 +89,13 @@ def derive_recruits(
     """Replace the group's recruits and recruit_cohorts rows; return counts for the summary."""
     del rules  # no rule shapes these
     recruits = _recruits(session, group_id, today, timezone)
-    game, chat = _active_days(session, group_id, recruits, today)
+    days = _recruit_days(session, group_id, recruits, today)
     # Without Discord read, a missing message says nothing: only game progress is asked for.
     discord = session.scalar(
         select(DiscordChannel.channel_id).where(DiscordChannel.group_id == group_id).limit(1)
     )
     rows = [
-        recruit_row(
-            r,
-            [day for day in game.get(r.player_id, []) if _watched(r, day)],
-            chat.get(r.player_id, []),
-            today,
-            discord=discord is not None,
-        )
+        recruit_row(r, days.get(r.player_id, NO_DAYS), today, discord=discord is not None)
         for r in recruits
     ]
     replace_rows(
@@ -106,43 +115,47 @@ def derive_recruits(
     return {"recruits": len(rows), "recruits to welcome": welcome}
 
 
+@dataclass(frozen=True)
+class RecruitDays:
+    """What a recruit's days since joining say: their first day with a game gain (once their
+    game is watched, see `Joined.watched_from`), their first with a message, and the marks
+    (days after joining) with an active day in the 30 days up to them."""
+
+    first_game_on: date | None = None
+    first_message_on: date | None = None
+    active_at: frozenset[int] = frozenset()
+
+
+NO_DAYS = RecruitDays()
+
+
 def recruit_row(
-    recruit: Joined,
-    game_days: list[date],
-    chat_days: list[date],
-    today: date,
-    *,
-    discord: bool = True,
+    recruit: Joined, days: RecruitDays, today: date, *, discord: bool = True
 ) -> dict[str, Any]:
-    """One recruit's row from their days with a gain and with a message (sorted, from joining)."""
+    """One recruit's row from what their days since joining say."""
     row: dict[str, Any] = {
         "player_id": recruit.player_id,
         "joined_on": recruit.joined_on,
         "cohort": recruit.joined_on.replace(day=1),
         "left_on": recruit.left_on,
-        "first_game_on": game_days[0] if game_days else None,
-        "first_message_on": chat_days[0] if chat_days else None,
+        "first_game_on": days.first_game_on,
+        "first_message_on": days.first_message_on,
     }
-    active = sorted(set(game_days) | set(chat_days))
-    for days in MARKS:
-        mark = recruit.joined_on + timedelta(days=days)
+    for mark_days in MARKS:
+        mark = recruit.joined_on + timedelta(days=mark_days)
         if mark > today:
-            row[f"stayed_{days}"] = row[f"active_{days}"] = None
+            row[f"stayed_{mark_days}"] = row[f"active_{mark_days}"] = None
             continue
         stayed = recruit.left_on is None or recruit.left_on > mark
         since = mark - timedelta(days=ACTIVE_WINDOW - 1)
-        row[f"stayed_{days}"] = stayed
-        seen = any(since <= day <= mark for day in active)
+        row[f"stayed_{mark_days}"] = stayed
+        seen = mark_days in days.active_at
         watched = recruit.watched_from is not None and since >= recruit.watched_from
-        row[f"active_{days}"] = (
+        row[f"active_{mark_days}"] = (
             False if not stayed else True if seen else False if watched else None
         )
     row["welcome"] = _welcome(recruit, row, today, discord=discord)
     return row
-
-
-def _watched(recruit: Joined, day: date) -> bool:
-    return recruit.watched_from is not None and day >= recruit.watched_from
 
 
 def cohort_rows(recruits: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -228,35 +241,94 @@ def _first_snapshot_days_since_joining(
     return found
 
 
-def _active_days(
+def _recruit_days(
     session: Session, group_id: int, recruits: list[Joined], today: date
-) -> tuple[dict[int, list[date]], dict[int, list[date]]]:
-    """Per recruit, the days since joining with a game gain, and those with a message."""
-    game: dict[int, list[date]] = defaultdict(list)
-    chat: dict[int, list[date]] = defaultdict(list)
-    joined = {r.player_id: r.joined_on for r in recruits}
-    gained = or_(
-        DailyActivity.xp > 0,
-        DailyActivity.ehp > 0,
-        DailyActivity.ehb > 0,
-        DailyActivity.boss_kills > 0,
+) -> dict[int, RecruitDays]:
+    """Per recruit, what their days since joining say (see `RecruitDays`), worked out by the
+    database in one pass over the days since the earliest join.
+
+    The recruits' join days, watched days and marks go into a temporary table that the pass
+    looks each day's member up in: a year of active days per recruit never reaches Python.
+    """
+    if not recruits:
+        return {}
+    marks = Table(
+        "recruit_marks",
+        MetaData(),
+        Column("player_id", Integer, primary_key=True),
+        Column("joined", DayNumber),
+        Column("watched", DayNumber),
+        *(
+            edge
+            for days in MARKS
+            for edge in (Column(f"from_{days}", DayNumber), Column(f"mark_{days}", DayNumber))
+        ),
+        prefixes=["TEMPORARY"],
     )
-    for chunk in chunked(sorted(joined), 500):
-        for pid, day, played, messages in session.execute(
-            select(DailyActivity.player_id, DailyActivity.day, gained, DailyActivity.messages)
+    connection = session.connection()
+    marks.create(connection)
+    try:
+        session.execute(insert(marks), [_marks_row(r) for r in recruits])
+        day = DailyActivity.day
+        played = or_(
+            DailyActivity.xp > 0,
+            DailyActivity.ehp > 0,
+            DailyActivity.ehb > 0,
+            DailyActivity.boss_kills > 0,
+        )
+        # Watched days begin after the join: a watched game day is one since joining.
+        game = and_(played, day >= marks.c.watched)
+        chat = and_(DailyActivity.messages > 0, day >= marks.c.joined)
+        active_at = [
+            func.max(
+                case(
+                    (
+                        day.between(marks.c[f"from_{days}"], marks.c[f"mark_{days}"])
+                        & or_(game, chat),
+                        1,
+                    ),
+                    else_=0,
+                )
+            )
+            for days in MARKS
+        ]
+        rows = session.execute(
+            select(
+                marks.c.player_id,
+                func.min(case((game, day))),
+                func.min(case((chat, day))),
+                *active_at,
+            )
+            .join_from(DailyActivity, marks, marks.c.player_id == DailyActivity.player_id)
             .where(
                 DailyActivity.group_id == group_id,
-                DailyActivity.player_id.in_(chunk),
-                DailyActivity.day >= min(joined[p] for p in chunk),
-                DailyActivity.day <= today,
-                or_(gained, DailyActivity.messages > 0),
+                day >= min(r.joined_on for r in recruits),
+                day <= today,
+                or_(played, DailyActivity.messages > 0),
             )
-            .order_by(DailyActivity.player_id, DailyActivity.day)
-        ):
-            if day < joined[pid]:
-                continue  # before their latest join
-            if played:
-                game[pid].append(day)
-            if messages > 0:
-                chat[pid].append(day)
-    return game, chat
+            .group_by(marks.c.player_id)
+        ).all()
+    finally:
+        marks.drop(connection)
+    return {
+        pid: RecruitDays(
+            first_game,
+            first_message,
+            frozenset(days for days, seen in zip(MARKS, seen_at, strict=True) if seen),
+        )
+        for pid, first_game, first_message, *seen_at in rows
+    }
+
+
+def _marks_row(recruit: Joined) -> dict[str, Any]:
+    """A recruit's row of the temporary marks table."""
+    row: dict[str, Any] = {
+        "player_id": recruit.player_id,
+        "joined": recruit.joined_on,
+        "watched": recruit.watched_from,
+    }
+    for days in MARKS:
+        mark = recruit.joined_on + timedelta(days=days)
+        row[f"from_{days}"] = mark - timedelta(days=ACTIVE_WINDOW - 1)
+        row[f"mark_{days}"] = mark
+    return row
