@@ -267,49 +267,48 @@ def _recruit_days(
     )
     connection = session.connection()
     marks.create(connection)
-    try:
-        session.execute(insert(marks), [_marks_row(r) for r in recruits])
-        day = DailyActivity.day
-        played = or_(
-            DailyActivity.xp > 0,
-            DailyActivity.ehp > 0,
-            DailyActivity.ehb > 0,
-            DailyActivity.boss_kills > 0,
+    session.execute(insert(marks), [_marks_row(r) for r in recruits])
+    day = DailyActivity.day
+    played = or_(
+        DailyActivity.xp > 0,
+        DailyActivity.ehp > 0,
+        DailyActivity.ehb > 0,
+        DailyActivity.boss_kills > 0,
+    )
+    # Watched days begin after the join: a watched game day is one since joining.
+    game = and_(played, day >= marks.c.watched)
+    chat = and_(DailyActivity.messages > 0, day >= marks.c.joined)
+    active_at = [
+        func.max(
+            case(
+                (
+                    day.between(marks.c[f"from_{days}"], marks.c[f"mark_{days}"]) & or_(game, chat),
+                    1,
+                ),
+                else_=0,
+            )
         )
-        # Watched days begin after the join: a watched game day is one since joining.
-        game = and_(played, day >= marks.c.watched)
-        chat = and_(DailyActivity.messages > 0, day >= marks.c.joined)
-        active_at = [
-            func.max(
-                case(
-                    (
-                        day.between(marks.c[f"from_{days}"], marks.c[f"mark_{days}"])
-                        & or_(game, chat),
-                        1,
-                    ),
-                    else_=0,
-                )
-            )
-            for days in MARKS
-        ]
-        rows = session.execute(
-            select(
-                marks.c.player_id,
-                func.min(case((game, day))),
-                func.min(case((chat, day))),
-                *active_at,
-            )
-            .join_from(DailyActivity, marks, marks.c.player_id == DailyActivity.player_id)
-            .where(
-                DailyActivity.group_id == group_id,
-                day >= min(r.joined_on for r in recruits),
-                day <= today,
-                or_(played, DailyActivity.messages > 0),
-            )
-            .group_by(marks.c.player_id)
-        ).all()
-    finally:
-        marks.drop(connection)
+        for days in MARKS
+    ]
+    rows = session.execute(
+        select(
+            marks.c.player_id,
+            func.min(case((game, day))),
+            func.min(case((chat, day))),
+            *active_at,
+        )
+        .join_from(DailyActivity, marks, marks.c.player_id == DailyActivity.player_id)
+        .where(
+            DailyActivity.group_id == group_id,
+            day >= min(r.joined_on for r in recruits),
+            day <= today,
+            or_(played, DailyActivity.messages > 0),
+        )
+        .group_by(marks.c.player_id)
+    ).all()
+    # Dropped once read; on an error the transaction's rollback takes it away (PostgreSQL
+    # refuses any statement after an error until then).
+    marks.drop(connection)
     return {
         pid: RecruitDays(
             first_game,
