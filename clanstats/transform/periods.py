@@ -82,7 +82,8 @@ def derive_period_gains(
     backfilled = _backfilled_since(session, group_id)
     all_windows = gain_windows(today, rules.custom_period)
     starts = {window.name: window.start_instant(timezone) for window in all_windows}
-    totals_of = _history_totals(session, group_id, all_windows, names, bosses)
+    total_of = _total_of(names, bosses)
+    totals_of = _history_totals(session, group_id, all_windows, total_of)
     detailed = [window for window in all_windows if window.name == DETAIL_WINDOW]
     details = _histories(session, group_id, detailed)
     inside = _snapshots_inside(session, group_id, all_windows, timezone)
@@ -118,7 +119,7 @@ def derive_period_gains(
             for player_id, source in sources.items():
                 if source == "wom":
                     gains = wom.get(player_id, {})
-                    totals = _totals(gains, names, bosses)
+                    totals = _totals(gains, total_of)
                 else:
                     gains = detail.get(player_id, {})
                     totals = history_totals.get(player_id, dict.fromkeys(GAME_TOTALS, 0.0))
@@ -166,27 +167,22 @@ def _risen(gains: Gains, names: dict[int, str]) -> dict[str, float]:
     return {names[metric_id]: gained for metric_id, gained in gains.items() if gained}
 
 
-def _totals(gains: Gains, names: dict[int, str], bosses: set[int]) -> dict[str, float]:
+def _totals(gains: Gains, total_of: dict[int, str]) -> dict[str, float]:
     """The four totals of a member's gains by metric (each metric counted once)."""
     totals = dict.fromkeys(GAME_TOTALS, 0.0)
     for metric_id, gained in gains.items():
-        name = names[metric_id]
-        if metric_id in bosses:
-            totals["boss_kills"] += gained
-        elif name in TOTAL_OF_METRIC:
-            totals[TOTAL_OF_METRIC[name]] += gained
+        if metric_id in total_of:
+            totals[total_of[metric_id]] += gained
     return totals
 
 
-def _total_metrics(names: dict[int, str], bosses: set[int]) -> dict[str, list[int]]:
-    """The metric ids each total adds up."""
-    of_total: dict[str, list[int]] = {total: [] for total in GAME_TOTALS}
-    for metric_id, name in names.items():
-        if metric_id in bosses:
-            of_total["boss_kills"].append(metric_id)
-        elif name in TOTAL_OF_METRIC:
-            of_total[TOTAL_OF_METRIC[name]].append(metric_id)
-    return of_total
+def _total_of(names: dict[int, str], bosses: set[int]) -> dict[int, str]:
+    """The total each metric id counts towards; metrics in no total are left out."""
+    return {
+        metric_id: "boss_kills" if metric_id in bosses else TOTAL_OF_METRIC[name]
+        for metric_id, name in names.items()
+        if metric_id in bosses or name in TOTAL_OF_METRIC
+    }
 
 
 def _row(
@@ -223,22 +219,22 @@ def _history_totals(
     session: Session,
     group_id: int,
     spans: list[Window],
-    names: dict[int, str],
-    bosses: set[int],
+    total_of: dict[int, str],
 ) -> dict[str, dict[int, dict[str, float]]]:
     """Every window's four totals per player, summed by the database: one row per player and
     total (not per metric) from each of the two tables."""
-    of_total = _total_metrics(names, bosses)
-    counted = sorted(metric_id for ids in of_total.values() for metric_id in ids)
+    counted = sorted(total_of)
     found: dict[str, dict[int, dict[str, float]]] = {w.name: {} for w in spans}
     if not counted:
         return found
 
-    def total_of(metric_id: Any) -> Any:
-        # The rows read are only those of counted metrics: every one has a total.
-        return case(*((metric_id.in_(ids), total) for total, ids in of_total.items() if ids))
+    ids = {total: [m for m in counted if total_of[m] == total] for total in GAME_TOTALS}
 
-    for player_id, total, *amounts in _window_sums(session, group_id, spans, total_of, counted):
+    def total_column(metric_id: Any) -> Any:
+        # The rows read are only those of counted metrics: every one has a total.
+        return case(*((metric_id.in_(ids[total]), total) for total in GAME_TOTALS if ids[total]))
+
+    for player_id, total, *amounts in _window_sums(session, group_id, spans, total_column, counted):
         for window, amount in zip(spans, amounts, strict=True):
             totals = found[window.name].setdefault(player_id, dict.fromkeys(GAME_TOTALS, 0.0))
             totals[total] += float(amount or 0.0)
