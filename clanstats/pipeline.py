@@ -43,6 +43,7 @@ from clanstats.runlog import (
 )
 from clanstats.settings import PROJECT_ROOT, Settings
 from clanstats.stage import NOTHING_NEW_ENV, OUTPUT_SET_ENV, PIPELINE_RUN_ENV, STAGE_RUN_ENV
+from clanstats.warm_start import StartsAhead, WaitingStage
 
 log = logging.getLogger(__name__)
 
@@ -193,16 +194,19 @@ def run_pipeline(
         exit_code, error = EXIT_OK, None
         stale: NothingNew | None = None
         one_set = {OUTPUT_SET_ENV: str(run_id)} if set(names) >= ONE_SET else {}
+        processes = StartsAhead(lambda name: _start_stage_process(name, env or {}))
         try:
-            for stage in stages:
+            for index, stage in enumerate(stages):
                 if stale is not None and stale.skips_outputs and stage.name in OUTPUT_STAGES:
                     continue
                 stage_env = {
-                    **(env or {}),
                     **({NOTHING_NEW_ENV: "1"} if stale else {}),
                     **(one_set if stage.name in ONE_SET else {}),
                 }
-                outcome = _run_stage_process(engine, settings, stage, run_id, stage_env)
+                following = stages[index + 1].name if index + 1 < len(stages) else None
+                outcome = _run_stage_process(
+                    engine, settings, stage, run_id, stage_env, processes, following
+                )
                 outcomes.append(outcome)
                 if stage.name == "harvest" and stage is not stages[-1]:
                     # Decided from the database, so the harvest stage stays unaware of it.
@@ -215,11 +219,13 @@ def run_pipeline(
                     code = outcome.exit_code if 0 < outcome.exit_code < 256 else EXIT_BUG
                     exit_code, error = code, f"{stage.name} failed"
                     break
+            processes.close()  # a stage started ahead that won't run: its outputs are skipped
             if exit_code == EXIT_OK and optimize_due(settings):
                 # Weekly care while the lock is held: prune old fetch logs, compact if worthwhile.
                 optimize(settings, take_lock=False)
                 log.info("weekly optimize done")
         finally:
+            processes.close()
             note = stale.line(settings.timezone) if stale is not None else None
             if note is not None:
                 log.warning("%s", note, extra=FILE_ONLY)
@@ -230,34 +236,52 @@ def run_pipeline(
         return exit_code
 
 
+def _start_stage_process(name: str, env: Mapping[str, str]) -> WaitingStage:
+    """Start stage `name`'s process, to import its code and wait for its go."""
+    return WaitingStage(
+        name,
+        [sys.executable, "-m", f"scripts.{name}"],
+        env={**os.environ, **env, "PYTHONIOENCODING": "utf-8"},
+        cwd=PROJECT_ROOT,
+    )
+
+
 def _run_stage_process(
-    engine: Engine, settings: Settings, stage: Stage, run_id: int, extra_env: Mapping[str, str]
+    engine: Engine,
+    settings: Settings,
+    stage: Stage,
+    run_id: int,
+    extra_env: Mapping[str, str],
+    processes: StartsAhead,
+    following: str | None,
 ) -> StageOutcome:
-    """Run one stage as `python -m scripts.<stage>` with a timeout, and record its end."""
+    """Run one stage's process with a timeout, and record its end.
+
+    The process may have been started ahead (`warm_start`); the stage after this one is started
+    ahead now, to import while this one works. The stage's time counts from its go.
+    """
+    waiting = processes.take(stage.name)
     stage_run_id = start_stage_run(engine, stage.name, run_id)
-    env = {
-        **os.environ,
+    go_env = {
         **extra_env,
         **clock.child_environment(),
         PIPELINE_RUN_ENV: str(run_id),
         STAGE_RUN_ENV: str(stage_run_id),
-        "PYTHONIOENCODING": "utf-8",
     }
     started = time.monotonic()
     _print_header(stage)
     with file_logging_paused():
+        process = waiting.go(go_env)
         try:
-            completed = subprocess.run(
-                [sys.executable, "-m", stage.module],
-                cwd=PROJECT_ROOT,
-                env=env,
-                timeout=settings.stage_timeout_seconds,
-                check=False,
-            )
-            exit_code = completed.returncode
+            processes.start_ahead(following)
+            exit_code = process.wait(timeout=settings.stage_timeout_seconds)
         except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
             exit_code = EXIT_TIMEOUT
         except KeyboardInterrupt:
+            process.kill()
+            process.wait()
             exit_code = EXIT_INTERRUPTED
     if exit_code != EXIT_OK:
         start_clean_line()  # a stage stopped mid-bar leaves the bar on the line
@@ -276,11 +300,12 @@ def _run_stage_process(
         finish_stage_run(engine, stage_run_id, exit_code=exit_code, error=None)
     seconds, error = _record_stage_end(engine, stage_run_id)
     log.info(
-        "stage %s exited %s after %.1fs (its process: %.1fs)",
+        "stage %s exited %s after %.1fs (its process: %.1fs%s)",
         stage.name,
         exit_code,
         seconds,
         time.monotonic() - started,
+        ", started ahead while the stage before it ran" if waiting.started_ahead else "",
     )
     counts = stage_counts(engine, stage_run_id)
     return StageOutcome(stage.name, exit_code, seconds, counts, stage_run_id, error)

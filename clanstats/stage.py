@@ -29,6 +29,7 @@ from clanstats.logs import (
 )
 from clanstats.runlog import finish_stage_run, record_stage_counts, start_stage_run
 from clanstats.settings import Settings, load_settings
+from clanstats.warm_start import GoLineError, wait_for_go
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,13 @@ StageWork = Callable[[StageContext], StageResult]
 
 def run_stage(name: str, work: StageWork) -> int:
     """Run one stage's work with the shared error handling; return its exit code."""
+    try:
+        needed = wait_for_go()
+    except GoLineError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return EXIT_BUG
+    if not needed:
+        return EXIT_OK  # started ahead and not needed: it touched nothing
     engine: Engine | None = None
     stage_run_id: int | None = None
     exit_code, error = EXIT_OK, None

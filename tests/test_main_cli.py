@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -130,6 +131,25 @@ def test_a_run_records_itself_and_backs_up_first(
     backups = list((data / "backups").glob("clanstats-*"))
     assert len(backups) == (1 if database_url.startswith("sqlite") else 0)
     assert "stage harvest finished with exit code 0" in (data / "app.log").read_text()
+
+
+def test_a_pipeline_run_starts_each_later_stage_ahead(
+    tmp_path: Path, live_server: FaultyWomServer
+) -> None:
+    """Each stage's process starts while the one before it runs (`clanstats.warm_start`)."""
+    result = run_main(tmp_path, **wom_env(live_server))
+    assert result.returncode == EXIT_OK, result.stderr
+    log = (tmp_path / "app.log").read_text(encoding="utf-8")
+    end = r"stage (\w+) exited 0 after .*?s \(its process: .*?s(.*?)\)$"
+    ends = dict(re.findall(end, log, re.MULTILINE))
+    assert list(ends) == [stage.name for stage in PIPELINE]
+    assert ends["harvest"] == ""  # the first stage: nothing ran before it
+    for stage in PIPELINE[1:]:
+        assert ends[stage.name] == ", started ahead while the stage before it ran"
+    # Only the stages that ran have records: none was run twice, none left half-started.
+    assert query(tmp_path / "clanstats.db", "SELECT stage, status FROM stage_runs") == [
+        (stage.name, "ok") for stage in PIPELINE
+    ]
 
 
 @SQLITE_ONLY

@@ -6,11 +6,12 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from clanstats.bench.child import PEAK_FILE_ENV
+from clanstats.warm_start import WaitingStage
 from simulator.discord_server import FakeDiscordServer
 from simulator.upload_receiver import UploadReceiver
 from simulator.wom_server import FakeWomServer
@@ -26,22 +27,37 @@ class ProcessFigures:
     error: str
 
 
-def run_module_measured(
-    module: str, *, env: Mapping[str, str], cwd: Path, stderr_file: Path
-) -> ProcessFigures:
-    """Run `python -m module` to its end, with its own peak memory (not this process's)."""
+def start_module(
+    name: str, module: str, *, env: Mapping[str, str], cwd: Path, stderr_file: Path
+) -> WaitingStage:
+    """Start `python -m module` (stage `name`) to import its code and wait for its go, as the
+    pipeline starts each stage while the one before it runs (`clanstats.warm_start`)."""
     peak_file = stderr_file.with_suffix(".peak")
     peak_file.unlink(missing_ok=True)
-    started = time.perf_counter()
     with stderr_file.open("wb") as stderr:
-        process = subprocess.Popen(
+        return WaitingStage(
+            name,
             [sys.executable, "-m", "clanstats.bench.child", module],
             cwd=cwd,
             env={**env, PEAK_FILE_ENV: str(peak_file)},
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
-        exit_code, peak = _wait_with_peak_memory(process)
+
+
+def run_measured(
+    waiting: WaitingStage,
+    go_env: Mapping[str, str],
+    stderr_file: Path,
+    meanwhile: Callable[[], None] = lambda: None,
+) -> ProcessFigures:
+    """Let a started stage run to its end, with its own peak memory (not this process's); its
+    time counts from its go. `meanwhile` runs once it has gone (start the next stage ahead)."""
+    peak_file = stderr_file.with_suffix(".peak")
+    started = time.perf_counter()
+    process = waiting.go(go_env)
+    meanwhile()
+    exit_code, peak = _wait_with_peak_memory(process)
     seconds = time.perf_counter() - started
     if peak_file.exists():
         # The stage's own figure; wait4's includes this process's size at fork on Linux.

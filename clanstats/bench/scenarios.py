@@ -2,7 +2,8 @@
 
 Like `main.py`: back the database up and migrate it, record a pipeline run, then run each stage
 module `scripts.<stage>` in its own process (through `clanstats.bench.child`, which records the
-process's own peak memory), then the weekly optimize when it is due.
+process's own peak memory), each started while the stage before it runs (`clanstats.warm_start`),
+then the weekly optimize when it is due.
 Unlike `main.py`, each stage process is waited for with its peak memory, and the loopback
 servers' requests are counted per stage.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from clanstats.bench.database import database_bytes, storage_by_part, stored_messages
-from clanstats.bench.measure import RequestCounter, RequestTally, run_module_measured
+from clanstats.bench.measure import RequestCounter, RequestTally, run_measured, start_module
 from clanstats.bench.world import BenchWorld
 from clanstats.db.care import optimize, optimize_due
 from clanstats.db.prepare import prepare_database
@@ -32,6 +33,7 @@ from clanstats.runlog import (
 )
 from clanstats.settings import PROJECT_ROOT, Settings, load_settings
 from clanstats.stage import PIPELINE_RUN_ENV, STAGE_RUN_ENV
+from clanstats.warm_start import StartsAhead, WaitingStage
 
 DAILY = ("harvest", "transform", "report", "export", "sync")
 # A user's first day: the pipeline, with the one-off backfill of history after the harvest.
@@ -134,14 +136,19 @@ class ScenarioRunner:
         figures.prepare_seconds = round(time.perf_counter() - started, 2)
         run_id = start_pipeline_run(self.engine, list(stages))
         exit_code, error = EXIT_OK, None
-        for stage in stages:
-            done = self._stage(stage, run_id)
-            figures.stages.append(done)
-            if done.exit_code == EXIT_SOURCE:
-                exit_code, error = EXIT_SOURCE, f"{stage} finished partially"
-            elif done.exit_code != EXIT_OK:
-                exit_code, error = done.exit_code, f"{stage} failed"
-                break
+        processes = StartsAhead(self._start)
+        try:
+            for index, stage in enumerate(stages):
+                following = stages[index + 1] if index + 1 < len(stages) else None
+                done = self._stage(stage, run_id, processes, following)
+                figures.stages.append(done)
+                if done.exit_code == EXIT_SOURCE:
+                    exit_code, error = EXIT_SOURCE, f"{stage} finished partially"
+                elif done.exit_code != EXIT_OK:
+                    exit_code, error = done.exit_code, f"{stage} failed"
+                    break
+        finally:
+            processes.close()
         if exit_code == EXIT_OK and self.settings.is_sqlite and optimize_due(self.settings):
             started = time.perf_counter()
             optimize(self.settings, take_lock=False)
@@ -153,21 +160,30 @@ class ScenarioRunner:
         figures.output_bytes = output_sizes(self.settings.output_dir)
         return figures
 
-    def _stage(self, stage: str, run_id: int) -> StageFigures:
-        stage_run_id = start_stage_run(self.engine, stage, run_id)
-        env = {
-            **os.environ,
-            **self.world.env,
-            PIPELINE_RUN_ENV: str(run_id),
-            STAGE_RUN_ENV: str(stage_run_id),
-            "PYTHONIOENCODING": "utf-8",
-        }
-        self.counter.start()
-        process = run_module_measured(
+    def _start(self, stage: str) -> WaitingStage:
+        return start_module(
+            stage,
             f"scripts.{stage}",
-            env=env,
+            env={**os.environ, **self.world.env, "PYTHONIOENCODING": "utf-8"},
             cwd=PROJECT_ROOT,
-            stderr_file=self.world.folder / f"{stage}.stderr.txt",
+            stderr_file=self._stderr_file(stage),
+        )
+
+    def _stderr_file(self, stage: str) -> Path:
+        return self.world.folder / f"{stage}.stderr.txt"
+
+    def _stage(
+        self, stage: str, run_id: int, processes: StartsAhead, following: str | None
+    ) -> StageFigures:
+        waiting = processes.take(stage)
+        stage_run_id = start_stage_run(self.engine, stage, run_id)
+        go_env = {PIPELINE_RUN_ENV: str(run_id), STAGE_RUN_ENV: str(stage_run_id)}
+        self.counter.start()
+        process = run_measured(
+            waiting,
+            go_env,
+            self._stderr_file(stage),
+            meanwhile=lambda: processes.start_ahead(following),
         )
         requests = self.counter.stop()
         died = process.exit_code < 0 or process.exit_code > 255
