@@ -43,7 +43,7 @@ from clanstats.runlog import (
 )
 from clanstats.settings import PROJECT_ROOT, Settings
 from clanstats.stage import NOTHING_NEW_ENV, OUTPUT_SET_ENV, PIPELINE_RUN_ENV, STAGE_RUN_ENV
-from clanstats.warm_start import StartsAhead, WaitingStage
+from clanstats.warm_start import StageCommand, StartsAhead
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def run_pipeline(
         exit_code, error = EXIT_OK, None
         stale: NothingNew | None = None
         one_set = {OUTPUT_SET_ENV: str(run_id)} if set(names) >= ONE_SET else {}
-        processes = StartsAhead(lambda name: _start_stage_process(name, env or {}))
+        processes = StartsAhead(lambda name: _stage_command(name, env or {}))
         try:
             for index, stage in enumerate(stages):
                 if stale is not None and stale.skips_outputs and stage.name in OUTPUT_STAGES:
@@ -236,9 +236,9 @@ def run_pipeline(
         return exit_code
 
 
-def _start_stage_process(name: str, env: Mapping[str, str]) -> WaitingStage:
-    """Start stage `name`'s process, to import its code and wait for its go."""
-    return WaitingStage(
+def _stage_command(name: str, env: Mapping[str, str]) -> StageCommand:
+    """How stage `name`'s process is started: `python -m scripts.<stage>` in the project."""
+    return StageCommand(
         name,
         [sys.executable, "-m", f"scripts.{name}"],
         env={**os.environ, **env, "PYTHONIOENCODING": "utf-8"},
@@ -257,10 +257,9 @@ def _run_stage_process(
 ) -> StageOutcome:
     """Run one stage's process with a timeout, and record its end.
 
-    The process may have been started ahead (`warm_start`); the stage after this one is started
-    ahead now, to import while this one works. The stage's time counts from its go.
+    Its process may have been started ahead (`warm_start`); the stage after this one is started
+    ahead once this one has its go, to import while this one works. Time counts from the go.
     """
-    waiting = processes.take(stage.name)
     stage_run_id = start_stage_run(engine, stage.name, run_id)
     go_env = {
         **extra_env,
@@ -271,7 +270,7 @@ def _run_stage_process(
     started = time.monotonic()
     _print_header(stage)
     with file_logging_paused():
-        process = waiting.go(go_env)
+        process, started_ahead = processes.go(stage.name, go_env)
         try:
             processes.start_ahead(following)
             exit_code = process.wait(timeout=settings.stage_timeout_seconds)
@@ -283,6 +282,10 @@ def _run_stage_process(
             process.kill()
             process.wait()
             exit_code = EXIT_INTERRUPTED
+        except BaseException:
+            process.kill()  # never a stage left running without its timeout
+            process.wait()
+            raise
     if exit_code != EXIT_OK:
         start_clean_line()  # a stage stopped mid-bar leaves the bar on the line
     if exit_code == EXIT_TIMEOUT:
@@ -305,7 +308,7 @@ def _run_stage_process(
         exit_code,
         seconds,
         time.monotonic() - started,
-        ", started ahead while the stage before it ran" if waiting.started_ahead else "",
+        ", started ahead while the stage before it ran" if started_ahead else "",
     )
     counts = stage_counts(engine, stage_run_id)
     return StageOutcome(stage.name, exit_code, seconds, counts, stage_run_id, error)

@@ -72,6 +72,9 @@ def run_stage(name: str, work: StageWork) -> int:
     except GoLineError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return EXIT_BUG
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted before it began; nothing was done", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if not needed:
         return EXIT_OK  # started ahead and not needed: it touched nothing
     engine: Engine | None = None

@@ -9,7 +9,11 @@ found) as a JSON object. An empty line or the end of its input means it isn't ne
 before it failed, or its outputs are skipped): it ends at once, having done nothing. Each stage
 still runs in a process of its own and meets the others only in the database.
 
-A stage run any other way (on its own, by hand, or from a terminal) never waits.
+Only a process started ahead waits: the first stage of a run, a stage run on its own (by hand,
+from a terminal) and a stage whose process ahead has died are started at their turn with their
+whole environment, as before. Ctrl+C that reaches a waiting process (it reaches every process of
+the console) is noted, not acted on, until its go: it then ends as interrupted, having done
+nothing, instead of dying mid-import with a traceback in the middle of another stage's output.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, NamedTuple
 
 # Set only by `WaitingStage`, in the environment of the process it starts.
 WAIT_FOR_GO_ENV = "CLANSTATS_WAIT_FOR_GO"
@@ -35,14 +41,38 @@ class GoLineError(ValueError):
     """The line a waiting stage read is not the run's JSON object of strings."""
 
 
-def hold_interrupts_until_go() -> None:
-    """In a process started ahead, ignore Ctrl+C until its go (`wait_for_go` restores it).
+# The Ctrl+C handler the hold replaced (restored at the go), and whether Ctrl+C came meanwhile.
+_held_handler: Any = None
+_interrupted = False
 
-    Called before the stage's imports: Ctrl+C reaches every process of the console, and one
-    still importing would die with a traceback; the run ends a process that isn't needed itself.
+
+def hold_interrupts_until_go() -> None:
+    """In a process started ahead, note Ctrl+C instead of acting on it until its go.
+
+    Called before the stage's imports (`scripts/__init__.py`). A process that inherited Ctrl+C
+    switched off keeps it off.
     """
-    if os.environ.get(WAIT_FOR_GO_ENV) == "1":
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    global _held_handler
+    if os.environ.get(WAIT_FOR_GO_ENV) != "1":
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is signal.SIG_IGN:
+        return
+    _held_handler = previous
+    signal.signal(signal.SIGINT, _note_interrupt)
+
+
+def _note_interrupt(signum: int, frame: FrameType | None) -> None:
+    global _interrupted
+    _interrupted = True
+
+
+def _release_interrupts() -> None:
+    """Give Ctrl+C back the handler the hold replaced."""
+    global _held_handler
+    if _held_handler is not None:
+        signal.signal(signal.SIGINT, _held_handler)
+        _held_handler = None
 
 
 def wait_for_go() -> bool:
@@ -50,7 +80,7 @@ def wait_for_go() -> bool:
 
     True: go on with the stage (at once when its process wasn't started ahead). False: the
     stage isn't needed, end without doing anything. Raises `GoLineError` for a line that is not
-    a JSON object of strings.
+    a JSON object of strings, and KeyboardInterrupt for a go after a Ctrl+C.
     """
     if os.environ.pop(WAIT_FOR_GO_ENV, None) != "1":
         return True
@@ -60,7 +90,7 @@ def wait_for_go() -> bool:
             return True  # a person at a terminal: nobody is going to send a go line
         line = stdin.readline()
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _release_interrupts()
     if not line.strip():
         return False
     try:
@@ -74,31 +104,54 @@ def wait_for_go() -> bool:
             f"a stage started ahead read {line.strip()[:80]!r} instead of its go line "
             "(a JSON object of strings); run it again with python main.py"
         )
+    if _interrupted:
+        raise KeyboardInterrupt  # Ctrl+C came while it waited: the run is being stopped
     os.environ.update(env)
     return True
+
+
+@dataclass(frozen=True)
+class StageCommand:
+    """How to start one stage's process: the command, its environment and where its output goes."""
+
+    name: str
+    command: Sequence[str]
+    env: Mapping[str, str]
+    cwd: Path
+    stderr_file: Path | None = None  # None: the run's own stderr
+    popen: Mapping[str, Any] = field(default_factory=dict)
+
+    def start(self, extra_env: Mapping[str, str], **popen: Any) -> subprocess.Popen[bytes]:
+        """Start the process with `extra_env` added to its environment."""
+        if self.stderr_file is None:
+            return self._popen(extra_env, popen)
+        with self.stderr_file.open("wb") as stderr:
+            return self._popen(extra_env, {**popen, "stderr": stderr})
+
+    def _popen(self, extra_env: Mapping[str, str], popen: Mapping[str, Any]) -> Any:
+        return subprocess.Popen(
+            list(self.command), cwd=self.cwd, env={**self.env, **extra_env}, **self.popen, **popen
+        )
 
 
 class WaitingStage:
     """A stage's process, started ahead, that waits for `go` (or `cancel`)."""
 
-    def __init__(
-        self,
-        name: str,
-        command: Sequence[str],
-        *,
-        env: Mapping[str, str],
-        cwd: Path,
-        **popen: Any,
-    ) -> None:
-        self.name = name
-        self.started_ahead = False  # set by `StartsAhead` for a stage started before its turn
-        self.process: subprocess.Popen[bytes] = subprocess.Popen(
-            list(command),
-            cwd=cwd,
-            env={**env, WAIT_FOR_GO_ENV: "1"},
-            stdin=subprocess.PIPE,
-            **popen,
-        )
+    def __init__(self, stage: StageCommand) -> None:
+        self.name = stage.name
+        # A pipe for its input changes how Windows hands out the other two: where this process
+        # has none (pythonw), the child must get a real one, not a pipe already closed.
+        missing = {
+            stream: subprocess.DEVNULL
+            for stream, ours in (("stdout", sys.stdout), ("stderr", sys.stderr))
+            if ours is None and stream not in stage.popen
+        }
+        self.process = stage.start({WAIT_FOR_GO_ENV: "1"}, stdin=subprocess.PIPE, **missing)
+
+    @property
+    def alive(self) -> bool:
+        """Whether it is still there to be sent its go (an import error or a kill ends it)."""
+        return self.process.poll() is None
 
     def go(self, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
         """Send the stage its environment and let it run; the process, to wait for."""
@@ -122,34 +175,49 @@ class WaitingStage:
             stdin.write(line.encode("utf-8"))
             stdin.close()
         except OSError:
-            # It has already ended (an import failed, or it was killed): waiting for it shows how.
+            # It has already ended (it was killed just now): waiting for it shows how.
             pass
 
 
-class StartsAhead:
-    """The next stage's process, started while the current stage runs; at most one waits."""
+class Running(NamedTuple):
+    """A stage's process that has its go, and whether it was started ahead."""
 
-    def __init__(self, start: Callable[[str], WaitingStage]) -> None:
-        self._start = start
+    process: subprocess.Popen[bytes]
+    started_ahead: bool
+
+
+class StartsAhead:
+    """Starts each stage's process, the next one ahead while the current stage runs.
+
+    At most one waits. Until its go, it belongs here, so `close` always ends it.
+    """
+
+    def __init__(self, command_of: Callable[[str], StageCommand]) -> None:
+        self._command_of = command_of
         self._waiting: WaitingStage | None = None
 
-    def take(self, name: str) -> WaitingStage:
-        """The process started ahead for stage `name`, or one started now."""
+    @property
+    def waiting(self) -> WaitingStage | None:
+        """The process started ahead and waiting for its go, if any."""
+        return self._waiting
+
+    def go(self, name: str, env: Mapping[str, str]) -> Running:
+        """Run stage `name` with `env` added: in the process started ahead for it if there is
+        one still alive, else in one started now with its whole environment."""
         waiting, self._waiting = self._waiting, None
-        if waiting is not None and waiting.name == name:
-            return waiting
+        if waiting is not None and waiting.name == name and waiting.alive:
+            return Running(waiting.go(env), started_ahead=True)
         if waiting is not None:
             waiting.cancel()
-        return self._start(name)
+        return Running(self._command_of(name).start(env), started_ahead=False)
 
     def start_ahead(self, name: str | None) -> None:
         """Start stage `name`'s process now, to wait for its turn (None: no stage comes next)."""
         self.close()
         if name is not None:
             # If it can't start now, it is started when its turn comes, and the error is its own.
-            with contextlib.suppress(OSError):
-                self._waiting = self._start(name)
-                self._waiting.started_ahead = True
+            with contextlib.suppress(OSError, ValueError):
+                self._waiting = WaitingStage(self._command_of(name))
 
     def close(self) -> None:
         """End the process that is waiting, if any, without running its stage."""

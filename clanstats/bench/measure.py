@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clanstats.bench.child import PEAK_FILE_ENV
-from clanstats.warm_start import WaitingStage
+from clanstats.warm_start import StageCommand
 from simulator.discord_server import FakeDiscordServer
 from simulator.upload_receiver import UploadReceiver
 from simulator.wom_server import FakeWomServer
@@ -27,35 +27,32 @@ class ProcessFigures:
     error: str
 
 
-def start_module(
+def module_command(
     name: str, module: str, *, env: Mapping[str, str], cwd: Path, stderr_file: Path
-) -> WaitingStage:
-    """Start `python -m module` (stage `name`) to import its code and wait for its go, as the
-    pipeline starts each stage while the one before it runs (`clanstats.warm_start`)."""
+) -> StageCommand:
+    """How to start `python -m module` (stage `name`) with its own peak memory recorded."""
     peak_file = stderr_file.with_suffix(".peak")
-    peak_file.unlink(missing_ok=True)
-    with stderr_file.open("wb") as stderr:
-        return WaitingStage(
-            name,
-            [sys.executable, "-m", "clanstats.bench.child", module],
-            cwd=cwd,
-            env={**env, PEAK_FILE_ENV: str(peak_file)},
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-        )
+    return StageCommand(
+        name,
+        [sys.executable, "-m", "clanstats.bench.child", module],
+        env={**env, PEAK_FILE_ENV: str(peak_file)},
+        cwd=cwd,
+        stderr_file=stderr_file,
+        popen={"stdout": subprocess.DEVNULL},
+    )
 
 
 def run_measured(
-    waiting: WaitingStage,
-    go_env: Mapping[str, str],
+    start: Callable[[], subprocess.Popen[bytes]],
     stderr_file: Path,
     meanwhile: Callable[[], None] = lambda: None,
 ) -> ProcessFigures:
-    """Let a started stage run to its end, with its own peak memory (not this process's); its
-    time counts from its go. `meanwhile` runs once it has gone (start the next stage ahead)."""
+    """Start (or give its go to) a stage's process and wait for its end, with its own peak
+    memory (not this process's). Its time counts from here; `meanwhile` runs once it has
+    gone (to start the next stage ahead, as the pipeline does: `clanstats.warm_start`)."""
     peak_file = stderr_file.with_suffix(".peak")
     started = time.perf_counter()
-    process = waiting.go(go_env)
+    process = start()
     meanwhile()
     exit_code, peak = _wait_with_peak_memory(process)
     seconds = time.perf_counter() - started

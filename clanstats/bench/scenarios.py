@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from clanstats.bench.database import database_bytes, storage_by_part, stored_messages
-from clanstats.bench.measure import RequestCounter, RequestTally, run_measured, start_module
+from clanstats.bench.measure import RequestCounter, RequestTally, module_command, run_measured
 from clanstats.bench.world import BenchWorld
 from clanstats.db.care import optimize, optimize_due
 from clanstats.db.prepare import prepare_database
@@ -33,7 +33,7 @@ from clanstats.runlog import (
 )
 from clanstats.settings import PROJECT_ROOT, Settings, load_settings
 from clanstats.stage import PIPELINE_RUN_ENV, STAGE_RUN_ENV
-from clanstats.warm_start import StartsAhead, WaitingStage
+from clanstats.warm_start import StageCommand, StartsAhead
 
 DAILY = ("harvest", "transform", "report", "export", "sync")
 # A user's first day: the pipeline, with the one-off backfill of history after the harvest.
@@ -136,7 +136,7 @@ class ScenarioRunner:
         figures.prepare_seconds = round(time.perf_counter() - started, 2)
         run_id = start_pipeline_run(self.engine, list(stages))
         exit_code, error = EXIT_OK, None
-        processes = StartsAhead(self._start)
+        processes = StartsAhead(self._command)
         try:
             for index, stage in enumerate(stages):
                 following = stages[index + 1] if index + 1 < len(stages) else None
@@ -160,13 +160,15 @@ class ScenarioRunner:
         figures.output_bytes = output_sizes(self.settings.output_dir)
         return figures
 
-    def _start(self, stage: str) -> WaitingStage:
-        return start_module(
+    def _command(self, stage: str) -> StageCommand:
+        stderr_file = self._stderr_file(stage)
+        stderr_file.with_suffix(".peak").unlink(missing_ok=True)
+        return module_command(
             stage,
             f"scripts.{stage}",
             env={**os.environ, **self.world.env, "PYTHONIOENCODING": "utf-8"},
             cwd=PROJECT_ROOT,
-            stderr_file=self._stderr_file(stage),
+            stderr_file=stderr_file,
         )
 
     def _stderr_file(self, stage: str) -> Path:
@@ -175,13 +177,11 @@ class ScenarioRunner:
     def _stage(
         self, stage: str, run_id: int, processes: StartsAhead, following: str | None
     ) -> StageFigures:
-        waiting = processes.take(stage)
         stage_run_id = start_stage_run(self.engine, stage, run_id)
         go_env = {PIPELINE_RUN_ENV: str(run_id), STAGE_RUN_ENV: str(stage_run_id)}
         self.counter.start()
         process = run_measured(
-            waiting,
-            go_env,
+            lambda: processes.go(stage, go_env).process,
             self._stderr_file(stage),
             meanwhile=lambda: processes.start_ahead(following),
         )
