@@ -143,7 +143,7 @@
     {
       id: "removal",
       title: "Removal candidates",
-      span: 6,
+      // The whole width: each reason is a sentence, and officers decide on it.
       hint: () => {
         const away = data.members.filter((m) => m.away).length;
         const rule = rules.removal
@@ -157,7 +157,6 @@
     {
       id: "freshness",
       title: "Data freshness",
-      span: 6,
       hint: () =>
         `How current each source is; a source is stale after ${data.freshness.stale_after_hours} hours.`,
       json: () => ({
