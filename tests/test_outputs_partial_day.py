@@ -87,6 +87,16 @@ def test_the_workbook_charts_end_at_yesterday(engine: Engine, tmp_path: Path) ->
         if isinstance(cell.value, str) and "so far" in cell.value
     ]
     assert notes, "a note on the Summary says today's partial numbers are left out"
+    # The note wraps in a cell two rows tall and sets no row's height: a taller row would
+    # stretch whatever the tables on the left have on that row (the season's first place did).
+    note = next(
+        merged
+        for merged in summary.merged_cells.ranges
+        if "so far" in str(summary.cell(merged.min_row, merged.min_col).value)
+    )
+    assert note.max_row - note.min_row + 1 >= 2
+    for row in range(note.min_row, note.max_row + 1):
+        assert summary.row_dimensions[row].height is None, row
 
 
 def test_a_workbook_with_only_today_draws_no_charts(engine: Engine, tmp_path: Path) -> None:

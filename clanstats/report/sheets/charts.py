@@ -42,10 +42,10 @@ def add_summary_charts(
         f"The charts end at yesterday ({yesterday:%a %d %b}): today is not over, so its numbers "
         f"so far are left out (the {SHEET} sheet lists them)."
     )
-    # Wrapped under the charts, inside the printed width.
-    sheet.merge_range(row + 36, col, row + 36, col + CHART_COLUMNS - 1, note, formats.note_wrapped)
-    sheet.set_row(row + 36, 30)
-    return row + 37
+    # Wrapped under the charts, inside the printed width, in a cell two rows tall: a taller row
+    # would stretch whatever the tables on the left have on it.
+    sheet.merge_range(row + 36, col, row + 37, col + CHART_COLUMNS - 1, note, formats.note_wrapped)
+    return row + 38
 
 
 MAX_TICKS = 8
