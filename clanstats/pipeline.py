@@ -194,7 +194,8 @@ def run_pipeline(
         exit_code, error = EXIT_OK, None
         stale: NothingNew | None = None
         one_set = {OUTPUT_SET_ENV: str(run_id)} if set(names) >= ONE_SET else {}
-        processes = StartsAhead(lambda name: _stage_command(name, env or {}))
+        by_name = {stage.name: stage for stage in stages}
+        processes = StartsAhead(lambda name: _stage_command(by_name[name], env or {}))
         try:
             for index, stage in enumerate(stages):
                 if stale is not None and stale.skips_outputs and stage.name in OUTPUT_STAGES:
@@ -219,7 +220,6 @@ def run_pipeline(
                     code = outcome.exit_code if 0 < outcome.exit_code < 256 else EXIT_BUG
                     exit_code, error = code, f"{stage.name} failed"
                     break
-            processes.close()  # a stage started ahead that won't run: its outputs are skipped
             if exit_code == EXIT_OK and optimize_due(settings):
                 # Weekly care while the lock is held: prune old fetch logs, compact if worthwhile.
                 optimize(settings, take_lock=False)
@@ -236,11 +236,11 @@ def run_pipeline(
         return exit_code
 
 
-def _stage_command(name: str, env: Mapping[str, str]) -> StageCommand:
-    """How stage `name`'s process is started: `python -m scripts.<stage>` in the project."""
+def _stage_command(stage: Stage, env: Mapping[str, str]) -> StageCommand:
+    """How a stage's process is started: `python -m scripts.<stage>` in the project."""
     return StageCommand(
-        name,
-        [sys.executable, "-m", f"scripts.{name}"],
+        stage.name,
+        [sys.executable, "-m", stage.module],
         env={**os.environ, **env, "PYTHONIOENCODING": "utf-8"},
         cwd=PROJECT_ROOT,
     )

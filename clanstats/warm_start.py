@@ -128,7 +128,9 @@ class StageCommand:
         with self.stderr_file.open("wb") as stderr:
             return self._popen(extra_env, {**popen, "stderr": stderr})
 
-    def _popen(self, extra_env: Mapping[str, str], popen: Mapping[str, Any]) -> Any:
+    def _popen(
+        self, extra_env: Mapping[str, str], popen: Mapping[str, Any]
+    ) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             list(self.command), cwd=self.cwd, env={**self.env, **extra_env}, **self.popen, **popen
         )
